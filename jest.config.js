@@ -1,0 +1,22 @@
+/**
+ * Jest configuration.
+ * - ts-jest compiles TypeScript tests (isolatedModules: type checking is `npm run typecheck`).
+ * - globalSetup starts one embedded PostgreSQL for the whole run (or uses PG_URL); every test file
+ *   creates its own fresh database from it (test/support/postgres.ts).
+ * - SQL Server tests run when MSSQL_URL is set and are reported as skipped otherwise.
+ */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }],
+  },
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+  testTimeout: 60_000,
+  // Two cores here: two test files at a time against one PostgreSQL server.
+  maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+};

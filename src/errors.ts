@@ -1,0 +1,142 @@
+/**
+ * The error catalogue: every error tqw raises on purpose has a class here and a stable `code`
+ * (documented in the README). Messages say what is wrong, where, and how to fix it, and never
+ * carry a secret: callers pass connection strings through `redactConnectionString` first.
+ */
+
+export type TqwErrorCode =
+  | 'TQW_CONFIG_INVALID'
+  | 'TQW_TENANTS_INVALID'
+  | 'TQW_CONNECTION_STRING_INVALID'
+  | 'TQW_ENV_VAR_UNSET'
+  | 'TQW_HANDLER_INVALID'
+  | 'TQW_HANDLER_DUPLICATE_TYPE'
+  | 'TQW_LEASE_LOST'
+  | 'TQW_PERMANENT_FAILURE'
+  | 'TQW_HANDLER_TIMEOUT'
+  | 'TQW_PAYLOAD_INVALID_JSON'
+  | 'TQW_TENANT_MISMATCH'
+  | 'TQW_NO_HANDLER'
+  | 'TQW_ABORTED'
+  | 'TQW_USAGE';
+
+export class TqwError extends Error {
+  readonly code: TqwErrorCode;
+
+  constructor(code: TqwErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Invalid configuration of any kind (config file, tenants file, connection string, handler
+ * directory). The process exits with EX_CONFIG (78) before any work when one is thrown at start-up.
+ */
+export class ConfigError extends TqwError {
+  constructor(
+    message: string,
+    code: Extract<
+      TqwErrorCode,
+      | 'TQW_CONFIG_INVALID'
+      | 'TQW_TENANTS_INVALID'
+      | 'TQW_CONNECTION_STRING_INVALID'
+      | 'TQW_ENV_VAR_UNSET'
+      | 'TQW_HANDLER_INVALID'
+      | 'TQW_HANDLER_DUPLICATE_TYPE'
+    > = 'TQW_CONFIG_INVALID',
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** Exit code for configuration errors (sysexits.h EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
+/**
+ * Thrown by a handler to say "retrying cannot help": the message is dead-lettered at once
+ * with this error's message in ErrorMessage. Exported for handler authors.
+ */
+export class PermanentError extends TqwError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('TQW_PERMANENT_FAILURE', message, options);
+  }
+}
+
+/** The claim's fence no longer matches: the lease expired and another worker reclaimed the message. */
+export class LeaseLostError extends TqwError {
+  constructor(messageId: string) {
+    super(
+      'TQW_LEASE_LOST',
+      `lease on message ${messageId} was lost (it expired and the message was reclaimed or changed); ` +
+        'this attempt is discarded. Raise worker.leaseMs if handlers legitimately run this long.',
+    );
+  }
+}
+
+/** The handler ran past its timeout; its AbortSignal fired. The attempt counts as failed (retried). */
+export class HandlerTimeoutError extends TqwError {
+  constructor(timeoutMs: number) {
+    super('TQW_HANDLER_TIMEOUT', `handler timed out after ${timeoutMs} ms (its AbortSignal was fired)`);
+  }
+}
+
+/** The handler was aborted because the worker is shutting down; the message is released, not failed. */
+export class ShutdownAbortError extends TqwError {
+  constructor() {
+    super('TQW_ABORTED', 'handler aborted: the worker is shutting down and the drain deadline passed');
+  }
+}
+
+/** Payload is not valid JSON: permanent (retrying the same bytes cannot help). */
+export class InvalidPayloadError extends TqwError {
+  constructor(detail: string) {
+    super('TQW_PAYLOAD_INVALID_JSON', `Payload is not valid JSON (${detail}); fix the producer and requeue the message`);
+  }
+}
+
+/** The row's TenantId is not the tenant whose table it sits in: never handled, dead-lettered. */
+export class TenantMismatchError extends TqwError {
+  constructor(rowTenantId: string, tableTenantId: string, table: string) {
+    super(
+      'TQW_TENANT_MISMATCH',
+      `security: row TenantId '${rowTenantId}' does not match tenant '${tableTenantId}' that owns ${table}; ` +
+        'the message was not handled. Check the producer that wrote it.',
+    );
+  }
+}
+
+/** No handler is registered for the message's type (retried with backoff: one may be deploying). */
+export class NoHandlerError extends TqwError {
+  constructor(messageType: string) {
+    super(
+      'TQW_NO_HANDLER',
+      `no handler for message type '${messageType}'; add a handler module for it to handlers.dir ` +
+        '(the message is retried with backoff and dead-lettered after max attempts)',
+    );
+  }
+}
+
+/** Wrong command-line usage (exit 64, EX_USAGE). */
+export class UsageError extends TqwError {
+  constructor(message: string) {
+    super('TQW_USAGE', message);
+  }
+}
+
+export const EXIT_USAGE = 64;
+
+/** Turns any thrown value (including non-Error values) into a one-line description. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    return err.message ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : err.name;
+  }
+  if (typeof err === 'string') return err;
+  try {
+    return `non-Error value thrown: ${JSON.stringify(err)}`;
+  } catch {
+    return `non-Error value thrown: ${String(err)}`;
+  }
+}

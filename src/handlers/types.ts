@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+
+/** What a handler receives about the message it handles. */
+export interface Message<TPayload = unknown> {
+  id: string;
+  tenantId: string;
+  type: string;
+  /** The Payload column parsed as JSON. */
+  payload: TPayload;
+  /** 1 on the first delivery, 2 on the first retry, ... */
+  attempt: number;
+  correlationId: string | null;
+  scheduledTime: Date;
+  createdAt: Date;
+}
+
+/**
+ * What a handler receives about where it runs.
+ * `db` is the tenant database transaction for transactional handlers (the default): a `pg.PoolClient`
+ * inside BEGIN on PostgreSQL, an `mssql.Transaction` on SQL Server. Writes made through it commit
+ * atomically with the message's Completed status. For `transactional: false` handlers `db` is undefined.
+ */
+export interface HandlerContext<TDb = unknown> {
+  tenantId: string;
+  db: TDb;
+  /** pino child logger bound to tenant, message id, type, attempt and correlation id. */
+  log: Logger;
+  /** Fires on the handler's timeout and when the worker's shutdown drain deadline passes. */
+  signal: AbortSignal;
+}
+
+export interface Handler<TPayload = unknown, TDb = unknown> {
+  /** The message type this handler handles (MessageType column). Give `type` or `types`. */
+  type?: string;
+  /** Several message types handled by one module. */
+  types?: readonly string[];
+  handle(message: Message<TPayload>, ctx: HandlerContext<TDb>): Promise<void> | void;
+  /** Per-attempt time limit; default worker.handlerTimeoutMs. */
+  timeoutMs?: number;
+  /** Overrides worker.maxAttempts for these types. */
+  maxAttempts?: number;
+  /** Overrides worker.backoffBaseMs / worker.backoffMaxMs for these types. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Default true: run inside the tenant database transaction. false: lease heartbeat instead. */
+  transactional?: boolean;
+}
+
+/** A handler after loading: where it came from and the types it owns. */
+export interface LoadedHandler {
+  handler: Handler;
+  types: readonly string[];
+  /** Absolute path of the module file (or '<inline>' for handlers passed programmatically). */
+  source: string;
+}

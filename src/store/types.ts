@@ -1,0 +1,173 @@
+/**
+ * The dialect-neutral contract between the worker and a tenant's queue table.
+ *
+ * One `QueueStore` instance serves one tenant: one table (`[schema.]QueueMessages`) reached
+ * through a connection pool that may be shared with other tenants of the same database.
+ * Every time value that matters for correctness (claim time, lease expiry, backoff) is computed
+ * by the database server's clock, never by the worker's, so workers on hosts with skewed clocks
+ * still agree on who owns a message.
+ */
+
+/** The Status column's values, exactly as the article's table stores them. */
+export type MessageStatus = 'Pending' | 'Processing' | 'Completed' | 'Failed' | 'DeadLetter';
+
+export const MESSAGE_STATUSES: readonly MessageStatus[] = [
+  'Pending',
+  'Processing',
+  'Completed',
+  'Failed',
+  'DeadLetter',
+];
+
+export type Dialect = 'postgres' | 'sqlserver';
+
+/** One row of QueueMessages, with column names mapped to camelCase. */
+export interface QueueMessageRow {
+  id: string;
+  tenantId: string;
+  messageType: string;
+  /** The raw Payload column: JSON text written by the producer (not yet parsed). */
+  payload: string;
+  scheduledTime: Date;
+  dequeueTime: Date | null;
+  processingAttempts: number;
+  lastAttemptTime: Date | null;
+  status: MessageStatus;
+  errorMessage: string | null;
+  correlationId: string | null;
+  createdAt: Date;
+}
+
+/**
+ * A row this worker claimed. `dequeueTime` + `processingAttempts` are the fencing token:
+ * every later write about the message (complete, retry, dead-letter, release, heartbeat)
+ * matches them in its WHERE clause, so a worker whose lease expired and whose message was
+ * reclaimed by someone else changes nothing (0 rows affected -> `false`).
+ * `dequeueTime` is stored at millisecond precision so it survives the round trip through a JS Date.
+ */
+export interface ClaimedMessage extends QueueMessageRow {
+  status: 'Processing';
+  dequeueTime: Date;
+}
+
+/** The fencing token of a claim (a subset of ClaimedMessage, so a claim can be passed as is). */
+export interface ClaimFence {
+  id: string;
+  dequeueTime: Date;
+  processingAttempts: number;
+}
+
+export interface ClaimOptions {
+  /** Maximum number of rows to claim in this statement (>= 1). */
+  limit: number;
+  /** Lease length: a Processing row whose DequeueTime is older than this is due again. */
+  leaseMs: number;
+}
+
+export interface RetryOptions {
+  /** Delay from the database's now() to the new ScheduledTime. */
+  delayMs: number;
+  /** Stored in ErrorMessage (already truncated and free of secrets). */
+  error: string;
+}
+
+/** A new message for `enqueue`. */
+export interface NewMessage {
+  /** Defaults to a random UUID. */
+  id?: string;
+  tenantId: string;
+  messageType: string;
+  /** Serialised with JSON.stringify unless it is already a string (then stored as is). */
+  payload: unknown;
+  /** Delay from the database's now(); default 0 (due immediately). */
+  delayMs?: number;
+  correlationId?: string | null;
+}
+
+export type StatusCounts = Record<MessageStatus, number>;
+
+export interface QueueStats {
+  counts: StatusCounts;
+  /** Age in seconds of the oldest message that is due now (Pending/Failed with ScheduledTime <= now), or null. */
+  oldestDueAgeSeconds: number | null;
+}
+
+/**
+ * A database transaction opened by the store. `handle` is what handlers receive as `ctx.db`:
+ * a `pg.PoolClient` inside BEGIN on PostgreSQL, an `mssql.Transaction` on SQL Server.
+ */
+export interface StoreTransaction {
+  readonly dialect: Dialect;
+  readonly handle: unknown;
+}
+
+export interface QueueStore {
+  readonly dialect: Dialect;
+  /** The tenant this store serves (the expected TenantId of every row). */
+  readonly tenantId: string;
+  /** `"schema"."QueueMessages"` or `[schema].[QueueMessages]`, for messages and logs. */
+  readonly tableName: string;
+
+  /** Creates the table and its indexes if missing (idempotent, safe to run concurrently). */
+  migrate(): Promise<void>;
+
+  /**
+   * Atomically claims up to `limit` due rows (Pending/Failed with ScheduledTime <= now, or Processing
+   * with an expired lease), oldest ScheduledTime first, skipping rows locked by other claimers.
+   * Sets Status=Processing, DequeueTime=LastAttemptTime=now, ProcessingAttempts+=1, and commits.
+   */
+  claim(options: ClaimOptions): Promise<ClaimedMessage[]>;
+
+  /**
+   * Runs `fn` inside a transaction, committing when it resolves and rolling back when it throws.
+   * Before `fn` runs, the claimed row is locked (FOR UPDATE / UPDLOCK) with the fence checked, so no
+   * other worker can reclaim it while the transaction lives; if the fence no longer matches,
+   * `fn` is not called and `LeaseLostError` is thrown.
+   */
+  withClaimTransaction<T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+
+  /** Marks the claim Completed (inside `tx` when given). Returns false if the fence no longer matches. */
+  complete(fence: ClaimFence, tx?: StoreTransaction): Promise<boolean>;
+
+  /** Marks several claims Completed in one statement; returns the ids that matched their fence. */
+  completeMany(fences: readonly ClaimFence[]): Promise<string[]>;
+
+  /** Status=Failed, ScheduledTime=now+delay, ErrorMessage=error. False if the fence no longer matches. */
+  retry(fence: ClaimFence, options: RetryOptions): Promise<boolean>;
+
+  /** Status=DeadLetter, ErrorMessage=error. False if the fence no longer matches. */
+  deadLetter(fence: ClaimFence, error: string): Promise<boolean>;
+
+  /**
+   * Gives a claim back without counting the attempt (graceful shutdown): Status=Pending,
+   * ScheduledTime=now, ProcessingAttempts-=1, ErrorMessage=reason. False if the fence no longer matches.
+   */
+  release(fence: ClaimFence, reason: string): Promise<boolean>;
+
+  /**
+   * Extends the lease of a running claim (heartbeat of non-transactional handlers) by moving
+   * DequeueTime to now. Returns the new fence, or null if the fence no longer matches.
+   */
+  extendLease(fence: ClaimFence): Promise<ClaimFence | null>;
+
+  /** Inserts a message (inside `tx` when given: the outbox pattern). Returns its id. */
+  enqueue(message: NewMessage, tx?: StoreTransaction): Promise<string>;
+
+  /** Reads one row by id (tests, admin CLI). */
+  getMessage(id: string): Promise<QueueMessageRow | null>;
+
+  /** Counts by status and age of the oldest due message (one cheap query). */
+  stats(): Promise<QueueStats>;
+
+  /** DeadLetter rows, newest LastAttemptTime first. */
+  listDeadLetters(limit: number): Promise<QueueMessageRow[]>;
+
+  /** DeadLetter -> Pending, ProcessingAttempts=0, ScheduledTime=now. `ids` undefined means all. Returns the count. */
+  requeueDeadLetters(ids?: readonly string[]): Promise<number>;
+
+  /** Deletes up to `batchSize` rows of `status` whose LastAttemptTime (or CreatedAt) is older than `olderThanMs`. Returns the count. */
+  purge(status: 'Completed' | 'DeadLetter', olderThanMs: number, batchSize: number): Promise<number>;
+
+  /** Cheap connectivity + table check: resolves when the table answers, rejects with the cause otherwise. */
+  ping(): Promise<void>;
+}
