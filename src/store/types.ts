@@ -156,8 +156,14 @@ export interface QueueStore {
   /** Reads one row by id (tests, admin CLI). */
   getMessage(id: string): Promise<QueueMessageRow | null>;
 
-  /** Counts by status and age of the oldest due message (one cheap query). */
+  /** Counts by status (all five) and age of the oldest due message (admin CLI; may scan). */
   stats(): Promise<QueueStats>;
+
+  /**
+   * Counts of the non-terminal statuses only (Pending, Processing, Failed, DeadLetter), answered from
+   * indexes so it stays cheap with millions of Completed rows (the queue_depth gauge).
+   */
+  depth(): Promise<Omit<StatusCounts, 'Completed'>>;
 
   /** DeadLetter rows, newest LastAttemptTime first. */
   listDeadLetters(limit: number): Promise<QueueMessageRow[]>;
@@ -170,4 +176,23 @@ export interface QueueStore {
 
   /** Cheap connectivity + table check: resolves when the table answers, rejects with the cause otherwise. */
   ping(): Promise<void>;
+
+  /** Lets go of the store's pool lease (the pool closes when no tenant uses it). Idempotent. */
+  close(): Promise<void>;
 }
+
+/** Connection pool settings shared by both dialects (config keys db.*). */
+export interface PoolOptions {
+  /** Most connections per pool (per database). Default 10. */
+  max: number;
+  /** An idle connection is closed after this long, so quiet tenants hold none. Default 10000. */
+  idleTimeoutMs: number;
+  /** Time to wait for a new connection. Default 5000. */
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
+  max: 10,
+  idleTimeoutMs: 10_000,
+  connectTimeoutMs: 5_000,
+});
