@@ -1,0 +1,38 @@
+import type { Pool } from 'pg';
+import type { ConnectionPool } from 'mssql';
+import type { Tenant } from '../tenants/types';
+import { PoolRegistry } from './pool-registry';
+import { createPostgresStore } from './postgres/postgres-store';
+import { createSqlServerStore } from './sqlserver/sqlserver-store';
+import { DEFAULT_POOL_OPTIONS, type PoolOptions, type QueueStore } from './types';
+
+/**
+ * The connection pools of one process, one registry per dialect. Tenants with the same
+ * `poolKey` (same database) share a pool; each pool opens connections lazily and closes idle ones.
+ */
+export class StorePools {
+  readonly postgres = new PoolRegistry<Pool>((pool) => pool.end());
+  readonly sqlserver = new PoolRegistry<ConnectionPool>(async (pool) => {
+    await pool.close();
+  });
+
+  constructor(readonly options: PoolOptions = DEFAULT_POOL_OPTIONS) {}
+
+  get size(): number {
+    return this.postgres.size + this.sqlserver.size;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([this.postgres.closeAll(), this.sqlserver.closeAll()]);
+  }
+}
+
+/** Opens the store for a tenant, by the dialect its connection string named. */
+export function createStore(tenant: Tenant, pools: StorePools): QueueStore {
+  switch (tenant.dialect) {
+    case 'postgres':
+      return createPostgresStore(tenant, pools.postgres, pools.options);
+    case 'sqlserver':
+      return createSqlServerStore(tenant, pools.sqlserver, pools.options);
+  }
+}
