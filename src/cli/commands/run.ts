@@ -1,0 +1,67 @@
+import { loadConfig } from '../../config/load-config';
+import { startDaemon } from '../../daemon/daemon';
+import { describeError } from '../../errors';
+import { createLogger } from '../../log/logger';
+import { createRedactor } from '../../log/redact';
+
+export interface RunCommandOptions {
+  /** --config FILE (else TQW_CONFIG, else defaults + env). */
+  configFile?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * `tqw run`: the daemon. Resolves with the process exit code.
+ * - Invalid config, tenants file or handler modules throw ConfigError before any claim (the CLI exits 78).
+ * - SIGTERM / SIGINT: graceful drain (readiness 503, claiming stops, in-flight handlers get
+ *   worker.shutdownTimeoutMs, then are aborted and their messages released), exit 0.
+ *   A second SIGTERM / SIGINT exits at once (code 130).
+ * - SIGHUP: re-read the tenants file.
+ * - An unexpected error in the loop is logged as fatal and exits 1 so the orchestrator restarts us.
+ */
+export async function runCommand(options: RunCommandOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const config = loadConfig({ configFile: options.configFile, env });
+  const redactor = createRedactor([]);
+  const logger = createLogger({ level: config.log.level, redactor });
+
+  const onFatal = (kind: string) => (err: unknown) => {
+    logger.fatal({ err }, `${kind}: exiting so the orchestrator restarts the process`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', onFatal('uncaught exception'));
+  process.on('unhandledRejection', onFatal('unhandled promise rejection'));
+
+  const daemon = await startDaemon({ config, logger, redactor, env });
+
+  let signalled = false;
+  const onStopSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(130);
+    }
+    signalled = true;
+    logger.info({ signal }, 'shutting down gracefully');
+    void daemon.stop();
+  };
+  const onHup = () => {
+    logger.info({ signal: 'SIGHUP' }, 'reloading the tenants file');
+    daemon.reloadTenants();
+  };
+  process.on('SIGTERM', onStopSignal);
+  process.on('SIGINT', onStopSignal);
+  process.on('SIGHUP', onHup);
+
+  try {
+    await daemon.promise;
+    logger.info('stopped cleanly');
+    return 0;
+  } catch (err) {
+    logger.fatal({ error: redactor.redact(describeError(err)) }, 'worker failed');
+    return 1;
+  } finally {
+    process.off('SIGTERM', onStopSignal);
+    process.off('SIGINT', onStopSignal);
+    process.off('SIGHUP', onHup);
+  }
+}

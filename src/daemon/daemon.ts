@@ -1,0 +1,150 @@
+import type { Logger } from 'pino';
+import { ConfigError, describeError } from '../errors';
+import type { TqwConfig } from '../config/load-config';
+import { toPoolOptions, toWorkerOptions } from '../config/to-options';
+import { loadHandlers } from '../handlers/load-handlers';
+import type { HandlerRegistry } from '../handlers/handler-registry';
+import { startHttpServer } from '../http/server';
+import type { Redactor } from '../log/redact';
+import { createMetrics, type TqwMetrics } from '../metrics/metrics';
+import { QueueDepthCache } from '../metrics/queue-depth-cache';
+import { StorePools, createStore } from '../store/create-store';
+import { loadTenants } from '../tenants/load-tenants';
+import type { Tenant } from '../tenants/types';
+import { Worker } from '../worker/worker';
+import { RetentionSweeper } from './retention';
+import { DaemonStatus } from './status';
+import { TenantsFileWatcher } from './tenants-file-watcher';
+
+export interface DaemonOptions {
+  config: TqwConfig;
+  logger: Logger;
+  redactor: Redactor;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface DaemonHandle {
+  readonly worker: Worker;
+  readonly metrics: TqwMetrics;
+  readonly handlers: HandlerRegistry;
+  /** The port the HTTP server listens on (useful when http.port is 0). */
+  readonly httpPort: number;
+  /** Re-reads the tenants file; an invalid file keeps the old map. Returns whether the new map was applied. */
+  reloadTenants(): boolean;
+  /** Graceful shutdown (idempotent). */
+  stop(): Promise<void>;
+  /** Resolves when stopped; rejects on an unexpected worker error. */
+  readonly promise: Promise<void>;
+}
+
+/**
+ * Wires the daemon together: tenants, handlers, stores, worker, metrics, HTTP, tenants-file watch and
+ * retention. Everything that must be undone on stop is pushed onto `releasers` as it is created and
+ * undone in reverse order, so a failure half-way through start-up leaves nothing running.
+ * Configuration problems (tenants file, handler modules) throw ConfigError before any claim.
+ */
+export async function startDaemon({ config, logger, redactor, env = process.env }: DaemonOptions): Promise<DaemonHandle> {
+  const releasers: Array<() => Promise<void> | void> = [];
+  const release = async () => {
+    for (const undo of releasers.reverse()) {
+      try {
+        await undo();
+      } catch (err) {
+        logger.warn({ error: redactor.redact(describeError(err)) }, 'error during shutdown');
+      }
+    }
+    releasers.length = 0;
+  };
+
+  try {
+    const tenants = loadTenants(config.tenants.file, env);
+    redactor.setSecrets(tenants.map((t) => t.connectionString));
+    const handlers = await loadHandlers(config.handlers.dir);
+    if (handlers.size === 0) logger.warn({ dir: config.handlers.dir }, 'no handler modules found: every message will be retried, then dead-lettered');
+    logger.info({ tenants: tenants.map((t) => ({ id: t.id, store: t.dialect, connection: t.redactedConnection })) }, 'tenant map loaded');
+
+    const pools = new StorePools(toPoolOptions(config));
+    releasers.push(() => pools.closeAll());
+
+    let worker!: Worker;
+    let depth!: QueueDepthCache;
+    const metrics = createMetrics({
+      tenantLabel: config.metrics.tenantLabel,
+      source: {
+        tenants: () => worker.gaugeSnapshots().map((t) => ({ ...t, depth: depth.get(t.id) })),
+      },
+    });
+    worker = new Worker({
+      handlers,
+      createStore: (tenant: Tenant) => createStore(tenant, pools),
+      logger,
+      metrics,
+      redact: (text) => redactor.redact(text),
+      options: toWorkerOptions(config),
+    });
+    depth = new QueueDepthCache({
+      intervalMs: config.metrics.depthIntervalMs,
+      stores: () => worker.stores(),
+      onError: (tenantId, err) => logger.debug({ tenant: tenantId, error: redactor.redact(describeError(err)) }, 'queue depth refresh failed'),
+    });
+
+    const http = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      metrics,
+      status: new DaemonStatus(worker),
+      logger,
+      redact: (text) => redactor.redact(text),
+    });
+    releasers.push(() => http.close());
+    logger.info({ host: config.http.host, port: http.port }, 'http server listening (/livez /readyz /healthz /metrics)');
+
+    worker.start(tenants);
+    releasers.push(() => worker.stop());
+    depth.start();
+    releasers.push(() => depth.stop());
+
+    const retention = new RetentionSweeper(config.retention, () => worker.stores(), logger, (t) => redactor.redact(t));
+    retention.start();
+    releasers.push(() => retention.stop());
+
+    const reloadTenants = (): boolean => {
+      try {
+        const next = loadTenants(config.tenants.file, env);
+        redactor.setSecrets([...tenants, ...next].map((t) => t.connectionString));
+        const diff = worker.setTenants(next);
+        metrics.configReload('success');
+        logger.info(diff, 'tenants file reloaded');
+        return true;
+      } catch (err) {
+        metrics.configReload('failure');
+        const message = err instanceof ConfigError ? err.message : describeError(err);
+        logger.error({ error: redactor.redact(message) }, 'tenants file reload failed; keeping the previous tenant map');
+        return false;
+      }
+    };
+
+    if (config.tenants.watch) {
+      const watcher = new TenantsFileWatcher({ file: config.tenants.file, onChange: reloadTenants });
+      watcher.start();
+      releasers.push(() => watcher.stop());
+    }
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => (stopping ??= release());
+    // An unexpected worker failure tears the rest down too; the caller sees the rejection.
+    const promise = worker.promise.then(
+      () => stop(),
+      async (err: unknown) => {
+        await stop();
+        throw err;
+      },
+    );
+    promise.catch(() => undefined);
+
+    return { worker, metrics, handlers, httpPort: http.port, reloadTenants, stop, promise };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
