@@ -1,0 +1,28 @@
+/**
+ * Quoting of PostgreSQL identifiers. Table and schema names are the only SQL text that cannot be
+ * a bind parameter, so every statement gets its table name from here and nowhere else.
+ */
+
+/** The queue table's name, exactly as EF Core + Npgsql create it (quoted PascalCase). */
+export const QUEUE_TABLE = 'QueueMessages';
+
+/** Bookkeeping of applied migrations, in the same schema as the queue table. */
+export const MIGRATIONS_TABLE = 'QueueMigrations';
+
+/**
+ * Quotes one identifier: wraps it in double quotes and doubles embedded quotes, the only
+ * escaping PostgreSQL needs (the same as `quote_ident`). A NUL byte cannot be sent at all.
+ */
+export function quoteIdent(name: string): string {
+  if (name.length === 0) throw new TypeError('a PostgreSQL identifier cannot be empty');
+  if (name.includes('\u0000')) throw new TypeError('a PostgreSQL identifier cannot contain a NUL character');
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * `"schema"."QueueMessages"`, or `"QueueMessages"` (resolved through the connection's search_path)
+ * when the tenant has no schema. `table` defaults to the queue table.
+ */
+export function quoteTable(schema: string | undefined, table: string = QUEUE_TABLE): string {
+  return schema === undefined ? quoteIdent(table) : `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}

@@ -1,0 +1,118 @@
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
+import { Client } from 'pg';
+import { HandlerRegistry } from '../../src/handlers/handler-registry';
+import type { Handler } from '../../src/handlers/types';
+import { createMetrics, type TqwMetrics } from '../../src/metrics/metrics';
+import { StorePools, createStore } from '../../src/store/create-store';
+import type { QueueStore } from '../../src/store/types';
+import type { Tenant } from '../../src/tenants/types';
+import { Worker } from '../../src/worker/worker';
+import type { WorkerOptions } from '../../src/worker/options';
+
+/** A PostgreSQL tenant built directly (the tenants-file path is tested in test/unit/tenants*). */
+export function pgTenant(id: string, url: string, schema?: string): Tenant {
+  const u = new URL(url);
+  const redacted = new URL(url);
+  if (redacted.password) redacted.password = '***';
+  return {
+    id,
+    dialect: 'postgres',
+    connectionString: url,
+    schema,
+    redactedConnection: redacted.toString(),
+    poolKey: `postgres://${u.username}@${u.host}${u.pathname}`,
+  };
+}
+
+/** Captures pino JSON lines in memory. */
+export class LogCapture {
+  readonly lines: Array<Record<string, unknown>> = [];
+  readonly raw: string[] = [];
+  readonly logger: Logger;
+
+  constructor(level = 'debug') {
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        for (const line of chunk.toString('utf8').split('\n')) {
+          if (!line.trim()) continue;
+          this.raw.push(line);
+          this.lines.push(JSON.parse(line) as Record<string, unknown>);
+        }
+        cb();
+      },
+    });
+    this.logger = pino({ level }, sink);
+  }
+
+  find(predicate: (line: Record<string, unknown>) => boolean): Record<string, unknown> | undefined {
+    return this.lines.find(predicate);
+  }
+}
+
+export interface TestWorker {
+  worker: Worker;
+  metrics: TqwMetrics;
+  logs: LogCapture;
+  pools: StorePools;
+  stop(): Promise<void>;
+}
+
+export function startTestWorker(
+  tenants: Tenant[],
+  handlers: Handler[],
+  options: Partial<WorkerOptions> = {},
+): TestWorker {
+  const logs = new LogCapture();
+  const pools = new StorePools();
+  let worker!: Worker;
+  const metrics = createMetrics({ defaultMetrics: false, source: { tenants: () => worker.gaugeSnapshots() } });
+  worker = new Worker({
+    handlers: HandlerRegistry.fromHandlers(handlers),
+    createStore: (t) => createStore(t, pools),
+    logger: logs.logger,
+    metrics,
+    redact: (s) => s,
+    options: { pollMinMs: 20, pollMaxMs: 100, backoffBaseMs: 50, backoffMaxMs: 200, ...options },
+  });
+  worker.start(tenants);
+  return {
+    worker,
+    metrics,
+    logs,
+    pools,
+    async stop() {
+      await worker.stop();
+      await pools.closeAll();
+    },
+  };
+}
+
+/** A store for the test's own reads and writes (separate pool from the worker's). */
+export function adminStore(tenant: Tenant): { store: QueueStore; pools: StorePools } {
+  const pools = new StorePools();
+  return { store: createStore(tenant, pools), pools };
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 20_000, intervalMs = 25, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export async function sql<T extends Record<string, unknown> = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
