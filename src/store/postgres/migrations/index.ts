@@ -1,0 +1,8 @@
+import { createQueueMessages } from './0001-create-queue-messages';
+import { createQueueIndexes } from './0002-create-queue-indexes';
+import type { PostgresMigration } from './types';
+
+export type { PostgresMigration } from './types';
+
+/** Every migration, in the order they apply. Append new ones at the end; never reorder or edit. */
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [createQueueMessages, createQueueIndexes];
