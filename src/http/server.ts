@@ -72,7 +72,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   server.on('error', (err) => options.logger.error({ error: redact(String(err)) }, 'http server error'));
 
   const port = (server.address() as AddressInfo).port;
-  options.logger.info({ host: options.host, port }, 'http server listening');
+  options.logger.debug({ host: options.host, port }, 'http server listening');
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,0 +1,296 @@
+/**
+ * The configuration schema: every key tqw reads, with its doc, format, default and TQW_* env var.
+ * This object is the single source of truth: `loadConfig` hands it to convict, `tqw config --docs`
+ * renders it, and the defaults come from DEFAULT_WORKER_OPTIONS / DEFAULT_POOL_OPTIONS so the
+ * engine's programmatic defaults and the daemon's configured defaults cannot drift apart.
+ *
+ * The keys are always two levels deep (`section.key`); the public contract keys (issue 2) are
+ * tenants.file, handlers.dir, http.port, worker.concurrency, worker.leaseMs, worker.maxAttempts,
+ * worker.backoffBaseMs, worker.backoffMaxMs and log.level, with the env vars named there.
+ */
+import { DEFAULT_POOL_OPTIONS } from '../store/types';
+import { DEFAULT_WORKER_OPTIONS, type WorkerOptions } from '../worker/options';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The validated configuration, typed (what `loadConfig` returns). */
+export interface TqwConfig {
+  tenants: {
+    /** Absolute path of the tenants file (resolved by loadConfig). */
+    file: string;
+    watch: boolean;
+  };
+  handlers: {
+    /** Absolute path of the handler directory (resolved by loadConfig). */
+    dir: string;
+  };
+  http: { host: string; port: number };
+  /** Exactly the engine's WorkerOptions, one key each. */
+  worker: { [K in keyof WorkerOptions]: number };
+  db: { poolMax: number; idleTimeoutMs: number; connectTimeoutMs: number };
+  metrics: { tenantLabel: boolean; depthIntervalMs: number };
+  retention: { completedMaxAgeMs: number; deadLetterMaxAgeMs: number; intervalMs: number; batchSize: number };
+  log: { level: LogLevel };
+}
+
+/** How a key's raw value is typed: drives the strict checks of env strings and file values. */
+export type KeyKind = 'integer' | 'boolean' | 'string' | 'enum';
+
+/** One key of the schema: convict's fields plus what the docs and the strict checks need. */
+export interface KeySpec<T> {
+  doc: string;
+  /** convict format: a validator that throws `Error('must be ...')`, or the allowed values. */
+  format: ((value: unknown) => void) | readonly string[];
+  default: T;
+  env: string;
+  kind: KeyKind;
+  /** Human description of the accepted values, for the docs ("integer >= 1"). */
+  formatDoc: string;
+  /** A filesystem path: relative values are resolved (see load-config.ts). */
+  path?: true;
+}
+
+export type TqwSchema = {
+  [S in keyof TqwConfig]: { [K in keyof TqwConfig[S]]-?: KeySpec<TqwConfig[S][K]> };
+};
+
+/** setTimeout silently turns delays above 2^31-1 ms (24.8 days) into 1 ms: timer keys stay below. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function integer(min: number, max: number = MAX_TIMER_MS): { format: (value: unknown) => void; formatDoc: string; kind: 'integer' } {
+  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
+  return {
+    kind: 'integer',
+    formatDoc: `integer ${range}`,
+    format: (value: unknown) => {
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new Error('must be an integer');
+      if (value < min || value > max) throw new Error(`must be an integer ${range}`);
+    },
+  };
+}
+
+const boolean = {
+  kind: 'boolean' as const,
+  formatDoc: 'true or false',
+  format: (value: unknown) => {
+    if (typeof value !== 'boolean') throw new Error('must be true or false');
+  },
+};
+
+const nonEmptyString = {
+  kind: 'string' as const,
+  formatDoc: 'non-empty string',
+  format: (value: unknown) => {
+    if (typeof value !== 'string' || value.trim() === '') throw new Error('must be a non-empty string');
+  },
+};
+
+const pathString = { ...nonEmptyString, formatDoc: 'path', path: true as const };
+
+const w = DEFAULT_WORKER_OPTIONS;
+
+export const CONFIG_SCHEMA: TqwSchema = {
+  tenants: {
+    file: {
+      doc: 'JSON file listing the tenants: [{ "id", "connectionString", "schema"? }] or { "tenants": [...] }. ${VAR} in a connection string is replaced from the environment.',
+      default: './config/tenants.json',
+      env: 'TQW_TENANTS_FILE',
+      ...pathString,
+    },
+    watch: {
+      doc: 'Re-read the tenants file when it changes (also on SIGHUP, always). An invalid new file keeps the old tenant map.',
+      default: true,
+      env: 'TQW_TENANTS_WATCH',
+      ...boolean,
+    },
+  },
+  handlers: {
+    dir: {
+      doc: 'Directory of handler modules (.js/.mjs/.cjs); each default-exports { type | types, handle(message, ctx), ... }.',
+      default: './handlers',
+      env: 'TQW_HANDLERS_DIR',
+      ...pathString,
+    },
+  },
+  http: {
+    host: {
+      doc: 'Address the HTTP server (/livez /readyz /healthz /metrics) binds to.',
+      default: '0.0.0.0',
+      env: 'TQW_HTTP_HOST',
+      ...nonEmptyString,
+    },
+    port: {
+      doc: 'Port of the HTTP server; 0 picks a free port (tests).',
+      default: 9464,
+      env: 'TQW_HTTP_PORT',
+      ...integer(0, 65535),
+    },
+  },
+  worker: {
+    concurrency: {
+      doc: 'Handlers running at once across all tenants.',
+      default: w.concurrency,
+      env: 'TQW_CONCURRENCY',
+      ...integer(1, 10_000),
+    },
+    tenantConcurrency: {
+      doc: 'Handlers running at once for one tenant, so one busy tenant cannot starve the others; 0 = no limit beyond worker.concurrency.',
+      default: w.tenantConcurrency,
+      env: 'TQW_TENANT_CONCURRENCY',
+      ...integer(0, 10_000),
+    },
+    batchSize: {
+      doc: 'Most messages claimed by one claim statement.',
+      default: w.batchSize,
+      env: 'TQW_BATCH_SIZE',
+      ...integer(1, 1_000),
+    },
+    leaseMs: {
+      doc: 'Lease of a claimed message: a Processing message whose lease expired (worker crashed) is claimed again.',
+      default: w.leaseMs,
+      env: 'TQW_LEASE_MS',
+      ...integer(1),
+    },
+    handlerTimeoutMs: {
+      doc: "Per-attempt time limit of a handler (its AbortSignal fires; the attempt fails). A handler's timeoutMs overrides it.",
+      default: w.handlerTimeoutMs,
+      env: 'TQW_HANDLER_TIMEOUT_MS',
+      ...integer(1),
+    },
+    maxAttempts: {
+      doc: "Attempts before a failing message is dead-lettered. A handler's maxAttempts overrides it.",
+      default: w.maxAttempts,
+      env: 'TQW_MAX_ATTEMPTS',
+      ...integer(1, 1_000),
+    },
+    backoffBaseMs: {
+      doc: 'First retry delay; doubles per attempt, with jitter. Must be <= worker.backoffMaxMs.',
+      default: w.backoffBaseMs,
+      env: 'TQW_BACKOFF_BASE_MS',
+      ...integer(0),
+    },
+    backoffMaxMs: {
+      doc: 'Cap of the retry delay.',
+      default: w.backoffMaxMs,
+      env: 'TQW_BACKOFF_MAX_MS',
+      ...integer(0),
+    },
+    pollMinMs: {
+      doc: 'Poll interval of a tenant after an empty claim starts here... Must be <= worker.pollMaxMs.',
+      default: w.pollMinMs,
+      env: 'TQW_POLL_MIN_MS',
+      ...integer(1),
+    },
+    pollMaxMs: {
+      doc: '...and doubles (with jitter) up to here while the tenant stays empty.',
+      default: w.pollMaxMs,
+      env: 'TQW_POLL_MAX_MS',
+      ...integer(1),
+    },
+    tenantBackoffMaxMs: {
+      doc: 'Cap of the backoff of a failing tenant (database down, wrong password, missing table); the other tenants are not slowed.',
+      default: w.tenantBackoffMaxMs,
+      env: 'TQW_TENANT_BACKOFF_MAX_MS',
+      ...integer(1),
+    },
+    shutdownTimeoutMs: {
+      doc: "Graceful shutdown: time in-flight handlers get before they are aborted and their messages released. Keep it below the orchestrator's grace period (Kubernetes: 30 s).",
+      default: w.shutdownTimeoutMs,
+      env: 'TQW_SHUTDOWN_TIMEOUT_MS',
+      ...integer(0),
+    },
+  },
+  db: {
+    poolMax: {
+      doc: 'Most connections per pool; tenants on the same database share one pool.',
+      default: DEFAULT_POOL_OPTIONS.max,
+      env: 'TQW_DB_POOL_MAX',
+      ...integer(1, 1_000),
+    },
+    idleTimeoutMs: {
+      doc: 'An idle connection is closed after this long, so quiet tenants hold no connections.',
+      default: DEFAULT_POOL_OPTIONS.idleTimeoutMs,
+      env: 'TQW_DB_IDLE_TIMEOUT_MS',
+      ...integer(1),
+    },
+    connectTimeoutMs: {
+      doc: 'Time to wait for a new database connection.',
+      default: DEFAULT_POOL_OPTIONS.connectTimeoutMs,
+      env: 'TQW_DB_CONNECT_TIMEOUT_MS',
+      ...integer(1),
+    },
+  },
+  metrics: {
+    tenantLabel: {
+      doc: 'Label metrics per tenant; false aggregates all tenants into one series (fleets with thousands of tenants).',
+      default: true,
+      env: 'TQW_METRICS_TENANT_LABEL',
+      ...boolean,
+    },
+    depthIntervalMs: {
+      doc: 'How often the queue_depth gauge is refreshed (by a cheap indexed query, not on every scrape).',
+      default: 15_000,
+      env: 'TQW_METRICS_DEPTH_INTERVAL_MS',
+      ...integer(1),
+    },
+  },
+  retention: {
+    completedMaxAgeMs: {
+      doc: 'Completed messages older than this are deleted in small batches; 0 keeps them forever.',
+      default: 7 * DAY_MS,
+      env: 'TQW_RETENTION_COMPLETED_MAX_AGE_MS',
+      ...integer(0, Number.MAX_SAFE_INTEGER),
+    },
+    deadLetterMaxAgeMs: {
+      doc: 'DeadLetter messages older than this are deleted; 0 keeps them until requeued (tqw dead-letters requeue).',
+      default: 0,
+      env: 'TQW_RETENTION_DEADLETTER_MAX_AGE_MS',
+      ...integer(0, Number.MAX_SAFE_INTEGER),
+    },
+    intervalMs: {
+      doc: 'How often each tenant is swept for old rows.',
+      default: 60_000,
+      env: 'TQW_RETENTION_INTERVAL_MS',
+      ...integer(1),
+    },
+    batchSize: {
+      doc: 'Rows per DELETE. Kept below 5000 so SQL Server never escalates the row locks to a table lock.',
+      default: 500,
+      env: 'TQW_RETENTION_BATCH_SIZE',
+      ...integer(1, 4_000),
+    },
+  },
+  log: {
+    level: {
+      doc: 'Log level of the JSON logs on stdout.',
+      default: 'info',
+      env: 'TQW_LOG_LEVEL',
+      kind: 'enum',
+      format: LOG_LEVELS,
+      formatDoc: LOG_LEVELS.join(' | '),
+    },
+  },
+};
+
+/** One leaf of the schema with its dotted name. */
+export interface SchemaKey {
+  name: string;
+  section: keyof TqwConfig;
+  key: string;
+  spec: KeySpec<unknown>;
+}
+
+/** Every key, in schema order. */
+export function schemaKeys(schema: TqwSchema = CONFIG_SCHEMA): SchemaKey[] {
+  const keys: SchemaKey[] = [];
+  for (const section of Object.keys(schema) as Array<keyof TqwConfig>) {
+    const specs = schema[section] as Record<string, KeySpec<unknown>>;
+    for (const key of Object.keys(specs)) {
+      keys.push({ name: `${section}.${key}`, section, key, spec: specs[key] });
+    }
+  }
+  return keys;
+}

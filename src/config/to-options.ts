@@ -1,0 +1,30 @@
+/** Maps the loaded configuration onto the option objects of the engine and the stores. */
+import type { PoolOptions } from '../store/types';
+import type { WorkerOptions } from '../worker/options';
+import type { TqwConfig } from './schema';
+
+export function toWorkerOptions(config: TqwConfig): WorkerOptions {
+  const w = config.worker;
+  return {
+    concurrency: w.concurrency,
+    tenantConcurrency: w.tenantConcurrency,
+    batchSize: w.batchSize,
+    leaseMs: w.leaseMs,
+    handlerTimeoutMs: w.handlerTimeoutMs,
+    maxAttempts: w.maxAttempts,
+    backoffBaseMs: w.backoffBaseMs,
+    backoffMaxMs: w.backoffMaxMs,
+    pollMinMs: w.pollMinMs,
+    pollMaxMs: w.pollMaxMs,
+    tenantBackoffMaxMs: w.tenantBackoffMaxMs,
+    shutdownTimeoutMs: w.shutdownTimeoutMs,
+  };
+}
+
+export function toPoolOptions(config: TqwConfig): PoolOptions {
+  return {
+    max: config.db.poolMax,
+    idleTimeoutMs: config.db.idleTimeoutMs,
+    connectTimeoutMs: config.db.connectTimeoutMs,
+  };
+}

@@ -1,0 +1,29 @@
+import pg from 'pg';
+import { PoolRegistry } from '../pool-registry';
+import type { PoolOptions } from '../types';
+
+/**
+ * Opens a node-postgres pool for one database. Connections open on demand and close after
+ * `idleTimeoutMs`, so a quiet tenant holds none. `application_name` makes the worker's sessions
+ * recognisable in pg_stat_activity.
+ */
+export function createPgPool(connectionString: string, options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max,
+    idleTimeoutMillis: options.idleTimeoutMs,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: 'tqw',
+  });
+  // An idle client whose connection dies (database restart, network cut, pg_terminate_backend)
+  // emits 'error' on the pool; without a listener Node would crash the whole worker. The pool has
+  // already discarded that client, and the next query opens a fresh connection or fails with the
+  // cause, which the tenant's poll loop reports; so there is nothing more to do here.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** A registry of PostgreSQL pools that ends each pool when its last tenant lets go. */
+export function createPostgresPoolRegistry(): PoolRegistry<pg.Pool> {
+  return new PoolRegistry<pg.Pool>((pool) => pool.end());
+}

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { PoolLease, PoolRegistry } from '../pool-registry';
+import type { Tenant } from '../../tenants/types';
+import {
+  DEFAULT_POOL_OPTIONS,
+  type ClaimFence,
+  type ClaimedMessage,
+  type PoolOptions,
+  type QueueStore,
+  type StoreTransaction,
+} from '../types';
+import { runClaimTransaction } from './claim-transaction';
+import { createPgPool } from './create-pool';
+import { runMigrations } from './migrate';
+import { serializePayload } from './payload';
+import { quoteTable } from './quote-table';
+import { fenceParams, toClaimedMessage, toQueueMessageRow, type PgQueueRow } from './row-mapper';
+import { postgresStatements } from './statements';
+
+type Queryable = Pick<pg.Pool, 'query'>;
+type Counts = { Pending: string; Processing: string; Failed: string; DeadLetter: string };
+
+/**
+ * The PostgreSQL QueueStore of one tenant: `[schema.]"QueueMessages"` through the pool shared by
+ * every tenant of the same database (`tenant.poolKey`), acquired on first use and let go by close().
+ * Statement shapes and their reasons live in ./sql; this file only binds parameters and maps rows.
+ */
+export function createPostgresStore(
+  tenant: Tenant,
+  pools: PoolRegistry<pg.Pool>,
+  poolOptions: PoolOptions = DEFAULT_POOL_OPTIONS,
+): QueueStore {
+  const table = quoteTable(tenant.schema);
+  const sql = postgresStatements(table);
+  let lease: PoolLease<pg.Pool> | undefined;
+  let closed = false;
+
+  const pool = (): pg.Pool => {
+    if (closed) throw new Error(`the queue store of tenant '${tenant.id}' (${table}) is closed; open a new one`);
+    lease ??= pools.acquire(tenant.poolKey, () => createPgPool(tenant.connectionString, poolOptions));
+    return lease.pool;
+  };
+  /** The caller's transaction client when given (outbox, transactional handler), else the pool. */
+  const via = (tx: StoreTransaction | undefined): Queryable => (tx ? clientOf(tx, tenant.id) : pool());
+  const fenced = async (text: string, fence: ClaimFence, ...more: unknown[]): Promise<boolean> =>
+    (await pool().query(text, [...fenceParams(fence), ...more])).rowCount === 1;
+
+  return {
+    dialect: 'postgres',
+    tenantId: tenant.id,
+    tableName: table,
+
+    async migrate() {
+      await runMigrations(pool(), tenant.schema);
+    },
+
+    async claim({ limit, leaseMs }) {
+      if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`claim limit must be an integer >= 1, got ${limit}`);
+      const { rows } = await pool().query<PgQueueRow>(sql.claim, [limit, leaseMs]);
+      return rows.map(toClaimedMessage).sort(byScheduledTime);
+    },
+
+    async withClaimTransaction(fence, fn) {
+      return runClaimTransaction(pool(), table, fence, fn);
+    },
+
+    async complete(fence, tx) {
+      return (await via(tx).query(sql.complete, fenceParams(fence))).rowCount === 1;
+    },
+
+    async completeMany(fences) {
+      if (fences.length === 0) return [];
+      const { rows } = await pool().query<{ Id: string }>(sql.completeMany, [
+        fences.map((f) => f.id),
+        fences.map((f) => f.dequeueTime),
+        fences.map((f) => f.processingAttempts),
+      ]);
+      return rows.map((r) => r.Id);
+    },
+
+    retry: (fence, { delayMs, error }) => fenced(sql.retry, fence, delayMs, error),
+    deadLetter: (fence, error) => fenced(sql.deadLetter, fence, error),
+    release: (fence, reason) => fenced(sql.release, fence, reason),
+
+    async extendLease(fence) {
+      const { rows } = await pool().query<{ Id: string; DequeueTime: Date; ProcessingAttempts: number }>(
+        sql.extendLease,
+        fenceParams(fence),
+      );
+      const row = rows[0];
+      return row ? { id: row.Id, dequeueTime: row.DequeueTime, processingAttempts: row.ProcessingAttempts } : null;
+    },
+
+    async enqueue(message, tx) {
+      const id = message.id ?? randomUUID();
+      const payload = serializePayload(message.payload, message.messageType);
+      await via(tx).query(sql.enqueue, [
+        id,
+        message.tenantId,
+        message.messageType,
+        payload,
+        message.delayMs ?? 0,
+        message.correlationId ?? null,
+      ]);
+      return id;
+    },
+
+    async getMessage(id) {
+      const { rows } = await pool().query<PgQueueRow>(sql.getMessage, [id]);
+      return rows[0] ? toQueueMessageRow(rows[0]) : null;
+    },
+
+    async stats() {
+      const { rows } = await pool().query<Counts & { Completed: string; OldestDueAgeSeconds: string | null }>(sql.stats);
+      const r = rows[0]!; // an aggregate without GROUP BY always returns one row
+      return {
+        counts: { ...toCounts(r), Completed: Number(r.Completed) },
+        oldestDueAgeSeconds: r.OldestDueAgeSeconds === null ? null : Number(r.OldestDueAgeSeconds),
+      };
+    },
+
+    async depth() {
+      const { rows } = await pool().query<Counts>(sql.depth);
+      return toCounts(rows[0]!); // scalar subqueries only: always one row
+    },
+
+    async listDeadLetters(limit) {
+      const { rows } = await pool().query<PgQueueRow>(sql.listDeadLetters, [limit]);
+      return rows.map(toQueueMessageRow);
+    },
+
+    async requeueDeadLetters(ids) {
+      if (ids !== undefined && ids.length === 0) return 0;
+      const result = await pool().query(sql.requeueDeadLetters, [ids === undefined ? null : [...ids]]);
+      return result.rowCount ?? 0;
+    },
+
+    async purge(status, olderThanMs, batchSize) {
+      if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`purge batchSize must be an integer >= 1, got ${batchSize}`);
+      const result = await pool().query(sql.purge, [status, olderThanMs, batchSize]);
+      return result.rowCount ?? 0;
+    },
+
+    async ping() {
+      await pool().query(sql.ping);
+    },
+
+    async close() {
+      closed = true;
+      const held = lease;
+      lease = undefined;
+      await held?.release();
+    },
+  };
+}
+
+function byScheduledTime(a: ClaimedMessage, b: ClaimedMessage): number {
+  return a.scheduledTime.getTime() - b.scheduledTime.getTime();
+}
+
+/** count(*) is bigint, which node-postgres returns as a string. */
+function toCounts(r: Counts) {
+  return {
+    Pending: Number(r.Pending),
+    Processing: Number(r.Processing),
+    Failed: Number(r.Failed),
+    DeadLetter: Number(r.DeadLetter),
+  };
+}
+
+function clientOf(tx: StoreTransaction, tenantId: string): Queryable {
+  const handle = tx.handle as Partial<Queryable> | null;
+  if (tx.dialect !== 'postgres' || typeof handle?.query !== 'function') {
+    throw new TypeError(
+      `tenant '${tenantId}' is on PostgreSQL but was given a ${tx.dialect} transaction; ` +
+        'pass the transaction of this tenant (a pg client inside BEGIN)',
+    );
+  }
+  return handle as Queryable;
+}

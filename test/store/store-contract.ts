@@ -1,0 +1,631 @@
+/**
+ * The QueueStore contract suite: one set of tests that every store (PostgreSQL, SQL Server) must
+ * pass against its real database. A dialect supplies a StoreContractFixture (the few things that
+ * need its own SQL); the tests themselves only speak QueueStore.
+ */
+import { randomUUID } from 'node:crypto';
+import { LeaseLostError } from '../../src/errors';
+import type { ClaimFence, ClaimedMessage, MessageStatus, QueueStore, StoreTransaction } from '../../src/store/types';
+
+/** A row written by plain SQL, as a producer (or an operator) would, bypassing enqueue(). */
+export interface RawRow {
+  id: string;
+  tenantId: string;
+  messageType: string;
+  /** Stored as is: may be invalid JSON. */
+  payload: string;
+  /** Default 'Pending'. */
+  status?: MessageStatus;
+  /** Default 0. */
+  processingAttempts?: number;
+  /** ScheduledTime = database now + this (negative: in the past). Default 0. */
+  scheduledOffsetMs?: number;
+  /** CreatedAt = database now + this. Default 0. */
+  createdOffsetMs?: number;
+  /** LastAttemptTime = database now + this, or NULL. Default NULL. */
+  lastAttemptOffsetMs?: number | null;
+  /** DequeueTime = database now + this, or NULL. Default NULL. */
+  dequeueOffsetMs?: number | null;
+  /** Default NULL. */
+  errorMessage?: string | null;
+}
+
+export interface MakeStoreOptions {
+  /**
+   * The tenant's schema. Default: a fresh, uniquely named schema, so each store starts empty.
+   * `null`: no schema, i.e. the connection's default (public / dbo), shared by all such stores.
+   */
+  schema?: string | null;
+  /** Run migrate() before returning the store. Default true. */
+  migrate?: boolean;
+  /** Use the pool registry of this store (same database => one shared pool). Default: a new registry. */
+  sharePoolsWith?: QueueStore;
+}
+
+/** What a dialect provides to run the contract suite. Every store it makes is closed by afterEachTest/teardown. */
+export interface StoreContractFixture {
+  /** Once per suite: create the test database(s). */
+  setup(): Promise<void>;
+  /** After each test: close every store and pool the test opened. */
+  afterEachTest(): Promise<void>;
+  /** Once per suite: close everything and drop the test database(s). */
+  teardown(): Promise<void>;
+  /** A store for `tenantId` on its own fresh table (see MakeStoreOptions), migrated unless told otherwise. */
+  makeStore(tenantId: string, options?: MakeStoreOptions): Promise<QueueStore>;
+  /** Another store on the same tenant and table through its own, separate pool: another worker process. */
+  openPeer(store: QueueStore): Promise<QueueStore>;
+  /** Number of pools open in the registry `store` uses (PoolRegistry.size). */
+  openPoolCount(store: QueueStore): number;
+  /** The database server's clock. */
+  dbNow(store: QueueStore): Promise<Date>;
+  /** Inserts a row into the store's table by plain SQL. */
+  insertRawRow(store: QueueStore, row: RawRow): Promise<void>;
+  /** Creates the handler-effect table (unique message id) next to the store's queue table. */
+  createEffectsTable(store: QueueStore): Promise<void>;
+  /** Writes one effect row through the transaction's handle, as a transactional handler would. */
+  insertEffect(store: QueueStore, tx: StoreTransaction, messageId: string): Promise<void>;
+  /** Committed effect rows for `messageId`. */
+  countEffects(store: QueueStore, messageId: string): Promise<number>;
+  /**
+   * Runs `fn` in the application's own transaction on the store's database (not one the store
+   * opened): commits when `fn` resolves, rolls back when it throws (and rethrows).
+   */
+  callerTransaction<T>(store: QueueStore, fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+}
+
+export interface StoreContractOptions {
+  /** Register the suite as skipped (e.g. SQL Server without MSSQL_URL): reported skipped, never passed. */
+  skip?: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const LONG_LEASE = 60_000;
+
+function fenceOf(m: ClaimedMessage): ClaimFence {
+  return { id: m.id, dequeueTime: m.dequeueTime, processingAttempts: m.processingAttempts };
+}
+
+/** Date floored to whole milliseconds (what the store's millisecond DequeueTime compares to). */
+function ms(d: Date): number {
+  return Math.floor(d.getTime());
+}
+
+export function describeStoreContract(label: string, fx: StoreContractFixture, options: StoreContractOptions = {}): void {
+  const suite = options.skip ? describe.skip : describe;
+
+  suite(`${label} QueueStore contract`, () => {
+    beforeAll(() => fx.setup());
+    afterEach(() => fx.afterEachTest());
+    afterAll(() => fx.teardown());
+
+    const TENANT = 'tenant-a';
+
+    async function enqueueOne(store: QueueStore, extra: { delayMs?: number; type?: string } = {}): Promise<string> {
+      return store.enqueue({ tenantId: store.tenantId, messageType: extra.type ?? 'Test', payload: { n: 1 }, delayMs: extra.delayMs });
+    }
+
+    async function claimOne(store: QueueStore, leaseMs = LONG_LEASE): Promise<ClaimedMessage> {
+      const claimed = await store.claim({ limit: 1, leaseMs });
+      expect(claimed).toHaveLength(1);
+      return claimed[0]!;
+    }
+
+    async function raw(store: QueueStore, row: Partial<RawRow> & { id?: string }): Promise<string> {
+      const id = row.id ?? randomUUID();
+      await fx.insertRawRow(store, { tenantId: store.tenantId, messageType: 'Test', payload: '{}', ...row, id });
+      return id;
+    }
+
+    describe('migrations', () => {
+      test('migrate is idempotent: running it again keeps the table, its rows and its behaviour', async () => {
+        const store = await fx.makeStore(TENANT);
+        const id = await enqueueOne(store);
+        await store.migrate();
+        await store.migrate();
+        expect((await store.getMessage(id))?.status).toBe('Pending');
+        expect((await claimOne(store)).id).toBe(id);
+      });
+
+      test('several processes migrating a new schema at the same time all succeed and leave one working table', async () => {
+        const base = await fx.makeStore(TENANT, { migrate: false });
+        const peers = await Promise.all([1, 2, 3, 4].map(() => fx.openPeer(base)));
+        const results = await Promise.allSettled([base, ...peers].map((s) => s.migrate()));
+        expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+        const id = await enqueueOne(peers[0]!);
+        expect((await claimOne(base)).id).toBe(id);
+        expect((await base.depth()).Processing).toBe(1);
+      });
+
+      test('ping fails while the table is missing and succeeds once it is migrated', async () => {
+        const store = await fx.makeStore(TENANT, { migrate: false });
+        await expect(store.ping()).rejects.toThrow();
+        await store.migrate();
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+    });
+
+    describe('enqueue and claim', () => {
+      test('enqueue stores a Pending row due now: objects as JSON, strings as given, with the correlation id', async () => {
+        const store = await fx.makeStore(TENANT);
+        const correlationId = randomUUID();
+        const before = await fx.dbNow(store);
+        const objId = await store.enqueue({ tenantId: TENANT, messageType: 'ProductUpdate', payload: { a: [1, 'x'] }, correlationId });
+        const strId = await store.enqueue({ id: randomUUID(), tenantId: TENANT, messageType: 'Raw', payload: 'not json {' });
+        const after = await fx.dbNow(store);
+
+        const obj = await store.getMessage(objId);
+        expect(obj).toMatchObject({
+          id: objId,
+          tenantId: TENANT,
+          messageType: 'ProductUpdate',
+          payload: JSON.stringify({ a: [1, 'x'] }),
+          status: 'Pending',
+          processingAttempts: 0,
+          dequeueTime: null,
+          lastAttemptTime: null,
+          errorMessage: null,
+          correlationId,
+        });
+        expect(ms(obj!.scheduledTime)).toBeGreaterThanOrEqual(ms(before));
+        expect(ms(obj!.scheduledTime)).toBeLessThanOrEqual(ms(after));
+        expect(ms(obj!.createdAt)).toBeGreaterThanOrEqual(ms(before));
+        const str = await store.getMessage(strId);
+        expect(str?.payload).toBe('not json {');
+        expect(str?.correlationId).toBeNull();
+        expect(await store.getMessage(randomUUID())).toBeNull();
+      });
+
+      test('claim marks the row Processing, stamps DequeueTime = LastAttemptTime from the database clock and counts the attempt', async () => {
+        const store = await fx.makeStore(TENANT);
+        const id = await enqueueOne(store);
+        const before = await fx.dbNow(store);
+        const claimed = await claimOne(store);
+        const after = await fx.dbNow(store);
+
+        expect(claimed.id).toBe(id);
+        expect(claimed.status).toBe('Processing');
+        expect(claimed.processingAttempts).toBe(1);
+        expect(ms(claimed.dequeueTime)).toBeGreaterThanOrEqual(ms(before));
+        expect(ms(claimed.dequeueTime)).toBeLessThanOrEqual(ms(after));
+        expect(claimed.lastAttemptTime?.getTime()).toBe(claimed.dequeueTime.getTime());
+
+        const row = await store.getMessage(id);
+        expect(row?.status).toBe('Processing');
+        expect(row?.processingAttempts).toBe(1);
+        // Millisecond precision: the fence read back equals the one the claim returned.
+        expect(row?.dequeueTime?.getTime()).toBe(claimed.dequeueTime.getTime());
+      });
+
+      test('claim takes the oldest ScheduledTime first, at most `limit` rows, and never a row that is not due', async () => {
+        const store = await fx.makeStore(TENANT);
+        const future = await raw(store, { scheduledOffsetMs: 60_000 });
+        const second = await raw(store, { scheduledOffsetMs: -2_000 });
+        const first = await raw(store, { scheduledOffsetMs: -3_000, status: 'Failed', processingAttempts: 1 });
+        const third = await raw(store, { scheduledOffsetMs: -1_000 });
+
+        const batch = await store.claim({ limit: 2, leaseMs: LONG_LEASE });
+        expect(batch.map((m) => m.id)).toEqual([first, second]);
+        const rest = await store.claim({ limit: 10, leaseMs: LONG_LEASE });
+        expect(rest.map((m) => m.id)).toEqual([third]);
+        expect(await store.claim({ limit: 10, leaseMs: LONG_LEASE })).toEqual([]);
+        expect((await store.getMessage(future))?.status).toBe('Pending');
+      });
+
+      test('a delayed message is not claimed before its ScheduledTime and is claimed once it is due', async () => {
+        const store = await fx.makeStore(TENANT);
+        const id = await enqueueOne(store, { delayMs: 700 });
+        expect(await store.claim({ limit: 10, leaseMs: LONG_LEASE })).toEqual([]);
+        await sleep(1_000);
+        expect((await claimOne(store)).id).toBe(id);
+      });
+
+      test('claim returns rows with another TenantId and invalid JSON payloads as stored, so the worker can dead-letter them', async () => {
+        const store = await fx.makeStore(TENANT);
+        const foreign = await raw(store, { tenantId: 'someone-else', payload: '{"ok":true}', scheduledOffsetMs: -2 });
+        const broken = await raw(store, { payload: '{not json', scheduledOffsetMs: -1 });
+        const claimed = await store.claim({ limit: 10, leaseMs: LONG_LEASE });
+        expect(claimed.map((m) => [m.id, m.tenantId, m.payload])).toEqual([
+          [foreign, 'someone-else', '{"ok":true}'],
+          [broken, TENANT, '{not json'],
+        ]);
+        for (const m of claimed) expect(await store.deadLetter(m, 'rejected')).toBe(true);
+        expect((await store.depth()).DeadLetter).toBe(2);
+      });
+
+      test('concurrent claimers on separate pools never get the same row and together get every row', async () => {
+        const base = await fx.makeStore(TENANT);
+        const ids: string[] = [];
+        for (let i = 0; i < 500; i += 50) {
+          ids.push(...(await Promise.all(Array.from({ length: 50 }, () => enqueueOne(base)))));
+        }
+        const claimers = [base, ...(await Promise.all([1, 2, 3].map(() => fx.openPeer(base))))];
+        const seen: string[] = [];
+        await Promise.all(
+          claimers.flatMap((store) =>
+            [1, 2, 3].map(async () => {
+              for (;;) {
+                const got = await store.claim({ limit: 7, leaseMs: LONG_LEASE });
+                if (got.length === 0) return;
+                for (const m of got) {
+                  expect(m.processingAttempts).toBe(1);
+                  seen.push(m.id);
+                }
+              }
+            }),
+          ),
+        );
+        expect(new Set(seen).size).toBe(seen.length);
+        expect([...seen].sort()).toEqual([...ids].sort());
+        expect(await base.depth()).toEqual({ Pending: 0, Processing: 500, Failed: 0, DeadLetter: 0 });
+      });
+    });
+
+    describe('leases and fencing', () => {
+      test('a Processing row is not claimable while its lease runs and is claimable again once it expires', async () => {
+        const store = await fx.makeStore(TENANT);
+        const other = await fx.openPeer(store);
+        const id = await enqueueOne(store);
+        const first = await claimOne(store, 300);
+        expect(await other.claim({ limit: 10, leaseMs: 300 })).toEqual([]);
+        await sleep(500);
+        const again = await claimOne(other, 300);
+        expect(again.id).toBe(id);
+        expect(again.processingAttempts).toBe(2);
+        expect(again.dequeueTime.getTime()).toBeGreaterThan(first.dequeueTime.getTime());
+      });
+
+      test('a stale fence cannot complete, retry, dead-letter, release, extend or open a transaction after a reclaim', async () => {
+        const store = await fx.makeStore(TENANT);
+        const other = await fx.openPeer(store);
+        const id = await enqueueOne(store);
+        const stale = await claimOne(store, 200);
+        await sleep(400);
+        const current = await claimOne(other, 200);
+        expect(current.id).toBe(id);
+
+        expect(await store.complete(stale)).toBe(false);
+        expect(await store.retry(stale, { delayMs: 0, error: 'stale retry' })).toBe(false);
+        expect(await store.deadLetter(stale, 'stale dead letter')).toBe(false);
+        expect(await store.release(stale, 'stale release')).toBe(false);
+        expect(await store.extendLease(stale)).toBeNull();
+        expect(await store.completeMany([stale])).toEqual([]);
+        let ran = false;
+        await expect(
+          store.withClaimTransaction(stale, async () => {
+            ran = true;
+          }),
+        ).rejects.toBeInstanceOf(LeaseLostError);
+        expect(ran).toBe(false);
+
+        const row = await store.getMessage(id);
+        expect(row).toMatchObject({ status: 'Processing', processingAttempts: 2, errorMessage: null });
+        expect(row?.dequeueTime?.getTime()).toBe(current.dequeueTime.getTime());
+        expect(await other.complete(current)).toBe(true);
+      });
+
+      test('an open claim transaction keeps the row from being reclaimed even after its lease expired', async () => {
+        const store = await fx.makeStore(TENANT);
+        const other = await fx.openPeer(store);
+        await fx.createEffectsTable(store);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store, 200);
+
+        const stolen = await store.withClaimTransaction(claimed, async (tx) => {
+          await sleep(500);
+          const got = await other.claim({ limit: 10, leaseMs: 200 });
+          await fx.insertEffect(store, tx, id);
+          expect(await store.complete(claimed, tx)).toBe(true);
+          return got;
+        });
+
+        expect(stolen).toEqual([]);
+        expect((await store.getMessage(id))?.status).toBe('Completed');
+        expect(await fx.countEffects(store, id)).toBe(1);
+        expect(await other.claim({ limit: 10, leaseMs: 200 })).toEqual([]);
+      });
+
+      test('extendLease returns a new fence that works, makes the old fence stale, and restarts the lease', async () => {
+        const store = await fx.makeStore(TENANT);
+        const other = await fx.openPeer(store);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store, 1_000);
+        await sleep(600);
+        const extended = await store.extendLease(claimed);
+        expect(extended).not.toBeNull();
+        expect(extended!.id).toBe(id);
+        expect(extended!.processingAttempts).toBe(1);
+        expect(extended!.dequeueTime.getTime()).toBeGreaterThan(claimed.dequeueTime.getTime());
+
+        await sleep(600); // past the original lease (1,000 ms from the claim), inside the extended one
+        expect(await other.claim({ limit: 10, leaseMs: 1_000 })).toEqual([]);
+
+        expect(await store.complete(claimed)).toBe(false);
+        expect(await store.extendLease(claimed)).toBeNull();
+        expect(await store.complete(extended!)).toBe(true);
+      });
+
+      test('extendLease right after the claim still changes the fence', async () => {
+        const store = await fx.makeStore(TENANT);
+        await enqueueOne(store);
+        const claimed = await claimOne(store);
+        const a = await store.extendLease(claimed);
+        const b = await store.extendLease(a!);
+        expect(a!.dequeueTime.getTime()).toBeGreaterThan(claimed.dequeueTime.getTime());
+        expect(b!.dequeueTime.getTime()).toBeGreaterThan(a!.dequeueTime.getTime());
+        expect(await store.complete(a!)).toBe(false);
+        expect(await store.complete(b!)).toBe(true);
+      });
+    });
+
+    describe('transactional handlers', () => {
+      test('effects written through the claim transaction commit exactly once, together with Completed', async () => {
+        const store = await fx.makeStore(TENANT);
+        await fx.createEffectsTable(store);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store);
+
+        const result = await store.withClaimTransaction(claimed, async (tx) => {
+          expect(tx.dialect).toBe(store.dialect);
+          await fx.insertEffect(store, tx, id);
+          expect(await store.complete(claimed, tx)).toBe(true);
+          return 'done';
+        });
+        expect(result).toBe('done');
+        expect(await fx.countEffects(store, id)).toBe(1);
+        expect((await store.getMessage(id))?.status).toBe('Completed');
+
+        // The same claim cannot run its effects a second time.
+        await expect(
+          store.withClaimTransaction(claimed, (tx) => fx.insertEffect(store, tx, id)),
+        ).rejects.toBeInstanceOf(LeaseLostError);
+        expect(await fx.countEffects(store, id)).toBe(1);
+        expect(await store.claim({ limit: 10, leaseMs: 0 })).toEqual([]);
+      });
+
+      test('when the function throws, its effects and the completion roll back and the claim stays valid', async () => {
+        const store = await fx.makeStore(TENANT);
+        await fx.createEffectsTable(store);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store);
+
+        const boom = new Error('handler failed');
+        await expect(
+          store.withClaimTransaction(claimed, async (tx) => {
+            await fx.insertEffect(store, tx, id);
+            await store.complete(claimed, tx);
+            throw boom;
+          }),
+        ).rejects.toBe(boom);
+
+        expect(await fx.countEffects(store, id)).toBe(0);
+        const row = await store.getMessage(id);
+        expect(row).toMatchObject({ status: 'Processing', processingAttempts: 1 });
+        expect(row?.dequeueTime?.getTime()).toBe(claimed.dequeueTime.getTime());
+        expect(await store.retry(claimed, { delayMs: 0, error: 'handler failed' })).toBe(true);
+      });
+
+      test('enqueue inside a caller transaction that rolls back leaves no row; a committed one leaves one', async () => {
+        const store = await fx.makeStore(TENANT);
+        const rolledBack = randomUUID();
+        await expect(
+          fx.callerTransaction(store, async (tx) => {
+            await store.enqueue({ id: rolledBack, tenantId: TENANT, messageType: 'Outbox', payload: {} }, tx);
+            throw new Error('business write failed');
+          }),
+        ).rejects.toThrow('business write failed');
+        expect(await store.getMessage(rolledBack)).toBeNull();
+
+        const committed = await fx.callerTransaction(store, (tx) =>
+          store.enqueue({ tenantId: TENANT, messageType: 'Outbox', payload: { ok: 1 } }, tx),
+        );
+        expect((await store.getMessage(committed))?.status).toBe('Pending');
+        expect((await store.stats()).counts.Pending).toBe(1);
+      });
+    });
+
+    describe('outcomes', () => {
+      test('retry sets Failed with the error and ScheduledTime = database now + delay, and the row is claimed again once due', async () => {
+        const store = await fx.makeStore(TENANT);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store);
+        const before = await fx.dbNow(store);
+        expect(await store.retry(claimed, { delayMs: 800, error: 'try later' })).toBe(true);
+        const after = await fx.dbNow(store);
+
+        const row = await store.getMessage(id);
+        expect(row).toMatchObject({ status: 'Failed', errorMessage: 'try later', processingAttempts: 1 });
+        expect(ms(row!.scheduledTime)).toBeGreaterThanOrEqual(ms(before) + 800);
+        expect(ms(row!.scheduledTime)).toBeLessThanOrEqual(ms(after) + 800);
+
+        expect(await store.claim({ limit: 10, leaseMs: LONG_LEASE })).toEqual([]);
+        await sleep(1_100);
+        const again = await claimOne(store);
+        expect(again.id).toBe(id);
+        expect(again.processingAttempts).toBe(2);
+        expect(await store.complete(again)).toBe(true);
+        expect((await store.getMessage(id))?.errorMessage).toBeNull();
+      });
+
+      test('deadLetter sets DeadLetter with the error and the row is never claimed again', async () => {
+        const store = await fx.makeStore(TENANT);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store, 100);
+        expect(await store.deadLetter(claimed, 'poison')).toBe(true);
+        expect(await store.getMessage(id)).toMatchObject({ status: 'DeadLetter', errorMessage: 'poison' });
+        await sleep(200);
+        expect(await store.claim({ limit: 10, leaseMs: 100 })).toEqual([]);
+      });
+
+      test('release gives the message back due now without counting the attempt, and a new claim gets a new fence', async () => {
+        const store = await fx.makeStore(TENANT);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store);
+        const before = await fx.dbNow(store);
+        expect(await store.release(claimed, 'shutting down')).toBe(true);
+        const row = await store.getMessage(id);
+        expect(row).toMatchObject({ status: 'Pending', processingAttempts: 0, errorMessage: 'shutting down' });
+        expect(ms(row!.scheduledTime)).toBeGreaterThanOrEqual(ms(before));
+
+        const again = await claimOne(store);
+        expect(again.processingAttempts).toBe(1);
+        expect(again.dequeueTime.getTime()).not.toBe(claimed.dequeueTime.getTime());
+        expect(await store.complete(claimed)).toBe(false);
+        expect(await store.complete(again)).toBe(true);
+      });
+
+      test('completeMany completes in one call exactly the claims whose fence matches', async () => {
+        const store = await fx.makeStore(TENANT);
+        for (let i = 0; i < 4; i++) await enqueueOne(store);
+        const [a, b, c, d] = await store.claim({ limit: 4, leaseMs: LONG_LEASE });
+        const bMoved = await store.extendLease(b!); // b's original fence is now stale
+        expect(await store.deadLetter(c!, 'gone')).toBe(true); // c is no longer Processing
+
+        const done = await store.completeMany([fenceOf(a!), fenceOf(b!), fenceOf(c!), fenceOf(d!)]);
+        expect([...done].sort()).toEqual([a!.id, d!.id].sort());
+        expect((await store.getMessage(a!.id))?.status).toBe('Completed');
+        expect((await store.getMessage(b!.id))?.status).toBe('Processing');
+        expect((await store.getMessage(c!.id))?.status).toBe('DeadLetter');
+        expect((await store.getMessage(d!.id))?.status).toBe('Completed');
+        expect(await store.completeMany([bMoved!])).toEqual([b!.id]);
+        expect(await store.completeMany([])).toEqual([]);
+      });
+    });
+
+    describe('operations', () => {
+      test('depth and stats count each status, and stats gives the age of the oldest due message', async () => {
+        const store = await fx.makeStore(TENANT);
+        const empty = await store.stats();
+        expect(empty).toEqual({
+          counts: { Pending: 0, Processing: 0, Completed: 0, Failed: 0, DeadLetter: 0 },
+          oldestDueAgeSeconds: null,
+        });
+        const rows: Array<Partial<RawRow>> = [
+          { status: 'Pending', scheduledOffsetMs: -10_000 },
+          { status: 'Pending' },
+          { status: 'Pending', scheduledOffsetMs: 3_600_000 },
+          { status: 'Failed', scheduledOffsetMs: -5_000, processingAttempts: 1 },
+          { status: 'Processing', processingAttempts: 1, dequeueOffsetMs: 0, lastAttemptOffsetMs: 0 },
+          { status: 'Processing', processingAttempts: 1, dequeueOffsetMs: 0, lastAttemptOffsetMs: 0 },
+          { status: 'DeadLetter', processingAttempts: 5, lastAttemptOffsetMs: 0 },
+          { status: 'DeadLetter', processingAttempts: 5, lastAttemptOffsetMs: 0 },
+          { status: 'Completed', processingAttempts: 1, lastAttemptOffsetMs: 0 },
+          { status: 'Completed', processingAttempts: 1, lastAttemptOffsetMs: 0 },
+          { status: 'Completed', processingAttempts: 1, lastAttemptOffsetMs: 0 },
+        ];
+        for (const row of rows) await raw(store, row);
+
+        expect(await store.depth()).toEqual({ Pending: 3, Processing: 2, Failed: 1, DeadLetter: 2 });
+        const stats = await store.stats();
+        expect(stats.counts).toEqual({ Pending: 3, Processing: 2, Completed: 3, Failed: 1, DeadLetter: 2 });
+        expect(stats.oldestDueAgeSeconds).toBeGreaterThanOrEqual(9.99);
+        expect(stats.oldestDueAgeSeconds).toBeLessThan(30);
+      });
+
+      test('listDeadLetters returns only dead letters, most recently attempted first, up to the limit', async () => {
+        const store = await fx.makeStore(TENANT);
+        const oldest = await raw(store, { status: 'DeadLetter', lastAttemptOffsetMs: -3 * 3_600_000, errorMessage: 'e3' });
+        const newest = await raw(store, { status: 'DeadLetter', lastAttemptOffsetMs: -1 * 3_600_000, errorMessage: 'e1' });
+        const middle = await raw(store, { status: 'DeadLetter', lastAttemptOffsetMs: -2 * 3_600_000, errorMessage: 'e2' });
+        await raw(store, { status: 'Completed', lastAttemptOffsetMs: 0 });
+        await raw(store, { status: 'Failed', lastAttemptOffsetMs: 0 });
+
+        const two = await store.listDeadLetters(2);
+        expect(two.map((r) => [r.id, r.status, r.errorMessage])).toEqual([
+          [newest, 'DeadLetter', 'e1'],
+          [middle, 'DeadLetter', 'e2'],
+        ]);
+        expect((await store.listDeadLetters(10)).map((r) => r.id)).toEqual([newest, middle, oldest]);
+      });
+
+      test('requeueDeadLetters moves chosen (or all) dead letters to Pending, due now, attempts 0, no error, and nothing else', async () => {
+        const store = await fx.makeStore(TENANT);
+        const dl = (n: number) => raw(store, { status: 'DeadLetter', processingAttempts: 5, lastAttemptOffsetMs: -n, errorMessage: 'boom', scheduledOffsetMs: -60_000 });
+        const one = await dl(1);
+        const two = await dl(2);
+        const three = await dl(3);
+        const processing = await raw(store, { status: 'Processing', processingAttempts: 1, dequeueOffsetMs: 0, lastAttemptOffsetMs: 0 });
+
+        const before = await fx.dbNow(store);
+        expect(await store.requeueDeadLetters([one, processing])).toBe(1);
+        const requeued = await store.getMessage(one);
+        expect(requeued).toMatchObject({ status: 'Pending', processingAttempts: 0, errorMessage: null });
+        expect(ms(requeued!.scheduledTime)).toBeGreaterThanOrEqual(ms(before));
+        expect((await store.getMessage(two))?.status).toBe('DeadLetter');
+        expect((await store.getMessage(processing))?.status).toBe('Processing');
+        expect(await store.requeueDeadLetters([])).toBe(0);
+
+        expect(await store.requeueDeadLetters()).toBe(2);
+        expect((await store.getMessage(three))?.status).toBe('Pending');
+        const claimed = await store.claim({ limit: 10, leaseMs: LONG_LEASE });
+        expect(claimed.map((m) => m.id).sort()).toEqual([one, two, three].sort());
+        expect(claimed.every((m) => m.processingAttempts === 1)).toBe(true);
+      });
+
+      test('purge deletes only rows of the given status older than the cutoff, at most batchSize per call', async () => {
+        const store = await fx.makeStore(TENANT);
+        const HOUR = 3_600_000;
+        const oldCompleted: string[] = [];
+        for (let i = 0; i < 5; i++) oldCompleted.push(await raw(store, { status: 'Completed', processingAttempts: 1, lastAttemptOffsetMs: -2 * HOUR, createdOffsetMs: -2 * HOUR }));
+        // Never attempted by a worker (LastAttemptTime NULL): its age is its CreatedAt.
+        oldCompleted.push(await raw(store, { status: 'Completed', createdOffsetMs: -2 * HOUR }));
+        // Created long ago but completed recently: kept.
+        const recent = [
+          await raw(store, { status: 'Completed', processingAttempts: 1, lastAttemptOffsetMs: -60_000, createdOffsetMs: -2 * HOUR }),
+          await raw(store, { status: 'Completed', processingAttempts: 1, lastAttemptOffsetMs: 0 }),
+        ];
+        const oldDead = [
+          await raw(store, { status: 'DeadLetter', processingAttempts: 5, lastAttemptOffsetMs: -2 * HOUR }),
+          await raw(store, { status: 'DeadLetter', processingAttempts: 5, lastAttemptOffsetMs: -2 * HOUR }),
+        ];
+        const oldPending = await raw(store, { status: 'Pending', createdOffsetMs: -2 * HOUR, scheduledOffsetMs: 2 * HOUR });
+
+        expect(await store.purge('Completed', HOUR, 4)).toBe(4);
+        expect(await store.purge('Completed', HOUR, 4)).toBe(2);
+        expect(await store.purge('Completed', HOUR, 4)).toBe(0);
+        for (const id of oldCompleted) expect(await store.getMessage(id)).toBeNull();
+        for (const id of [...recent, ...oldDead, oldPending]) expect(await store.getMessage(id)).not.toBeNull();
+
+        expect(await store.purge('DeadLetter', HOUR, 10)).toBe(2);
+        expect((await store.stats()).counts).toEqual({ Pending: 1, Processing: 0, Completed: 2, Failed: 0, DeadLetter: 0 });
+      });
+    });
+
+    describe('tenants and pools', () => {
+      test('two tenants in two schemas of one database share one pool and never see each other\'s rows', async () => {
+        const a = await fx.makeStore('tenant-a');
+        const b = await fx.makeStore('tenant-b', { sharePoolsWith: a });
+        expect(a.tableName).not.toBe(b.tableName);
+        const idA = await a.enqueue({ tenantId: 'tenant-a', messageType: 'T', payload: 1 });
+        const idB = await b.enqueue({ tenantId: 'tenant-b', messageType: 'T', payload: 2 });
+        expect(fx.openPoolCount(a)).toBe(1);
+        expect(fx.openPoolCount(b)).toBe(1);
+
+        expect((await a.claim({ limit: 10, leaseMs: LONG_LEASE })).map((m) => m.id)).toEqual([idA]);
+        expect((await b.claim({ limit: 10, leaseMs: LONG_LEASE })).map((m) => m.id)).toEqual([idB]);
+        expect(await a.getMessage(idB)).toBeNull();
+        expect(await b.getMessage(idA)).toBeNull();
+
+        await a.close();
+        expect(fx.openPoolCount(b)).toBe(1);
+        await b.close();
+        await b.close(); // idempotent
+        expect(fx.openPoolCount(b)).toBe(0);
+      });
+
+      test('the pool is opened lazily on first use', async () => {
+        const store = await fx.makeStore(TENANT, { migrate: false });
+        expect(fx.openPoolCount(store)).toBe(0);
+        await store.migrate();
+        expect(fx.openPoolCount(store)).toBe(1);
+      });
+
+      test('a tenant without a schema works in the connection\'s default schema', async () => {
+        const store = await fx.makeStore(TENANT, { schema: null });
+        const id = await enqueueOne(store);
+        const claimed = await store.claim({ limit: 100, leaseMs: LONG_LEASE });
+        expect(claimed.map((m) => m.id)).toContain(id);
+        for (const m of claimed) await store.complete(m);
+      });
+    });
+  });
+}
