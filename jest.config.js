@@ -1,6 +1,6 @@
 /**
  * Jest configuration.
- * - ts-jest compiles TypeScript tests (isolatedModules: type checking is `npm run typecheck`).
+ * - ts-jest compiles TypeScript tests per file (tsconfig isolatedModules; type checking is `npm run typecheck`).
  * - globalSetup starts one embedded PostgreSQL for the whole run (or uses PG_URL); every test file
  *   creates its own fresh database from it (test/support/postgres.ts).
  * - SQL Server tests run when MSSQL_URL is set and are reported as skipped otherwise.
@@ -11,7 +11,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',

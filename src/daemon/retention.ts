@@ -44,7 +44,7 @@ export class RetentionSweeper {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.sweep().finally(() => {
+      this.running = this.sweep().then(() => undefined).finally(() => {
         this.running = undefined;
         this.schedule();
       });

@@ -16,7 +16,10 @@ const nativeImport = new Function('specifier', 'return import(specifier)') as (
  * tqw is loaded inside Jest without `--experimental-vm-modules` (e.g. a user testing their handler
  * directory). There CommonJS modules can still be loaded with `require()`.
  */
-const VM_IMPORT_UNSUPPORTED = new Set(['ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING', 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG']);
+const VM_IMPORT_UNSUPPORTED: ReadonlySet<unknown> = new Set([
+  'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING',
+  'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG',
+]);
 
 /**
  * Loads the module at the absolute path `file` and returns its namespace: for an ES module its
@@ -28,7 +31,7 @@ export async function importModule(file: string): Promise<Record<string, unknown
     // A file URL, not a path: import() treats 'C:\\...' or paths with '#' / '%' as URLs otherwise.
     return await nativeImport(pathToFileURL(file).href);
   } catch (err) {
-    if (!VM_IMPORT_UNSUPPORTED.has((err as { code?: unknown } | null)?.code as string)) throw err;
+    if (!VM_IMPORT_UNSUPPORTED.has((err as { code?: unknown } | null)?.code)) throw err;
     if (extname(file) === '.mjs') {
       throw new Error(
         'this process cannot import ES modules (it runs inside a vm context without dynamic import support, ' +

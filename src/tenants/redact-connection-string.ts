@@ -9,51 +9,27 @@
  * - ADO form (Server=...;Password=...): Password/Pwd (and other secret keys) values, including
  *   quoted values ("...", '...', {...}) that may contain ';'.
  */
-import { SECRET_KEY_PATTERN } from './secret-keys';
+import { MASK, adoSecretValuePattern, querySecretPattern } from './secret-patterns';
 
-const MASK = '***';
 const URL_SCHEME = /^\s*[a-z][a-z0-9+.-]*:\/\//i;
 
 export function redactConnectionString(connectionString: string): string {
-  return URL_SCHEME.test(connectionString) ? redactUrl(connectionString) : redactAdo(connectionString);
+  if (!URL_SCHEME.test(connectionString)) return connectionString.replace(adoSecretValuePattern(), `$1${MASK}`);
+  return redactUrlUserinfo(connectionString).replace(querySecretPattern(), `$1${MASK}`);
 }
 
-function redactUrl(text: string): string {
+function redactUrlUserinfo(text: string): string {
   const scheme = URL_SCHEME.exec(text)![0];
   const rest = text.slice(scheme.length);
-  // Well-formed: the authority ends at the first '/', '?' or '#', and userinfo at its last '@'.
+  // Well-formed: the authority ends at the first '/', '?' or '#', and the userinfo at its last '@'.
   const authorityEnd = rest.search(/[/?#]/);
   const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
   let at = authority.lastIndexOf('@');
-  // Malformed (e.g. an unencoded '/' in the password): fall back to the last '@' anywhere.
+  // Malformed (e.g. an unencoded '/' or '?' in the password): the last '@' anywhere.
   if (at === -1) at = rest.lastIndexOf('@');
-  let result = text;
-  if (at !== -1) {
-    const userinfo = rest.slice(0, at);
-    const colon = userinfo.indexOf(':');
-    if (colon !== -1) {
-      result = `${scheme}${userinfo.slice(0, colon + 1)}${MASK}${rest.slice(at)}`;
-    }
-  }
-  return redactQueryParameters(result);
-}
-
-/** `?password=...&` / `&sslpassword=...` (URL query parameters). */
-export function redactQueryParameters(text: string): string {
-  return text.replace(new RegExp(`([?&](?:${SECRET_KEY_PATTERN})=)[^&#\\s"]*`, 'gi'), `$1${MASK}`);
-}
-
-/**
- * ADO values of secret keys: `Password=x;`, `Pwd = "a;b";`, `Password='x''y'`, `Password={a}}b}`.
- * The key must start the string or follow ';' (or whitespace), so "OldPassword=" is left alone
- * and URL query parameters (after '?' or '&') are handled by redactQueryParameters.
- */
-export const ADO_SECRET_VALUE = new RegExp(
-  `((?:^|[;\\s])(?:${SECRET_KEY_PATTERN})\\s*=\\s*)` +
-    `("(?:[^"]|"")*"|'(?:[^']|'')*'|\\{(?:[^}]|\\}\\})*\\}|[^;"\\r\\n]*)`,
-  'gi',
-);
-
-function redactAdo(text: string): string {
-  return text.replace(ADO_SECRET_VALUE, `$1${MASK}`);
+  if (at === -1) return text;
+  const userinfo = rest.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  if (colon === -1) return text;
+  return `${scheme}${userinfo.slice(0, colon + 1)}${MASK}${rest.slice(at)}`;
 }

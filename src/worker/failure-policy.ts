@@ -38,9 +38,9 @@ export function decideFailure(
   redact: (text: string) => string,
   random?: RandomSource,
 ): FailureDecision {
-  const described = truncate(redact(describeError(err)));
+  const described = redact(describeError(err));
   if (isPermanentFailure(err)) {
-    return { kind: 'deadLetter', error: `permanent failure on attempt ${attempt}: ${described}` };
+    return { kind: 'deadLetter', error: truncate(`permanent failure on attempt ${attempt}: ${described}`) };
   }
   if (attempt >= policy.maxAttempts) {
     const what = err instanceof NoHandlerError ? 'no handler appeared' : 'every attempt failed';
@@ -52,7 +52,7 @@ export function decideFailure(
   return {
     kind: 'retry',
     delayMs: retryDelayMs(attempt, { baseMs: policy.backoffBaseMs, maxMs: policy.backoffMaxMs }, random),
-    error: `attempt ${attempt} of ${policy.maxAttempts} failed: ${described}`,
+    error: truncate(`attempt ${attempt} of ${policy.maxAttempts} failed: ${described}`),
   };
 }
 

@@ -16,7 +16,7 @@ export class LeaseHeartbeat {
   constructor(
     private readonly store: QueueStore,
     initial: ClaimFence,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly onLost: () => void,
     private readonly onError: (err: unknown) => void,
   ) {

@@ -102,15 +102,14 @@ export class Worker {
     const added: string[] = [];
     const removed: string[] = [];
     const changed: string[] = [];
+    const toRetire: TenantSlot[] = [];
     for (const [id, slot] of this.slots) {
       const replacement = next.get(id);
-      if (!replacement) {
-        removed.push(id);
-        this.retire(slot);
-      } else if (!sameConnection(slot.tenant, replacement)) {
-        changed.push(id);
-        this.retire(slot);
-      }
+      if (!replacement) removed.push(id);
+      else if (!sameConnection(slot.tenant, replacement)) changed.push(id);
+      else continue;
+      toRetire.push(slot);
+      this.slots.delete(id);
     }
     for (const tenant of tenants) {
       if (!this.slots.has(tenant.id)) {
@@ -119,7 +118,8 @@ export class Worker {
         this.slots.set(tenant.id, new TenantSlot(tenant, this.deps.createStore(tenant), logger));
       }
     }
-    for (const id of removed) this.deps.metrics.removeTenant(id);
+    // Retire after the replacements exist, so a changed tenant keeps its metric series.
+    for (const slot of toRetire) this.retire(slot);
     this.order = [...this.slots.values()];
     this.cursor = this.order.length ? this.cursor % this.order.length : 0;
     if (added.length || removed.length || changed.length) {
@@ -196,10 +196,9 @@ export class Worker {
   }
 
   private retire(slot: TenantSlot): void {
-    this.slots.delete(slot.id);
     slot.state = 'draining';
     if (slot.inflight === 0 && !slot.claiming) {
-      void this.closeStores([slot]);
+      this.forgetRetired(slot);
       return;
     }
     this.retiring.add(slot);
@@ -210,8 +209,14 @@ export class Worker {
   private maybeFinishRetiring(slot: TenantSlot): void {
     if (this.retiring.has(slot) && slot.inflight === 0 && !slot.claiming) {
       this.retiring.delete(slot);
-      void this.closeStores([slot]);
+      this.forgetRetired(slot);
     }
+  }
+
+  /** A retired tenant is gone for good once drained: drop its metric series (unless it came back). */
+  private forgetRetired(slot: TenantSlot): void {
+    if (!this.slots.has(slot.id)) this.deps.metrics.removeTenant(slot.id);
+    void this.closeStores([slot]);
   }
 
   private async closeStores(slots: TenantSlot[]): Promise<void> {

@@ -4,16 +4,16 @@ import { newDequeueTime } from './fence';
  * Claims up to $1 due rows in ONE autocommitted statement; $2 = lease in milliseconds.
  *
  * Why this shape:
- * - Due work comes from two branches joined by UNION ALL instead of one OR, so each branch walks its
- *   own small partial index in order and stops after $1 rows: "IX_QueueMessages_Due" (Pending/Failed
+ * - Due work comes from two CTEs joined by UNION ALL instead of one OR, so each walks its own small
+ *   partial index in order and stops after $1 rows: "IX_QueueMessages_Due" (Pending/Failed
  *   by ScheduledTime) and "IX_QueueMessages_Lease" (Processing by DequeueTime; expired leases, i.e.
  *   messages of crashed workers). Completed rows are in neither index, so the claim's cost does not
  *   grow with history.
- * - FOR UPDATE SKIP LOCKED in each branch: concurrent claimers never wait for each other and never
- *   get the same row; rows locked by a running claim transaction (withClaimTransaction) are skipped
- *   even after their lease expired. Each branch may lock $1 rows; the few that `picked` drops are
+ * - FOR UPDATE SKIP LOCKED in each CTE (PostgreSQL allows no FOR UPDATE inside a UNION itself):
+ *   concurrent claimers never wait for each other and never get the same row; rows locked by a
+ *   running claim transaction (withClaimTransaction) are skipped even after their lease expired. Each CTE may lock $1 rows; the few that `picked` drops are
  *   unlocked when this statement commits.
- * - `due` is MATERIALIZED so the locking SELECTs run exactly once, before the UPDATE.
+ * - MATERIALIZED: the locking SELECTs run exactly once, before the UPDATE.
  * - No TenantId filter: a row a producer wrote with another tenant's id must still be claimed so the
  *   worker can dead-letter it (and log it as a security event) instead of leaving it forever.
  * - Times come from the database clock (now()), so workers with skewed clocks agree on leases.
@@ -21,20 +21,25 @@ import { newDequeueTime } from './fence';
  * RETURNING order is unspecified; the store sorts the claimed rows by ScheduledTime.
  */
 export function claimSql(table: string): string {
-  return `WITH due AS MATERIALIZED (
-  (SELECT "Id", "ScheduledTime" FROM ${table}
-    WHERE "Status" IN ('Pending', 'Failed') AND "ScheduledTime" <= now()
-    ORDER BY "ScheduledTime"
-    LIMIT $1
-    FOR UPDATE SKIP LOCKED)
-  UNION ALL
-  (SELECT "Id", "ScheduledTime" FROM ${table}
-    WHERE "Status" = 'Processing' AND "DequeueTime" <= now() - $2::double precision * interval '1 millisecond'
-    ORDER BY "DequeueTime"
-    LIMIT $1
-    FOR UPDATE SKIP LOCKED)
+  return `WITH due_work AS MATERIALIZED (
+  SELECT "Id", "ScheduledTime" FROM ${table}
+  WHERE "Status" IN ('Pending', 'Failed') AND "ScheduledTime" <= now()
+  ORDER BY "ScheduledTime"
+  LIMIT $1
+  FOR UPDATE SKIP LOCKED
 ),
-picked AS (SELECT "Id" FROM due ORDER BY "ScheduledTime" LIMIT $1)
+expired_leases AS MATERIALIZED (
+  SELECT "Id", "ScheduledTime" FROM ${table}
+  WHERE "Status" = 'Processing' AND "DequeueTime" <= now() - $2::double precision * interval '1 millisecond'
+  ORDER BY "DequeueTime"
+  LIMIT $1
+  FOR UPDATE SKIP LOCKED
+),
+picked AS (
+  SELECT "Id" FROM (SELECT * FROM due_work UNION ALL SELECT * FROM expired_leases) AS due
+  ORDER BY "ScheduledTime"
+  LIMIT $1
+)
 UPDATE ${table} AS q
 SET "Status" = 'Processing',
     "DequeueTime" = ${newDequeueTime('q."DequeueTime"')},

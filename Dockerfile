@@ -1,0 +1,94 @@
+# syntax=docker/dockerfile:1
+#
+# tenant-queue-worker (`tqw`) image.
+#
+#   docker build -t tenant-queue-worker .
+#   docker run --rm -p 9464:9464 \
+#     -v "$PWD/tenants.json:/etc/tqw/tenants.json:ro" -e TENANT_A_PASSWORD=... tenant-queue-worker
+#
+# Layout of the runtime image (the paths are documented in the README and in deploy/kubernetes):
+#   /app                    the package: bin/, dist/ and the production node_modules, owned by root (read-only
+#                           for the process)
+#   /handlers               handler modules (TQW_HANDLERS_DIR). Holds the example handlers so the image runs on its
+#                           own; mount your directory over it, or `COPY` your handlers there in a derived image.
+#                           Handlers can `require('tenant-queue-worker')` and the worker's own `mssql` / `pg`.
+#   /etc/tqw/config.json    config file (TQW_CONFIG). Any key can also be set by its TQW_* environment variable.
+#   /etc/tqw/tenants.json   tenants file (tenants.file): mount it. `${VAR}` in a connection string is read from
+#                           the environment, so passwords come from `-e`, compose or a Kubernetes Secret.
+#
+# `tqw run` is the default command; any other subcommand works the same way:
+#   docker run --rm tenant-queue-worker migrate
+#   docker run --rm tenant-queue-worker config --docs
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# ---- build: compile the TypeScript, then drop the dev dependencies ---------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+
+# Dependencies first: this layer stays cached until package.json or the lock file change.
+# --ignore-scripts: `prepare` (the tsc build) would run before the sources are copied, and no production
+# dependency needs an install script (all of them are plain JavaScript; the check below keeps it that way).
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm,sharing=locked \
+    npm ci --ignore-scripts --no-audit --no-fund
+
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY bin ./bin
+RUN npm run build
+
+# Production dependencies only. The runtime stage copies node_modules from here, so it must hold no compiled
+# addon: a `.node` file built for this stage's platform would break the image on another one.
+RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && if find node_modules -name '*.node' -type f | grep -q .; then \
+      echo 'a production dependency ships a native addon; build it in the runtime stage instead' >&2; exit 1; \
+    fi
+
+# ---- runtime --------------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="tenant-queue-worker" \
+      org.opencontainers.image.description="tqw: a multi-tenant worker daemon for SQL-backed job queues (SQL Server and PostgreSQL QueueMessages tables)" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+
+# tini runs as PID 1: it forwards SIGTERM/SIGINT to node (which then drains in-flight messages for up to
+# worker.shutdownTimeoutMs) and reaps zombie processes. Node itself as PID 1 would ignore signals it has no
+# handler for and never reap.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+
+# NODE_PATH: handler modules in /handlers resolve `tenant-queue-worker` (linked below) and the worker's own
+# `mssql` / `pg` (one copy of each, so `instanceof` checks and the transaction objects handlers receive match).
+ENV NODE_ENV=production \
+    NODE_PATH=/app/node_modules \
+    TQW_CONFIG=/etc/tqw/config.json \
+    TQW_HANDLERS_DIR=/handlers
+
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+RUN ln -s /app /app/node_modules/tenant-queue-worker
+
+COPY examples/handlers /handlers
+COPY docker/config.json /etc/tqw/config.json
+
+# The image's `node` user (uid 1000, gid 1000). Everything above is owned by root and read-only to it.
+USER node
+
+EXPOSE 9464
+
+# /livez answers 200 while the event loop is responsive. Plain node, no curl in the image.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "require('http').get('http://127.0.0.1:' + (process.env.TQW_HTTP_PORT || 9464) + '/livez', r => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
+
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/tqw.js"]
+CMD ["run"]

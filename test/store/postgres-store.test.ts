@@ -1,0 +1,4 @@
+import { describeStoreContract } from './store-contract';
+import { createPostgresStoreFixture } from '../support/store-fixtures';
+
+describeStoreContract('PostgreSQL', createPostgresStoreFixture());
