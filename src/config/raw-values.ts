@@ -64,7 +64,7 @@ export function normalizeEnv(env: NodeJS.ProcessEnv, schema: TqwSchema): Record<
     const text = raw.trim();
     const fail = (): never => {
       throw new ConfigError(
-        `config error in environment variable ${spec.env}: ${name} must be ${spec.formatDoc}: value was ${JSON.stringify(raw)} ` +
+        `config error in environment variable ${spec.env}: ${name} must be ${spec.kind === 'integer' ? 'an ' : ''}${spec.formatDoc}: value was ${JSON.stringify(raw)} ` +
           `(fix or unset ${spec.env})`,
       );
     };

@@ -1,4 +1,292 @@
+/**
+ * The PostgreSQL QueueStore: the shared contract suite, then what only PostgreSQL has (the exact
+ * DDL, identifier quoting, index use, the pool's error listener, COMMIT that rolls back, ...).
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { LeaseLostError } from '../../src/errors';
+import { createPostgresPoolRegistry } from '../../src/store/postgres/create-pool';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations';
+import { createPostgresStore } from '../../src/store/postgres/postgres-store';
+import { quoteIdent, quoteTable } from '../../src/store/postgres/quote-table';
+import { postgresStatements } from '../../src/store/postgres/statements';
+import type { ClaimedMessage, QueueStore } from '../../src/store/types';
+import { createPostgresStoreFixture, TEST_POOL_OPTIONS } from '../support/store-fixtures';
 import { describeStoreContract } from './store-contract';
-import { createPostgresStoreFixture } from '../support/store-fixtures';
 
 describeStoreContract('PostgreSQL', createPostgresStoreFixture());
+
+describe('PostgreSQL store specifics', () => {
+  const fx = createPostgresStoreFixture('tqw_pgstore');
+  beforeAll(() => fx.setup());
+  afterEach(() => fx.afterEachTest());
+  afterAll(() => fx.teardown());
+
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const schemaOf = (store: QueueStore) => fx.tenantOf(store).schema!;
+
+  async function claimOne(store: QueueStore): Promise<ClaimedMessage> {
+    const [m] = await store.claim({ limit: 1, leaseMs: 60_000 });
+    if (!m) throw new Error('nothing claimed');
+    return m;
+  }
+
+  test('the table has the columns and types EF Core + Npgsql use, and Payload is text so invalid JSON is stored', async () => {
+    const store = await fx.makeStore('t');
+    const cols = await fx.query<{ column_name: string; data_type: string; is_nullable: string; len: number | null }>(
+      `SELECT column_name, data_type, is_nullable, character_maximum_length AS len
+       FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'QueueMessages' ORDER BY ordinal_position`,
+      [schemaOf(store)],
+    );
+    expect(cols.map((c) => [c.column_name, c.data_type, c.is_nullable, c.len])).toEqual([
+      ['Id', 'uuid', 'NO', null],
+      ['TenantId', 'character varying', 'NO', 50],
+      ['MessageType', 'character varying', 'NO', 255],
+      ['Payload', 'text', 'NO', null],
+      ['ScheduledTime', 'timestamp with time zone', 'NO', null],
+      ['DequeueTime', 'timestamp with time zone', 'YES', null],
+      ['ProcessingAttempts', 'integer', 'NO', null],
+      ['LastAttemptTime', 'timestamp with time zone', 'YES', null],
+      ['Status', 'character varying', 'NO', 50],
+      ['ErrorMessage', 'text', 'YES', null],
+      ['CorrelationId', 'uuid', 'YES', null],
+      ['CreatedAt', 'timestamp with time zone', 'NO', null],
+    ]);
+    // A producer's plain INSERT relying on the defaults, with a payload that is not JSON.
+    const [row] = await fx.query<{ Id: string; Status: string }>(
+      `INSERT INTO ${store.tableName} ("TenantId", "MessageType", "Payload") VALUES ('t', 'X', '<xml/>') RETURNING "Id", "Status"`,
+    );
+    expect(row!.Status).toBe('Pending');
+    expect((await store.getMessage(row!.Id))?.payload).toBe('<xml/>');
+  });
+
+  test('the Status CHECK constraint rejects values the worker does not know', async () => {
+    const store = await fx.makeStore('t');
+    await expect(
+      fx.query(`INSERT INTO ${store.tableName} ("TenantId", "MessageType", "Payload", "Status") VALUES ('t', 'X', '{}', 'Done')`),
+    ).rejects.toThrow(/CK_QueueMessages_Status/);
+  });
+
+  test('migrations are recorded once each in "QueueMigrations", even when run concurrently, and create the partial indexes only', async () => {
+    const base = await fx.makeStore('t', { migrate: false });
+    const peers = await Promise.all([1, 2, 3].map(() => fx.openPeer(base)));
+    await Promise.all([base, ...peers].map((s) => s.migrate()));
+    await base.migrate();
+    const applied = await fx.query<{ Id: string }>(`SELECT "Id" FROM ${quoteTable(schemaOf(base), 'QueueMigrations')} ORDER BY "Id"`);
+    expect(applied.map((r) => r.Id)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.id));
+
+    const indexes = await fx.query<{ indexname: string; indexdef: string }>(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'QueueMessages' ORDER BY indexname`,
+      [schemaOf(base)],
+    );
+    expect(indexes.map((i) => i.indexname)).toEqual([
+      'IX_QueueMessages_DeadLetter',
+      'IX_QueueMessages_Due',
+      'IX_QueueMessages_Lease',
+      'IX_QueueMessages_Retention',
+      'PK_QueueMessages',
+    ]);
+    for (const i of indexes.filter((x) => x.indexname.startsWith('IX_'))) expect(i.indexdef).toMatch(/ WHERE /);
+    expect(indexes.some((i) => /TenantId/.test(i.indexdef))).toBe(false);
+  });
+
+  test('migrate adopts a table an application created itself (no defaults, no CHECK) and enqueue still works', async () => {
+    const schema = `app_${randomBytes(4).toString('hex')}`;
+    await fx.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
+    await fx.query(`CREATE TABLE ${quoteTable(schema)} (
+      "Id" uuid NOT NULL PRIMARY KEY, "TenantId" varchar(50) NOT NULL, "MessageType" varchar(255) NOT NULL,
+      "Payload" text NOT NULL, "ScheduledTime" timestamptz NOT NULL, "DequeueTime" timestamptz NULL,
+      "ProcessingAttempts" integer NOT NULL, "LastAttemptTime" timestamptz NULL, "Status" varchar(50) NOT NULL,
+      "ErrorMessage" text NULL, "CorrelationId" uuid NULL, "CreatedAt" timestamptz NOT NULL)`);
+    const store = await fx.makeStore('t', { schema });
+    const id = await store.enqueue({ tenantId: 't', messageType: 'X', payload: { a: 1 } });
+    expect((await claimOne(store)).id).toBe(id);
+    const [idx] = await fx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'IX_QueueMessages_%'`,
+      [schema],
+    );
+    expect(idx!.n).toBe(4);
+  });
+
+  test('schema names are quoted safely: a schema with quotes, spaces and SQL in its name works end to end', async () => {
+    expect(quoteTable('a"b')).toBe('"a""b"."QueueMessages"');
+    expect(quoteTable(undefined)).toBe('"QueueMessages"');
+    expect(() => quoteIdent('')).toThrow(TypeError);
+    const schema = `Tenant "Q"; DROP TABLE x; -- ${randomBytes(3).toString('hex')}`;
+    const store = await fx.makeStore('t', { schema });
+    expect(store.tableName).toBe(`${quoteIdent(schema)}."QueueMessages"`);
+    const id = await store.enqueue({ tenantId: 't', messageType: 'X', payload: 1 });
+    const claimed = await claimOne(store);
+    expect(claimed.id).toBe(id);
+    expect(await store.complete(claimed)).toBe(true);
+    const [ns] = await fx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1`, [schema]);
+    expect(ns!.n).toBe(1);
+  });
+
+  test('claim, depth, purge and listDeadLetters are answered from the partial indexes, not a table scan', async () => {
+    const store = await fx.makeStore('t');
+    const sql = postgresStatements(store.tableName);
+    const client = new pg.Client({ connectionString: fx.database().url });
+    await client.connect();
+    try {
+      await client.query('SET enable_seqscan = off'); // any plan that still scans the table has no index to use
+      const plan = async (text: string, params: unknown[]) =>
+        JSON.stringify((await client.query(`EXPLAIN (FORMAT JSON) ${text}`, params)).rows[0]);
+      const expectIndexes = (p: string, names: string[]) => {
+        expect(p).not.toMatch(/Seq Scan/);
+        for (const n of names) expect(p).toContain(n);
+      };
+      expectIndexes(await plan(sql.claim, [10, 60_000]), ['IX_QueueMessages_Due', 'IX_QueueMessages_Lease']);
+      expectIndexes(await plan(sql.depth, []), ['IX_QueueMessages_Due', 'IX_QueueMessages_Lease', 'IX_QueueMessages_DeadLetter']);
+      expectIndexes(await plan(sql.purge, ['Completed', 3_600_000, 100]), ['IX_QueueMessages_Retention']);
+      expectIndexes(await plan(sql.purge, ['DeadLetter', 3_600_000, 100]), ['IX_QueueMessages_DeadLetter']);
+      expectIndexes(await plan(sql.listDeadLetters, [10]), ['IX_QueueMessages_DeadLetter']);
+    } finally {
+      await client.end();
+    }
+  });
+
+  test('an idle connection killed by the server does not crash the process; the next query reconnects', async () => {
+    const store = await fx.makeStore('t');
+    await store.ping(); // leaves an idle client in the pool
+    const killed = await fx.query<{ ok: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+       WHERE datname = current_database() AND application_name = 'tqw' AND pid <> pg_backend_pid()`,
+    );
+    expect(killed.length).toBeGreaterThan(0);
+    await sleep(200); // the idle client's 'error' event fires here; without the pool's listener Node would crash
+    await expect(store.ping()).resolves.toBeUndefined();
+    expect(await store.depth()).toEqual({ Pending: 0, Processing: 0, Failed: 0, DeadLetter: 0 });
+  });
+
+  test('a connection error never carries the password', async () => {
+    const secret = `wrong-${randomBytes(6).toString('hex')}`;
+    const url = new URL(fx.database().url);
+    url.password = secret;
+    const pools = createPostgresPoolRegistry();
+    const store = createPostgresStore(fx.makeTenant('t', undefined, url.toString()), pools, TEST_POOL_OPTIONS);
+    try {
+      const err: unknown = await store.ping().then(
+        () => new Error('ping unexpectedly succeeded'),
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(Error);
+      const e = err as Error & Record<string, unknown>;
+      expect(e.message).toMatch(/password authentication failed/);
+      const everything = [e.message, e.stack, JSON.stringify(e), String(e.cause ?? '')].join('\n');
+      expect(everything).not.toContain(secret);
+    } finally {
+      await store.close();
+      await pools.closeAll();
+    }
+  });
+
+  test('a transaction whose handler swallowed a database error is rolled back at COMMIT and reported as a failure', async () => {
+    const store = await fx.makeStore('t');
+    await fx.createEffectsTable(store);
+    const id = await store.enqueue({ tenantId: 't', messageType: 'X', payload: {} });
+    const claimed = await claimOne(store);
+    await expect(
+      store.withClaimTransaction(claimed, async (tx) => {
+        await fx.insertEffect(store, tx, id);
+        await store.complete(claimed, tx);
+        const client = tx.handle as pg.PoolClient;
+        await client.query('SELECT 1/0').catch(() => undefined); // swallowed: the transaction is now aborted
+      }),
+    ).rejects.toThrow(/rolled back at COMMIT/);
+    expect(await fx.countEffects(store, id)).toBe(0);
+    expect((await store.getMessage(id))?.status).toBe('Processing');
+    expect(await store.retry(claimed, { delayMs: 0, error: 'x' })).toBe(true);
+  });
+
+  test('withClaimTransaction waits out a claimer that only holds the row lock, and reports a lease lost when the lock holder changed the fence', async () => {
+    const store = await fx.makeStore('t');
+    const id = await store.enqueue({ tenantId: 't', messageType: 'X', payload: {} });
+    const claimed = await claimOne(store);
+    const other = new pg.Client({ connectionString: fx.database().url });
+    await other.connect();
+    try {
+      // A lock without a change (what a claimer whose snapshot predates our claim leaves for a moment).
+      await other.query('BEGIN');
+      await other.query(`SELECT 1 FROM ${store.tableName} WHERE "Id" = $1 FOR UPDATE`, [id]);
+      let finished = false;
+      const running = store.withClaimTransaction(claimed, async (tx) => store.complete(claimed, tx)).finally(() => {
+        finished = true;
+      });
+      await sleep(300);
+      expect(finished).toBe(false); // waiting for the lock, not failing
+      await other.query('COMMIT');
+      await expect(running).resolves.toBe(true);
+
+      // A reclaim in progress: the lock holder moves the fence, then commits.
+      const id2 = await store.enqueue({ tenantId: 't', messageType: 'X', payload: {} });
+      const claimed2 = await claimOne(store);
+      await other.query('BEGIN');
+      await other.query(
+        `UPDATE ${store.tableName} SET "DequeueTime" = "DequeueTime" + interval '1 second', "ProcessingAttempts" = "ProcessingAttempts" + 1 WHERE "Id" = $1`,
+        [id2],
+      );
+      const lost = store.withClaimTransaction(claimed2, async () => 'ran');
+      await sleep(200);
+      await other.query('COMMIT');
+      await expect(lost).rejects.toBeInstanceOf(LeaseLostError);
+    } finally {
+      await other.end();
+    }
+  });
+
+  test('a role that may only use the queue table can run migrate on an up-to-date schema and work the queue', async () => {
+    const store = await fx.makeStore('t');
+    const schema = schemaOf(store);
+    const role = `tqw_lp_${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(8).toString('hex');
+    await fx.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    const pools = createPostgresPoolRegistry();
+    try {
+      await fx.query(`GRANT CONNECT ON DATABASE ${quoteIdent(fx.database().name)} TO ${role}`);
+      await fx.query(`GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${role}`);
+      await fx.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${store.tableName} TO ${role}`);
+      await fx.query(`GRANT SELECT ON ${quoteTable(schema, 'QueueMigrations')} TO ${role}`);
+      const url = new URL(fx.database().url);
+      url.username = role;
+      url.password = password;
+      const limited = createPostgresStore(fx.makeTenant('t', schema, url.toString()), pools, TEST_POOL_OPTIONS);
+      await limited.migrate();
+      await limited.ping();
+      await limited.enqueue({ tenantId: 't', messageType: 'X', payload: {} });
+      const m = await claimOne(limited);
+      expect(await limited.complete(m)).toBe(true);
+      expect(await limited.purge('Completed', 0, 10)).toBe(1);
+
+      const elsewhere = createPostgresStore(fx.makeTenant('t', `nope_${role}`, url.toString()), pools, TEST_POOL_OPTIONS);
+      await expect(elsewhere.migrate()).rejects.toThrow(/permission denied/);
+      await limited.close();
+      await elsewhere.close();
+    } finally {
+      await pools.closeAll();
+      await fx.query(`DROP OWNED BY ${role}`);
+      await fx.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  test('bad input is refused with a clear error: another dialect\'s transaction, an unserialisable payload, a limit below 1', async () => {
+    const store = await fx.makeStore('t');
+    await expect(
+      store.enqueue({ tenantId: 't', messageType: 'X', payload: {} }, { dialect: 'sqlserver', handle: {} }),
+    ).rejects.toThrow(/PostgreSQL but was given a sqlserver transaction/);
+    await expect(store.enqueue({ tenantId: 't', messageType: 'X', payload: undefined })).rejects.toThrow(/cannot be serialised/);
+    await expect(store.claim({ limit: 0, leaseMs: 1 })).rejects.toThrow(RangeError);
+    await expect(store.purge('Completed', 0, 0)).rejects.toThrow(RangeError);
+    expect(await store.stats()).toEqual({
+      counts: { Pending: 0, Processing: 0, Completed: 0, Failed: 0, DeadLetter: 0 },
+      oldestDueAgeSeconds: null,
+    });
+  });
+
+  test('a closed store refuses work with a clear error instead of reopening its pool', async () => {
+    const store = await fx.makeStore('t');
+    await store.close();
+    await expect(store.ping()).rejects.toThrow(/store of tenant 't' .* is closed/);
+    expect(fx.openPoolCount(store)).toBe(0);
+  });
+});

@@ -265,10 +265,10 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         const store = await fx.makeStore(TENANT);
         const other = await fx.openPeer(store);
         const id = await enqueueOne(store);
-        const first = await claimOne(store, 300);
-        expect(await other.claim({ limit: 10, leaseMs: 300 })).toEqual([]);
-        await sleep(500);
-        const again = await claimOne(other, 300);
+        const first = await claimOne(store, 600);
+        expect(await other.claim({ limit: 10, leaseMs: 600 })).toEqual([]);
+        await sleep(900);
+        const again = await claimOne(other, 600);
         expect(again.id).toBe(id);
         expect(again.processingAttempts).toBe(2);
         expect(again.dequeueTime.getTime()).toBeGreaterThan(first.dequeueTime.getTime());

@@ -1,0 +1,56 @@
+import { DECLARE_NOW, DUE, NEW_DEQUEUE_TIME } from '../sql-fragments';
+
+/**
+ * Claims up to @limit due rows in ONE autocommitted statement; @leaseMs = lease in milliseconds.
+ *
+ * Shape: `UPDATE t ... OUTPUT inserted.* WHERE Id IN (SELECT TOP (@limit) Id FROM t WITH (hints)
+ * WHERE due ORDER BY ScheduledTime) AND due`. This is the form that runs on SQL Server AND on
+ * Babelfish for PostgreSQL (see /work/shared/NOTES.md): Babelfish rejects an UPDATE through a CTE
+ * or derived table and an aliased `UPDATE q ... FROM QueueMessages q`, and accepts this one.
+ *
+ * Hints on the inner SELECT, each for a reason:
+ * - UPDLOCK: read the candidates with update (U) locks, held until the statement's transaction
+ *   ends (this autocommitted UPDATE). U is incompatible with U, so two claimers can never both
+ *   take a row; the outer UPDATE converts our U locks to X on the rows it changes.
+ * - READPAST: skip rows another transaction has locked instead of waiting for it. Concurrent
+ *   claimers take different rows (no convoy behind the first claimer), and rows held by a running
+ *   claim transaction (withClaimTransaction) are skipped even after their lease expired.
+ *   READPAST is only allowed at READ COMMITTED or REPEATABLE READ, so the batch sets READ
+ *   COMMITTED first: session settings survive on pooled connections, and a handler may have
+ *   changed the level inside its transaction on this same connection.
+ * - ROWLOCK: take row locks, not page or table locks. READPAST skips what it finds locked, so with
+ *   page locks one claimer would hide a whole page of due rows from the others (or a coarser lock
+ *   would make everyone wait).
+ * Babelfish parses these hints but ignores them: there a second claimer waits for the first
+ * instead of skipping (still never a double claim, because the outer UPDATE re-checks `due`).
+ *
+ * Why `due` is repeated on the outer UPDATE: it is the guard that makes the statement correct even
+ * where the hints are ignored or a plan reads the row twice: a row that stopped being due between
+ * the inner read and the update is not claimed.
+ *
+ * No TenantId filter: a row a producer wrote with another tenant's id must still be claimed so the
+ * worker can dead-letter it (and log a security event) instead of leaving it forever.
+ *
+ * Times come from the database clock (@now, ms precision), so workers with skewed clocks agree on
+ * leases. Claiming counts the attempt (ProcessingAttempts + 1) even if the worker then crashes.
+ * OUTPUT inserted.* (not a column list): Babelfish lower-cases OUTPUT column names unless they are
+ * `*` or aliased. OUTPUT order is unspecified; the store sorts the claimed rows by ScheduledTime.
+ * Note: SQL Server refuses OUTPUT without INTO on a table with enabled triggers (error 334).
+ */
+export function claimSql(table: string): string {
+  return `SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+${DECLARE_NOW}
+DECLARE @leaseCutoff DATETIMEOFFSET(3) = DATEADD(millisecond, -@leaseMs, @now);
+UPDATE ${table}
+SET Status = N'Processing',
+    DequeueTime = ${NEW_DEQUEUE_TIME},
+    LastAttemptTime = ${NEW_DEQUEUE_TIME},
+    ProcessingAttempts = ProcessingAttempts + 1
+OUTPUT inserted.*
+WHERE Id IN (
+    SELECT TOP (@limit) Id
+    FROM ${table} WITH (UPDLOCK, READPAST, ROWLOCK)
+    WHERE ${DUE}
+    ORDER BY ScheduledTime)
+  AND ${DUE};`;
+}

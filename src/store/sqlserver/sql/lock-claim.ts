@@ -1,0 +1,28 @@
+import { FENCE } from '../sql-fragments';
+
+/**
+ * First statement of a claim transaction (withClaimTransaction): locks the claimed row, checking
+ * the fence (@id, @dequeueTime, @attempts). No row -> the store rolls back and throws LeaseLostError.
+ *
+ * SET XACT_ABORT ON: any run-time error in the transaction (including a client-side request
+ * timeout, which sends an attention) rolls the whole transaction back on the server at once,
+ * instead of leaving it open with its locks on a pooled connection. The pool's connections are
+ * also opened with it (tedious option abortTransactionOnError); stating it here keeps the
+ * guarantee next to the code that relies on it.
+ *
+ * WITH (UPDLOCK, ROWLOCK):
+ * - UPDLOCK holds a U lock on the row until COMMIT/ROLLBACK. Every claimer reads with READPAST,
+ *   and its check of an expired lease has to read DequeueTime from the base row (the claim index
+ *   deliberately does not include DequeueTime, see migration 0002), where it meets this lock and
+ *   skips the row: nobody reclaims the message while its transaction lives, even past the lease.
+ * - ROWLOCK keeps that lock on the one row, so claimers only skip this message.
+ * - No READPAST here, on purpose: the only lock we can meet with our fence still valid is a claim
+ *   statement that looked at the row a moment ago (U locks last until the end of that statement).
+ *   Waiting those milliseconds is right; skipping would report a false "lease lost" and strand the
+ *   message until its lease expires. If the row was really reclaimed, we read it after the other
+ *   side commits and the fence does not match: LeaseLostError, as it should be.
+ */
+export function lockClaimSql(table: string): string {
+  return `SET XACT_ABORT ON;
+SELECT Id AS [Id] FROM ${table} WITH (UPDLOCK, ROWLOCK) WHERE ${FENCE};`;
+}
