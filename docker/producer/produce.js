@@ -105,7 +105,8 @@ async function main() {
 
   const producer = startProducer({
     tenants: options.tenants,
-    // examples/demo/producer.js is written against pg pools; it only hands the pool back to `enqueue`.
+    // `any` (both casts): examples/demo/producer.js is typed for pg pools, but it only hands the pool it is given
+    // back to `enqueue`, so mssql pools with the matching enqueue work the same.
     pools: /** @type {any} */ (pools),
     rate: options.rate,
     mix: createMessageMix(),

@@ -3,7 +3,6 @@ import type { ConnectionPool } from 'mssql';
 import type { Tenant } from '../tenants/types';
 import { PoolRegistry } from './pool-registry';
 import { createPostgresStore } from './postgres/postgres-store';
-import { createSqlServerStore } from './sqlserver/sqlserver-store';
 import { DEFAULT_POOL_OPTIONS, type PoolOptions, type QueueStore } from './types';
 
 /**
@@ -32,7 +31,11 @@ export function createStore(tenant: Tenant, pools: StorePools): QueueStore {
   switch (tenant.dialect) {
     case 'postgres':
       return createPostgresStore(tenant, pools.postgres, pools.options);
-    case 'sqlserver':
+    case 'sqlserver': {
+      // Loaded on first use: mssql + tedious cost start-up time and memory that a
+      // PostgreSQL-only deployment should not pay.
+      const { createSqlServerStore } = require('./sqlserver/sqlserver-store') as typeof import('./sqlserver/sqlserver-store');
       return createSqlServerStore(tenant, pools.sqlserver, pools.options);
+    }
   }
 }

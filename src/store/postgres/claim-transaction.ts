@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { LeaseLostError } from '../../errors';
 import type { ClaimFence, StoreTransaction } from '../types';
 import { fenceParams } from './row-mapper';
+import { quoteIdent } from './quote-table';
 import { lockClaimSql } from './sql/lock-claim';
 
 /**
@@ -9,12 +10,18 @@ import { lockClaimSql } from './sql/lock-claim';
  * with the fence (none -> ROLLBACK, LeaseLostError, `fn` not called), `fn`, COMMIT; ROLLBACK and
  * rethrow when `fn` throws. The client goes back to the pool in every case, destroyed instead when
  * COMMIT/ROLLBACK failed (the connection's state is unknown).
+ *
+ * Schema-per-tenant: when the tenant has a schema, `SET LOCAL search_path` makes it the first schema
+ * for this transaction only, so a handler's unqualified table names (`Products`) resolve to the
+ * tenant's own tables. LOCAL ends with the transaction, so the pooled connection does not carry it
+ * to another tenant. Sent in the same round trip as BEGIN.
  */
 export async function runClaimTransaction<T>(
   pool: Pool,
   table: string,
   fence: ClaimFence,
   fn: (tx: StoreTransaction) => Promise<T>,
+  schema?: string,
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
@@ -22,7 +29,7 @@ export async function runClaimTransaction<T>(
     let result: T;
     try {
       // Inside the try: if BEGIN fails on a dead connection, the ROLLBACK fails too and marks it broken.
-      await client.query('BEGIN');
+      await client.query(schema === undefined ? 'BEGIN' : `BEGIN; SET LOCAL search_path TO ${quoteIdent(schema)}, public`);
       const locked = await client.query(lockClaimSql(table), fenceParams(fence));
       if (locked.rowCount !== 1) throw new LeaseLostError(fence.id);
       result = await fn({ dialect: 'postgres', handle: client });

@@ -62,7 +62,7 @@ export function createPostgresStore(
     },
 
     async withClaimTransaction(fence, fn) {
-      return runClaimTransaction(pool(), table, fence, fn);
+      return runClaimTransaction(pool(), table, fence, fn, tenant.schema);
     },
 
     async complete(fence, tx) {
