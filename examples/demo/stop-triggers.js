@@ -11,7 +11,7 @@
 const CTRL_C = '\u0003';
 const CTRL_D = '\u0004';
 
-function createStopTriggers({ stdin, onFirst, onSecond }) {
+function createStopTriggers({ stdin, onSecond }) {
   let requested;
   let resolveStop;
   const stopped = new Promise((resolve) => (resolveStop = resolve));
@@ -20,7 +20,6 @@ function createStopTriggers({ stdin, onFirst, onSecond }) {
   function request(reason) {
     if (requested === undefined) {
       requested = reason;
-      onFirst(reason);
       resolveStop(reason);
     } else if (reason === 'Ctrl-C' || reason === 'SIGINT') {
       onSecond(reason);

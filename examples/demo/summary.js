@@ -4,6 +4,8 @@ const { formatCountsTable } = require('./table-format');
 
 /** Most dead-letter reasons listed; the rest are summed up in one line. */
 const MAX_REASONS = 6;
+/** ErrorMessage is cut here (it is stored whole in the table). */
+const MAX_ERROR_LENGTH = 140;
 
 /**
  * @param {object} input
@@ -17,13 +19,15 @@ function formatSummary({ rows, reasons, metricLines }) {
   if (reasons.length > 0) {
     lines.push('', 'Why messages were dead-lettered (count, type, ErrorMessage):');
     for (const reason of reasons.slice(0, MAX_REASONS)) {
-      lines.push(`  ${String(reason.count).padStart(5)}  ${reason.type.padEnd(15)} ${reason.error}`);
+      const error = reason.error.length > MAX_ERROR_LENGTH ? `${reason.error.slice(0, MAX_ERROR_LENGTH - 3)}...` : reason.error;
+      lines.push(`  ${String(reason.count).padStart(5)}  ${reason.type.padEnd(15)} ${error}`);
     }
     const rest = reasons.slice(MAX_REASONS).reduce((sum, r) => sum + r.count, 0);
     if (rest > 0) lines.push(`  ${String(rest).padStart(5)}  (other reasons)`);
   }
   if (metricLines && metricLines.length > 0) {
-    lines.push('', 'The worker\'s own count, from /metrics before it stopped:', ...metricLines.map((l) => `  ${l}`));
+    const sorted = [...metricLines].sort();
+    lines.push('', 'The worker\'s own count, from /metrics before it stopped:', ...sorted.map((l) => `  ${l}`));
   }
   return lines;
 }

@@ -38,15 +38,23 @@ function runMigrate({ configFile, env }) {
   });
 }
 
+/** Longest log line shown on the screen (JSON log lines with stacks are long; the file keeps them whole). */
+const MAX_TAIL_LINE = 400;
+
 /** The last `lines` lines of a file ('' if it does not exist): shown when the worker fails. */
-function tailOf(file, lines = 15) {
+function tailOf(file, lines = 8) {
   if (!existsSync(file)) return '';
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  return readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((line) => (line.length > MAX_TAIL_LINE ? `${line.slice(0, MAX_TAIL_LINE)}...` : line))
+    .join('\n');
 }
 
 /**
  * Starts `tqw run` with its stdout (JSON log lines) and stderr appended to `logFile`.
- * @returns {{ pid: number, exited: Promise<{ code: number | null, signal: string | null }>, stop: (timeoutMs: number) => Promise<{ code: number | null, signal: string | null, timedOut: boolean }> }}
+ * @returns {{ pid: number, exited: Promise<{ code: number | null, signal: string | null }>, stop: (timeoutMs: number) => Promise<{ code: number | null, signal: string | null, timedOut: boolean }>, kill: () => void }}
  */
 function startWorker({ configFile, env, logFile }) {
   const fd = openSync(logFile, 'a');
@@ -87,7 +95,12 @@ function startWorker({ configFile, env, logFile }) {
     return { ...(await exited), timedOut: true };
   }
 
-  return { pid: child.pid, exited, stop };
+  /** Ends the worker at once, without its drain (a second Ctrl-C). */
+  function kill() {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  return { pid: child.pid, exited, stop, kill };
 }
 
 /**

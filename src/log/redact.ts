@@ -97,12 +97,25 @@ class SecretRedactor implements Redactor {
   }
 
   describe(err: unknown): string {
-    return this.redact(describeError(err));
+    return this.redact(describeFailure(err));
   }
 
   private redactKnown(text: string): string {
     return this.knownPattern ? text.replace(this.knownPattern, MASK) : text;
   }
+}
+
+/**
+ * describeError, plus the inner errors of an AggregateError: net.connect to a host with several
+ * addresses (localhost: ::1 and 127.0.0.1) fails with an AggregateError whose own message is empty.
+ */
+export function describeFailure(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0 && !err.message) {
+    return [...new Set(err.errors.map((inner: unknown) => describeFailure(inner)))].join('; ');
+  }
+  // pg's DatabaseError is named 'error': "error: relation ... does not exist" reads better without it.
+  if (err instanceof Error && err.name === 'error' && err.message) return err.message;
+  return describeError(err);
 }
 
 /** The generic patterns (net 2), for any text. */

@@ -82,15 +82,16 @@ export function loadTenants(file: string, env: NodeJS.ProcessEnv = process.env):
     if (typeof fields.connectionString !== 'string' || fields.connectionString.trim() === '') {
       fail(at(`connectionString must be a non-empty string, not ${JSON.stringify(fields.connectionString === undefined ? 'missing' : fields.connectionString)}`));
     }
-    const connectionString = expandEnv((fields.connectionString as string).trim(), env, { where: `tenants file ${file}: ${at('connectionString')}` });
-    const redactedConnection = redactConnectionString(connectionString);
+    const written = (fields.connectionString as string).trim();
+    const connectionString = expandEnv(written, env, { where: `tenants file ${file}: ${at('connectionString')}` });
     let parsedConnection: ParsedConnection;
     try {
       parsedConnection = parseConnectionString(connectionString);
     } catch (err) {
       if (!(err instanceof ConnectionStringSyntaxError)) throw err;
-      return fail(at(`connectionString ${err.message}: ${redactedConnection}`), 'TQW_CONNECTION_STRING_INVALID');
+      return fail(at(`connectionString is invalid: ${err.message}: ${showInvalid(written)}`), 'TQW_CONNECTION_STRING_INVALID');
     }
+    const redactedConnection = redactConnectionString(connectionString);
 
     const tableKey = tableKeyOf(parsedConnection, schema);
     const sharing = tablesSeen.get(tableKey);
@@ -116,6 +117,18 @@ export function loadTenants(file: string, env: NodeJS.ProcessEnv = process.env):
   return tenants;
 }
 
+/**
+ * An invalid connection string as an error message may show it: as written in the file (so values
+ * from ${VAR} stay references) with passwords redacted; a string of no known form at all is not
+ * shown, since we cannot tell which part of it is secret.
+ */
+function showInvalid(written: string): string {
+  if (!/^\s*[a-z][a-z0-9+.-]*:\/\//i.test(written) && !written.includes('=')) {
+    return `(not shown: ${written.length} characters in no known form)`;
+  }
+  return redactConnectionString(written);
+}
+
 function entriesOf(parsed: unknown, fail: (detail: string) => never): unknown[] {
   if (Array.isArray(parsed)) return parsed;
   if (typeof parsed === 'object' && parsed !== null) {
@@ -138,7 +151,6 @@ function checkId(id: unknown, fail: (detail: string) => never): string {
   if (typeof id !== 'string' || id === '') return fail(`id must be a non-empty string, not ${JSON.stringify(id === undefined ? 'missing' : id)}`);
   if (id.length > MAX_TENANT_ID_LENGTH) fail(`id is ${id.length} characters; at most ${MAX_TENANT_ID_LENGTH} fit TenantId NVARCHAR(50)`);
   if (id.trim() !== id) fail('id must not start or end with whitespace');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(id)) fail('id must not contain control characters');
   return id;
 }

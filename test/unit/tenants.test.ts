@@ -204,17 +204,24 @@ describe('dialect detection', () => {
 
   it.each([
     ['mysql://root:topsecret-my@h/db', "unsupported scheme 'mysql://'", 'mysql://root:***@h/db'],
-    ['just some text', 'not a connection string', 'just some text'],
-    ['Database=app;User Id=sa;Password=topsecret-ado', 'must name its server', 'Database=app;User Id=sa;Password=***'],
+    ['just some topsecret text', 'not a connection string', '(not shown: 24 characters in no known form)'],
+    ['Database=app;User Id=sa;Password=topsecret-ado', 'a key=value connection string must name its server', 'Database=app;User Id=sa;Password=***'],
     ['Server=sql;Password="topsecret-unterminated', 'malformed key=value connection string', 'Server=sql;Password=***'],
     ['postgres://u:topsecret/pw@host:5432/db', 'not a valid URL', 'postgres://u:***@host:5432/db'],
     ['postgres://u:topsecret-port@host:99999/db', 'not a valid URL', 'postgres://u:***@host:99999/db'],
   ])('rejects %s as TQW_CONNECTION_STRING_INVALID showing it redacted', (connectionString, reason, redacted) => {
     const e = tenantsError([{ id: 'acme', connectionString }]);
     expect(e.code).toBe('TQW_CONNECTION_STRING_INVALID');
-    expect(e.message).toContain(`tenants[0] (id 'acme'): connectionString ${reason}`);
+    expect(e.message).toContain(`tenants[0] (id 'acme'): connectionString is invalid: ${reason}`);
     expect(e.message.endsWith(`: ${redacted}`)).toBe(true);
     expect(e.message).not.toContain('topsecret');
+  });
+
+  it('shows an invalid string as written, so ${VAR} values stay hidden', () => {
+    const e = tenantsError([{ id: 'acme', connectionString: 'mysql://u:${PW}@h/db' }], { PW: 'topsecret-from-env' });
+    expect(e.message.endsWith(': mysql://u:***@h/db')).toBe(true);
+    const e2 = tenantsError([{ id: 'acme', connectionString: 'Database=app;Host=${H}' }], { H: 'topsecret-host' });
+    expect(e2.message.endsWith(': Database=app;Host=${H}')).toBe(true);
   });
 
   it('parses the parts of every form', () => {

@@ -3,10 +3,11 @@ import { DECLARE_NOW, DUE, NEW_DEQUEUE_TIME } from '../sql-fragments';
 /**
  * Claims up to @limit due rows in ONE autocommitted statement; @leaseMs = lease in milliseconds.
  *
- * Shape: `UPDATE t ... OUTPUT inserted.* WHERE Id IN (SELECT TOP (@limit) Id FROM t WITH (hints)
- * WHERE due ORDER BY ScheduledTime) AND due`. This is the form that runs on SQL Server AND on
- * Babelfish for PostgreSQL (see /work/shared/NOTES.md): Babelfish rejects an UPDATE through a CTE
- * or derived table and an aliased `UPDATE q ... FROM QueueMessages q`, and accepts this one.
+ * Shape: `UPDATE t WITH (hints) ... OUTPUT inserted.* WHERE Id IN (SELECT TOP (@limit) Id FROM t
+ * WITH (hints) WHERE due ORDER BY ScheduledTime) AND due`. It runs on SQL Server and is built from
+ * the forms /work/shared/NOTES.md records as running on Babelfish for PostgreSQL too (this
+ * `Id IN (SELECT TOP ...)` UPDATE, and lock hints on an UPDATE target); Babelfish rejects the
+ * alternatives: an UPDATE through a CTE or derived table, or an aliased `UPDATE q ... FROM t q`.
  *
  * Hints on the inner SELECT, each for a reason:
  * - UPDLOCK: read the candidates with update (U) locks, held until the statement's transaction
@@ -24,9 +25,14 @@ import { DECLARE_NOW, DUE, NEW_DEQUEUE_TIME } from '../sql-fragments';
  * Babelfish parses these hints but ignores them: there a second claimer waits for the first
  * instead of skipping (still never a double claim, because the outer UPDATE re-checks `due`).
  *
+ * Hints on the outer UPDATE target, WITH (ROWLOCK, READPAST): the rows the inner SELECT picked are
+ * already U-locked by this same statement, so READPAST never skips them; it only matters when the
+ * optimizer reads the target by a scan (small tables), where without it the UPDATE would wait on
+ * every row another transaction holds, e.g. the row of a handler that is still running.
+ *
  * Why `due` is repeated on the outer UPDATE: it is the guard that makes the statement correct even
- * where the hints are ignored or a plan reads the row twice: a row that stopped being due between
- * the inner read and the update is not claimed.
+ * where the hints are ignored (Babelfish) or two plans meet a row through different indexes: a row
+ * that stopped being due between the inner read and the update is not claimed.
  *
  * No TenantId filter: a row a producer wrote with another tenant's id must still be claimed so the
  * worker can dead-letter it (and log a security event) instead of leaving it forever.
@@ -41,7 +47,7 @@ export function claimSql(table: string): string {
   return `SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
 ${DECLARE_NOW}
 DECLARE @leaseCutoff DATETIMEOFFSET(3) = DATEADD(millisecond, -@leaseMs, @now);
-UPDATE ${table}
+UPDATE ${table} WITH (ROWLOCK, READPAST)
 SET Status = N'Processing',
     DequeueTime = ${NEW_DEQUEUE_TIME},
     LastAttemptTime = ${NEW_DEQUEUE_TIME},

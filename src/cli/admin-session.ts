@@ -1,0 +1,74 @@
+/**
+ * What the admin commands (migrate, enqueue, check, stats, dead-letters) share: the loaded config
+ * and tenant map, a logger on stderr, and stores opened on demand through one set of pools, all
+ * closed when the command ends (so the process exits by itself).
+ */
+import type { Logger } from 'pino';
+import { loadConfig, type TqwConfig } from '../config/load-config';
+import { toPoolOptions } from '../config/to-options';
+import { UsageError } from '../errors';
+import { createLogger } from '../log/logger';
+import { StorePools, createStore } from '../store/create-store';
+import type { QueueStore } from '../store/types';
+import { loadTenants } from '../tenants/load-tenants';
+import type { Tenant } from '../tenants/types';
+import type { CommandContext } from './command';
+
+export interface AdminSession {
+  config: TqwConfig;
+  tenants: readonly Tenant[];
+  logger: Logger;
+  /** The tenant with this id, or a UsageError listing the known ids. */
+  tenant(id: string): Tenant;
+  /** One tenant (`--tenant ID`) or all of them. */
+  select(id: string | undefined): Tenant[];
+  /** The tenant's store (opened once per session, closed with it). */
+  store(tenant: Tenant): QueueStore;
+}
+
+export async function withAdminSession<T>(
+  ctx: CommandContext,
+  configFile: string | undefined,
+  fn: (session: AdminSession) => Promise<T>,
+): Promise<T> {
+  const { io, redactor } = ctx;
+  const config = loadConfig({ configFile, env: io.env, cwd: io.cwd });
+  const tenants = loadTenants(config.tenants.file, io.env);
+  redactor.setSecrets(tenants.map((t) => t.connectionString));
+  const logger = createLogger({ level: config.log.level, destination: io.logDestination(), redactor, base: { component: 'cli' } });
+  const pools = new StorePools(toPoolOptions(config));
+  const stores = new Map<string, QueueStore>();
+
+  const tenant = (id: string): Tenant => {
+    const found = tenants.find((t) => t.id === id);
+    if (found) return found;
+    const known = tenants.slice(0, 10).map((t) => t.id).join(', ');
+    throw new UsageError(
+      `tenant '${id}' is not in ${config.tenants.file}` +
+        (tenants.length === 0 ? ' (it lists no tenants)' : ` (tenants: ${known}${tenants.length > 10 ? ', ...' : ''})`),
+    );
+  };
+
+  const session: AdminSession = {
+    config,
+    tenants,
+    logger,
+    tenant,
+    select: (id) => (id === undefined ? [...tenants] : [tenant(id)]),
+    store: (t) => {
+      let store = stores.get(t.id);
+      if (!store) {
+        store = createStore(t, pools);
+        stores.set(t.id, store);
+      }
+      return store;
+    },
+  };
+  try {
+    return await fn(session);
+  } finally {
+    await Promise.allSettled([...stores.values()].map((s) => s.close()));
+    await pools.closeAll();
+    logger.flush();
+  }
+}

@@ -1,0 +1,85 @@
+import { loadHandlers } from '../../handlers/load-handlers';
+import { withAdminSession } from '../admin-session';
+import type { CliCommand } from '../command';
+import { mapSettledLimit } from '../map-limit';
+import { COMMON_OPTIONS, COMMON_USAGE, parseCommandArgs } from '../parse-args';
+import { renderTable } from '../table';
+
+/** Tenants checked at once. */
+const CHECK_CONCURRENCY = 8;
+
+interface CheckResult {
+  check: string;
+  ok: boolean;
+  detail: string;
+}
+
+export const checkCommand: CliCommand = {
+  name: 'check',
+  summary: 'verify config, tenants file, handlers and every tenant database',
+  usage: `Usage: tqw check [--tenant ID] [--config FILE] [--json]
+
+Checks everything \`tqw run\` needs, without claiming anything: the config and tenants file are
+valid, the handler modules of handlers.dir load, and every tenant (or --tenant ID) is reachable
+with its QueueMessages table and indexes in place (run \`tqw migrate\` if not). Prints one line per
+check; exits 1 if any check failed (78 if the config or tenants file itself is invalid).
+
+  --tenant ID     check only this tenant's database
+${COMMON_USAGE}`,
+
+  async run(args, ctx) {
+    const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS, tenant: { type: 'string' } });
+    if (values.help) {
+      ctx.io.stdout(`${this.usage}\n`);
+      return 0;
+    }
+    return withAdminSession(ctx, values.config, async (session) => {
+      const results: CheckResult[] = [
+        { check: 'config', ok: true, detail: 'valid' },
+        { check: 'tenants file', ok: true, detail: `${session.tenants.length} tenant(s) in ${session.config.tenants.file}` },
+      ];
+      try {
+        const handlers = await loadHandlers(session.config.handlers.dir);
+        const types = handlers.types();
+        results.push({
+          check: 'handlers',
+          ok: true,
+          detail:
+            types.length === 0
+              ? `no handler modules in ${session.config.handlers.dir} (every message would be retried, then dead-lettered)`
+              : `${types.length} message type(s) from ${session.config.handlers.dir}: ${types.join(', ')}`,
+        });
+      } catch (err) {
+        results.push({ check: 'handlers', ok: false, detail: ctx.redactor.describe(err) });
+      }
+
+      const tenants = session.select(values.tenant);
+      const outcomes = await mapSettledLimit(tenants, CHECK_CONCURRENCY, async (tenant) => {
+        const store = session.store(tenant);
+        await store.ping();
+        const depth = await store.depth();
+        return (
+          `${store.tableName} reachable (${tenant.redactedConnection}); pending ${depth.Pending}, ` +
+          `processing ${depth.Processing}, failed ${depth.Failed}, dead letters ${depth.DeadLetter}`
+        );
+      });
+      tenants.forEach((tenant, i) => {
+        const outcome = outcomes[i];
+        results.push(
+          outcome.status === 'fulfilled'
+            ? { check: `tenant ${tenant.id}`, ok: true, detail: outcome.value }
+            : { check: `tenant ${tenant.id}`, ok: false, detail: ctx.redactor.describe(outcome.reason) },
+        );
+      });
+
+      const failed = results.filter((r) => !r.ok).length;
+      if (values.json) {
+        ctx.io.stdout(`${JSON.stringify({ ok: failed === 0, checks: results }, null, 2)}\n`);
+      } else {
+        ctx.io.stdout(renderTable(['CHECK', 'STATUS', 'DETAIL'], results.map((r) => [r.check, r.ok ? 'ok' : 'FAILED', r.detail])));
+        ctx.io.stdout(failed === 0 ? 'all checks passed\n' : `${failed} check(s) failed\n`);
+      }
+      return failed === 0 ? 0 : 1;
+    });
+  },
+};

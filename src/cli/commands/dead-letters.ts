@@ -1,0 +1,102 @@
+import { UsageError } from '../../errors';
+import { withAdminSession } from '../admin-session';
+import type { CliCommand, CommandContext } from '../command';
+import { COMMON_OPTIONS, COMMON_USAGE, integerOption, parseCommandArgs, required, uuidOption } from '../parse-args';
+import { renderTable, truncate } from '../table';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 10_000;
+
+export const deadLettersCommand: CliCommand = {
+  name: 'dead-letters',
+  summary: 'list dead-lettered messages of a tenant, or requeue them',
+  usage: `Usage: tqw dead-letters list --tenant ID [--limit N] [--config FILE] [--json]
+       tqw dead-letters requeue --tenant ID (--id UUID [--id UUID ...] | --all) [--config FILE] [--json]
+
+list      prints the tenant's DeadLetter messages, newest last attempt first (default limit ${DEFAULT_LIMIT}).
+requeue   moves DeadLetter messages back to Pending with their attempts reset and due now, so the
+          workers run them again (after the cause is fixed). Logged on stderr.
+
+  --tenant ID     the tenant (an id from the tenants file)
+  --limit N       list: most messages shown (1-${MAX_LIMIT})
+  --id UUID       requeue: this message (repeatable)
+  --all           requeue: every DeadLetter message of the tenant
+${COMMON_USAGE}`,
+
+  async run(args, ctx) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      {
+        ...COMMON_OPTIONS,
+        tenant: { type: 'string' },
+        limit: { type: 'string' },
+        id: { type: 'string', multiple: true },
+        all: { type: 'boolean', default: false },
+      },
+      true,
+    );
+    if (values.help) {
+      ctx.io.stdout(`${this.usage}\n`);
+      return 0;
+    }
+    const [action, ...extra] = positionals;
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+    if (action === 'list') {
+      if (values.id !== undefined || values.all) throw new UsageError('--id and --all belong to `dead-letters requeue`');
+      const limit = integerOption(values.limit, '--limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
+      return list(ctx, values.config, required(values.tenant, '--tenant'), limit, values.json === true);
+    }
+    if (action === 'requeue') {
+      if (values.limit !== undefined) throw new UsageError('--limit belongs to `dead-letters list`');
+      const ids = (values.id ?? []).map((id) => uuidOption(id, '--id'));
+      if (ids.length === 0 && !values.all) throw new UsageError('requeue needs --id UUID (repeatable) or --all');
+      if (ids.length > 0 && values.all) throw new UsageError('give either --id or --all, not both');
+      return requeue(ctx, values.config, required(values.tenant, '--tenant'), values.all ? undefined : ids, values.json === true);
+    }
+    throw new UsageError(action === undefined ? 'dead-letters needs an action: list or requeue' : `unknown action '${action}': use list or requeue`);
+  },
+};
+
+async function list(ctx: CommandContext, configFile: string | undefined, tenantId: string, limit: number, json: boolean): Promise<number> {
+  return withAdminSession(ctx, configFile, async (session) => {
+    const tenant = session.tenant(tenantId);
+    const rows = await session.store(tenant).listDeadLetters(limit);
+    // ErrorMessage is written redacted by the worker; redact again for rows other tools wrote.
+    const safe = rows.map((r) => ({ ...r, errorMessage: r.errorMessage === null ? null : ctx.redactor.redact(r.errorMessage) }));
+    if (json) {
+      ctx.io.stdout(`${JSON.stringify({ tenant: tenant.id, count: safe.length, messages: safe }, null, 2)}\n`);
+    } else {
+      ctx.io.stdout(
+        renderTable(
+          ['ID', 'TYPE', 'ATTEMPTS', 'LAST_ATTEMPT', 'ERROR'],
+          safe.map((r) => [r.id, r.messageType, r.processingAttempts, r.lastAttemptTime?.toISOString(), truncate(r.errorMessage ?? '', 100)]),
+        ),
+      );
+      ctx.io.stdout(`${safe.length} dead letter(s) of tenant ${tenant.id}${safe.length === limit ? ` (limit ${limit}; use --limit for more)` : ''}\n`);
+    }
+    return 0;
+  });
+}
+
+async function requeue(
+  ctx: CommandContext,
+  configFile: string | undefined,
+  tenantId: string,
+  ids: string[] | undefined,
+  json: boolean,
+): Promise<number> {
+  return withAdminSession(ctx, configFile, async (session) => {
+    const tenant = session.tenant(tenantId);
+    const count = await session.store(tenant).requeueDeadLetters(ids);
+    session.logger.info({ tenant: tenant.id, ids: ids ?? 'all', requeued: count }, 'dead letters requeued to Pending (attempts reset)');
+    if (json) {
+      ctx.io.stdout(`${JSON.stringify({ tenant: tenant.id, requeued: count, requested: ids ?? 'all' })}\n`);
+    } else {
+      ctx.io.stdout(`requeued ${count} dead letter(s) of tenant ${tenant.id}\n`);
+    }
+    if (ids !== undefined && count < ids.length) {
+      ctx.io.stderr(`tqw: note: ${ids.length - count} of the ${ids.length} id(s) were not DeadLetter messages of tenant ${tenant.id}\n`);
+    }
+    return 0;
+  });
+}

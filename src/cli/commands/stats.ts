@@ -1,0 +1,54 @@
+import type { QueueStats } from '../../store/types';
+import { withAdminSession } from '../admin-session';
+import type { CliCommand } from '../command';
+import { mapSettledLimit } from '../map-limit';
+import { COMMON_OPTIONS, COMMON_USAGE, parseCommandArgs } from '../parse-args';
+import { formatAge, renderTable } from '../table';
+
+const STATS_CONCURRENCY = 8;
+
+export const statsCommand: CliCommand = {
+  name: 'stats',
+  summary: 'message counts by status and oldest due message age, per tenant',
+  usage: `Usage: tqw stats [--tenant ID] [--config FILE] [--json]
+
+Prints, per tenant, the number of messages in each status and the age of the oldest message that
+is due now (how far behind the workers are). Counting Completed rows may scan the table. Exits 1
+if any tenant could not be read.
+
+  --tenant ID     only this tenant
+${COMMON_USAGE}`,
+
+  async run(args, ctx) {
+    const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS, tenant: { type: 'string' } });
+    if (values.help) {
+      ctx.io.stdout(`${this.usage}\n`);
+      return 0;
+    }
+    return withAdminSession(ctx, values.config, async (session) => {
+      const tenants = session.select(values.tenant);
+      const outcomes = await mapSettledLimit(tenants, STATS_CONCURRENCY, (tenant) => session.store(tenant).stats());
+      const results = tenants.map((tenant, i) => {
+        const outcome = outcomes[i];
+        return outcome.status === 'fulfilled'
+          ? { tenant: tenant.id, ok: true as const, ...outcome.value }
+          : { tenant: tenant.id, ok: false as const, error: ctx.redactor.describe(outcome.reason) };
+      });
+      const failed = results.filter((r) => !r.ok).length;
+      if (values.json) {
+        ctx.io.stdout(`${JSON.stringify({ ok: failed === 0, tenants: results }, null, 2)}\n`);
+      } else {
+        const row = (r: (typeof results)[number]) => {
+          if (!r.ok) return [r.tenant, 'ERROR'];
+          const { counts, oldestDueAgeSeconds } = r as { tenant: string } & QueueStats;
+          return [r.tenant, counts.Pending, counts.Processing, counts.Failed, counts.DeadLetter, counts.Completed, formatAge(oldestDueAgeSeconds)];
+        };
+        ctx.io.stdout(
+          renderTable(['TENANT', 'PENDING', 'PROCESSING', 'FAILED', 'DEAD_LETTER', 'COMPLETED', 'OLDEST_DUE'], results.map(row)),
+        );
+        for (const r of results) if (!r.ok) ctx.io.stdout(`${r.tenant}: ERROR: ${r.error}\n`);
+      }
+      return failed === 0 ? 0 : 1;
+    });
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * Parses a human duration for `--delay`: one or more number+unit parts, e.g. `500ms`, `30s`,
+ * `2m`, `1h`, `1d`, `1m30s`, `1.5s`. A unit is required (a bare `30` could mean seconds or ms).
+ * Returns whole milliseconds; throws an Error saying what is accepted.
+ */
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
+
+export function parseDuration(text: string): number {
+  const input = text.trim().toLowerCase();
+  const fail = (): never => {
+    throw new Error(`'${text}' is not a duration: use a number with a unit, e.g. 500ms, 30s, 2m, 1h, 1d or 1m30s`);
+  };
+  if (input === '') fail();
+  PART.lastIndex = 0;
+  let total = 0;
+  let position = 0;
+  while (position < input.length) {
+    PART.lastIndex = position;
+    const match = PART.exec(input);
+    if (!match) fail();
+    total += Number(match![1]) * UNIT_MS[match![2]];
+    position = PART.lastIndex;
+  }
+  const ms = Math.round(total);
+  if (!Number.isSafeInteger(ms)) fail();
+  return ms;
+}

@@ -1,0 +1,29 @@
+import type { CliCommand } from './command';
+import { runCommand } from './commands/run';
+import { COMMON_OPTIONS, parseCommandArgs } from './parse-args';
+
+/** `tqw run`: parses its options and hands over to runCommand (the daemon, src/cli/commands/run.ts). */
+export const runEntry: CliCommand = {
+  name: 'run',
+  summary: 'run the worker daemon (polls every tenant, runs the handlers)',
+  usage: `Usage: tqw run [--config FILE]
+
+Runs the worker: loads the config, the tenants file and the handler modules (exit 78 if any is
+invalid, before claiming anything), then polls every tenant's QueueMessages table and runs the
+handlers. Logs JSON lines on stdout. HTTP on http.host:http.port: /livez /readyz /healthz /metrics.
+
+Signals: SIGTERM/SIGINT drain gracefully (a second one exits at once); SIGHUP re-reads the tenants file.
+
+  --config FILE   config file (JSON); default: TQW_CONFIG, else defaults and TQW_* env vars
+  -h, --help      this help`,
+
+  async run(args, ctx) {
+    const { config, help } = COMMON_OPTIONS;
+    const { values } = parseCommandArgs(args, { config, help });
+    if (values.help) {
+      ctx.io.stdout(`${this.usage}\n`);
+      return 0;
+    }
+    return runCommand({ configFile: values.config, env: ctx.io.env });
+  },
+};

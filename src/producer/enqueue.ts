@@ -1,0 +1,119 @@
+/**
+ * `enqueue()` for Node producers: inserts one message into a tenant's QueueMessages table through
+ * the CALLER's own connection, so the message commits or rolls back with the caller's business
+ * writes (the outbox pattern of the article: no message without the data it is about, no data
+ * without its message).
+ *
+ *   // PostgreSQL (pg): the client of your transaction
+ *   await client.query('BEGIN');
+ *   await client.query('UPDATE products SET name = $1 WHERE id = $2', [name, id]);
+ *   await enqueue(client, { tenantId: 'acme', messageType: 'ProductUpdate', payload: { productId: id } });
+ *   await client.query('COMMIT');
+ *
+ *   // SQL Server (mssql): your mssql.Transaction
+ *   const tx = new mssql.Transaction(pool); await tx.begin();
+ *   await enqueue(tx, { tenantId: 'acme', messageType: 'ProductUpdate', payload: { productId: id } }, { schema: 'acme' });
+ *   await tx.commit();
+ *
+ * The INSERT is the stores' own statement (src/store/{postgres,sqlserver}/sql/enqueue.ts), with the
+ * same parameter types and rules: the payload is JSON.stringify'd unless it is already a string,
+ * ScheduledTime = the database's now + delayMs, Status Pending, 0 attempts. A pg Pool or an
+ * mssql ConnectionPool works too, but then the insert commits on its own (no outbox guarantee).
+ */
+import { randomUUID } from 'node:crypto';
+import type mssql from 'mssql';
+import { enqueueSql as postgresEnqueueSql } from '../store/postgres/sql/enqueue';
+import { serializePayload } from '../store/postgres/payload';
+import { quoteTable as quotePostgresTable } from '../store/postgres/quote-table';
+import type { Dialect, NewMessage } from '../store/types';
+
+/** Anything pg can query with: pg.Client, pg.PoolClient (inside BEGIN for the outbox), pg.Pool. */
+export interface PostgresQueryable {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+}
+
+/** An mssql.Transaction (begun; the outbox) or an mssql.ConnectionPool (autocommit). */
+export type SqlServerTarget = mssql.Transaction | mssql.ConnectionPool;
+
+export type EnqueueTarget = PostgresQueryable | SqlServerTarget;
+
+export interface EnqueueOptions {
+  /** Schema of the tenant's QueueMessages table (schema-per-tenant); default the connection's (public / dbo). */
+  schema?: string;
+  /**
+   * Which database the target talks to. Default: detected (an object with `request()` is mssql,
+   * one with only `query()` is pg).
+   */
+  dialect?: Dialect;
+}
+
+/** Limits of the table contract: TenantId NVARCHAR(50), MessageType NVARCHAR(255). */
+const MAX_TENANT_ID = 50;
+const MAX_MESSAGE_TYPE = 255;
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Inserts `message` through `target` and resolves with its id. Validation errors are TypeErrors naming the field. */
+export async function enqueue(target: EnqueueTarget, message: NewMessage, options: EnqueueOptions = {}): Promise<string> {
+  validate(message);
+  const id = message.id ?? randomUUID();
+  const payload = serializePayload(message.payload, message.messageType);
+  const delayMs = message.delayMs ?? 0;
+  const correlationId = message.correlationId ?? null;
+  const dialect = options.dialect ?? detectDialect(target);
+
+  if (dialect === 'postgres') {
+    const client = target as PostgresQueryable;
+    await client.query(postgresEnqueueSql(quotePostgresTable(options.schema)), [
+      id,
+      message.tenantId,
+      message.messageType,
+      payload,
+      delayMs,
+      correlationId,
+    ]);
+    return id;
+  }
+
+  // Loaded on demand, so PostgreSQL-only producers never load mssql/tedious.
+  const [{ default: mssqlModule }, { enqueueSql }, { quoteTable }, { bindDelay }] = await Promise.all([
+    import('mssql'),
+    import('../store/sqlserver/sql/enqueue'),
+    import('../store/sqlserver/quote-table'),
+    import('../store/sqlserver/params'),
+  ]);
+  const request = bindDelay((target as SqlServerTarget).request(), delayMs, 'enqueue delayMs');
+  await request
+    .input('id', mssqlModule.UniqueIdentifier, id)
+    .input('tenantId', mssqlModule.NVarChar(MAX_TENANT_ID), message.tenantId)
+    .input('messageType', mssqlModule.NVarChar(MAX_MESSAGE_TYPE), message.messageType)
+    .input('payload', mssqlModule.NVarChar(mssqlModule.MAX), payload)
+    .input('correlationId', mssqlModule.UniqueIdentifier, correlationId)
+    .query(enqueueSql(quoteTable(options.schema)));
+  return id;
+}
+
+function detectDialect(target: EnqueueTarget): Dialect {
+  const candidate = target as Partial<{ request: unknown; query: unknown }> | null;
+  if (candidate && typeof candidate.request === 'function') return 'sqlserver';
+  if (candidate && typeof candidate.query === 'function') return 'postgres';
+  throw new TypeError(
+    'enqueue target must be a pg client (inside BEGIN for the outbox pattern) or an mssql Transaction / ConnectionPool',
+  );
+}
+
+function validate(message: NewMessage): void {
+  const { tenantId, messageType, id, correlationId, delayMs } = message;
+  if (typeof tenantId !== 'string' || tenantId === '' || tenantId.length > MAX_TENANT_ID) {
+    throw new TypeError(`message.tenantId must be a non-empty string of at most ${MAX_TENANT_ID} characters`);
+  }
+  if (typeof messageType !== 'string' || messageType.trim() === '' || messageType.length > MAX_MESSAGE_TYPE) {
+    throw new TypeError(`message.messageType must be a non-empty string of at most ${MAX_MESSAGE_TYPE} characters`);
+  }
+  if (id !== undefined && !UUID_TEXT.test(id)) throw new TypeError(`message.id must be a UUID, got '${id}'`);
+  if (correlationId !== undefined && correlationId !== null && !UUID_TEXT.test(correlationId)) {
+    throw new TypeError(`message.correlationId must be a UUID or null, got '${correlationId}'`);
+  }
+  if (delayMs !== undefined && (!Number.isFinite(delayMs) || delayMs < 0)) {
+    throw new TypeError(`message.delayMs must be a finite number >= 0, got ${delayMs}`);
+  }
+}

@@ -1,0 +1,9 @@
+import { createQueueMessages } from './0001-create-queue-messages';
+import { createQueueIndexes } from './0002-create-queue-indexes';
+import type { SqlServerMigration } from './types';
+
+export type { SqlServerMigration } from './types';
+export { CLAIM_INDEX } from './0002-create-queue-indexes';
+
+/** Every migration, in the order they apply. Append new ones at the end; never reorder or edit. */
+export const SQLSERVER_MIGRATIONS: readonly SqlServerMigration[] = [createQueueMessages, createQueueIndexes];

@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import mssql from 'mssql';
+import type { Tenant } from '../../tenants/types';
+import type { PoolLease, PoolRegistry } from '../pool-registry';
+import { serializePayload } from '../postgres/payload';
+import {
+  DEFAULT_POOL_OPTIONS,
+  type ClaimFence,
+  type ClaimedMessage,
+  type PoolOptions,
+  type QueueStore,
+  type StoreTransaction,
+} from '../types';
+import { DEFAULT_REQUEST_TIMEOUT_MS, runClaimTransaction } from './claim-transaction';
+import { sqlServerConfig } from './connection-config';
+import { connectOnce, createMssqlPool } from './create-pool';
+import { DEFAULT_MIGRATE_OPTIONS, runMigrations } from './migrate';
+import { SQLSERVER_MIGRATIONS } from './migrations';
+import { assertUuid, bindDelay, bindFence, fencesJson, splitDelay } from './params';
+import { quoteTable } from './quote-table';
+import {
+  column,
+  numberColumn,
+  rowCountOf,
+  toClaimedMessage,
+  toFence,
+  toQueueMessageRow,
+  type MssqlRow,
+} from './row-mapper';
+import { sqlServerStatements } from './statements';
+
+/**
+ * Most rows one purge statement deletes, whatever the caller asks: keeps every DELETE far below the
+ * ~5,000 locks at which SQL Server escalates to a table lock (see sql/purge.ts).
+ */
+export const MAX_PURGE_BATCH = 1_000;
+
+/** Largest value of an INT parameter (TOP, lease). */
+const MAX_INT = 2_147_483_647;
+
+/**
+ * The SQL Server QueueStore of one tenant: `[schema].[QueueMessages]` through the pool shared by
+ * every tenant of the same database (`tenant.poolKey`), acquired and connected on first use and let
+ * go by close(). Statement shapes and their reasons live in ./sql; this file only binds typed
+ * parameters and maps rows. The connection string is checked here, at creation, so a malformed
+ * one is a ConfigError at start-up rather than a failing tenant later.
+ */
+export function createSqlServerStore(
+  tenant: Tenant,
+  pools: PoolRegistry<mssql.ConnectionPool>,
+  poolOptions: PoolOptions = DEFAULT_POOL_OPTIONS,
+): QueueStore {
+  const table = quoteTable(tenant.schema);
+  const sql = sqlServerStatements(table);
+  const config = sqlServerConfig(tenant.connectionString, `tenant '${tenant.id}' (${tenant.redactedConnection})`);
+  const requestTimeoutMs = config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  let lease: PoolLease<mssql.ConnectionPool> | undefined;
+  let closed = false;
+
+  const pool = (): mssql.ConnectionPool => {
+    if (closed) throw new Error(`the queue store of tenant '${tenant.id}' (${table}) is closed; open a new one`);
+    lease ??= pools.acquire(tenant.poolKey, () => createMssqlPool(config, poolOptions));
+    return lease.pool;
+  };
+  const connected = connectOnce(pool);
+  const request = async (): Promise<mssql.Request> => (await connected()).request();
+  /** The caller's transaction when given (outbox, transactional handler), else the pool. */
+  const requestVia = async (tx: StoreTransaction | undefined): Promise<mssql.Request> =>
+    tx ? transactionOf(tx, tenant.id).request() : request();
+  /** Runs a fenced write that ends with SELECT @@ROWCOUNT; true when exactly the claimed row changed. */
+  const fenced = async (text: string, fence: ClaimFence, bind: (r: mssql.Request) => mssql.Request = (r) => r) => {
+    const result = await bind(bindFence(await request(), fence)).query<MssqlRow>(text);
+    return rowCountOf(result.recordset) === 1;
+  };
+
+  return {
+    dialect: 'sqlserver',
+    tenantId: tenant.id,
+    tableName: table,
+
+    async migrate() {
+      await runMigrations(await connected(), tenant.schema, SQLSERVER_MIGRATIONS, {
+        ...DEFAULT_MIGRATE_OPTIONS,
+        requestTimeoutMs,
+      });
+    },
+
+    async claim({ limit, leaseMs }) {
+      assertInt(limit, 1, 'claim limit');
+      assertInt(leaseMs, 0, 'claim leaseMs');
+      const { recordset } = await (await request())
+        .input('limit', mssql.Int, limit)
+        .input('leaseMs', mssql.Int, leaseMs)
+        .query<MssqlRow>(sql.claim);
+      return recordset.map(toClaimedMessage).sort(byScheduledTime);
+    },
+
+    async withClaimTransaction(fence, fn) {
+      return runClaimTransaction(await connected(), sql.lockClaim, fence, fn, requestTimeoutMs);
+    },
+
+    async complete(fence, tx) {
+      const result = await bindFence(await requestVia(tx), fence).query<MssqlRow>(sql.complete);
+      return rowCountOf(result.recordset) === 1;
+    },
+
+    async completeMany(fences) {
+      if (fences.length === 0) return [];
+      const { recordset } = await (await request())
+        .input('fences', mssql.NVarChar(mssql.MAX), fencesJson(fences))
+        .query<MssqlRow>(sql.completeMany);
+      return recordset.map((row) => String(column(row, 'Id')).toLowerCase());
+    },
+
+    retry: (fence, { delayMs, error }) =>
+      fenced(sql.retry, fence, (r) => bindDelay(r, delayMs, 'retry delayMs').input('error', mssql.NVarChar(mssql.MAX), error)),
+    deadLetter: (fence, error) => fenced(sql.deadLetter, fence, (r) => r.input('error', mssql.NVarChar(mssql.MAX), error)),
+    release: (fence, reason) => fenced(sql.release, fence, (r) => r.input('reason', mssql.NVarChar(mssql.MAX), reason)),
+
+    async extendLease(fence) {
+      const { recordset } = await bindFence(await request(), fence).query<MssqlRow>(sql.extendLease);
+      return recordset[0] ? toFence(recordset[0]) : null;
+    },
+
+    async enqueue(message, tx) {
+      const id = message.id ?? randomUUID();
+      assertUuid(id, 'message id');
+      const correlationId = message.correlationId ?? null;
+      if (correlationId !== null) assertUuid(correlationId, 'correlationId');
+      const payload = serializePayload(message.payload, message.messageType);
+      const req = bindDelay(await requestVia(tx), message.delayMs ?? 0, 'enqueue delayMs');
+      await req
+        .input('id', mssql.UniqueIdentifier, id)
+        .input('tenantId', mssql.NVarChar(50), message.tenantId)
+        .input('messageType', mssql.NVarChar(255), message.messageType)
+        .input('payload', mssql.NVarChar(mssql.MAX), payload)
+        .input('correlationId', mssql.UniqueIdentifier, correlationId)
+        .query(sql.enqueue);
+      return id;
+    },
+
+    async getMessage(id) {
+      assertUuid(id, 'message id');
+      const { recordset } = await (await request()).input('id', mssql.UniqueIdentifier, id).query<MssqlRow>(sql.getMessage);
+      return recordset[0] ? toQueueMessageRow(recordset[0]) : null;
+    },
+
+    async stats() {
+      const { recordset } = await (await request()).query<MssqlRow>(sql.stats);
+      const row = recordset[0]!; // an aggregate without GROUP BY always returns one row
+      const oldest = column(row, 'OldestDueAgeSeconds');
+      return {
+        counts: { ...toCounts(row), Completed: numberColumn(row, 'Completed') },
+        oldestDueAgeSeconds: oldest === null || oldest === undefined ? null : Number(oldest),
+      };
+    },
+
+    async depth() {
+      const { recordset } = await (await request()).query<MssqlRow>(sql.depth);
+      return toCounts(recordset[0]!); // scalar subqueries only: always one row
+    },
+
+    async listDeadLetters(limit) {
+      assertInt(limit, 0, 'listDeadLetters limit');
+      const { recordset } = await (await request()).input('limit', mssql.Int, limit).query<MssqlRow>(sql.listDeadLetters);
+      return recordset.map(toQueueMessageRow);
+    },
+
+    async requeueDeadLetters(ids) {
+      if (ids !== undefined && ids.length === 0) return 0;
+      for (const id of ids ?? []) assertUuid(id, 'dead letter id');
+      const result = await (await request())
+        .input('ids', mssql.NVarChar(mssql.MAX), ids === undefined ? null : JSON.stringify(ids))
+        .query<MssqlRow>(sql.requeueDeadLetters);
+      return rowCountOf(result.recordset);
+    },
+
+    async purge(status, olderThanMs, batchSize) {
+      if (!Number.isInteger(batchSize) || batchSize < 1) {
+        throw new RangeError(`purge batchSize must be an integer >= 1, got ${batchSize}`);
+      }
+      const olderThan = splitDelay(olderThanMs, 'purge olderThanMs');
+      const result = await (await request())
+        .input('status', mssql.NVarChar(50), status)
+        .input('olderThanSeconds', mssql.Int, olderThan.seconds)
+        .input('olderThanMillis', mssql.Int, olderThan.millis)
+        .input('batchSize', mssql.Int, Math.min(batchSize, MAX_PURGE_BATCH))
+        .query<MssqlRow>(sql.purge);
+      return rowCountOf(result.recordset);
+    },
+
+    async ping() {
+      await (await request()).query(sql.ping);
+    },
+
+    async close() {
+      closed = true;
+      const held = lease;
+      lease = undefined;
+      await held?.release();
+    },
+  };
+}
+
+function assertInt(value: number, min: number, what: string): void {
+  if (!Number.isInteger(value) || value < min || value > MAX_INT) {
+    throw new RangeError(`${what} must be an integer between ${min} and ${MAX_INT}, got ${value}`);
+  }
+}
+
+function byScheduledTime(a: ClaimedMessage, b: ClaimedMessage): number {
+  return a.scheduledTime.getTime() - b.scheduledTime.getTime();
+}
+
+function toCounts(row: MssqlRow) {
+  return {
+    Pending: numberColumn(row, 'Pending'),
+    Processing: numberColumn(row, 'Processing'),
+    Failed: numberColumn(row, 'Failed'),
+    DeadLetter: numberColumn(row, 'DeadLetter'),
+  };
+}
+
+/** The mssql.Transaction inside a StoreTransaction, checked (a PostgreSQL client here is a caller bug). */
+function transactionOf(tx: StoreTransaction, tenantId: string): mssql.Transaction {
+  const handle = tx.handle as Partial<mssql.Transaction> | null;
+  if (tx.dialect !== 'sqlserver' || typeof handle?.request !== 'function') {
+    throw new TypeError(
+      `tenant '${tenantId}' is on SQL Server but was given a ${tx.dialect} transaction; ` +
+        'pass the transaction of this tenant (an mssql.Transaction that has begun)',
+    );
+  }
+  return handle as mssql.Transaction;
+}

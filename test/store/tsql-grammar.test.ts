@@ -1,0 +1,278 @@
+/**
+ * Every T-SQL statement the SQL Server store can send, parsed by an independent grammar
+ * (antlr4ts-sql's TSqlParser), so a syntax error cannot hide behind the missing server.
+ * Negative controls prove the parser really rejects broken SQL (so the positive tests cannot pass
+ * vacuously), and structural assertions pin the parts of the claim the guarantees rest on.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SQLSERVER_MIGRATIONS } from '../../src/store/sqlserver/migrations';
+import {
+  CREATE_SCHEMA_SQL,
+  LOCK_MIGRATIONS_SQL,
+  appliedMigrationsSql,
+  createMigrationsTableSql,
+  recordMigrationSql,
+} from '../../src/store/sqlserver/migrations/bookkeeping-sql';
+import { DUE, FENCE } from '../../src/store/sqlserver/sql-fragments';
+import { MIGRATIONS_TABLE, quoteTable } from '../../src/store/sqlserver/quote-table';
+import { sqlServerStatements } from '../../src/store/sqlserver/statements';
+import { parseTsql } from '../support/tsql-parser';
+
+const SQL_DIR = join(__dirname, '../../src/store/sqlserver/sql');
+
+/** Representative table names: default schema, dbo, a tenant schema, and one that needs escaping. */
+const SCHEMAS: Array<string | undefined> = [undefined, 'dbo', 'tenant_acme', "we]ird 'schema'; DROP TABLE x; --"];
+const TABLES = SCHEMAS.map((s) => quoteTable(s));
+
+/** Every statement builder exported by a file of src/store/sqlserver/sql, by "file:export". */
+function sqlBuilders(): Array<[string, (table: string) => string]> {
+  const builders: Array<[string, (table: string) => string]> = [];
+  for (const file of readdirSync(SQL_DIR).filter((f) => f.endsWith('.ts')).sort()) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the file list is only known at run time
+    const mod = require(join(SQL_DIR, file)) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(mod)) {
+      if (typeof value !== 'function') throw new Error(`${file} exports '${name}', which is not a statement builder`);
+      builders.push([`${file}:${name}`, value as (table: string) => string]);
+    }
+  }
+  return builders;
+}
+
+/** Every statement of the migration runner and of each migration, for one schema. */
+function migrationStatements(schema: string | undefined): Array<[string, string]> {
+  const table = quoteTable(schema);
+  const migrations = quoteTable(schema, MIGRATIONS_TABLE);
+  return [
+    ['lock', LOCK_MIGRATIONS_SQL],
+    ['create schema', CREATE_SCHEMA_SQL],
+    ['create QueueMigrations', createMigrationsTableSql(migrations)],
+    ['applied migrations', appliedMigrationsSql(migrations)],
+    ['record migration', recordMigrationSql(migrations)],
+    ...SQLSERVER_MIGRATIONS.flatMap((m) => m.statements(table).map((sql, i): [string, string] => [`${m.id}[${i}]`, sql])),
+  ];
+}
+
+describe('every statement the SQL Server store sends parses as T-SQL', () => {
+  const builders = sqlBuilders();
+
+  test('the sql folder holds the 16 statements of the store, and the store uses each of them', () => {
+    expect(builders.map(([name]) => name.split(':')[0])).toEqual([
+      'claim.ts',
+      'complete-many.ts',
+      'complete.ts',
+      'dead-letter.ts',
+      'depth.ts',
+      'enqueue.ts',
+      'extend-lease.ts',
+      'get-message.ts',
+      'list-dead-letters.ts',
+      'lock-claim.ts',
+      'ping.ts',
+      'purge.ts',
+      'release.ts',
+      'requeue-dead-letters.ts',
+      'retry.ts',
+      'stats.ts',
+    ]);
+    for (const table of TABLES) {
+      const used = new Set(Object.values(sqlServerStatements(table)));
+      const built = new Set(builders.map(([, build]) => build(table)));
+      expect(used).toEqual(built);
+    }
+  });
+
+  for (const [name, build] of sqlBuilders()) {
+    test.each(TABLES)(`${name} with table %s`, (table) => {
+      const sql = build(table);
+      expect(sql).toContain(table);
+      expect(parseTsql(sql).errors).toEqual([]);
+    });
+  }
+
+  for (const schema of SCHEMAS) {
+    test(`migrations and their bookkeeping for schema ${String(schema)}`, () => {
+      const statements = migrationStatements(schema);
+      expect(statements.length).toBeGreaterThanOrEqual(6);
+      for (const [name, sql] of statements) expect({ name, errors: parseTsql(sql).errors }).toEqual({ name, errors: [] });
+    });
+  }
+});
+
+describe('negative controls: the parser rejects broken T-SQL', () => {
+  const claim = sqlServerStatements(quoteTable('dbo')).claim;
+  const HINTS = 'WITH (UPDLOCK, READPAST, ROWLOCK)';
+
+  /** Applies `edit` to the claim, checks the edit really changed it, and returns the parse errors. */
+  function errorsAfter(edit: (sql: string) => string): string[] {
+    const broken = edit(claim);
+    expect(broken).not.toBe(claim);
+    return parseTsql(broken).errors;
+  }
+
+  test('the unbroken claim parses (the baseline of every control below)', () => {
+    expect(parseTsql(claim).errors).toEqual([]);
+  });
+
+  test('a broken hint list: doubled comma, trailing comma, hints without parentheses', () => {
+    expect(errorsAfter((s) => s.replace(HINTS, 'WITH (UPDLOCK,, READPAST, ROWLOCK)'))).not.toEqual([]);
+    expect(errorsAfter((s) => s.replace(HINTS, 'WITH (UPDLOCK, READPAST, ROWLOCK,)'))).not.toEqual([]);
+    expect(errorsAfter((s) => s.replace(HINTS, 'WITH UPDLOCK, READPAST, ROWLOCK'))).not.toEqual([]);
+  });
+
+  test('hints separated by spaces are valid (deprecated) T-SQL, so commas are checked structurally instead', () => {
+    // SQL Server's syntax is WITH ( <table_hint> [ [ , ] ...n ] ): the comma is optional, and the
+    // grammar rightly accepts `WITH (UPDLOCK READPAST)`. The hint-list assertions below require commas.
+    expect(errorsAfter((s) => s.replace(HINTS, 'WITH (UPDLOCK READPAST ROWLOCK)'))).toEqual([]);
+  });
+
+  test('a misspelled keyword', () => {
+    expect(errorsAfter((s) => s.replace('OUTPUT inserted.*', 'OUTPT inserted.*'))).not.toEqual([]);
+    expect(errorsAfter((s) => s.replace('ORDER BY ScheduledTime', 'ODER BY ScheduledTime'))).not.toEqual([]);
+    expect(errorsAfter((s) => s.replace('WHERE Id IN', 'WHER Id IN'))).not.toEqual([]);
+    expect(errorsAfter((s) => s.replace('SELECT TOP (@limit)', 'SELCT TOP (@limit)'))).not.toEqual([]);
+  });
+
+  test('a missing parenthesis', () => {
+    expect(errorsAfter((s) => s.replace('ORDER BY ScheduledTime)', 'ORDER BY ScheduledTime'))).not.toEqual([]);
+    expect(errorsAfter((s) => s.replace('TOP (@limit)', 'TOP (@limit'))).not.toEqual([]);
+  });
+
+  test('a broken DDL statement: misspelled keyword, missing parentheses, doubled comma', () => {
+    const ddl = SQLSERVER_MIGRATIONS[0]!.statements(quoteTable('dbo'))[0]!;
+    expect(parseTsql(ddl).errors).toEqual([]);
+    for (const [from, to] of [
+      ['CREATE TABLE', 'CREATE TABEL'],
+      ['PRIMARY KEY CLUSTERED (Id)', 'PRIMARY KEY CLUSTERED Id'],
+      ['Payload NVARCHAR(MAX) NOT NULL,', 'Payload NVARCHAR(MAX NOT NULL,'],
+      ['Payload NVARCHAR(MAX) NOT NULL,', 'Payload NVARCHAR(MAX) NOT NULL,,'],
+    ] as const) {
+      const broken = ddl.replace(from, to);
+      expect(broken).not.toBe(ddl);
+      expect({ to, rejected: parseTsql(broken).errors.length > 0 }).toEqual({ to, rejected: true });
+    }
+  });
+});
+
+/** Table hints SQL Server documents (Table Hints (Transact-SQL)) that a statement of ours may use. */
+const DOCUMENTED_HINTS = new Set([
+  'FORCESCAN',
+  'FORCESEEK',
+  'HOLDLOCK',
+  'NOLOCK',
+  'NOWAIT',
+  'PAGLOCK',
+  'READCOMMITTED',
+  'READCOMMITTEDLOCK',
+  'READPAST',
+  'READUNCOMMITTED',
+  'REPEATABLEREAD',
+  'ROWLOCK',
+  'SERIALIZABLE',
+  'SNAPSHOT',
+  'TABLOCK',
+  'TABLOCKX',
+  'UPDLOCK',
+  'XLOCK',
+]);
+
+/** The table-hint lists of a statement (`WITH (A, B)` with upper-case words only; OPENJSON's WITH (col TYPE ...) is not one). */
+function hintLists(sql: string): string[] {
+  return [...sql.matchAll(/\bWITH \(([A-Z ,]+)\)/g)].map((m) => m[1]!);
+}
+
+/** Problems of one hint list: separators other than ", ", or names SQL Server does not document. */
+function hintProblems(list: string): string[] {
+  const problems: string[] = [];
+  const names = list.split(', ');
+  for (const name of names) {
+    if (!/^[A-Z]+$/.test(name)) problems.push(`'${name}' is not one hint (separate hints with ", ")`);
+    else if (!DOCUMENTED_HINTS.has(name)) problems.push(`'${name}' is not a documented table hint`);
+  }
+  return problems;
+}
+
+describe('structure of the statements the guarantees rest on', () => {
+  const table = quoteTable('tenant_acme');
+  const sql = sqlServerStatements(table);
+
+  test('claim: one UPDATE ... OUTPUT inserted.* over a TOP (@limit) subquery read WITH (UPDLOCK, READPAST, ROWLOCK), oldest first', () => {
+    expect(sql.claim).toContain(`FROM ${table} WITH (UPDLOCK, READPAST, ROWLOCK)`);
+    expect(sql.claim).toContain(`UPDATE ${table} WITH (ROWLOCK, READPAST)`);
+    expect(sql.claim).toContain('SELECT TOP (@limit) Id');
+    expect(sql.claim).toContain('OUTPUT inserted.*');
+    expect(sql.claim).toContain('ORDER BY ScheduledTime');
+    expect(sql.claim.match(/\bUPDATE\b/g)).toHaveLength(1);
+    // The due predicate is both the subquery's filter and the outer UPDATE's guard.
+    expect(sql.claim.split(DUE)).toHaveLength(3);
+    expect(DUE).toContain("Status IN (N'Pending', N'Failed') AND ScheduledTime <= @now");
+    expect(DUE).toContain("Status = N'Processing' AND DequeueTime <= @leaseCutoff");
+    // The claim must not filter by tenant: foreign rows are claimed to be dead-lettered.
+    expect(sql.claim).not.toMatch(/TenantId/);
+    // Database clock, millisecond precision; READPAST requires READ COMMITTED.
+    expect(sql.claim).toContain('CAST(SYSUTCDATETIME() AS DATETIMEOFFSET(3))');
+    expect(sql.claim).toMatch(/^SET TRANSACTION ISOLATION LEVEL READ COMMITTED;/);
+  });
+
+  test('every later write about a claim carries the full fence', () => {
+    for (const name of ['complete', 'retry', 'deadLetter', 'release', 'extendLease', 'lockClaim'] as const) {
+      expect({ name, fenced: sql[name].includes(`WHERE ${FENCE}`) }).toEqual({ name, fenced: true });
+    }
+    expect(FENCE).toBe("Id = @id AND Status = N'Processing' AND DequeueTime = @dequeueTime AND ProcessingAttempts = @attempts");
+    for (const part of ['f.FenceId = Id', 'f.FenceDequeueTime = DequeueTime', 'f.FenceAttempts = ProcessingAttempts']) {
+      expect(sql.completeMany).toContain(part);
+    }
+  });
+
+  test('success is read from OUTPUT rows or SELECT @@ROWCOUNT, never from rowsAffected (Babelfish reports 0 with OUTPUT)', () => {
+    for (const name of ['complete', 'retry', 'deadLetter', 'release', 'requeueDeadLetters', 'purge'] as const) {
+      expect(sql[name].trimEnd().endsWith('SELECT @@ROWCOUNT AS [RowCount];')).toBe(true);
+    }
+    expect(sql.extendLease).toContain('OUTPUT inserted.Id AS [Id], inserted.DequeueTime AS [DequeueTime]');
+    expect(sql.completeMany).toContain('OUTPUT inserted.Id AS [Id]');
+  });
+
+  test('the claim transaction locks its row with XACT_ABORT on, and purge deletes in small READPAST batches', () => {
+    expect(sql.lockClaim).toMatch(/^SET XACT_ABORT ON;/);
+    expect(sql.lockClaim).toContain(`FROM ${table} WITH (UPDLOCK, ROWLOCK) WHERE`);
+    expect(sql.purge).toContain(`DELETE TOP (@batchSize) FROM ${table} WITH (ROWLOCK, READPAST)`);
+  });
+
+  test('every table-hint list names documented hints separated by commas (the grammar accepts any word there)', () => {
+    const all = [...Object.values(sql), ...migrationStatements('tenant_acme').map(([, s]) => s)];
+    const lists = all.flatMap(hintLists);
+    expect(lists.length).toBeGreaterThanOrEqual(8);
+    for (const list of lists) expect({ list, problems: hintProblems(list) }).toEqual({ list, problems: [] });
+    // Controls: the check (unlike the grammar) catches a misspelled hint and a missing comma.
+    expect(parseTsql(sql.claim.replace('READPAST, ROWLOCK)', 'READPASS, ROWLOCK)')).errors).toEqual([]);
+    expect(hintProblems('UPDLOCK, READPASS, ROWLOCK')).toEqual(["'READPASS' is not a documented table hint"]);
+    expect(hintProblems('UPDLOCK READPAST')).toHaveLength(1);
+  });
+
+  test('parameter markers: each statement uses exactly the parameters the store binds', () => {
+    const declared = (s: string) => new Set([...s.matchAll(/DECLARE (@\w+)/g)].map((m) => m[1]!));
+    const params = (s: string) => {
+      const local = declared(s);
+      return [...new Set([...s.matchAll(/(?<![@\w])@\w+/g)].map((m) => m[0]))].filter((p) => !local.has(p)).sort();
+    };
+    const fence = ['@attempts', '@dequeueTime', '@id'];
+    expect(Object.fromEntries(Object.entries(sql).map(([name, s]) => [name, params(s)]))).toEqual({
+      claim: ['@leaseMs', '@limit'],
+      lockClaim: fence,
+      complete: fence,
+      completeMany: ['@fences'],
+      retry: ['@delayMillis', '@delaySeconds', '@error', ...fence].sort(),
+      deadLetter: ['@error', ...fence].sort(),
+      release: ['@reason', ...fence].sort(),
+      extendLease: fence,
+      enqueue: ['@correlationId', '@delayMillis', '@delaySeconds', '@id', '@messageType', '@payload', '@tenantId'],
+      getMessage: ['@id'],
+      stats: [],
+      depth: [],
+      listDeadLetters: ['@limit'],
+      requeueDeadLetters: ['@ids'],
+      purge: ['@batchSize', '@olderThanMillis', '@olderThanSeconds', '@status'],
+      ping: [],
+    });
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * SQL Server for tests, only when MSSQL_URL is set (there is no SQL Server on this machine; CI runs
+ * one as a service container). MSSQL_URL is any connection string the store accepts
+ * (`mssql://sa:pw@127.0.0.1:1433/master?encrypt=true&trustServerCertificate=true`, or ADO) for a
+ * login that may CREATE DATABASE. Every test file gets a fresh database: tqw_<random>, dropped
+ * afterwards. Nothing here fakes SQL Server: without MSSQL_URL the suites are registered skipped.
+ */
+import { randomBytes } from 'node:crypto';
+import mssql from 'mssql';
+import { sqlServerConfig } from '../../src/store/sqlserver/connection-config';
+import { quoteIdent } from '../../src/store/sqlserver/quote-table';
+import { parseConnectionString, poolKeyOf } from '../../src/tenants/connection-string';
+import { redactConnectionString } from '../../src/tenants/redact-connection-string';
+import type { Tenant } from '../../src/tenants/types';
+
+/** The SQL Server admin connection string of this run, or undefined when there is none. */
+export function mssqlUrl(): string | undefined {
+  const url = process.env.MSSQL_URL?.trim();
+  return url ? url : undefined;
+}
+
+/** `describe` when MSSQL_URL is set, `describe.skip` otherwise (jest reports the tests as skipped). */
+export const describeIfMssql: jest.Describe = mssqlUrl() ? describe : describe.skip;
+
+/** The same server and login, another database (URL path or ADO Database=). */
+export function withDatabase(connectionString: string, database: string): string {
+  const text = connectionString.trim();
+  if (/^(mssql|sqlserver):\/\//i.test(text)) {
+    const url = new URL(text);
+    const segments = url.pathname.split('/').filter((s) => s !== '');
+    // mssql://host/instance/db keeps its instance; mssql://host/db or mssql://host gets the database.
+    const instance = segments.length === 2 ? `${segments[0]}/` : '';
+    url.pathname = `/${instance}${encodeURIComponent(database)}`;
+    return url.toString();
+  }
+  const pairs = text
+    .split(';')
+    .filter((pair) => !/^\s*(database|initial catalog)\s*=/i.test(pair) && pair.trim() !== '');
+  return [...pairs, `Database=${database}`].join(';');
+}
+
+/** A tenant as the tenants module builds it from a SQL Server connection string. */
+export function sqlServerTenant(tenantId: string, connectionString: string, schema: string | undefined): Tenant {
+  return {
+    id: tenantId,
+    dialect: 'sqlserver',
+    connectionString,
+    schema,
+    redactedConnection: redactConnectionString(connectionString),
+    poolKey: poolKeyOf(parseConnectionString(connectionString)),
+  };
+}
+
+export interface TestMssqlDatabase {
+  name: string;
+  /** MSSQL_URL pointed at this database. */
+  connectionString: string;
+  drop(): Promise<void>;
+}
+
+async function withAdmin<T>(fn: (pool: mssql.ConnectionPool) => Promise<T>): Promise<T> {
+  const url = mssqlUrl();
+  if (!url) throw new Error('MSSQL_URL is not set: SQL Server tests must be registered with describeIfMssql');
+  const pool = new mssql.ConnectionPool({ ...sqlServerConfig(url, 'MSSQL_URL'), pool: { max: 1, min: 0 } });
+  pool.on('error', () => undefined);
+  await pool.connect();
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Creates a fresh, uniquely named database on MSSQL_URL's server (one per test file). */
+export async function createTestMssqlDatabase(prefix = 'tqw'): Promise<TestMssqlDatabase> {
+  const name = `${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_${randomBytes(5).toString('hex')}`;
+  await withAdmin((pool) => pool.request().batch(`CREATE DATABASE ${quoteIdent(name)};`));
+  return {
+    name,
+    connectionString: withDatabase(mssqlUrl()!, name),
+    async drop() {
+      // SINGLE_USER WITH ROLLBACK IMMEDIATE ends sessions a test left open, so DROP cannot block.
+      await withAdmin((pool) =>
+        pool
+          .request()
+          .batch(
+            `IF DB_ID(${`N'${name}'`}) IS NOT NULL BEGIN ` +
+              `ALTER DATABASE ${quoteIdent(name)} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; ` +
+              `DROP DATABASE ${quoteIdent(name)}; END`,
+          ),
+      );
+    },
+  };
+}
