@@ -77,6 +77,32 @@ const URL_OPTIONS: Readonly<Record<string, OptionName>> = {
   applicationintent: 'applicationIntent',
 };
 
+/** How each option is written in messages (ADO keys arrive lower-cased from the parser). */
+const DISPLAY: Readonly<Record<'ado' | 'url', Record<OptionName, string>>> = {
+  ado: {
+    encrypt: 'Encrypt',
+    trustServerCertificate: 'TrustServerCertificate',
+    connectTimeout: 'Connect Timeout',
+    requestTimeout: 'Command Timeout',
+    appName: 'Application Name',
+    multiSubnetFailover: 'MultiSubnetFailover',
+    applicationIntent: 'ApplicationIntent',
+    integratedSecurity: 'Integrated Security',
+    authentication: 'Authentication',
+  },
+  url: {
+    encrypt: 'encrypt',
+    trustServerCertificate: 'trustServerCertificate',
+    connectTimeout: 'connectTimeout',
+    requestTimeout: 'requestTimeout',
+    appName: 'applicationName',
+    multiSubnetFailover: 'multiSubnetFailover',
+    applicationIntent: 'applicationIntent',
+    integratedSecurity: 'integratedSecurity',
+    authentication: 'authentication',
+  },
+};
+
 /** ADO keys src/tenants/connection-string.ts already turned into host/port/instance/database/user/password. */
 const ADO_CONNECTION_KEYS = new Set([
   'server',
@@ -174,11 +200,11 @@ export function sqlServerConfig(connectionString: string, where = 'SQL Server co
     return fail('this is a PostgreSQL connection string; a SQL Server store needs mssql://... or Server=...;Database=...');
   }
   if (parsed.host === '') return fail('names no server: set Server=host (ADO) or mssql://user:password@host/database (URL)');
+  // Options first: "Integrated Security=SSPI" without a user deserves its own message.
+  const settings = readOptions(parsed, fail);
   if (parsed.user === '') {
     return fail('names no user: set User Id=... and Password=... (ADO) or mssql://user:password@host/database (URL); only SQL Server logins are supported');
   }
-
-  const settings = readOptions(parsed, fail);
   const config: mssql.config = {
     server: parsed.host,
     user: parsed.user,
@@ -215,7 +241,7 @@ function readOptions(parsed: ParsedConnection, fail: (problem: string) => never)
       if (isAdo && (ADO_CONNECTION_KEYS.has(key) || ADO_IGNORED_KEYS.has(key))) continue;
       return fail(unknownKeyProblem(key, isAdo));
     }
-    const label = `'${rawKey}'`;
+    const label = `'${DISPLAY[parsed.form][option]}'`;
     switch (option) {
       case 'encrypt':
         settings.encrypt = encryptValue(value, label, fail);
