@@ -28,7 +28,7 @@ const { TENANTS, DEMO_ROLE, createTenantDatabases, createProductsTables, openTen
 const { writeConfigFiles, PASSWORD_ENV_VAR } = require('./config-files');
 const { REPO_ROOT, TQW_BIN, tqwEnv, runMigrate, startWorker, waitUntilReady, tailOf } = require('./worker-process');
 const { createMessageMix } = require('./message-mix');
-const { enqueueMessage } = require('./enqueue-message');
+const { enqueueMessage, loadEnqueue } = require('./enqueue-message');
 const { startProducer } = require('./producer');
 const { countAllTenants, deadLetterReasons } = require('./queue-counts');
 const { createRateMeter } = require('./rate-meter');
@@ -63,6 +63,7 @@ function checkBuilt() {
   if (!existsSync(TQW_BIN) || !existsSync(dist)) {
     throw new Error(`${existsSync(TQW_BIN) ? dist : TQW_BIN} is missing: run \`npm ci\` (or \`npm run build\`) in ${REPO_ROOT} first`);
   }
+  loadEnqueue();
 }
 
 /** The rows of the live view and of the summary, from the counts and the producer's tally. */

@@ -85,7 +85,7 @@ describeIfMssql('compose init on SQL Server (MSSQL_URL): least-privilege logins 
   const databases = [`tqw_deploy_${suffix}_a`, `tqw_deploy_${suffix}_b`];
   const strong = () => `Tqw-${randomBytes(9).toString('base64url')}-9a`;
   const options: SetupOptions = {
-    admin: url ? setup.parseAdminConnection(url) : {},
+    admin: url ? setup.parseAdminConnection(url) : { server: 'unset' },
     databases,
     schema: 'dbo',
     worker: { login: `tqw_worker_${suffix}`, password: strong() },
@@ -138,7 +138,8 @@ describeIfMssql('compose init on SQL Server (MSSQL_URL): least-privilege logins 
 
   test('the worker reads and writes QueueMessages and Products, and may do nothing else', async () => {
     const worker = await as(options.worker, databases[0]!);
-    await admin.request().batch(`USE ${quoteIdent(databases[0]!)}; CREATE TABLE dbo.OtherData (Id int NOT NULL);`);
+    // Created in that database without switching the admin session into it (which would block the DROP later).
+    await admin.request().batch(`EXEC ${quoteIdent(databases[0]!)}.sys.sp_executesql N'CREATE TABLE dbo.OtherData (Id int NOT NULL);';`);
     const id = randomUUID();
     expect(
       await attempt(

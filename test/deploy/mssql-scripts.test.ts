@@ -91,9 +91,11 @@ describe('docker/producer/produce.js', () => {
       CorrelationId: 'NEWID()',
       CreatedAt: 'SYSUTCDATETIME()',
     });
-    // The table as the application creates it (PostgreSQL migration: the SQL Server one has the same columns).
-    const migration = readRepoFile('src/store/postgres/migrations/0001-create-queue-messages.ts');
-    for (const column of columns) expect({ column, inTable: migration.includes(`"${column}"`) }).toEqual({ column, inTable: true });
+    // The table as `tqw migrate` creates it on SQL Server.
+    const migration = readRepoFile('src/store/sqlserver/migrations/0001-create-queue-messages.ts');
+    for (const column of columns) {
+      expect({ column, inTable: new RegExp(`^\\s*${column} [A-Z]`, 'm').test(migration) }).toEqual({ column, inTable: true });
+    }
   });
 
   test('its settings come from the environment, with the compose defaults', () => {

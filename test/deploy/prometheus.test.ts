@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { CONFIG_SCHEMA } from '../../src/config/schema';
 import { metricNames } from './support/promql';
-import { readRepoFile, readYaml, repoFileExists, repoPath } from './support/repo';
+import { readYaml, repoFileExists, repoPath } from './support/repo';
 import { promtool, runTool } from './support/tools';
 import { exportedMetrics, labelProblems, type ExportedMetrics } from './support/tqw-metrics';
 

@@ -13,7 +13,7 @@ import { CLAIM_INDEX, SQLSERVER_MIGRATIONS } from '../../src/store/sqlserver/mig
 import { quoteIdent, quoteTable } from '../../src/store/sqlserver/quote-table';
 import { MAX_PURGE_BATCH, createSqlServerStore } from '../../src/store/sqlserver/sqlserver-store';
 import type { ClaimedMessage, QueueStore } from '../../src/store/types';
-import { describeIfMssql, mssqlUrl, withDatabase } from '../support/mssql';
+import { describeIfMssql, mssqlUrl, withDatabase, withLogin } from '../support/mssql';
 import { createSqlServerStoreFixture, TEST_POOL_OPTIONS } from './sqlserver/sqlserver-fixture';
 import { describeStoreContract } from './store-contract';
 
@@ -258,6 +258,39 @@ describeIfMssql('SQL Server store specifics', () => {
     } finally {
       await store.close();
       await pools.closeAll();
+    }
+  });
+
+  test('a login that may only use the queue table (and read QueueMigrations) can run migrate on an up-to-date schema and work the queue', async () => {
+    const store = await fx.makeStore('t');
+    const schema = schemaOf(store);
+    const login = `tqw_lp_${randomBytes(4).toString('hex')}`;
+    const password = `Lp-${randomBytes(8).toString('hex')}-9a!`;
+    const pools = createSqlServerPoolRegistry();
+    // CREATE LOGIN takes no parameters: the name and password are generated here, never user input.
+    await fx.query(`CREATE LOGIN ${quoteIdent(login)} WITH PASSWORD = N'${password}';`);
+    try {
+      await fx.query(`CREATE USER ${quoteIdent(login)} FOR LOGIN ${quoteIdent(login)};`);
+      await fx.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::${store.tableName} TO ${quoteIdent(login)};`);
+      await fx.query(`GRANT SELECT ON OBJECT::${quoteTable(schema, 'QueueMigrations')} TO ${quoteIdent(login)};`);
+      const cs = withLogin(fx.database().connectionString, login, password);
+      const limited = createSqlServerStore(fx.makeTenant('t', schema, cs), pools, TEST_POOL_OPTIONS);
+      await limited.migrate();
+      await limited.ping();
+      await limited.enqueue({ tenantId: 't', messageType: 'X', payload: {} });
+      const m = await claimOne(limited);
+      expect(await limited.complete(m)).toBe(true);
+      expect(await limited.purge('Completed', 0, 10)).toBe(1);
+      expect((await limited.depth()).Pending).toBe(0);
+
+      const elsewhere = createSqlServerStore(fx.makeTenant('t', `nope_${login}`, cs), pools, TEST_POOL_OPTIONS);
+      await expect(elsewhere.migrate()).rejects.toThrow(/permission|CREATE SCHEMA/i);
+      await limited.close();
+      await elsewhere.close();
+    } finally {
+      await pools.closeAll();
+      await fx.query(`IF USER_ID(N'${login}') IS NOT NULL DROP USER ${quoteIdent(login)};`);
+      await fx.query(`IF SUSER_ID(N'${login}') IS NOT NULL DROP LOGIN ${quoteIdent(login)};`);
     }
   });
 

@@ -39,6 +39,21 @@ export function withDatabase(connectionString: string, database: string): string
   return [...pairs, `Database=${database}`].join(';');
 }
 
+/** The same server and database, another SQL Server login (URL userinfo or ADO User Id/Password). */
+export function withLogin(connectionString: string, user: string, password: string): string {
+  const text = connectionString.trim();
+  if (/^(mssql|sqlserver):\/\//i.test(text)) {
+    const url = new URL(text);
+    url.username = encodeURIComponent(user);
+    url.password = encodeURIComponent(password);
+    return url.toString();
+  }
+  const pairs = text
+    .split(';')
+    .filter((pair) => !/^\s*(user id|uid|password|pwd)\s*=/i.test(pair) && pair.trim() !== '');
+  return [...pairs, `User Id=${user}`, `Password={${password.replace(/}/g, '}}')}}`].join(';');
+}
+
 /** A tenant as the tenants module builds it from a SQL Server connection string. */
 export function sqlServerTenant(tenantId: string, connectionString: string, schema: string | undefined): Tenant {
   return {

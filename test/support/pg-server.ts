@@ -24,7 +24,7 @@ export class ControllablePgServer {
   }
 
   async startAgain(): Promise<void> {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'test', 'support', 'pg-server.mjs'), this.dataDir, String(this.port), this.password], {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'test', 'support', 'pg-server-process.mjs'), this.dataDir, String(this.port), this.password], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child = child;

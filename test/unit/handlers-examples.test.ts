@@ -8,6 +8,7 @@ import { isPermanentError } from '../../src/handlers/is-permanent-error';
 import { loadHandlers } from '../../src/handlers/load-handlers';
 import type { HandlerContext, LoadedHandler, Message } from '../../src/handlers/types';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { sqlServerConfig } from '../../src/store/sqlserver/connection-config';
 
 /** The shipped example handlers, loaded as users load them and run against a real database. */
 const root = resolve(__dirname, '../..');
@@ -136,7 +137,8 @@ describeMssql('examples/handlers/product-update.js on SQL Server (MSSQL_URL)', (
   let pool: sql.ConnectionPool;
 
   beforeAll(async () => {
-    pool = await new sql.ConnectionPool(process.env.MSSQL_URL!).connect();
+    // MSSQL_URL may be an mssql:// URL, which mssql cannot parse itself: use the store's parser.
+    pool = await new sql.ConnectionPool(sqlServerConfig(process.env.MSSQL_URL!, 'MSSQL_URL')).connect();
     await pool.request().batch(readFileSync(join(root, 'examples', 'sql', 'products.sqlserver.sql'), 'utf8'));
     await pool.request().batch(readFileSync(join(root, 'examples', 'sql', 'products.sqlserver.sql'), 'utf8'));
   });

@@ -213,9 +213,10 @@ export function sqlServerConfig(connectionString: string, where = 'SQL Server co
       encrypt: settings.encrypt ?? true,
       trustServerCertificate: settings.trustServerCertificate ?? false,
       appName: settings.appName ?? DEFAULT_APP_NAME,
-      // SET XACT_ABORT ON for every connection of the pool: a run-time error or a client-side
-      // timeout inside a transaction rolls it back on the server at once instead of leaving it
-      // open, with its locks, on a pooled connection (see sql/lock-claim.ts).
+      // SET XACT_ABORT ON for the session of every connection of the pool (sent at login, so it
+      // is not undone like a SET inside a parameterised statement): a run-time error or a
+      // client-side timeout inside a transaction rolls it back on the server at once instead of
+      // leaving it open, with its locks, on a pooled connection (see sql/lock-claim.ts).
       abortTransactionOnError: true,
       // Dates as UTC instants (tedious' default, stated because the fence depends on it).
       useUTC: true,

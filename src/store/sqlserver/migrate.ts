@@ -68,8 +68,13 @@ async function migrateInTransaction(
     );
   }
 
+  const table = quoteTable(schema);
   if (schema !== undefined) {
-    await transaction.request().input('schema', mssql.NVarChar(128), schema).query(CREATE_SCHEMA_SQL);
+    await transaction
+      .request()
+      .input('schema', mssql.NVarChar(128), schema)
+      .input('queueTable', mssql.NVarChar(300), table)
+      .query(CREATE_SCHEMA_SQL);
   }
 
   const migrationsTable = quoteTable(schema, MIGRATIONS_TABLE);
@@ -77,7 +82,6 @@ async function migrateInTransaction(
   const { recordset } = await transaction.request().query(appliedMigrationsSql(migrationsTable));
   const done = new Set(recordset.map((row: Record<string, unknown>) => String(column(row, 'Id'))));
 
-  const table = quoteTable(schema);
   const applied: string[] = [];
   for (const migration of migrations) {
     if (done.has(migration.id)) continue;

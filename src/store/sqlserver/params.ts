@@ -39,10 +39,14 @@ export function splitDelay(delayMs: number, what: string): { seconds: number; mi
   return { seconds, millis: ms - seconds * 1000 };
 }
 
-/** Binds @delaySeconds and @delayMillis (see NOW_PLUS_DELAY). */
+/** Binds @delaySeconds and @delayMillis (see NOW_PLUS_DELAY) from splitDelay's result. */
+export function bindDelayParts(request: mssql.Request, delay: { seconds: number; millis: number }): mssql.Request {
+  return request.input('delaySeconds', mssql.Int, delay.seconds).input('delayMillis', mssql.Int, delay.millis);
+}
+
+/** Binds @delaySeconds and @delayMillis for a delay in milliseconds (`what` names it in errors). */
 export function bindDelay(request: mssql.Request, delayMs: number, what: string): mssql.Request {
-  const { seconds, millis } = splitDelay(delayMs, what);
-  return request.input('delaySeconds', mssql.Int, seconds).input('delayMillis', mssql.Int, millis);
+  return bindDelayParts(request, splitDelay(delayMs, what));
 }
 
 /**

@@ -16,7 +16,7 @@ import { sqlServerConfig } from './connection-config';
 import { connectOnce, createMssqlPool } from './create-pool';
 import { DEFAULT_MIGRATE_OPTIONS, runMigrations } from './migrate';
 import { SQLSERVER_MIGRATIONS } from './migrations';
-import { assertUuid, bindDelay, bindFence, fencesJson, splitDelay } from './params';
+import { assertUuid, bindDelayParts, bindFence, fencesJson, splitDelay } from './params';
 import { quoteTable } from './quote-table';
 import {
   column,
@@ -112,8 +112,10 @@ export function createSqlServerStore(
       return recordset.map((row) => String(column(row, 'Id')).toLowerCase());
     },
 
-    retry: (fence, { delayMs, error }) =>
-      fenced(sql.retry, fence, (r) => bindDelay(r, delayMs, 'retry delayMs').input('error', mssql.NVarChar(mssql.MAX), error)),
+    async retry(fence, { delayMs, error }) {
+      const delay = splitDelay(delayMs, 'retry delayMs');
+      return fenced(sql.retry, fence, (r) => bindDelayParts(r, delay).input('error', mssql.NVarChar(mssql.MAX), error));
+    },
     deadLetter: (fence, error) => fenced(sql.deadLetter, fence, (r) => r.input('error', mssql.NVarChar(mssql.MAX), error)),
     release: (fence, reason) => fenced(sql.release, fence, (r) => r.input('reason', mssql.NVarChar(mssql.MAX), reason)),
 
@@ -125,11 +127,15 @@ export function createSqlServerStore(
     async enqueue(message, tx) {
       const id = message.id ?? randomUUID();
       assertUuid(id, 'message id');
+      // Checked here because SQL Server silently truncates a parameter value longer than its
+      // declared NVARCHAR(n), which would store another tenant id or message type than asked for.
+      assertMaxLength(message.tenantId, 50, 'tenantId');
+      assertMaxLength(message.messageType, 255, 'messageType');
       const correlationId = message.correlationId ?? null;
       if (correlationId !== null) assertUuid(correlationId, 'correlationId');
       const payload = serializePayload(message.payload, message.messageType);
-      const req = bindDelay(await requestVia(tx), message.delayMs ?? 0, 'enqueue delayMs');
-      await req
+      const delay = splitDelay(message.delayMs ?? 0, 'enqueue delayMs');
+      await bindDelayParts(await requestVia(tx), delay)
         .input('id', mssql.UniqueIdentifier, id)
         .input('tenantId', mssql.NVarChar(50), message.tenantId)
         .input('messageType', mssql.NVarChar(255), message.messageType)
@@ -206,6 +212,10 @@ function assertInt(value: number, min: number, what: string): void {
   if (!Number.isInteger(value) || value < min || value > MAX_INT) {
     throw new RangeError(`${what} must be an integer between ${min} and ${MAX_INT}, got ${value}`);
   }
+}
+
+function assertMaxLength(value: string, max: number, what: string): void {
+  if (value.length > max) throw new RangeError(`${what} is ${value.length} characters; the column holds at most ${max}`);
 }
 
 function byScheduledTime(a: ClaimedMessage, b: ClaimedMessage): number {

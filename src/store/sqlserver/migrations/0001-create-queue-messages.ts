@@ -19,7 +19,8 @@ import type { SqlServerMigration } from './types';
  *   scan under UPDLOCK (the claim transaction's lock) keeps a U lock on EVERY row it read until
  *   the transaction ends, and an UPDATE's scan waits on every row another transaction holds: the
  *   workers would serialise behind each other's handlers. Preventing that needs FORCESEEK on
- *   every such statement, which UPDATE targets and Babelfish do not reliably honour.
+ *   every such statement, which an UPDATE target does not accept (its hints are the limited set)
+ *   and Babelfish ignores.
  * - The lease protection of a running claim transaction relies on the claim having to read the
  *   base row (see 0002): with Id clustered, the row the transaction locks is that base row.
  * - Applications that already created the article's table have exactly this layout, so there is

@@ -20,9 +20,12 @@ SELECT @result AS [Result];`;
 /**
  * Creates the tenant's schema when missing. CREATE SCHEMA must be alone in its batch, hence the
  * dynamic SQL; QUOTENAME(@schema) quotes the name on the server (it is a parameter, not SQL text).
- * Checking first means a login without CREATE SCHEMA can still migrate an existing schema.
+ * Checking first means a login without CREATE SCHEMA can still migrate an existing schema; the
+ * queue table (@queueTable, its quoted name) is checked too because metadata functions return NULL
+ * for what a login has no permission on, and a least-privilege login may hold rights on the table
+ * only.
  */
-export const CREATE_SCHEMA_SQL = `IF SCHEMA_ID(@schema) IS NULL
+export const CREATE_SCHEMA_SQL = `IF SCHEMA_ID(@schema) IS NULL AND OBJECT_ID(@queueTable, N'U') IS NULL
 BEGIN
   DECLARE @ddl NVARCHAR(400) = N'CREATE SCHEMA ' + QUOTENAME(@schema);
   EXEC (@ddl);

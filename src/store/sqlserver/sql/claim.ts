@@ -18,7 +18,8 @@ import { DECLARE_NOW, DUE, NEW_DEQUEUE_TIME } from '../sql-fragments';
  *   claim transaction (withClaimTransaction) are skipped even after their lease expired.
  *   READPAST is only allowed at READ COMMITTED or REPEATABLE READ, so the batch sets READ
  *   COMMITTED first: session settings survive on pooled connections, and a handler may have
- *   changed the level inside its transaction on this same connection.
+ *   changed the level on this same connection. (mssql runs parameterised statements through
+ *   sp_executesql, so the SET lasts for this statement only and changes nothing for the session.)
  * - ROWLOCK: take row locks, not page or table locks. READPAST skips what it finds locked, so with
  *   page locks one claimer would hide a whole page of due rows from the others (or a coarser lock
  *   would make everyone wait).

@@ -4,11 +4,14 @@ import { FENCE } from '../sql-fragments';
  * First statement of a claim transaction (withClaimTransaction): locks the claimed row, checking
  * the fence (@id, @dequeueTime, @attempts). No row -> the store rolls back and throws LeaseLostError.
  *
- * SET XACT_ABORT ON: any run-time error in the transaction (including a client-side request
- * timeout, which sends an attention) rolls the whole transaction back on the server at once,
- * instead of leaving it open with its locks on a pooled connection. The pool's connections are
- * also opened with it (tedious option abortTransactionOnError); stating it here keeps the
- * guarantee next to the code that relies on it.
+ * XACT_ABORT is ON for the whole transaction, set for the session when the pool opens the
+ * connection (tedious option abortTransactionOnError, see connection-config.ts): any run-time error
+ * in the transaction, including a client-side request timeout (which sends an attention), then
+ * rolls the whole transaction back on the server at once instead of leaving it open, with its
+ * locks, on a pooled connection; mssql notices and fails the COMMIT (see claim-transaction.ts).
+ * A `SET XACT_ABORT ON` in this statement would not do: mssql sends parameterised statements
+ * through sp_executesql, and SQL Server restores SET options when that dynamic batch returns, so
+ * it would not cover the handler's statements that follow.
  *
  * WITH (UPDLOCK, ROWLOCK):
  * - UPDLOCK holds a U lock on the row until COMMIT/ROLLBACK. Every claimer reads with READPAST,
@@ -23,6 +26,5 @@ import { FENCE } from '../sql-fragments';
  *   side commits and the fence does not match: LeaseLostError, as it should be.
  */
 export function lockClaimSql(table: string): string {
-  return `SET XACT_ABORT ON;
-SELECT Id AS [Id] FROM ${table} WITH (UPDLOCK, ROWLOCK) WHERE ${FENCE};`;
+  return `SELECT Id AS [Id] FROM ${table} WITH (UPDLOCK, ROWLOCK) WHERE ${FENCE};`;
 }

@@ -11,7 +11,7 @@ import { NOW_MS, SELECT_ROWCOUNT } from '../sql-fragments';
  * - ROWLOCK: row locks from the start (no page locks that would block claimers on neighbouring
  *   rows); READPAST: a row another transaction holds is left for the next round instead of making
  *   retention wait. READPAST needs READ COMMITTED, hence the SET (session settings survive on
- *   pooled connections).
+ *   pooled connections; through sp_executesql the SET lasts for this statement only).
  * The changed-row count is SELECTed.
  */
 export function purgeSql(table: string): string {

