@@ -3,7 +3,7 @@
  * table, one tenant's database server stopped while another keeps completing, tenants-file edits,
  * and no secret in any log line or HTTP response of the run.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StorePools } from '../../src/store/create-store';
 import type { QueueStore } from '../../src/store/types';
@@ -182,4 +182,37 @@ test('editing the tenants file adds and removes tenants; an invalid edit keeps t
   await waitFor(async () => JSON.stringify(await ids()) === JSON.stringify(['second']), { what: 'first tenant removed' });
   daemon.kill('SIGTERM');
   expect((await daemon.exited).code).toBe(0);
+});
+
+test('SIGHUP re-reads the tenants file even with file watching off', async () => {
+  const { port, configFile, tenantsFile, tenants, dir } = await setup(['h1', 'h2']);
+  writeJson(tenantsFile, [{ id: 'h1', connectionString: tenants[0]!.connectionString }]);
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as { tenants: Record<string, unknown> };
+  config.tenants.watch = false;
+  const noWatchConfig = writeJson(join(dir, 'config-nowatch.json'), config);
+  const daemon = start(noWatchConfig);
+  await ready(port);
+  writeJson(tenantsFile, tenants.map((t) => ({ id: t.id, connectionString: t.connectionString })));
+  await new Promise((r) => setTimeout(r, 600));
+  const ids = async () => (JSON.parse((await get(port, '/healthz')).body) as { tenants: Array<{ id: string }> }).tenants.map((t) => t.id).sort();
+  expect(await ids()).toEqual(['h1']);
+  daemon.kill('SIGHUP');
+  await waitFor(async () => (await ids()).length === 2, { what: 'reload on SIGHUP' });
+  daemon.kill('SIGTERM');
+  expect((await daemon.exited).code).toBe(0);
+});
+
+test('a second SIGTERM during the drain exits at once', async () => {
+  const { port, configFile, stores } = await setup(['twice']);
+  const daemon = start(configFile);
+  await ready(port);
+  const id = await stores.twice!.enqueue({ tenantId: 'twice', messageType: 'Work', payload: { sleepMs: 30_000 } });
+  await waitFor(async () => (await stores.twice!.getMessage(id))?.status === 'Processing', { what: 'message in flight' });
+  daemon.kill('SIGTERM');
+  await waitFor(async () => (await get(port, '/readyz')).status === 503, { what: 'draining' });
+  const t0 = Date.now();
+  daemon.kill('SIGTERM');
+  const exit = await daemon.exited;
+  expect(exit.code).toBe(130);
+  expect(Date.now() - t0).toBeLessThan(5_000);
 });
