@@ -13,6 +13,13 @@ import type { QueueStore } from '../store/types';
 import { loadTenants } from '../tenants/load-tenants';
 import type { Tenant } from '../tenants/types';
 import type { CommandContext } from './command';
+import { mapSettledLimit } from './map-limit';
+
+/** Tenants worked on at once by the per-tenant admin commands (migrate, check, stats). */
+const TENANT_CONCURRENCY = 8;
+
+/** What a per-tenant step gave for one tenant: its value, or its error already described and redacted. */
+export type TenantOutcome<T> = { tenant: Tenant; ok: true; value: T } | { tenant: Tenant; ok: false; error: string };
 
 export interface AdminSession {
   config: TqwConfig;
@@ -24,6 +31,11 @@ export interface AdminSession {
   select(id: string | undefined): Tenant[];
   /** The tenant's store (opened once per session, closed with it). */
   store(tenant: Tenant): QueueStore;
+  /**
+   * Runs `fn` for one tenant (`--tenant ID`) or all of them, a few at a time; one tenant failing does not
+   * stop the others. Results are in tenant-map order.
+   */
+  eachTenant<T>(id: string | undefined, fn: (tenant: Tenant, store: QueueStore) => Promise<T>): Promise<Array<TenantOutcome<T>>>;
 }
 
 export async function withAdminSession<T>(
@@ -49,19 +61,32 @@ export async function withAdminSession<T>(
     );
   };
 
+  const storeFor = (t: Tenant): QueueStore => {
+    let store = stores.get(t.id);
+    if (!store) {
+      store = createStore(t, pools);
+      stores.set(t.id, store);
+    }
+    return store;
+  };
+  const select = (id: string | undefined): Tenant[] => (id === undefined ? [...tenants] : [tenant(id)]);
+
   const session: AdminSession = {
     config,
     tenants,
     logger,
     tenant,
-    select: (id) => (id === undefined ? [...tenants] : [tenant(id)]),
-    store: (t) => {
-      let store = stores.get(t.id);
-      if (!store) {
-        store = createStore(t, pools);
-        stores.set(t.id, store);
-      }
-      return store;
+    select,
+    store: storeFor,
+    async eachTenant(id, fn) {
+      const selected = select(id);
+      const outcomes = await mapSettledLimit(selected, TENANT_CONCURRENCY, (t) => fn(t, storeFor(t)));
+      return selected.map((t, i) => {
+        const outcome = outcomes[i]!;
+        return outcome.status === 'fulfilled'
+          ? { tenant: t, ok: true as const, value: outcome.value }
+          : { tenant: t, ok: false as const, error: redactor.describe(outcome.reason) };
+      });
     },
   };
   try {

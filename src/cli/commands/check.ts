@@ -1,12 +1,8 @@
 import { loadHandlers } from '../../handlers/load-handlers';
 import { withAdminSession } from '../admin-session';
 import type { CliCommand } from '../command';
-import { mapSettledLimit } from '../map-limit';
 import { COMMON_OPTIONS, COMMON_USAGE, parseCommandArgs } from '../parse-args';
 import { renderTable } from '../table';
-
-/** Tenants checked at once. */
-const CHECK_CONCURRENCY = 8;
 
 interface CheckResult {
   check: string;
@@ -53,9 +49,7 @@ ${COMMON_USAGE}`,
         results.push({ check: 'handlers', ok: false, detail: ctx.redactor.describe(err) });
       }
 
-      const tenants = session.select(values.tenant);
-      const outcomes = await mapSettledLimit(tenants, CHECK_CONCURRENCY, async (tenant) => {
-        const store = session.store(tenant);
+      const outcomes = await session.eachTenant(values.tenant, async (tenant, store) => {
         await store.ping();
         const depth = await store.depth();
         return (
@@ -63,14 +57,9 @@ ${COMMON_USAGE}`,
           `processing ${depth.Processing}, failed ${depth.Failed}, dead letters ${depth.DeadLetter}`
         );
       });
-      tenants.forEach((tenant, i) => {
-        const outcome = outcomes[i];
-        results.push(
-          outcome.status === 'fulfilled'
-            ? { check: `tenant ${tenant.id}`, ok: true, detail: outcome.value }
-            : { check: `tenant ${tenant.id}`, ok: false, detail: ctx.redactor.describe(outcome.reason) },
-        );
-      });
+      for (const o of outcomes) {
+        results.push({ check: `tenant ${o.tenant.id}`, ok: o.ok, detail: o.ok ? o.value : o.error });
+      }
 
       const failed = results.filter((r) => !r.ok).length;
       if (values.json) {

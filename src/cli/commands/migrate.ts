@@ -1,11 +1,7 @@
 import { withAdminSession } from '../admin-session';
 import type { CliCommand } from '../command';
-import { mapSettledLimit } from '../map-limit';
 import { COMMON_OPTIONS, COMMON_USAGE, parseCommandArgs } from '../parse-args';
 import { renderTable } from '../table';
-
-/** Tenants migrated at once: enough to finish a large map quickly without a connection storm. */
-const MIGRATE_CONCURRENCY = 4;
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',
@@ -26,18 +22,15 @@ ${COMMON_USAGE}`,
       return 0;
     }
     return withAdminSession(ctx, values.config, async (session) => {
-      const tenants = session.select(values.tenant);
-      const outcomes = await mapSettledLimit(tenants, MIGRATE_CONCURRENCY, async (tenant) => {
-        const store = session.store(tenant);
+      const outcomes = await session.eachTenant(values.tenant, async (_tenant, store) => {
         await store.migrate();
         return store.tableName;
       });
-      const results = tenants.map((tenant, i) => {
-        const outcome = outcomes[i];
-        return outcome.status === 'fulfilled'
-          ? { tenant: tenant.id, store: tenant.dialect, table: outcome.value, ok: true as const }
-          : { tenant: tenant.id, store: tenant.dialect, ok: false as const, error: ctx.redactor.describe(outcome.reason) };
-      });
+      const results = outcomes.map((o) =>
+        o.ok
+          ? { tenant: o.tenant.id, store: o.tenant.dialect, table: o.value, ok: true as const }
+          : { tenant: o.tenant.id, store: o.tenant.dialect, ok: false as const, error: o.error },
+      );
       const failed = results.filter((r) => !r.ok).length;
       if (values.json) {
         ctx.io.stdout(`${JSON.stringify({ ok: failed === 0, tenants: results }, null, 2)}\n`);

@@ -1,11 +1,8 @@
 import type { QueueStats } from '../../store/types';
 import { withAdminSession } from '../admin-session';
 import type { CliCommand } from '../command';
-import { mapSettledLimit } from '../map-limit';
 import { COMMON_OPTIONS, COMMON_USAGE, parseCommandArgs } from '../parse-args';
 import { formatAge, renderTable } from '../table';
-
-const STATS_CONCURRENCY = 8;
 
 export const statsCommand: CliCommand = {
   name: 'stats',
@@ -26,14 +23,10 @@ ${COMMON_USAGE}`,
       return 0;
     }
     return withAdminSession(ctx, values.config, async (session) => {
-      const tenants = session.select(values.tenant);
-      const outcomes = await mapSettledLimit(tenants, STATS_CONCURRENCY, (tenant) => session.store(tenant).stats());
-      const results = tenants.map((tenant, i) => {
-        const outcome = outcomes[i];
-        return outcome.status === 'fulfilled'
-          ? { tenant: tenant.id, ok: true as const, ...outcome.value }
-          : { tenant: tenant.id, ok: false as const, error: ctx.redactor.describe(outcome.reason) };
-      });
+      const outcomes = await session.eachTenant(values.tenant, (_tenant, store) => store.stats());
+      const results = outcomes.map((o) =>
+        o.ok ? { tenant: o.tenant.id, ok: true as const, ...o.value } : { tenant: o.tenant.id, ok: false as const, error: o.error },
+      );
       const failed = results.filter((r) => !r.ok).length;
       if (values.json) {
         ctx.io.stdout(`${JSON.stringify({ ok: failed === 0, tenants: results }, null, 2)}\n`);
