@@ -8,6 +8,7 @@
  * tenants.file, handlers.dir, http.port, worker.concurrency, worker.leaseMs, worker.maxAttempts,
  * worker.backoffBaseMs, worker.backoffMaxMs and log.level, with the env vars named there.
  */
+import { DEFAULT_NOTIFY_OPTIONS } from '../store/postgres/notify-listener';
 import { DEFAULT_POOL_OPTIONS } from '../store/types';
 import { DEFAULT_WORKER_OPTIONS, type WorkerOptions } from '../worker/options';
 
@@ -27,8 +28,8 @@ export interface TqwConfig {
   };
   http: { host: string; port: number };
   /** Exactly the engine's WorkerOptions, one key each. */
-  worker: { [K in keyof WorkerOptions]: number };
-  db: { poolMax: number; idleTimeoutMs: number; connectTimeoutMs: number };
+  worker: { [K in keyof WorkerOptions]: WorkerOptions[K] };
+  db: { poolMax: number; idleTimeoutMs: number; connectTimeoutMs: number; notifyListenersMax: number };
   metrics: { tenantLabel: boolean; depthIntervalMs: number };
   retention: { completedMaxAgeMs: number; deadLetterMaxAgeMs: number; intervalMs: number; batchSize: number };
   log: { level: LogLevel };
@@ -202,6 +203,30 @@ export const CONFIG_SCHEMA: TqwSchema = {
       env: 'TQW_SHUTDOWN_TIMEOUT_MS',
       ...integer(0),
     },
+    prefetch: {
+      doc: 'Messages claimed ahead of free handler slots (a local queue), so handlers never wait for a claim round trip; claims are sized by the free room (worker.concurrency + worker.prefetch - messages claimed and not finished, at most worker.batchSize each). A prefetched message that waited for more than half of worker.leaseMs is released instead of run. 0 = claim only for free handler slots.',
+      default: w.prefetch,
+      env: 'TQW_PREFETCH',
+      ...integer(0, 10_000),
+    },
+    notify: {
+      doc: 'PostgreSQL: wake idle tenants by LISTEN/NOTIFY (a trigger added by tqw migrate notifies on INSERT; one listening connection per database, see db.notifyListenersMax), so a new message is picked up within milliseconds; polling stays the backstop. false = poll only.',
+      default: w.notify,
+      env: 'TQW_NOTIFY',
+      ...boolean,
+    },
+    notifyBackstopMs: {
+      doc: 'PostgreSQL, while a NOTIFY listener is connected: the readiness probe of idle tenants backs off up to max(worker.pollMaxMs, this) instead of worker.pollMaxMs (new rows wake their tenant by notification; delayed messages and retries wake at the due time the last probe returned). It still catches rows that sent no notification.',
+      default: w.notifyBackstopMs,
+      env: 'TQW_NOTIFY_BACKSTOP_MS',
+      ...integer(1),
+    },
+    sqlServerProbeMs: {
+      doc: 'SQL Server (no NOTIFY): interval of the readiness probe of idle tenants. One statement per server and login covers every tenant database there (three-part names), so it costs 1000 / this statements per second per server whatever the number of tenants, and an idle tenant picks up a new message within about this long plus one round trip. Lower = faster pickup, more statements.',
+      default: w.sqlServerProbeMs,
+      env: 'TQW_SQLSERVER_PROBE_MS',
+      ...integer(1),
+    },
   },
   db: {
     poolMax: {
@@ -221,6 +246,12 @@ export const CONFIG_SCHEMA: TqwSchema = {
       default: DEFAULT_POOL_OPTIONS.connectTimeoutMs,
       env: 'TQW_DB_CONNECT_TIMEOUT_MS',
       ...integer(1),
+    },
+    notifyListenersMax: {
+      doc: 'Most PostgreSQL databases listened to with LISTEN/NOTIFY at once (worker.notify): each costs one connection. Databases beyond it are polled only (database-per-tenant fleets: keep this below the server\'s max_connections headroom).',
+      default: DEFAULT_NOTIFY_OPTIONS.maxListeners,
+      env: 'TQW_DB_NOTIFY_LISTENERS_MAX',
+      ...integer(0, 10_000),
     },
   },
   metrics: {

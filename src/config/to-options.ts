@@ -1,4 +1,5 @@
 /** Maps the loaded configuration onto the option objects of the engine and the stores. */
+import type { NotifyOptions } from '../store/postgres/notify-listener';
 import type { PoolOptions } from '../store/types';
 import type { WorkerOptions } from '../worker/options';
 import type { TqwConfig } from './schema';
@@ -18,7 +19,16 @@ export function toWorkerOptions(config: TqwConfig): WorkerOptions {
     pollMaxMs: w.pollMaxMs,
     tenantBackoffMaxMs: w.tenantBackoffMaxMs,
     shutdownTimeoutMs: w.shutdownTimeoutMs,
+    prefetch: w.prefetch,
+    notify: w.notify,
+    notifyBackstopMs: w.notifyBackstopMs,
+    sqlServerProbeMs: w.sqlServerProbeMs,
   };
+}
+
+/** LISTEN/NOTIFY connection settings of the PostgreSQL stores. */
+export function toNotifyOptions(config: TqwConfig): NotifyOptions {
+  return { maxListeners: config.db.notifyListenersMax, connectTimeoutMs: config.db.connectTimeoutMs };
 }
 
 export function toPoolOptions(config: TqwConfig): PoolOptions {

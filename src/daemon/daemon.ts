@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigError, describeError } from '../errors';
 import type { TqwConfig } from '../config/load-config';
-import { toPoolOptions, toWorkerOptions } from '../config/to-options';
+import { toNotifyOptions, toPoolOptions, toWorkerOptions } from '../config/to-options';
 import { loadHandlers } from '../handlers/load-handlers';
 import type { HandlerRegistry } from '../handlers/handler-registry';
 import { startHttpServer } from '../http/server';
@@ -12,6 +12,7 @@ import { StorePools, createStore } from '../store/create-store';
 import { loadTenants } from '../tenants/load-tenants';
 import type { Tenant } from '../tenants/types';
 import { Worker } from '../worker/worker';
+import { GroupedDepth } from './grouped-depth';
 import { RetentionSweeper } from './retention';
 import { DaemonStatus } from './status';
 import { TenantsFileWatcher } from './tenants-file-watcher';
@@ -63,7 +64,12 @@ export async function startDaemon({ config, logger, redactor, env = process.env 
     if (handlers.size === 0) logger.warn({ dir: config.handlers.dir }, 'no handler modules found: every message will be retried, then dead-lettered');
     logger.info({ tenants: tenants.map((t) => ({ id: t.id, store: t.dialect, connection: t.redactedConnection })) }, 'tenant map loaded');
 
-    const pools = new StorePools(toPoolOptions(config));
+    const pools = new StorePools(toPoolOptions(config), {
+      ...toNotifyOptions(config),
+      // One line per reconnect attempt of a database's LISTEN connection (attempts back off).
+      onError: (database, err) =>
+        logger.warn({ database, error: redactor.redact(describeError(err)) }, 'NOTIFY listener connection failed; its tenants are polled until it reconnects'),
+    });
     releasers.push(() => pools.closeAll());
 
     let worker!: Worker;
@@ -82,9 +88,11 @@ export async function startDaemon({ config, logger, redactor, env = process.env 
       redact: (text) => redactor.redact(text),
       options: toWorkerOptions(config),
     });
+    // Depth of every tenant of a database (or SQL Server server) in one statement per refresh.
+    const groupedDepth = new GroupedDepth(() => worker.stores(), config.metrics.depthIntervalMs / 2);
     depth = new QueueDepthCache({
       intervalMs: config.metrics.depthIntervalMs,
-      stores: () => worker.stores(),
+      stores: () => groupedDepth.entries(),
       onError: (tenantId, err) => logger.debug({ tenant: tenantId, error: redactor.redact(describeError(err)) }, 'queue depth refresh failed'),
     });
 

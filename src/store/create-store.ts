@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { ConnectionPool } from 'mssql';
 import type { Tenant } from '../tenants/types';
 import { PoolRegistry } from './pool-registry';
+import { DEFAULT_NOTIFY_OPTIONS, PgListenerRegistry, type NotifyOptions } from './postgres/notify-listener';
 import { createPostgresStore } from './postgres/postgres-store';
 import { DEFAULT_POOL_OPTIONS, type PoolOptions, type QueueStore } from './types';
 
@@ -15,14 +16,22 @@ export class StorePools {
     await pool.close();
   });
 
-  constructor(readonly options: PoolOptions = DEFAULT_POOL_OPTIONS) {}
+  /** PostgreSQL LISTEN connections (one per database at most), used by stores' subscribe(). */
+  readonly listeners: PgListenerRegistry;
+
+  constructor(
+    readonly options: PoolOptions = DEFAULT_POOL_OPTIONS,
+    notify: NotifyOptions = { ...DEFAULT_NOTIFY_OPTIONS, connectTimeoutMs: options.connectTimeoutMs },
+  ) {
+    this.listeners = new PgListenerRegistry(notify);
+  }
 
   get size(): number {
     return this.postgres.size + this.sqlserver.size;
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([this.postgres.closeAll(), this.sqlserver.closeAll()]);
+    await Promise.all([this.listeners.closeAll(), this.postgres.closeAll(), this.sqlserver.closeAll()]);
   }
 }
 
@@ -30,7 +39,7 @@ export class StorePools {
 export function createStore(tenant: Tenant, pools: StorePools): QueueStore {
   switch (tenant.dialect) {
     case 'postgres':
-      return createPostgresStore(tenant, pools.postgres, pools.options);
+      return createPostgresStore(tenant, pools.postgres, pools.options, pools.listeners);
     case 'sqlserver': {
       // Loaded on first use: mssql + tedious cost start-up time and memory that a
       // PostgreSQL-only deployment should not pay.

@@ -9,6 +9,8 @@ export interface PoolLease<P> {
   readonly pool: P;
   /** Lets go of the pool; the last release destroys it. Idempotent. */
   release(): Promise<void>;
+  /** How many stores hold this pool right now (1 = this one alone). */
+  sharedBy(): number;
 }
 
 export class PoolRegistry<P> {
@@ -28,6 +30,7 @@ export class PoolRegistry<P> {
     let released = false;
     return {
       pool: held.pool,
+      sharedBy: () => held.refs,
       release: async () => {
         if (released) return;
         released = true;

@@ -179,6 +179,74 @@ export interface QueueStore {
 
   /** Lets go of the store's pool lease (the pool closes when no tenant uses it). Idempotent. */
   close(): Promise<void>;
+
+  /**
+   * Optional (both built-in stores have it): like withClaimTransaction + complete(fence, tx), in
+   * fewer round trips. The transaction's FIRST statement is the fenced UPDATE that marks the claim
+   * Completed: it takes the row lock and checks the fence at once (0 rows: rollback,
+   * LeaseLostError, `fn` not called). Then `fn`, then COMMIT: the handler's writes and Completed
+   * commit together or not at all. When `fn` throws, the rollback undoes the Completed too, so
+   * the row is Processing with its fence again and the caller records the failure as usual.
+   * Inside `fn` the message's own row already reads as Completed.
+   */
+  withCompletingTransaction?<T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+
+  /**
+   * Optional: statements that cover many tenants' tables at once (readiness probe, depth,
+   * retention check), so idle tenants cost one statement per database or server, not one each.
+   */
+  readonly group?: StoreGroup;
+
+  /**
+   * Optional: wake-ups when work arrives (PostgreSQL LISTEN/NOTIFY). Returns undefined when this
+   * store cannot notify (dialect without NOTIFY, listeners capped, notify turned off).
+   */
+  subscribe?(subscriber: WorkSubscriber): WorkSubscription | undefined;
+}
+
+/**
+ * The tables of stores whose `group.key` is equal can be named together in one statement, run
+ * through any of those stores' `group`: PostgreSQL, the schemas of one database; SQL Server,
+ * every database of one server reached with the same login (three-part names).
+ */
+export interface StoreGroup {
+  /** Stores with the same key can be grouped. */
+  readonly key: string;
+  /** This store's table as group statements name it (SQL Server: [database].[schema].[QueueMessages]). */
+  readonly table: string;
+  /**
+   * Most tables one group statement names; callers chunk by it (the methods also chunk longer
+   * lists themselves). Each chunk of tables always gives the same statement text, so it can be a
+   * prepared statement whose plan is reused.
+   */
+  readonly maxTablesPerStatement: number;
+  /**
+   * Readiness probe: for each of `tables` (in order), milliseconds until its earliest work is due
+   * by the database clock (<= 0: due now; Pending/Failed by ScheduledTime, Processing by lease
+   * expiry), or null when it holds no such row. Rows locked by running claim transactions are
+   * counted as work (their lease end), so callers must not spin on them.
+   */
+  nextDue(tables: readonly string[], options: { leaseMs: number }): Promise<Array<number | null>>;
+  /** depth() of each of `tables`, in order. */
+  depth(tables: readonly string[]): Promise<Array<Omit<StatusCounts, 'Completed'>>>;
+  /** Whether each of `tables` holds rows that purge(status, olderThanMs, ...) would delete. */
+  hasPurgeable(tables: readonly string[], status: 'Completed' | 'DeadLetter', olderThanMs: number): Promise<boolean[]>;
+}
+
+/** Callbacks of a work subscription. */
+export interface WorkSubscriber {
+  /** Work may have arrived in this store's table (a notification). */
+  onWork(): void;
+  /**
+   * Whether notifications are being received now (false while the listener reconnects). After
+   * true, look for work once: notifications sent while nobody listened are lost.
+   */
+  onListening(listening: boolean): void;
+}
+
+export interface WorkSubscription {
+  /** Stops the callbacks; the last subscription of a database closes its listener. Idempotent. */
+  close(): void;
 }
 
 /** Connection pool settings shared by both dialects (config keys db.*). */

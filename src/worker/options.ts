@@ -27,6 +27,35 @@ export interface WorkerOptions {
   tenantBackoffMaxMs: number;
   /** Graceful shutdown: time in-flight handlers get before they are aborted and released. Default 25000. */
   shutdownTimeoutMs: number;
+  /**
+   * Messages claimed ahead of free handler slots (a local queue), so handlers never wait for a
+   * claim round trip. Claims are sized by the free room: concurrency + prefetch - claimed and not
+   * finished. A prefetched message that waited for more than half its lease is released instead of
+   * run. With tenantConcurrency > 0 a tenant never holds more than tenantConcurrency messages.
+   * Default 20.
+   */
+  prefetch: number;
+  /**
+   * PostgreSQL LISTEN/NOTIFY wake-up: one listening connection per database (see
+   * db.notifyListenersMax) wakes an idle tenant within milliseconds of an INSERT into its queue
+   * (trigger of migration 0003). Polling stays the backstop. Default true.
+   */
+  notify: boolean;
+  /**
+   * While a tenant's NOTIFY listener is connected, its idle probe backs off up to
+   * max(pollMaxMs, this) instead of pollMaxMs: new rows arrive by notification, and delayed
+   * messages and retries wake at the due time the last probe returned. The probe still catches
+   * work that sends no notification (rows written while no listener was connected, leases of
+   * crashed workers). Default 30000.
+   */
+  notifyBackstopMs: number;
+  /**
+   * SQL Server (no NOTIFY): interval of the readiness probe of idle tenants. ONE statement per
+   * server and login covers every tenant database on it (three-part names), so the cost is
+   * 1000 / sqlServerProbeMs statements per second per server whatever the number of tenants, and an
+   * idle tenant's new message waits about this long plus one round trip. Default 250.
+   */
+  sqlServerProbeMs: number;
 }
 
 export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = Object.freeze({
@@ -42,4 +71,8 @@ export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = Object.freeze({
   pollMaxMs: 2_000,
   tenantBackoffMaxMs: 60_000,
   shutdownTimeoutMs: 25_000,
+  prefetch: 20,
+  notify: true,
+  notifyBackstopMs: 30_000,
+  sqlServerProbeMs: 250,
 });

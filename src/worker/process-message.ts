@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import {
-  HandlerTimeoutError,
   InvalidPayloadError,
   LeaseLostError,
   NoHandlerError,
@@ -13,9 +12,9 @@ import { resolvePolicy } from '../handlers/resolve-policy';
 import type { HandlerContext, Message } from '../handlers/types';
 import type { TqwMetrics } from '../metrics/metrics';
 import type { ClaimFence, ClaimedMessage, QueueStore } from '../store/types';
-import { abortable } from './abortable';
+import { AttemptControl, shutdownHookOf, type ShutdownHook } from './attempt-control';
 import { decideFailure, truncate } from './failure-policy';
-import { LeaseHeartbeat } from './heartbeat';
+import { LeaseKeeper } from './heartbeat';
 import type { WorkerOptions } from './options';
 
 /**
@@ -40,167 +39,255 @@ export interface ProcessDeps {
   redact: (text: string) => string;
   /** Fires when the shutdown drain deadline passes: in-flight handlers are aborted and released. */
   shutdownSignal: AbortSignal;
+  /**
+   * Completion of a non-transactional message (default: store.complete). The worker passes its
+   * batched completion (CompletionBatcher). Resolves false when the fence no longer matched.
+   */
+  complete?: (fence: ClaimFence) => Promise<boolean>;
+  /**
+   * Called once when the handler of a non-transactional message has finished and its completion is
+   * queued: the handler slot is free from then on, while the outcome is still being written.
+   */
+  onHandlerDone?: () => void;
+  /** Called when a failed attempt was recorded as a retry due in `delayMs`. */
+  onRetryScheduled?: (delayMs: number) => void;
+  /** Registers for the shutdown deadline more cheaply than a listener on shutdownSignal per message. */
+  onShutdown?: ShutdownHook;
+  /** Keeps the leases of running non-transactional messages (one timer for all). Default: one per message. */
+  leases?: LeaseKeeper;
 }
 
 /** Handles one claimed message from start to recorded outcome. Never throws. */
-export async function processMessage(claim: ClaimedMessage, deps: ProcessDeps): Promise<ProcessOutcome> {
-  const { store, metrics, tenantId } = deps;
-  const log = deps.logger.child({
-    messageId: claim.id,
-    type: claim.messageType,
-    attempt: claim.processingAttempts,
-    correlationId: claim.correlationId,
-  });
-  const startedAt = Date.now();
-  metrics.messageLag(tenantId, claim.messageType, Math.max(0, (startedAt - claim.scheduledTime.getTime()) / 1000));
+export function processMessage(claim: ClaimedMessage, deps: ProcessDeps): Promise<ProcessOutcome> {
+  return new MessageAttempt(claim, deps).run();
+}
 
-  const loaded = deps.handlers.get(claim.messageType);
-  const policy = resolvePolicy(loaded, deps.options);
-  let fence: ClaimFence = claim;
+/**
+ * ctx of a handler. A class (getters on the prototype) rather than an object literal with getters,
+ * which would allocate its accessors for every message.
+ */
+class AttemptContext implements HandlerContext {
+  constructor(
+    readonly tenantId: string,
+    readonly db: unknown,
+    private readonly attempt: MessageAttempt,
+    private readonly control: AttemptControl,
+  ) {}
 
-  try {
-    // A row that names another tenant is never handed to a handler: it could make one tenant's
-    // handler act on another tenant's data. Dead-letter it and log it as a security event.
-    if (claim.tenantId !== tenantId) {
-      const mismatch = new TenantMismatchError(claim.tenantId, tenantId, store.tableName);
-      log.warn({ securityEvent: 'tenant_mismatch', rowTenantId: claim.tenantId }, mismatch.message);
-      return await recordFailure(mismatch);
-    }
-
-    // More claims than allowed attempts means earlier attempts never finished (the worker crashed,
-    // was killed mid-handler, or lost the lease). Stop here instead of crash-looping forever.
-    if (claim.processingAttempts > policy.maxAttempts) {
-      const error = truncate(
-        `dead-lettered: claimed ${claim.processingAttempts} times, more than maxAttempts ${policy.maxAttempts}; ` +
-          `earlier attempts never finished (worker crashed, was killed or lost its lease)` +
-          (claim.errorMessage ? `; last recorded error: ${deps.redact(claim.errorMessage)}` : ''),
-      );
-      return await recordDeadLetter(error);
-    }
-
-    if (!loaded) return await recordFailure(new NoHandlerError(claim.messageType));
-
-    let payload: unknown;
-    try {
-      payload = JSON.parse(claim.payload);
-    } catch (err) {
-      return await recordFailure(new InvalidPayloadError(describeError(err)));
-    }
-
-    const message: Message = {
-      id: claim.id,
-      tenantId: claim.tenantId,
-      type: claim.messageType,
-      payload,
-      attempt: claim.processingAttempts,
-      correlationId: claim.correlationId,
-      scheduledTime: claim.scheduledTime,
-      createdAt: claim.createdAt,
-    };
-
-    const controller = new AbortController();
-    const onShutdown = () => controller.abort(new ShutdownAbortError());
-    if (deps.shutdownSignal.aborted) onShutdown();
-    deps.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
-    const timeout = setTimeout(() => controller.abort(new HandlerTimeoutError(policy.timeoutMs)), policy.timeoutMs);
-    const invoke = (db: unknown) => {
-      const ctx: HandlerContext = { tenantId, db, log, signal: controller.signal };
-      return abortable(() => loaded.handler.handle(message, ctx), controller.signal);
-    };
-
-    try {
-      if (policy.transactional) {
-        // The handler's writes and the Completed status commit together, or not at all.
-        await store.withClaimTransaction(fence, async (tx) => {
-          await invoke(tx.handle);
-          if (!(await store.complete(fence, tx))) throw new LeaseLostError(claim.id);
-        });
-      } else {
-        const heartbeat = new LeaseHeartbeat(
-          store,
-          fence,
-          Math.floor(deps.options.leaseMs / 3),
-          () => controller.abort(new LeaseLostError(claim.id)),
-          (err) => log.warn({ err }, 'lease heartbeat failed; retrying at the next beat'),
-        );
-        try {
-          await invoke(undefined);
-        } finally {
-          const current = await heartbeat.stop();
-          if (!current) throw new LeaseLostError(claim.id);
-          fence = current;
-        }
-        if (!(await store.complete(fence))) throw new LeaseLostError(claim.id);
-      }
-    } finally {
-      clearTimeout(timeout);
-      deps.shutdownSignal.removeEventListener('abort', onShutdown);
-      metrics.messageDuration(tenantId, claim.messageType, (Date.now() - startedAt) / 1000);
-    }
-    metrics.messageProcessed(tenantId, claim.messageType, 'completed');
-    log.info({ durationMs: Date.now() - startedAt }, 'message completed');
-    return 'completed';
-  } catch (err) {
-    if (err instanceof LeaseLostError) {
-      log.warn(err.message);
-      return 'lease_lost';
-    }
-    if (err instanceof ShutdownAbortError) {
-      return await recordRelease();
-    }
-    return await recordFailure(err);
+  get log(): Logger {
+    return this.attempt.logger();
   }
 
-  async function recordFailure(err: unknown): Promise<ProcessOutcome> {
-    const decision = decideFailure(err, claim.processingAttempts, policy, deps.redact);
-    if (decision.kind === 'deadLetter') return recordDeadLetter(decision.error, err);
+  get signal(): AbortSignal {
+    return this.control.signal;
+  }
+}
+
+/**
+ * One attempt at one claimed message. Methods instead of closures, and the child logger only
+ * when a line about the message is written: at tens of thousands of messages per second the
+ * per-message allocations are what the worker spends its time on.
+ */
+class MessageAttempt {
+  private fence: ClaimFence;
+  private child: Logger | undefined;
+  private policy!: ReturnType<typeof resolvePolicy>;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly claim: ClaimedMessage,
+    private readonly deps: ProcessDeps,
+  ) {
+    this.fence = claim;
+  }
+
+  /** The message's fields on every line about it (tenant comes from the tenant logger). */
+  logger(): Logger {
+    return (this.child ??= this.deps.logger.child({
+      messageId: this.claim.id,
+      type: this.claim.messageType,
+      attempt: this.claim.processingAttempts,
+      correlationId: this.claim.correlationId,
+    }));
+  }
+
+  async run(): Promise<ProcessOutcome> {
+    const { claim, deps } = this;
+    const { store, metrics, tenantId } = deps;
+    metrics.messageLag(tenantId, claim.messageType, Math.max(0, (this.startedAt - claim.scheduledTime.getTime()) / 1000));
+
+    const loaded = deps.handlers.get(claim.messageType);
+    const policy = (this.policy = resolvePolicy(loaded, deps.options));
+
     try {
-      if (!(await store.retry(fence, { delayMs: decision.delayMs, error: decision.error }))) return leaseLost();
-    } catch (writeErr) {
-      return unrecorded(writeErr, 'retry');
+      // A row that names another tenant is never handed to a handler: it could make one tenant's
+      // handler act on another tenant's data. Dead-letter it and log it as a security event.
+      if (claim.tenantId !== tenantId) {
+        const mismatch = new TenantMismatchError(claim.tenantId, tenantId, store.tableName);
+        this.logger().warn({ securityEvent: 'tenant_mismatch', rowTenantId: claim.tenantId }, mismatch.message);
+        return await this.recordFailure(mismatch);
+      }
+
+      // More claims than allowed attempts means earlier attempts never finished (the worker crashed,
+      // was killed mid-handler, or lost the lease). Stop here instead of crash-looping forever.
+      if (claim.processingAttempts > policy.maxAttempts) {
+        const error = truncate(
+          `dead-lettered: claimed ${claim.processingAttempts} times, more than maxAttempts ${policy.maxAttempts}; ` +
+            `earlier attempts never finished (worker crashed, was killed or lost its lease)` +
+            (claim.errorMessage ? `; last recorded error: ${deps.redact(claim.errorMessage)}` : ''),
+        );
+        return await this.recordDeadLetter(error);
+      }
+
+      if (!loaded) return await this.recordFailure(new NoHandlerError(claim.messageType));
+
+      let payload: unknown;
+      try {
+        payload = JSON.parse(claim.payload);
+      } catch (err) {
+        return await this.recordFailure(new InvalidPayloadError(describeError(err)));
+      }
+
+      const message: Message = {
+        id: claim.id,
+        tenantId: claim.tenantId,
+        type: claim.messageType,
+        payload,
+        attempt: claim.processingAttempts,
+        correlationId: claim.correlationId,
+        scheduledTime: claim.scheduledTime,
+        createdAt: claim.createdAt,
+      };
+
+      const control = new AttemptControl(policy.timeoutMs, deps.onShutdown ?? shutdownHookOf(deps.shutdownSignal));
+      const handler = loaded.handler;
+      const invoke = (db: unknown) => control.run(() => handler.handle(message, new AttemptContext(tenantId, db, this, control)));
+
+      let completion: Promise<boolean> | undefined;
+      try {
+        if (policy.transactional) {
+          // The handler's writes and the Completed status commit together, or not at all.
+          if (store.withCompletingTransaction) {
+            // Completed is the transaction's first statement (lock + fence check); fewer round trips.
+            await store.withCompletingTransaction(this.fence, (tx) => invoke(tx.handle));
+          } else {
+            const fence = this.fence;
+            await store.withClaimTransaction(fence, async (tx) => {
+              await invoke(tx.handle);
+              if (!(await store.complete(fence, tx))) throw new LeaseLostError(claim.id);
+            });
+          }
+        } else {
+          const leases = deps.leases ?? new LeaseKeeper(Math.floor(deps.options.leaseMs / 3));
+          const kept = leases.keep(
+            store,
+            this.fence,
+            () => control.abort(new LeaseLostError(claim.id)),
+            (err) => this.logger().warn({ err }, 'lease heartbeat failed; retrying at the next beat'),
+          );
+          try {
+            await invoke(undefined);
+          } finally {
+            const current = kept.stopNow() ?? (await kept.stop());
+            if (!current) throw new LeaseLostError(claim.id);
+            this.fence = current;
+          }
+          completion = deps.complete ? deps.complete(this.fence) : store.complete(this.fence);
+        }
+      } finally {
+        control.dispose();
+        metrics.messageDuration(tenantId, claim.messageType, (Date.now() - this.startedAt) / 1000);
+      }
+      if (completion) {
+        // The handler succeeded; only the Completed write is left. If that write fails the row stays
+        // Processing with its lease, and is claimed again when the lease expires: never recorded as a
+        // failed attempt of the handler, never lost.
+        deps.onHandlerDone?.();
+        let matched: boolean;
+        try {
+          matched = await completion;
+        } catch (writeErr) {
+          return this.unrecorded(writeErr, 'completion');
+        }
+        if (!matched) return this.leaseLost();
+      }
+      metrics.messageProcessed(tenantId, claim.messageType, 'completed');
+      if (deps.logger.isLevelEnabled('info')) {
+        deps.logger.info(
+          {
+            messageId: claim.id,
+            type: claim.messageType,
+            attempt: claim.processingAttempts,
+            correlationId: claim.correlationId,
+            durationMs: Date.now() - this.startedAt,
+          },
+          'message completed',
+        );
+      }
+      return 'completed';
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        this.logger().warn(err.message);
+        return 'lease_lost';
+      }
+      if (err instanceof ShutdownAbortError) {
+        return await this.recordRelease();
+      }
+      return await this.recordFailure(err);
     }
-    metrics.messageProcessed(tenantId, claim.messageType, 'retried');
-    log.warn({ err: errForLog(err), retryInMs: decision.delayMs }, `attempt failed, retrying: ${decision.error}`);
+  }
+
+  private async recordFailure(err: unknown): Promise<ProcessOutcome> {
+    const decision = decideFailure(err, this.claim.processingAttempts, this.policy, this.deps.redact);
+    if (decision.kind === 'deadLetter') return this.recordDeadLetter(decision.error, err);
+    try {
+      if (!(await this.deps.store.retry(this.fence, { delayMs: decision.delayMs, error: decision.error }))) return this.leaseLost();
+    } catch (writeErr) {
+      return this.unrecorded(writeErr, 'retry');
+    }
+    this.deps.metrics.messageProcessed(this.deps.tenantId, this.claim.messageType, 'retried');
+    this.deps.onRetryScheduled?.(decision.delayMs);
+    this.logger().warn({ err: this.errForLog(err), retryInMs: decision.delayMs }, `attempt failed, retrying: ${decision.error}`);
     return 'retried';
   }
 
-  async function recordDeadLetter(error: string, cause?: unknown): Promise<ProcessOutcome> {
+  private async recordDeadLetter(error: string, cause?: unknown): Promise<ProcessOutcome> {
     try {
-      if (!(await store.deadLetter(fence, error))) return leaseLost();
+      if (!(await this.deps.store.deadLetter(this.fence, error))) return this.leaseLost();
     } catch (writeErr) {
-      return unrecorded(writeErr, 'dead-letter');
+      return this.unrecorded(writeErr, 'dead-letter');
     }
-    metrics.messageProcessed(tenantId, claim.messageType, 'dead_lettered');
-    log.error({ err: cause === undefined ? undefined : errForLog(cause) }, `message dead-lettered: ${error}`);
+    this.deps.metrics.messageProcessed(this.deps.tenantId, this.claim.messageType, 'dead_lettered');
+    this.logger().error({ err: cause === undefined ? undefined : this.errForLog(cause) }, `message dead-lettered: ${error}`);
     return 'dead_lettered';
   }
 
-  async function recordRelease(): Promise<ProcessOutcome> {
+  private async recordRelease(): Promise<ProcessOutcome> {
     try {
       const reason = 'released: the worker shut down before the handler finished; the attempt was not counted';
-      if (!(await store.release(fence, reason))) return leaseLost();
+      if (!(await this.deps.store.release(this.fence, reason))) return this.leaseLost();
     } catch (writeErr) {
-      return unrecorded(writeErr, 'release');
+      return this.unrecorded(writeErr, 'release');
     }
-    log.warn('handler aborted at the shutdown deadline; message released for another worker');
+    this.logger().warn('handler aborted at the shutdown deadline; message released for another worker');
     return 'released';
   }
 
-  function leaseLost(): ProcessOutcome {
-    log.warn(new LeaseLostError(claim.id).message);
+  private leaseLost(): ProcessOutcome {
+    this.logger().warn(new LeaseLostError(this.claim.id).message);
     return 'lease_lost';
   }
 
-  function unrecorded(writeErr: unknown, what: string): ProcessOutcome {
-    log.error(
-      { err: errForLog(writeErr) },
+  private unrecorded(writeErr: unknown, what: string): ProcessOutcome {
+    this.logger().error(
+      { err: this.errForLog(writeErr) },
       `could not record the ${what} of this message (database error); it stays Processing until its lease expires, then it is retried`,
     );
     return 'unrecorded';
   }
 
   /** Non-Error values thrown by handlers are logged as text, Errors through the err serializer. */
-  function errForLog(err: unknown): unknown {
-    return err instanceof Error ? err : deps.redact(describeError(err));
+  private errForLog(err: unknown): unknown {
+    return err instanceof Error ? err : this.deps.redact(describeError(err));
   }
 }

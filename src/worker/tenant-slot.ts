@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
-import type { QueueStore } from '../store/types';
+import type { QueueStore, WorkSubscription } from '../store/types';
 import type { Tenant } from '../tenants/types';
 import { jitteredDelayMs } from './backoff';
+import { CompletionBatcher } from './completion-batcher';
+import { MessageBuffer } from './message-buffer';
 import type { WorkerOptions } from './options';
 
 export type TenantRunState = 'starting' | 'up' | 'down' | 'draining';
@@ -13,10 +15,19 @@ const FAILURE_BACKOFF_BASE_MS = 1_000;
  * One tenant's scheduling and health state (its circuit breaker): when it may be polled next,
  * how many of its messages are in flight, and how its last polls went. A failing tenant backs off
  * on its own schedule; nothing here blocks another tenant.
+ *
+ * Active or parked: an active tenant is claimed directly (it had work at its last claim); a parked
+ * one (its last claim found the queue drained) is left to its group's readiness probe and to
+ * NOTIFY wake-ups, and costs no statement of its own.
  */
 export class TenantSlot {
   inflight = 0;
-  claiming = false;
+  /** Claims in flight (several overlap while the tenant's claims come back full). */
+  claims = 0;
+  /** Whether the last claim that answered returned as many rows as it asked for. */
+  lastClaimFull = false;
+  /** Rows requested by the claims in flight. */
+  reserved = 0;
   nextPollAt = 0;
   emptyStreak = 0;
   consecutiveFailures = 0;
@@ -25,15 +36,59 @@ export class TenantSlot {
   lastError: string | null = null;
   /** Fired when this tenant's handlers must stop: removal drain deadline or worker shutdown deadline. */
   readonly abort = new AbortController();
+  /** Claimed, not yet started (prefetch), oldest first. */
+  readonly buffer = new MessageBuffer();
+  /** In the worker's ready queue (has buffered messages waiting for a handler slot). */
+  queued = false;
+  /** Left to the group probe / notifications instead of claimed directly. */
+  parked = false;
+  /** Parked: when work is known to be due (from a probe or our own retry), Infinity when none is known. */
+  wakeAt = Infinity;
+  /** Receiving NOTIFY wake-ups right now. */
+  listening = false;
+  subscription: WorkSubscription | undefined;
+  /** Non-transactional completions, one statement per flush. */
+  readonly completions: CompletionBatcher;
+  /** Messages whose handler finished but whose outcome is not written yet (batched completion). */
+  completing = 0;
+  /** Started or released messages whose outcome is not written yet. */
+  unfinished = 0;
 
   constructor(
     readonly tenant: Tenant,
     readonly store: QueueStore,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.completions = new CompletionBatcher(store);
+    // One listener on the tenant's abort signal serves every in-flight attempt (see onShutdown).
+    this.abort.signal.addEventListener(
+      'abort',
+      () => {
+        for (const callback of [...this.shutdownCallbacks]) callback();
+      },
+      { once: true },
+    );
+  }
+
+  private readonly shutdownCallbacks = new Set<() => void>();
+
+  /** Calls `callback` when this tenant's handlers must stop (at once if they already must); returns its unregister function. */
+  readonly onShutdown = (callback: () => void): (() => void) => {
+    if (this.abort.signal.aborted) {
+      callback();
+      return () => undefined;
+    }
+    this.shutdownCallbacks.add(callback);
+    return () => this.shutdownCallbacks.delete(callback);
+  };
 
   get id(): string {
     return this.tenant.id;
+  }
+
+  /** Claimed and not finished: running, prefetched, being claimed or being completed. */
+  get held(): number {
+    return this.inflight + this.buffer.length + this.reserved + this.completing;
   }
 
   /** A claim returned `count` rows out of `limit`: full means more is waiting, poll again at once. */
@@ -55,6 +110,12 @@ export class TenantSlot {
     }
   }
 
+  /** A readiness probe read this tenant's table: it is reachable (up), whether or not it was ever claimed. */
+  onProbeSucceeded(now: number): void {
+    if (this.state === 'starting') this.state = 'up';
+    if (this.state === 'up') this.lastSuccessfulPollAt = new Date(now);
+  }
+
   /** A claim failed: mark down, back off exponentially. Returns the delay before the next try. */
   onClaimFailed(error: string, options: WorkerOptions, now: number): number {
     this.consecutiveFailures += 1;
@@ -73,5 +134,10 @@ export class TenantSlot {
     if (this.state === 'down') return;
     this.emptyStreak = 0;
     this.nextPollAt = Math.min(this.nextPollAt, now);
+  }
+
+  /** When a parked tenant should be claimed: when work is due, but not before its empty-claim backoff. */
+  get parkedWakeAt(): number {
+    return this.wakeAt === Infinity ? Infinity : Math.max(this.wakeAt, this.nextPollAt);
   }
 }

@@ -4,8 +4,10 @@ import type { HandlerRegistry } from '../handlers/handler-registry';
 import type { TenantGaugeSnapshot, TqwMetrics } from '../metrics/metrics';
 import type { ClaimedMessage, QueueStore } from '../store/types';
 import type { Tenant } from '../tenants/types';
+import { LeaseKeeper } from './heartbeat';
 import { DEFAULT_WORKER_OPTIONS, type WorkerOptions } from './options';
-import { processMessage, type ProcessOutcome } from './process-message';
+import { processMessage, type ProcessDeps, type ProcessOutcome } from './process-message';
+import { ProbeGroup, type ProbeChunk } from './probe-group';
 import { TenantSlot, type TenantRunState } from './tenant-slot';
 
 export interface WorkerDeps {
@@ -31,32 +33,60 @@ export interface TenantStatus {
 
 export type WorkerPhase = 'idle' | 'running' | 'draining' | 'stopped';
 
+/** Most claims of one tenant in flight at once (only while its claims come back full). */
+const MAX_CLAIMS_PER_TENANT = 4;
+
+/** Pending non-transactional completions (all tenants) above which no new claims are made. */
+const MAX_PENDING_COMPLETIONS = 10_000;
+
 /**
  * The poll loop: ONE scheduler for all tenants.
  *
- * - Slots: at most `concurrency` messages in flight overall and `tenantConcurrency` per tenant.
- *   Free slots are offered to due tenants round-robin, starting after the tenant served last,
- *   so a busy tenant cannot starve the others.
- * - A tenant whose claim came back full is due again at once; a partial claim waits pollMinMs;
- *   an empty one backs off from pollMinMs to pollMaxMs with jitter; a failing one is marked down
- *   and backs off up to tenantBackoffMaxMs (its own circuit breaker) while the others run on.
- * - The loop wakes on: a handler finishing (a slot freed), a claim returning, and a timer set for
- *   the earliest due tenant. Nothing polls faster than that.
- * - stop(): no new claims; in-flight handlers get shutdownTimeoutMs, then their AbortSignal fires
- *   and their messages are released; stores are closed.
+ * - Room: at most `concurrency` handlers run at once, and at most concurrency + prefetch messages
+ *   are claimed and not finished (running, prefetched in a tenant's buffer, or being claimed).
+ *   Claims are sized by that free room (up to batchSize), so a claim is rarely for one message.
+ *   Free room is offered to due tenants round-robin, starting after the tenant served last;
+ *   buffered messages are handed to free handler slots one tenant at a time, round-robin, so a
+ *   tenant with a big backlog cannot starve the others; `tenantConcurrency` caps one tenant.
+ * - Active tenants are claimed directly: a claim that came back full is repeated at once, a
+ *   failing tenant is marked down and backs off up to tenantBackoffMaxMs (its own circuit
+ *   breaker) while the others run on.
+ * - Idle tenants are parked: a claim that came back short of its limit means the queue is
+ *   drained, so the tenant is left to its probe group (see probe-group.ts): one statement per
+ *   chunk of up to ~100 tenants (PostgreSQL: one database; SQL Server: one server) per interval
+ *   tells which of them have work due and when; only those are claimed. A NOTIFY (PostgreSQL)
+ *   wakes a parked tenant at once; our own retries wake it at their due time. Stores without a
+ *   group API are polled on their own: empty claims back off from pollMinMs to pollMaxMs.
+ * - The loop wakes on: a handler finishing, a claim or probe returning, a notification, and one
+ *   timer set for the earliest due tenant, probe or wake-up. Nothing polls faster than that.
+ * - stop(): no new claims; prefetched messages are released at once; in-flight handlers get
+ *   shutdownTimeoutMs, then their AbortSignal fires and their messages are released; stores are
+ *   closed.
  */
 export class Worker {
   readonly options: WorkerOptions;
   private readonly slots = new Map<string, TenantSlot>();
   /** Removed or replaced tenants finishing their in-flight messages. */
   private readonly retiring = new Set<TenantSlot>();
-  private order: TenantSlot[] = [];
+  /** Tenants claimed directly (not parked), in round-robin order. */
+  private active: TenantSlot[] = [];
   private cursor = 0;
+  /** Tenants with prefetched messages waiting for a handler slot, in round-robin order. */
+  private ready: TenantSlot[] = [];
+  private readonly groups = new Map<string, ProbeGroup>();
+  /** Keeps the leases of running non-transactional messages (one timer for all). */
+  private readonly leases: LeaseKeeper;
   private inflight = 0;
-  private reserved = 0;
+  /** Claimed and not finished, all tenants (see TenantSlot.held). */
+  private held = 0;
   private claimsInFlight = 0;
+  private probesInFlight = 0;
+  private completing = 0;
+  /** Outstanding processMessage calls (until their outcome is written). */
+  private unfinished = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
+  private pumpQueued = false;
   private phase: WorkerPhase = 'idle';
   private idleWaiters: Array<() => void> = [];
   private readonly done: Promise<void>;
@@ -65,6 +95,7 @@ export class Worker {
 
   constructor(private readonly deps: WorkerDeps) {
     this.options = { ...DEFAULT_WORKER_OPTIONS, ...deps.options };
+    this.leases = new LeaseKeeper(Math.floor(this.options.leaseMs / 3));
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -115,13 +146,16 @@ export class Worker {
       if (!this.slots.has(tenant.id)) {
         if (!changed.includes(tenant.id)) added.push(tenant.id);
         const logger = this.deps.logger.child({ tenant: tenant.id });
-        this.slots.set(tenant.id, new TenantSlot(tenant, this.deps.createStore(tenant), logger));
+        const slot = new TenantSlot(tenant, this.deps.createStore(tenant), logger);
+        this.slots.set(tenant.id, slot);
+        this.subscribe(slot);
+        // Start parked where the store can be probed: one probe statement per chunk of tenants
+        // tells which have work, instead of a first claim for every tenant.
+        if (!this.park(slot, Date.now(), true)) this.active.push(slot);
       }
     }
     // Retire after the replacements exist, so a changed tenant keeps its metric series.
     for (const slot of toRetire) this.retire(slot);
-    this.order = [...this.slots.values()];
-    this.cursor = this.order.length ? this.cursor % this.order.length : 0;
     if (added.length || removed.length || changed.length) {
       this.deps.logger.info({ added, removed, changed }, 'tenant map applied');
     }
@@ -133,7 +167,9 @@ export class Worker {
   wake(tenantId: string): void {
     const slot = this.slots.get(tenantId);
     if (!slot) return;
-    slot.wake(Date.now());
+    const now = Date.now();
+    slot.wake(now);
+    if (slot.parked && slot.state !== 'down') this.unpark(slot);
     this.pump();
   }
 
@@ -163,16 +199,24 @@ export class Worker {
     return this.inflight;
   }
 
+  /** Tenants currently parked (left to their group's probe); for tests and diagnostics. */
+  parkedTenants(): string[] {
+    return [...this.slots.values()].filter((s) => s.parked).map((s) => s.id);
+  }
+
   /**
-   * Graceful shutdown. Claiming stops at once; in-flight handlers get `shutdownTimeoutMs`; then their
-   * AbortSignal fires and their messages are released for another worker. Resolves when stopped.
+   * Graceful shutdown. Claiming stops at once and prefetched messages are released; in-flight
+   * handlers get `shutdownTimeoutMs`; then their AbortSignal fires and their messages are released
+   * for another worker. Resolves when stopped.
    */
   async stop(): Promise<void> {
     if (this.phase === 'stopped' || this.phase === 'draining') return this.done;
     this.phase = 'draining';
     this.clearTimer();
+    for (const slot of this.allSlots()) this.closeSubscription(slot);
     const { shutdownTimeoutMs } = this.options;
-    this.deps.logger.info({ inflight: this.inflight, deadlineMs: shutdownTimeoutMs }, 'draining: claiming stopped');
+    this.deps.logger.info({ inflight: this.inflight }, 'draining: claiming stopped');
+    for (const slot of this.allSlots()) this.releaseBuffered(slot, 'the worker shut down before it started the message');
     const drained = await this.waitForIdle(shutdownTimeoutMs);
     if (!drained) {
       this.deps.logger.warn({ inflight: this.inflight }, 'drain deadline passed: aborting in-flight handlers and releasing their messages');
@@ -183,7 +227,9 @@ export class Worker {
     await this.closeStores([...this.allSlots()]);
     this.slots.clear();
     this.retiring.clear();
-    this.order = [];
+    this.active = [];
+    this.ready = [];
+    this.groups.clear();
     this.phase = 'stopped';
     this.deps.logger.info({ inflight: this.inflight }, 'worker stopped');
     this.resolveDone();
@@ -195,9 +241,40 @@ export class Worker {
     yield* this.retiring;
   }
 
+  // ---- tenants joining and leaving ------------------------------------------------------------
+
+  private subscribe(slot: TenantSlot): void {
+    if (!this.options.notify || !slot.store.subscribe) return;
+    try {
+      slot.subscription = slot.store.subscribe({
+        onWork: () => {
+          if (this.slots.get(slot.id) === slot) this.wake(slot.id);
+        },
+        onListening: (listening) => {
+          if (slot.listening === listening) return;
+          slot.listening = listening;
+          const group = this.groupOf(slot);
+          if (group?.has(slot)) group.onListening(slot, listening, Date.now(), this.options);
+          this.pump();
+        },
+      });
+    } catch (err) {
+      slot.logger.warn({ error: this.deps.redact(describeError(err)) }, 'could not subscribe to notifications; polling only');
+    }
+  }
+
+  private closeSubscription(slot: TenantSlot): void {
+    slot.subscription?.close();
+    slot.subscription = undefined;
+    slot.listening = false;
+  }
+
   private retire(slot: TenantSlot): void {
     slot.state = 'draining';
-    if (slot.inflight === 0 && !slot.claiming) {
+    this.closeSubscription(slot);
+    this.removeFromScheduling(slot);
+    this.releaseBuffered(slot, 'the tenant was removed or changed before the message started');
+    if (this.isSlotIdle(slot)) {
       this.forgetRetired(slot);
       return;
     }
@@ -206,8 +283,25 @@ export class Worker {
     timer.unref();
   }
 
+  private removeFromScheduling(slot: TenantSlot): void {
+    this.active = this.active.filter((s) => s !== slot);
+    this.ready = this.ready.filter((s) => s !== slot);
+    slot.queued = false;
+    const group = this.groupOf(slot);
+    if (group) {
+      if (slot.parked) group.onUnparked(slot);
+      group.leave(slot);
+      if (group.size === 0) this.groups.delete(group.key);
+    }
+    slot.parked = false;
+  }
+
+  private isSlotIdle(slot: TenantSlot): boolean {
+    return slot.inflight === 0 && slot.claims === 0 && slot.buffer.length === 0 && slot.completing === 0 && slot.unfinished === 0;
+  }
+
   private maybeFinishRetiring(slot: TenantSlot): void {
-    if (this.retiring.has(slot) && slot.inflight === 0 && !slot.claiming) {
+    if (this.retiring.has(slot) && this.isSlotIdle(slot)) {
       this.retiring.delete(slot);
       this.forgetRetired(slot);
     }
@@ -221,13 +315,16 @@ export class Worker {
 
   private async closeStores(slots: TenantSlot[]): Promise<void> {
     await Promise.all(
-      slots.map((slot) =>
-        slot.store.close().catch((err: unknown) => slot.logger.warn({ err: this.deps.redact(describeError(err)) }, 'closing store failed')),
-      ),
+      slots.map((slot) => {
+        this.closeSubscription(slot);
+        return slot.store.close().catch((err: unknown) => slot.logger.warn({ err: this.deps.redact(describeError(err)) }, 'closing store failed'));
+      }),
     );
   }
 
-  /** Offers free slots to due tenants, round-robin; sets a timer for the earliest future poll. */
+  // ---- the loop --------------------------------------------------------------------------------
+
+  /** Runs the loop once, now. */
   private pump(): void {
     try {
       this.pumpOnce();
@@ -236,33 +333,104 @@ export class Worker {
     }
   }
 
+  /** Runs the loop once at the end of this turn: many handlers finishing together cost one pass. */
+  private pumpSoon(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
   private pumpOnce(): void {
     if (this.phase !== 'running') return;
-    const { concurrency, tenantConcurrency, batchSize } = this.options;
     const now = Date.now();
-    let free = concurrency - this.inflight - this.reserved;
-    let earliest = Infinity;
-    const count = this.order.length;
-    let lastServed = -1;
-    for (let i = 0; i < count; i++) {
-      const index = (this.cursor + i) % count;
-      const slot = this.order[index]!;
-      if (slot.claiming) continue;
-      if (slot.nextPollAt > now) {
-        earliest = Math.min(earliest, slot.nextPollAt);
-        continue;
-      }
-      // Due now, but no room: it will be offered a slot when a handler finishes.
-      if (free <= 0) continue;
-      const tenantFree = tenantConcurrency > 0 ? tenantConcurrency - slot.inflight : Infinity;
-      if (tenantFree <= 0) continue;
-      const limit = Math.min(batchSize, free, tenantFree);
-      free -= limit;
-      lastServed = index;
-      void this.claim(slot, limit);
-    }
-    if (lastServed >= 0) this.cursor = (lastServed + 1) % Math.max(1, count);
+    let earliest = this.serveGroups(now);
+    this.dispatch(now);
+    earliest = Math.min(earliest, this.offerClaims(now));
+    this.dispatch(now);
     this.armTimer(earliest, now);
+  }
+
+  /** Hands prefetched messages to free handler slots, one tenant at a time (round-robin). */
+  private dispatch(now: number): void {
+    const { concurrency, tenantConcurrency, leaseMs } = this.options;
+    while (this.inflight < concurrency && this.ready.length > 0) {
+      const slot = this.ready.shift()!;
+      slot.queued = false;
+      if (tenantConcurrency > 0 && slot.inflight >= tenantConcurrency) continue; // re-queued when one finishes
+      const claimedAt = slot.buffer.headClaimedAt();
+      const next = slot.buffer.shift();
+      if (!next) continue;
+      if (now - claimedAt > leaseMs / 2) {
+        // Waited too long for a slot: running it now could outlive its lease. Give it back.
+        this.held -= 1;
+        this.releaseOne(slot, next, 'released: the message waited in the prefetch buffer for more than half its lease');
+      } else {
+        this.startMessage(slot, next);
+      }
+      this.enqueueReady(slot);
+    }
+  }
+
+  private enqueueReady(slot: TenantSlot): void {
+    if (slot.queued || slot.buffer.length === 0 || this.phase !== 'running') return;
+    slot.queued = true;
+    this.ready.push(slot);
+  }
+
+  /** Offers the free room to due active tenants, round-robin. Returns the earliest future poll time. */
+  private offerClaims(now: number): number {
+    const { concurrency, prefetch, tenantConcurrency, batchSize } = this.options;
+    let room = concurrency + prefetch - this.held;
+    if (this.completing > MAX_PENDING_COMPLETIONS) room = 0;
+    let earliest = Infinity;
+    const count = this.active.length;
+    if (count === 0) return earliest;
+    let lastServed = -1;
+    // Passes round-robin, one claim per tenant per pass, while room is left: a tenant whose last
+    // claim came back full may have up to MAX_CLAIMS_PER_TENANT claims in flight, so one busy
+    // tenant's claims overlap (a claim's round trip, and its commit, no longer bound its throughput).
+    for (let pass = 0; pass < MAX_CLAIMS_PER_TENANT && room > 0; pass++) {
+      let served = false;
+      for (let i = 0; i < count && room > 0; i++) {
+        const index = (this.cursor + i) % count;
+        const slot = this.active[index]!;
+        if (slot.claims >= (slot.lastClaimFull ? MAX_CLAIMS_PER_TENANT : 1) || slot.claims > pass) continue;
+        if (slot.nextPollAt > now) {
+          earliest = Math.min(earliest, slot.nextPollAt);
+          continue;
+        }
+        const tenantRoom = tenantConcurrency > 0 ? tenantConcurrency - slot.held : Infinity;
+        if (tenantRoom <= 0) continue;
+        const limit = Math.min(batchSize, room, tenantRoom);
+        // A second claim for the same tenant only for a full batch: small ones cost a statement each.
+        if (slot.claims > 0 && limit < batchSize) continue;
+        room -= limit;
+        lastServed = index;
+        served = true;
+        void this.claim(slot, limit);
+      }
+      if (!served) break;
+    }
+    if (lastServed >= 0) this.cursor = (lastServed + 1) % count;
+    return earliest;
+  }
+
+  /** Wakes parked tenants whose work is due and starts due probes. Returns the earliest future group event. */
+  private serveGroups(now: number): number {
+    let earliest = Infinity;
+    for (const group of this.groups.values()) {
+      let next = group.nextEventAt();
+      if (next <= now) {
+        for (const slot of group.dueMembers(now)) this.unpark(slot);
+        for (const chunk of group.dueChunks(now)) void this.probe(group, chunk);
+        next = group.nextEventAt();
+      }
+      earliest = Math.min(earliest, next);
+    }
+    return earliest;
   }
 
   private armTimer(at: number, now: number): void {
@@ -283,9 +451,89 @@ export class Worker {
     this.timerAt = Infinity;
   }
 
+  // ---- parking and probing ---------------------------------------------------------------------
+
+  private groupOf(slot: TenantSlot): ProbeGroup | undefined {
+    const key = slot.store.group?.key;
+    return key === undefined ? undefined : this.groups.get(key);
+  }
+
+  /**
+   * Parks a tenant whose claim drained its queue, if its store can be probed; `initial`: a tenant
+   * just added, never claimed (its group's first probe tells whether it has work, and that its
+   * table answers). Returns whether it parked.
+   */
+  private park(slot: TenantSlot, now: number, initial = false): boolean {
+    const storeGroup = slot.store.group;
+    const eligible = slot.state === 'up' || (initial && slot.state === 'starting');
+    if (!storeGroup || !eligible || this.slots.get(slot.id) !== slot) return false;
+    let group = this.groups.get(storeGroup.key);
+    if (!group) {
+      group = new ProbeGroup(storeGroup.key, slot.store.dialect, this.options);
+      this.groups.set(storeGroup.key, group);
+    }
+    if (!group.canPark(now)) return false;
+    group.join(slot);
+    slot.parked = true;
+    slot.wakeAt = Infinity;
+    if (!initial) this.active = this.active.filter((s) => s !== slot);
+    group.onParked(slot, now, this.options);
+    return true;
+  }
+
+  private unpark(slot: TenantSlot): void {
+    if (!slot.parked) return;
+    slot.parked = false;
+    slot.wakeAt = Infinity;
+    slot.nextPollAt = Math.min(slot.nextPollAt, Date.now());
+    this.groupOf(slot)?.onUnparked(slot);
+    if (this.slots.get(slot.id) === slot) this.active.push(slot);
+  }
+
+  /** A tenant failed: it leaves its probe group (it must not make the others' probe fail) and polls on its own. */
+  private leaveGroup(slot: TenantSlot): void {
+    const group = this.groupOf(slot);
+    if (!group) return;
+    if (slot.parked) this.unpark(slot);
+    group.leave(slot);
+    if (group.size === 0) this.groups.delete(group.key);
+  }
+
+  private async probe(group: ProbeGroup, chunk: ProbeChunk): Promise<void> {
+    chunk.probing = true;
+    this.probesInFlight += 1;
+    try {
+      const due = await group.storeGroup(chunk).nextDue(chunk.tables, { leaseMs: this.options.leaseMs });
+      if (group.isCurrent(chunk) && this.groups.get(group.key) === group) group.onProbed(chunk, due, Date.now(), this.options);
+    } catch (err) {
+      if (group.isCurrent(chunk) && this.groups.get(group.key) === group) {
+        const { wake, cooldownMs } = group.onProbeFailed(chunk, Date.now(), this.options);
+        for (const slot of wake) this.unpark(slot);
+        this.deps.logger.warn(
+          {
+            probeGroup: group.key, // dialect, host, port, database and user: no secret
+            tenants: chunk.members.length,
+            consecutiveFailures: group.consecutiveFailures,
+            retryInMs: cooldownMs,
+            error: this.deps.redact(describeError(err)),
+          },
+          'readiness probe failed; its tenants poll on their own until it is retried',
+        );
+      }
+    } finally {
+      chunk.probing = false;
+      this.probesInFlight -= 1;
+    }
+    this.notifyIfIdle();
+    this.pump();
+  }
+
+  // ---- claiming and running --------------------------------------------------------------------
+
   private async claim(slot: TenantSlot, limit: number): Promise<void> {
-    slot.claiming = true;
-    this.reserved += limit;
+    slot.claims += 1;
+    slot.reserved += limit;
+    this.held += limit;
     this.claimsInFlight += 1;
     const started = process.hrtime.bigint();
     let rows: ClaimedMessage[] = [];
@@ -293,23 +541,39 @@ export class Worker {
       rows = await slot.store.claim({ limit, leaseMs: this.options.leaseMs });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.deps.metrics.poll(slot.id, rows.length > 0 ? 'hit' : 'empty', seconds);
-      slot.onClaimSucceeded(rows.length, limit, this.options, Date.now());
+      const now = Date.now();
+      slot.onClaimSucceeded(rows.length, limit, this.options, now);
+      slot.lastClaimFull = rows.length >= limit;
+      if (rows.length < limit) {
+        if (this.phase === 'running') this.park(slot, now);
+      } else if (slot.parked) {
+        // An overlapping claim drained the queue and parked the tenant, but this one came back full.
+        this.unpark(slot);
+      }
     } catch (err) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.deps.metrics.poll(slot.id, 'error', seconds);
       const error = this.deps.redact(describeError(err));
       const delay = slot.onClaimFailed(error, this.options, Date.now());
+      slot.lastClaimFull = false;
+      this.leaveGroup(slot);
       // One line per backoff step (each failed poll is one step), not one per poll interval.
       slot.logger.warn(
         { consecutiveFailures: slot.consecutiveFailures, retryInMs: delay, error },
         'tenant poll failed; tenant marked down and backing off',
       );
     } finally {
-      slot.claiming = false;
-      this.reserved -= limit;
+      slot.claims -= 1;
+      slot.reserved -= limit;
+      this.held -= limit;
       this.claimsInFlight -= 1;
     }
-    for (const row of rows) this.startMessage(slot, row);
+    if (rows.length > 0) {
+      slot.buffer.push(rows, Date.now());
+      this.held += rows.length;
+      if (this.phase === 'running' && this.slots.get(slot.id) === slot) this.enqueueReady(slot);
+      else this.releaseBuffered(slot, 'the tenant was removed or the worker stopped while the message was being claimed');
+    }
     this.maybeFinishRetiring(slot);
     this.notifyIfIdle();
     this.pump();
@@ -318,14 +582,31 @@ export class Worker {
   private startMessage(slot: TenantSlot, row: ClaimedMessage): void {
     slot.inflight += 1;
     this.inflight += 1;
-    const finished = (_outcome: ProcessOutcome | undefined) => {
+    slot.unfinished += 1;
+    this.unfinished += 1;
+    let slotFreed = false;
+    const freeSlot = () => {
+      if (slotFreed) return;
+      slotFreed = true;
       slot.inflight -= 1;
       this.inflight -= 1;
+      slot.completing += 1;
+      this.completing += 1;
+      this.enqueueReady(slot);
+      this.pumpSoon();
+    };
+    const finished = (_outcome: ProcessOutcome | undefined) => {
+      freeSlot();
+      slot.completing -= 1;
+      this.completing -= 1;
+      slot.unfinished -= 1;
+      this.unfinished -= 1;
+      this.held -= 1;
       this.maybeFinishRetiring(slot);
       this.notifyIfIdle();
-      this.pump();
+      this.pumpSoon();
     };
-    processMessage(row, {
+    const deps: ProcessDeps = {
       tenantId: slot.id,
       store: slot.store,
       handlers: this.deps.handlers,
@@ -334,12 +615,54 @@ export class Worker {
       metrics: this.deps.metrics,
       redact: this.deps.redact,
       shutdownSignal: slot.abort.signal,
-    }).then(finished, (err: unknown) => {
+      complete: (fence) => slot.completions.complete(fence),
+      onHandlerDone: freeSlot,
+      onRetryScheduled: (delayMs) => this.scheduleWake(slot, Date.now() + delayMs),
+      onShutdown: slot.onShutdown,
+      leases: this.leases,
+    };
+    processMessage(row, deps).then(finished, (err: unknown) => {
       // processMessage never throws by design; if it does, that is a bug: fail loudly.
       finished(undefined);
       this.fail(err);
     });
   }
+
+  /** Our own retry of a message: wake the tenant (if parked) when it is due, without waiting for a probe. */
+  private scheduleWake(slot: TenantSlot, at: number): void {
+    if (!slot.parked) return;
+    slot.wakeAt = Math.min(slot.wakeAt, at);
+    this.groupOf(slot)?.touch();
+    this.pumpSoon();
+  }
+
+  /** Gives back every prefetched message of the tenant (not started: the attempt is not counted). */
+  private releaseBuffered(slot: TenantSlot, why: string): void {
+    const buffered = slot.buffer.drain();
+    this.held -= buffered.length;
+    for (const row of buffered) this.releaseOne(slot, row, `released: ${why}; the attempt was not counted`);
+  }
+
+  private releaseOne(slot: TenantSlot, row: ClaimedMessage, reason: string): void {
+    slot.unfinished += 1;
+    this.unfinished += 1;
+    slot.store
+      .release(row, reason)
+      .catch((err: unknown) => {
+        slot.logger.warn(
+          { messageId: row.id, type: row.messageType, err: this.deps.redact(describeError(err)) },
+          'could not release a prefetched message; it is claimed again when its lease expires',
+        );
+      })
+      .finally(() => {
+        slot.unfinished -= 1;
+        this.unfinished -= 1;
+        this.maybeFinishRetiring(slot);
+        this.notifyIfIdle();
+      });
+  }
+
+  // ---- shutdown --------------------------------------------------------------------------------
 
   private waitForIdle(timeoutMs: number): Promise<boolean> {
     if (this.isIdle()) return Promise.resolve(true);
@@ -357,11 +680,11 @@ export class Worker {
   }
 
   private isIdle(): boolean {
-    return this.inflight === 0 && this.claimsInFlight === 0;
+    return this.inflight === 0 && this.claimsInFlight === 0 && this.unfinished === 0 && this.probesInFlight === 0;
   }
 
   private notifyIfIdle(): void {
-    if (!this.isIdle()) return;
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();

@@ -90,3 +90,40 @@ test('a failing tenant is logged and skipped; the others are still swept', async
   expect(deleted.get('d')).toBe(25);
   expect(logs.find((l) => l.tenant === 'broken' && l.msg === 'retention sweep failed; retrying next interval')).toBeDefined();
 });
+
+test('tenants with nothing old get no DELETE: one pre-check statement asks the whole database', async () => {
+  const old = await tenantWithRows('e');
+  const fresh = pgTenant('f', db.url, 'r_f');
+  const { store: freshStore, pools: p } = adminStore(fresh);
+  pools.push(p);
+  await freshStore.migrate();
+  const purges: string[] = [];
+  let checks = 0;
+  const counted = (tenantId: string, store: QueueStore): QueueStore => ({
+    ...store,
+    purge: (...args) => {
+      purges.push(tenantId);
+      return store.purge(...args);
+    },
+    group: store.group && {
+      ...store.group,
+      hasPurgeable: (...args) => {
+        checks += 1;
+        return store.group!.hasPurgeable(...args);
+      },
+    },
+  });
+  const sweeper = new RetentionSweeper(
+    { completedMaxAgeMs: 7 * DAY, deadLetterMaxAgeMs: 0, intervalMs: 60_000, batchSize: 100 },
+    () => [
+      { tenantId: 'e', store: counted('e', old) },
+      { tenantId: 'f', store: counted('f', freshStore) },
+    ],
+    new LogCapture().logger,
+    (s) => s,
+  );
+  const deleted = await sweeper.sweep();
+  expect(Object.fromEntries(deleted)).toEqual({ e: 25, f: 0 });
+  expect(checks).toBe(1);
+  expect(new Set(purges)).toEqual(new Set(['e']));
+});

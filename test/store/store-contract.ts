@@ -491,6 +491,163 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       });
     });
 
+    describe('completing transactions (the Completed UPDATE opens the transaction)', () => {
+      function completing(store: QueueStore) {
+        const run = store.withCompletingTransaction;
+        if (!run) throw new Error(`${label} store has no withCompletingTransaction`);
+        return <T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>) => run.call(store, fence, fn);
+      }
+
+      test('effects and Completed commit together, exactly once; a second attempt with the same fence is refused', async () => {
+        const store = await fx.makeStore(TENANT);
+        await fx.createEffectsTable(store);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store);
+        const result = await completing(store)(claimed, async (tx) => {
+          await fx.insertEffect(store, tx, id);
+          return 'done';
+        });
+        expect(result).toBe('done');
+        expect(await store.getMessage(id)).toMatchObject({ status: 'Completed', errorMessage: null });
+        expect(await fx.countEffects(store, id)).toBe(1);
+
+        let called = false;
+        await expect(
+          completing(store)(claimed, async () => {
+            called = true;
+          }),
+        ).rejects.toBeInstanceOf(LeaseLostError);
+        expect(called).toBe(false);
+        expect(await fx.countEffects(store, id)).toBe(1);
+      });
+
+      test('when the function throws, effects and Completed roll back: the row is Processing with the same fence', async () => {
+        const store = await fx.makeStore(TENANT);
+        await fx.createEffectsTable(store);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store);
+        const boom = new Error('handler failed');
+        await expect(
+          completing(store)(claimed, async (tx) => {
+            await fx.insertEffect(store, tx, id);
+            throw boom;
+          }),
+        ).rejects.toBe(boom);
+        expect(await fx.countEffects(store, id)).toBe(0);
+        const row = await store.getMessage(id);
+        expect(row).toMatchObject({ status: 'Processing', processingAttempts: 1 });
+        expect(row?.dequeueTime?.getTime()).toBe(claimed.dequeueTime.getTime());
+        expect(await store.retry(claimed, { delayMs: 0, error: 'handler failed' })).toBe(true);
+      });
+
+      test('a stale fence opens no transaction: LeaseLostError and the function is not called', async () => {
+        const store = await fx.makeStore(TENANT);
+        const id = await enqueueOne(store);
+        const stale = await claimOne(store, 100);
+        await sleep(300);
+        const current = await claimOne(store, 100); // the lease of 100 ms ran out: reclaimed
+        let called = false;
+        await expect(
+          completing(store)(stale, async () => {
+            called = true;
+          }),
+        ).rejects.toBeInstanceOf(LeaseLostError);
+        expect(called).toBe(false);
+        expect(await store.getMessage(id)).toMatchObject({ status: 'Processing', processingAttempts: 2 });
+        expect(await store.complete(current)).toBe(true);
+      });
+
+      test('while the transaction is open no claimer takes the row, even after its lease expired', async () => {
+        const store = await fx.makeStore(TENANT);
+        const other = await fx.openPeer(store);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store, 200);
+        const stolen = await completing(store)(claimed, async () => {
+          await sleep(500);
+          return other.claim({ limit: 10, leaseMs: 200 });
+        });
+        expect(stolen).toEqual([]);
+        expect((await store.getMessage(id))?.status).toBe('Completed');
+      });
+    });
+
+    describe('group statements (many tenant tables in one statement)', () => {
+      function groupOf(store: QueueStore) {
+        if (!store.group) throw new Error(`${label} store has no group statements`);
+        return store.group;
+      }
+
+      test('stores of one database share a group key; the probe tells due now, due later, lease expiry and empty apart', async () => {
+        const empty = await fx.makeStore('t-empty');
+        const due = await fx.makeStore('t-due', { sharePoolsWith: empty });
+        const later = await fx.makeStore('t-later', { sharePoolsWith: empty });
+        const held = await fx.makeStore('t-held', { sharePoolsWith: empty });
+        const done = await fx.makeStore('t-done', { sharePoolsWith: empty });
+        const stores = [empty, due, later, held, done];
+        expect(new Set(stores.map((s) => groupOf(s).key)).size).toBe(1);
+        expect(new Set(stores.map((s) => groupOf(s).table)).size).toBe(stores.length);
+
+        await enqueueOne(due);
+        await enqueueOne(later, { delayMs: 30_000 });
+        await enqueueOne(held);
+        await claimOne(held, 20_000);
+        await enqueueOne(done);
+        expect(await done.complete(await claimOne(done))).toBe(true);
+
+        const result = await groupOf(empty).nextDue(stores.map((s) => groupOf(s).table), { leaseMs: 20_000 });
+        expect(result).toHaveLength(5);
+        expect(result[0]).toBeNull();
+        expect(result[1]).not.toBeNull();
+        expect(result[1]!).toBeLessThanOrEqual(0);
+        expect(result[2]!).toBeGreaterThan(25_000);
+        expect(result[2]!).toBeLessThanOrEqual(30_000);
+        expect(result[3]!).toBeGreaterThan(15_000);
+        expect(result[3]!).toBeLessThanOrEqual(20_000);
+        expect(result[4]).toBeNull();
+        // A lease that already ran out is due now.
+        expect((await groupOf(held).nextDue([groupOf(held).table], { leaseMs: 0 }))[0]!).toBeLessThanOrEqual(0);
+      });
+
+      test('a failed message is due at its retry time', async () => {
+        const store = await fx.makeStore(TENANT);
+        await enqueueOne(store);
+        expect(await store.retry(await claimOne(store), { delayMs: 10_000, error: 'later' })).toBe(true);
+        const [dueIn] = await groupOf(store).nextDue([groupOf(store).table], { leaseMs: LONG_LEASE });
+        expect(dueIn!).toBeGreaterThan(5_000);
+        expect(dueIn!).toBeLessThanOrEqual(10_000);
+      });
+
+      test('depth of many tables equals each store\'s own depth, and the retention check finds exactly the tables with old rows', async () => {
+        const a = await fx.makeStore('t-a');
+        const b = await fx.makeStore('t-b', { sharePoolsWith: a });
+        const c = await fx.makeStore('t-c', { sharePoolsWith: a });
+        await enqueueOne(a);
+        await enqueueOne(a);
+        await raw(b, { status: 'Completed', lastAttemptOffsetMs: -10 * 86_400_000, createdOffsetMs: -10 * 86_400_000 });
+        await raw(b, { status: 'DeadLetter', errorMessage: 'x', lastAttemptOffsetMs: -60_000 });
+        await enqueueOne(c);
+        expect(await c.complete(await claimOne(c))).toBe(true);
+        const tables = [a, b, c].map((s) => groupOf(s).table);
+        expect(await groupOf(a).depth(tables)).toEqual(await Promise.all([a, b, c].map((s) => s.depth())));
+        expect(await groupOf(a).hasPurgeable(tables, 'Completed', 86_400_000)).toEqual([false, true, false]);
+        expect(await groupOf(a).hasPurgeable(tables, 'DeadLetter', 1_000)).toEqual([false, true, false]);
+        expect(await groupOf(a).hasPurgeable(tables, 'DeadLetter', 86_400_000)).toEqual([false, false, false]);
+      });
+
+      test('lists longer than one statement are chunked and answered in order', async () => {
+        const first = await fx.makeStore('t-0');
+        const others = await Promise.all(Array.from({ length: 2 }, (_, i) => fx.makeStore(`t-${i + 1}`, { sharePoolsWith: first })));
+        await enqueueOne(others[1]!);
+        const group = groupOf(first);
+        // The same three tables repeated past the statement limit: every answer must land at its own position.
+        const base = [first, ...others].map((s) => groupOf(s).table);
+        const tables = Array.from({ length: group.maxTablesPerStatement + 5 }, (_, i) => base[i % 3]!);
+        const due = await group.nextDue(tables, { leaseMs: LONG_LEASE });
+        expect(due).toHaveLength(tables.length);
+        due.forEach((d, i) => expect({ i, due: d !== null && d <= 0 }).toEqual({ i, due: i % 3 === 2 }));
+      });
+    });
+
     describe('operations', () => {
       test('depth and stats count each status, and stats gives the age of the oldest due message', async () => {
         const store = await fx.makeStore(TENANT);

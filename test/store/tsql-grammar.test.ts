@@ -17,6 +17,9 @@ import {
 import { DUE, FENCE } from '../../src/store/sqlserver/sql-fragments';
 import { MIGRATIONS_TABLE, quoteTable } from '../../src/store/sqlserver/quote-table';
 import { sqlServerStatements } from '../../src/store/sqlserver/statements';
+import { depthManySql } from '../../src/store/sqlserver/sql/group/depth-many';
+import { hasPurgeableSql } from '../../src/store/sqlserver/sql/group/has-purgeable';
+import { nextDueSql } from '../../src/store/sqlserver/sql/group/next-due';
 import { parseTsql } from '../support/tsql-parser';
 
 const SQL_DIR = join(__dirname, '../../src/store/sqlserver/sql');
@@ -56,11 +59,12 @@ function migrationStatements(schema: string | undefined): Array<[string, string]
 describe('every statement the SQL Server store sends parses as T-SQL', () => {
   const builders = sqlBuilders();
 
-  test('the sql folder holds the 16 statements of the store, and the store uses each of them', () => {
+  test('the sql folder holds the 17 statements of the store, and the store uses each of them', () => {
     expect(builders.map(([name]) => name.split(':')[0])).toEqual([
       'claim.ts',
       'complete-many.ts',
       'complete.ts',
+      'completing-update.ts',
       'dead-letter.ts',
       'depth.ts',
       'enqueue.ts',
@@ -215,7 +219,7 @@ describe('structure of the statements the guarantees rest on', () => {
   });
 
   test('every later write about a claim carries the full fence', () => {
-    for (const name of ['complete', 'retry', 'deadLetter', 'release', 'extendLease', 'lockClaim'] as const) {
+    for (const name of ['complete', 'completingUpdate', 'retry', 'deadLetter', 'release', 'extendLease', 'lockClaim'] as const) {
       expect({ name, fenced: sql[name].includes(`WHERE ${FENCE}`) }).toEqual({ name, fenced: true });
     }
     expect(FENCE).toBe("Id = @id AND Status = N'Processing' AND DequeueTime = @dequeueTime AND ProcessingAttempts = @attempts");
@@ -225,7 +229,7 @@ describe('structure of the statements the guarantees rest on', () => {
   });
 
   test('success is read from OUTPUT rows or SELECT @@ROWCOUNT, never from rowsAffected (Babelfish reports 0 with OUTPUT)', () => {
-    for (const name of ['complete', 'retry', 'deadLetter', 'release', 'requeueDeadLetters', 'purge'] as const) {
+    for (const name of ['complete', 'completingUpdate', 'retry', 'deadLetter', 'release', 'requeueDeadLetters', 'purge'] as const) {
       expect(sql[name].trimEnd().endsWith('SELECT @@ROWCOUNT AS [RowCount];')).toBe(true);
     }
     expect(sql.extendLease).toContain('OUTPUT inserted.Id AS [Id], inserted.DequeueTime AS [DequeueTime]');
@@ -235,6 +239,9 @@ describe('structure of the statements the guarantees rest on', () => {
   test('the claim transaction locks its row (waiting, not skipping), and purge deletes in small READPAST batches', () => {
     expect(sql.lockClaim).not.toContain('READPAST');
     expect(sql.lockClaim).toContain(`FROM ${table} WITH (UPDLOCK, ROWLOCK) WHERE`);
+    // The completing transaction's first statement locks (exclusive, one row, waiting) and completes at once.
+    expect(sql.completingUpdate).not.toContain('READPAST');
+    expect(sql.completingUpdate).toContain(`UPDATE ${table} WITH (ROWLOCK) SET Status = N'Completed'`);
     expect(sql.purge).toContain(`DELETE TOP (@batchSize) FROM ${table} WITH (ROWLOCK, READPAST)`);
   });
 
@@ -260,6 +267,7 @@ describe('structure of the statements the guarantees rest on', () => {
       claim: ['@leaseMs', '@limit'],
       lockClaim: fence,
       complete: fence,
+      completingUpdate: fence,
       completeMany: ['@fences'],
       retry: ['@delayMillis', '@delaySeconds', '@error', ...fence].sort(),
       deadLetter: ['@error', ...fence].sort(),
@@ -274,5 +282,64 @@ describe('structure of the statements the guarantees rest on', () => {
       purge: ['@batchSize', '@olderThanMillis', '@olderThanSeconds', '@status'],
       ping: [],
     });
+  });
+});
+
+describe('group statements (one statement for many tenant tables, across the databases of a server)', () => {
+  /** Three-part names as the store builds them: default schema (db..table), tenant schema, and names that need escaping. */
+  const THREE_PART = [
+    '[tenant_db_1]..[QueueMessages]',
+    '[tenant_db_2].[acme].[QueueMessages]',
+    "[we]]ird db].[sch]]ema '; DROP].[QueueMessages]",
+  ];
+  const lists: Array<[string, string[]]> = [
+    ['one two-part table', [quoteTable('dbo')]],
+    ['three-part names', THREE_PART],
+    ['250 databases', Array.from({ length: 250 }, (_, i) => `[tenant_${i}].[dbo].[QueueMessages]`)],
+  ];
+
+  test.each(lists)('next-due, depth-many and has-purgeable parse for %s', (_name, tables) => {
+    for (const sql of [nextDueSql(tables), depthManySql(tables), hasPurgeableSql(tables)]) {
+      for (const table of tables) expect(sql).toContain(table);
+      expect(parseTsql(sql).errors).toEqual([]);
+    }
+  });
+
+  test('the probe reads each table with READPAST under READ COMMITTED, by Status ranges of the claim index, and uses the database clock', () => {
+    const sql = nextDueSql(THREE_PART);
+    expect(sql).toMatch(/^SET TRANSACTION ISOLATION LEVEL READ COMMITTED;/);
+    expect(sql).toContain('CAST(SYSUTCDATETIME() AS DATETIMEOFFSET(3))');
+    for (const table of THREE_PART) {
+      for (const status of ['Pending', 'Failed']) {
+        expect(sql).toContain(`(SELECT MIN(ScheduledTime) FROM ${table} WITH (READPAST) WHERE Status = N'${status}')`);
+      }
+      expect(sql).toContain(`(SELECT MIN(DequeueTime) FROM ${table} WITH (READPAST) WHERE Status = N'Processing')`);
+    }
+    // Tables without work return no row; Index tells the caller which table a row is about.
+    expect(sql).toContain('WHERE w.[Pending] IS NOT NULL OR w.[Failed] IS NOT NULL OR w.[Held] IS NOT NULL;');
+    expect(sql.match(/ AS \[Index\]/g)).toHaveLength(THREE_PART.length);
+    for (const list of hintLists(sql)) expect(hintProblems(list)).toEqual([]);
+  });
+
+  test('the retention pre-check uses purge\'s predicate and parameters; depth reads WITH (NOLOCK)', () => {
+    const purge = sqlServerStatements(quoteTable('dbo')).purge;
+    const check = hasPurgeableSql(THREE_PART);
+    expect(check).toContain('WHERE Status = @status AND COALESCE(LastAttemptTime, CreatedAt) < @cutoff');
+    expect(purge).toContain('WHERE Status = @status AND COALESCE(LastAttemptTime, CreatedAt) < @cutoff');
+    expect(check).toContain('DECLARE @cutoff DATETIMEOFFSET(3) = DATEADD(millisecond, -@olderThanMillis, DATEADD(second, -@olderThanSeconds,');
+    expect(depthManySql(THREE_PART).match(/WITH \(NOLOCK\)/g)).toHaveLength(4 * THREE_PART.length);
+  });
+
+  test('negative controls: a broken three-part name or UNION is rejected', () => {
+    const good = nextDueSql(THREE_PART);
+    for (const [from, to] of [
+      ['UNION ALL', 'UNION ALL ALL'],
+      ['[tenant_db_2].[acme].[QueueMessages]', '[tenant_db_2].[acme].[QueueMessages'],
+      ['AS [Index]', 'AS [Index'],
+    ] as const) {
+      const broken = good.replace(from, to);
+      expect(broken).not.toBe(good);
+      expect({ to, rejected: parseTsql(broken).errors.length > 0 }).toEqual({ to, rejected: true });
+    }
   });
 });

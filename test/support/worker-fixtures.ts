@@ -62,6 +62,8 @@ export function startTestWorker(
   tenants: Tenant[],
   handlers: Handler[],
   options: Partial<WorkerOptions> = {},
+  /** Wraps each store the worker opens (e.g. to count the statements it sends); default: as is. */
+  wrapStore: (store: QueueStore, tenant: Tenant) => QueueStore = (store) => store,
 ): TestWorker {
   const logs = new LogCapture();
   const pools = new StorePools();
@@ -69,7 +71,7 @@ export function startTestWorker(
   const metrics = createMetrics({ defaultMetrics: false, source: { tenants: () => worker.gaugeSnapshots() } });
   worker = new Worker({
     handlers: HandlerRegistry.fromHandlers(handlers),
-    createStore: (t) => createStore(t, pools),
+    createStore: (t) => wrapStore(createStore(t, pools), t),
     logger: logs.logger,
     metrics,
     redact: (s) => s,

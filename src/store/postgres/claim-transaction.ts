@@ -1,8 +1,10 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { LeaseLostError } from '../../errors';
 import type { ClaimFence, StoreTransaction } from '../types';
 import { fenceParams } from './row-mapper';
 import { quoteIdent } from './quote-table';
+import { BeginThenQuery } from './begin-then-query';
+import { completingUpdateSql } from './sql/completing-update';
 import { lockClaimSql } from './sql/lock-claim';
 
 /**
@@ -23,15 +25,73 @@ export async function runClaimTransaction<T>(
   fn: (tx: StoreTransaction) => Promise<T>,
   schema?: string,
 ): Promise<T> {
+  return inTransaction(pool, fence, fn, async (client) => {
+    // Inside the try: if BEGIN fails on a dead connection, the ROLLBACK fails too and marks it broken.
+    await client.query(schema === undefined ? 'BEGIN' : `BEGIN; SET LOCAL search_path TO ${quoteIdent(schema)}, public`);
+    const locked = await client.query(lockClaimSql(table), fenceParams(fence));
+    return locked.rowCount === 1;
+  });
+}
+
+/**
+ * withCompletingTransaction: the fenced UPDATE to Completed opens the transaction (see
+ * sql/begin-completing.ts), then `fn`, then COMMIT, in TWO round trips: BEGIN (with SET LOCAL
+ * search_path for a schema tenant) and the UPDATE go out together (BeginThenQuery), then COMMIT.
+ * Measured on PostgreSQL 18 with 10 connections (server CPU per message): four round trips
+ * (BEGIN, SELECT ... FOR UPDATE, UPDATE, COMMIT) 228 µs; BEGIN + UPDATE with literals in one
+ * simple-protocol string 123 µs (planned every time); BEGIN, then a prepared UPDATE 92 µs.
+ * `preparedName`: the UPDATE as a named statement, parsed once per connection (the store passes
+ * one only where a connection holds few tables' statements); else it is parsed each time.
+ * If the opening round trip fails, the connection is discarded, not reused (see BeginThenQuery).
+ * The rest (rollback, broken connections, COMMIT answered with ROLLBACK) is runClaimTransaction's.
+ */
+export async function runCompletingTransaction<T>(
+  pool: Pool,
+  table: string,
+  fence: ClaimFence,
+  fn: (tx: StoreTransaction) => Promise<T>,
+  schema: string | undefined,
+  preparedName: string | undefined,
+): Promise<T> {
+  const preamble = schema === undefined ? ['BEGIN'] : ['BEGIN', `SET LOCAL search_path TO ${quoteIdent(schema)}, public`];
+  return inTransaction(
+    pool,
+    fence,
+    fn,
+    async (client) => {
+      const query = new BeginThenQuery(preamble, { name: preparedName, text: completingUpdateSql(table), values: fenceParams(fence) });
+      const results = await query.run(client);
+      return results[results.length - 1]?.rowCount === 1;
+    },
+    true,
+  );
+}
+
+/**
+ * BEGIN via `open` (false: fence lost), `fn`, COMMIT; ROLLBACK on any failure; the client always
+ * goes back to the pool, destroyed when it may be in a bad state (and, with `discardOnOpenError`,
+ * when `open` itself failed).
+ */
+async function inTransaction<T>(
+  pool: Pool,
+  fence: ClaimFence,
+  fn: (tx: StoreTransaction) => Promise<T>,
+  open: (client: PoolClient) => Promise<boolean>,
+  discardOnOpenError = false,
+): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
     let result: T;
     try {
-      // Inside the try: if BEGIN fails on a dead connection, the ROLLBACK fails too and marks it broken.
-      await client.query(schema === undefined ? 'BEGIN' : `BEGIN; SET LOCAL search_path TO ${quoteIdent(schema)}, public`);
-      const locked = await client.query(lockClaimSql(table), fenceParams(fence));
-      if (locked.rowCount !== 1) throw new LeaseLostError(fence.id);
+      let opened: boolean;
+      try {
+        opened = await open(client);
+      } catch (err) {
+        if (discardOnOpenError) broken = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      }
+      if (!opened) throw new LeaseLostError(fence.id);
       result = await fn({ dialect: 'postgres', handle: client });
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackErr: Error) => {

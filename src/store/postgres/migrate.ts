@@ -64,7 +64,7 @@ async function migrateInTransaction(
   const applied: string[] = [];
   for (const migration of migrations) {
     if (done.has(migration.id)) continue;
-    for (const statement of migration.statements(table)) await client.query(statement);
+    for (const statement of migration.statements(table, (name) => quoteTable(schema, name))) await client.query(statement);
     await client.query(recordMigrationSql(migrationsTable), [migration.id]);
     applied.push(migration.id);
   }

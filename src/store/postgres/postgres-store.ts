@@ -10,29 +10,43 @@ import {
   type QueueStore,
   type StoreTransaction,
 } from '../types';
-import { runClaimTransaction } from './claim-transaction';
+import { runClaimTransaction, runCompletingTransaction } from './claim-transaction';
 import { createPgPool } from './create-pool';
+import { createPostgresGroup } from './group';
+import type { PgListenerRegistry } from './notify-listener';
 import { runMigrations } from './migrate';
 import { serializePayload } from './payload';
 import { quoteTable } from './quote-table';
-import { fenceParams, toClaimedMessage, toQueueMessageRow, type PgQueueRow } from './row-mapper';
+import { CLAIM_TYPES } from './fast-types';
+import { preparedName } from './prepared';
+import { completingUpdateSql } from './sql/completing-update';
+import { fenceArrays, fenceParams, toClaimedMessage, toQueueMessageRow, type PgQueueRow } from './row-mapper';
 import { postgresStatements } from './statements';
 
 type Queryable = Pick<pg.Pool, 'query'>;
+
+/**
+ * Pools shared by at most this many tenant tables use prepared statements for the per-message
+ * statement of transactional handlers (each connection then keeps at most this many such plans).
+ */
+const MAX_TABLES_FOR_PREPARED = 16;
 type Counts = { Pending: string; Processing: string; Failed: string; DeadLetter: string };
 
 /**
  * The PostgreSQL QueueStore of one tenant: `[schema.]"QueueMessages"` through the pool shared by
  * every tenant of the same database (`tenant.poolKey`), acquired on first use and let go by close().
  * Statement shapes and their reasons live in ./sql; this file only binds parameters and maps rows.
+ * `listeners` (optional) provides the LISTEN/NOTIFY wake-ups of subscribe().
  */
 export function createPostgresStore(
   tenant: Tenant,
   pools: PoolRegistry<pg.Pool>,
   poolOptions: PoolOptions = DEFAULT_POOL_OPTIONS,
+  listeners?: PgListenerRegistry,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
   const sql = postgresStatements(table);
+  const completingName = preparedName(completingUpdateSql(table));
   let lease: PoolLease<pg.Pool> | undefined;
   let closed = false;
 
@@ -57,12 +71,27 @@ export function createPostgresStore(
 
     async claim({ limit, leaseMs }) {
       if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`claim limit must be an integer >= 1, got ${limit}`);
-      const { rows } = await pool().query<PgQueueRow>(sql.claim, [limit, leaseMs]);
+      const { rows } = await pool().query<PgQueueRow>({ text: sql.claim, values: [limit, leaseMs], types: CLAIM_TYPES });
       return rows.map(toClaimedMessage).sort(byScheduledTime);
     },
 
     async withClaimTransaction(fence, fn) {
       return runClaimTransaction(pool(), table, fence, fn, tenant.schema);
+    },
+
+    async withCompletingTransaction(fence, fn) {
+      const p = pool();
+      // A prepared statement lives on each connection of the pool; with many tenant tables per
+      // database that would be many plans per connection, so only few-table pools prepare it.
+      const name = (lease?.sharedBy() ?? 1) <= MAX_TABLES_FOR_PREPARED ? completingName : undefined;
+      return runCompletingTransaction(p, table, fence, fn, tenant.schema, name);
+    },
+
+    group: createPostgresGroup(tenant.poolKey, table, pool),
+
+    subscribe(subscriber) {
+      if (closed) throw new Error(`the queue store of tenant '${tenant.id}' (${table}) is closed; open a new one`);
+      return listeners?.subscribe(tenant, subscriber);
     },
 
     async complete(fence, tx) {
@@ -71,11 +100,7 @@ export function createPostgresStore(
 
     async completeMany(fences) {
       if (fences.length === 0) return [];
-      const { rows } = await pool().query<{ Id: string }>(sql.completeMany, [
-        fences.map((f) => f.id),
-        fences.map((f) => f.dequeueTime),
-        fences.map((f) => f.processingAttempts),
-      ]);
+      const { rows } = await pool().query<{ Id: string }>({ text: sql.completeMany, values: fenceArrays(fences) });
       return rows.map((r) => r.Id);
     },
 

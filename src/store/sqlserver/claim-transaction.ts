@@ -10,7 +10,8 @@ const ROLLBACK_POLL_MS = 25;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /**
- * Runs `fn` in a transaction that holds the claimed row's lock (see sql/lock-claim.ts):
+ * Runs `fn` in a transaction that holds the claimed row's lock (see sql/lock-claim.ts, or for
+ * withCompletingTransaction sql/completing-update.ts, whose UPDATE locks and completes at once):
  * BEGIN (READ COMMITTED), lock with the fence (no row -> ROLLBACK, LeaseLostError, `fn` not called),
  * `fn` with `{ dialect: 'sqlserver', handle: transaction }` (an mssql.Transaction: the handler makes
  * requests with `new mssql.Request(tx)` or `tx.request()`), COMMIT; ROLLBACK and rethrow when `fn`
@@ -22,6 +23,8 @@ export async function runClaimTransaction<T>(
   fence: ClaimFence,
   fn: (tx: StoreTransaction) => Promise<T>,
   requestTimeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS,
+  /** Whether the opening statement's result means the fence held (default: it returned one row). */
+  fenceHeld: (recordset: readonly unknown[]) => boolean = (recordset) => recordset.length === 1,
 ): Promise<T> {
   const transaction = new mssql.Transaction(pool);
   // READ COMMITTED explicitly: mssql sends SET TRANSACTION ISOLATION LEVEL with BEGIN, so whatever
@@ -30,7 +33,7 @@ export async function runClaimTransaction<T>(
   let result: T;
   try {
     const locked = await bindFence(transaction.request(), fence).query(lockClaimSql);
-    if (locked.recordset.length !== 1) throw new LeaseLostError(fence.id);
+    if (!fenceHeld(locked.recordset)) throw new LeaseLostError(fence.id);
     result = await fn({ dialect: 'sqlserver', handle: transaction });
   } catch (err) {
     await rollbackQuietly(transaction, requestTimeoutMs);

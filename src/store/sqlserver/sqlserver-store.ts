@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import mssql from 'mssql';
+import { parseConnectionString, poolKeyOf } from '../../tenants/connection-string';
 import type { Tenant } from '../../tenants/types';
 import type { PoolLease, PoolRegistry } from '../pool-registry';
 import { serializePayload } from '../postgres/payload';
@@ -17,7 +18,7 @@ import { connectOnce, createMssqlPool } from './create-pool';
 import { DEFAULT_MIGRATE_OPTIONS, runMigrations } from './migrate';
 import { SQLSERVER_MIGRATIONS } from './migrations';
 import { assertUuid, bindDelayParts, bindFence, fencesJson, splitDelay } from './params';
-import { quoteTable } from './quote-table';
+import { QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
 import {
   column,
   numberColumn,
@@ -28,6 +29,7 @@ import {
   type MssqlRow,
 } from './row-mapper';
 import { sqlServerStatements } from './statements';
+import { createSqlServerGroup } from './group';
 
 /**
  * Most rows one purge statement deletes, whatever the caller asks: keeps every DELETE far below the
@@ -98,6 +100,16 @@ export function createSqlServerStore(
     async withClaimTransaction(fence, fn) {
       return runClaimTransaction(await connected(), sql.lockClaim, fence, fn, requestTimeoutMs);
     },
+
+    async withCompletingTransaction(fence, fn) {
+      // BEGIN, the fenced UPDATE to Completed (it takes the row lock), `fn`, COMMIT: one round trip
+      // fewer than withClaimTransaction + complete. A rollback restores Processing with the fence.
+      return runClaimTransaction(await connected(), sql.completingUpdate, fence, fn, requestTimeoutMs, (recordset) =>
+        rowCountOf(recordset as MssqlRow[]) === 1,
+      );
+    },
+
+    group: createSqlServerGroup(groupKey(tenant), groupTable(tenant, config.database), request),
 
     async complete(fence, tx) {
       const result = await bindFence(await requestVia(tx), fence).query<MssqlRow>(sql.complete);
@@ -241,4 +253,19 @@ function transactionOf(tx: StoreTransaction, tenantId: string): mssql.Transactio
     );
   }
   return handle as mssql.Transaction;
+}
+
+/**
+ * The probe group of a tenant: its server and login when its connection string names a database
+ * (three-part names reach every database there), else its own database (pool key).
+ */
+function groupKey(tenant: Tenant): string {
+  const parsed = parseConnectionString(tenant.connectionString);
+  return parsed.database === '' ? tenant.poolKey : `${poolKeyOf({ ...parsed, database: '' })}|server`;
+}
+
+/** `[database].[schema].[QueueMessages]` (`[database]..[QueueMessages]`: the login's default schema there), or two-part without a database. */
+function groupTable(tenant: Tenant, database: string | undefined): string {
+  if (!database) return quoteTable(tenant.schema);
+  return `${quoteIdent(database)}.${tenant.schema === undefined ? '' : quoteIdent(tenant.schema)}.${quoteIdent(QUEUE_TABLE)}`;
 }

@@ -1,6 +1,7 @@
 import { claimSql } from './sql/claim';
 import { completeSql } from './sql/complete';
 import { completeManySql } from './sql/complete-many';
+import { completingUpdateSql } from './sql/completing-update';
 import { deadLetterSql } from './sql/dead-letter';
 import { depthSql } from './sql/depth';
 import { enqueueSql } from './sql/enqueue';
@@ -21,6 +22,7 @@ export function sqlServerStatements(table: string) {
     claim: claimSql(table),
     lockClaim: lockClaimSql(table),
     complete: completeSql(table),
+    completingUpdate: completingUpdateSql(table),
     completeMany: completeManySql(table),
     retry: retrySql(table),
     deadLetter: deadLetterSql(table),

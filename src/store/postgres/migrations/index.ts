@@ -1,8 +1,9 @@
 import { createQueueMessages } from './0001-create-queue-messages';
 import { createQueueIndexes } from './0002-create-queue-indexes';
+import { notifyOnInsert } from './0003-notify-on-insert';
 import type { PostgresMigration } from './types';
 
 export type { PostgresMigration } from './types';
 
 /** Every migration, in the order they apply. Append new ones at the end; never reorder or edit. */
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [createQueueMessages, createQueueIndexes];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [createQueueMessages, createQueueIndexes, notifyOnInsert];

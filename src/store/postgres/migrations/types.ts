@@ -4,8 +4,10 @@ export interface PostgresMigration {
   id: string;
   /**
    * The DDL statements, run in order inside the migration transaction. `table` is the quoted,
-   * schema-qualified queue table. Each statement is idempotent on its own (IF NOT EXISTS), so a
-   * table created by an application before tqw (e.g. EF Core) is adopted rather than rejected.
+   * schema-qualified queue table; `qualify(name)` quotes another object name in the same schema
+   * (unqualified when the tenant has none). Statements are idempotent (IF NOT EXISTS, OR REPLACE, or
+   * a DROP ... IF EXISTS before its CREATE), so a table created by an application before tqw (e.g.
+   * EF Core) is adopted rather than rejected.
    */
-  statements(table: string): string[];
+  statements(table: string, qualify: (name: string) => string): string[];
 }

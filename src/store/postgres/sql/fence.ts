@@ -1,10 +1,22 @@
 /**
+ * `"Status" = 'Processing'`, written so that the planner cannot use it to choose the partial
+ * index "IX_QueueMessages_Lease" (WHERE "Status" = 'Processing'): a fenced statement must find its
+ * row(s) by primary key. With the plain equality the planner, trusting statistics taken when few
+ * rows were Processing, picks that index for the fence's DequeueTime equality, or for a batch a hash
+ * join over the whole index, and then visits every row of a claim batch (they share one
+ * DequeueTime) and every dead index entry: measured at 4x the cost of a completion during a drain.
+ * `|| ''` leaves the value and the comparison exactly as they were (Status is NOT NULL).
+ */
+export const STATUS_IS_PROCESSING = `"Status" || '' = 'Processing'`;
+
+/**
  * The fence every write about a claimed message carries in its WHERE clause ($1 = Id,
  * $2 = DequeueTime, $3 = ProcessingAttempts; see fenceParams). Each claim gives a row a new
  * (DequeueTime, ProcessingAttempts) pair, so a worker whose lease expired and whose message was
- * reclaimed matches 0 rows and changes nothing. "Id" = $1 comes first so the primary key finds the row.
+ * reclaimed matches 0 rows and changes nothing. The row is found by primary key ("Id" = $1, see
+ * STATUS_IS_PROCESSING).
  */
-export const FENCE = `"Id" = $1::uuid AND "Status" = 'Processing' AND "DequeueTime" = $2::timestamptz AND "ProcessingAttempts" = $3::integer`;
+export const FENCE = `"Id" = $1::uuid AND ${STATUS_IS_PROCESSING} AND "DequeueTime" = $2::timestamptz AND "ProcessingAttempts" = $3::integer`;
 
 /**
  * The DequeueTime a claim or heartbeat writes: the database clock truncated to milliseconds, so the

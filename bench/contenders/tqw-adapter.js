@@ -1,0 +1,121 @@
+'use strict';
+/**
+ * tqw as a contender: the real engine from dist/ (Worker, createStore, loadTenants, enqueue; from the
+ * run's snapshot of the build, see lib/tqw-snapshot.js), one
+ * tenant per schema, tenants loaded from a tenants file exactly as `tqw run` loads them.
+ * Variants: `non-transactional` (handler `transactional: false`: lease heartbeat, batched completion
+ * where the engine batches) and `transactional` (the default: the handler runs inside the claim's
+ * database transaction, exactly-once effects).
+ */
+const { mkdtempSync, writeFileSync, rmSync, readFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const pino = require('pino');
+const { tqwRoot } = require('../lib/tqw-snapshot');
+const { TABLES, MESSAGE_TYPE } = require('./tqw-tables');
+
+const TQW_ROOT = tqwRoot();
+const tqw = require(join(TQW_ROOT, 'dist', 'index.js'));
+const MIGRATE_CONCURRENCY = 8;
+
+async function mapLimit(items, limit, fn) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  });
+  await Promise.all(workers);
+}
+
+function createAdapter() {
+  let settings;
+  let tenants = [];
+  let admin;
+  let tables;
+  let dir;
+  let running;
+
+  return {
+    versions() {
+      const { version } = JSON.parse(readFileSync(join(TQW_ROOT, 'package.json'), 'utf8'));
+      return { 'tenant-queue-worker': version, node: process.version };
+    },
+
+    /** { workerUrl, adminUrl, schemas, variant, concurrency, dialect, workerOptions } */
+    async setup(args) {
+      settings = args;
+      tables = TABLES[args.dialect ?? 'postgres'];
+      dir = mkdtempSync(join(tmpdir(), 'tqw-bench-tenants-'));
+      const file = join(dir, 'tenants.json');
+      writeFileSync(file, JSON.stringify(args.schemas.map((schema) => ({ id: schema, connectionString: args.workerUrl, schema }))));
+      tenants = tqw.loadTenants(file, {});
+      // Tables and indexes through the store's own migration (idempotent: a no-op when they exist).
+      const pools = new tqw.StorePools();
+      await mapLimit(tenants, MIGRATE_CONCURRENCY, (t) => tqw.createStore(t, pools).migrate());
+      await pools.closeAll();
+      admin = await tables.open(args.adminUrl);
+      await tables.truncate(admin, args.schemas);
+      return { tenants: tenants.length };
+    },
+
+    async seed({ perTenant }) {
+      for (const schema of settings.schemas) await tables.seed(admin, schema, perTenant);
+      await tables.analyze(admin, settings.schemas);
+    },
+
+    async start({ onHandle }) {
+      const pools = new tqw.StorePools();
+      const logger = pino({ level: 'warn' }, pino.destination(2));
+      let worker;
+      const metrics = tqw.createMetrics({ defaultMetrics: false, source: { tenants: () => worker.gaugeSnapshots() } });
+      const handler = tqw.defineHandler({
+        type: MESSAGE_TYPE,
+        transactional: settings.variant === 'transactional',
+        handle(message) {
+          onHandle(message.tenantId, message.payload, message.id);
+        },
+      });
+      worker = new tqw.Worker({
+        handlers: tqw.HandlerRegistry.fromHandlers([handler]),
+        createStore: (t) => tqw.createStore(t, pools),
+        logger,
+        metrics,
+        redact: (s) => s,
+        options: { concurrency: settings.concurrency, ...settings.workerOptions },
+      });
+      worker.start(tenants);
+      running = { worker, pools };
+    },
+
+    async stop() {
+      if (!running) return;
+      await running.worker.stop();
+      await running.pools.closeAll();
+      running = undefined;
+    },
+
+    /** The real producer API, through the admin's pool (so its statements are not the worker's). */
+    async enqueueOne(tenant, payload) {
+      if ((settings.dialect ?? 'postgres') === 'postgres') {
+        await tqw.enqueue(admin.pool, { tenantId: tenant, messageType: MESSAGE_TYPE, payload }, { schema: tenant });
+      } else {
+        await tqw.enqueue(admin.pool, { tenantId: tenant, messageType: MESSAGE_TYPE, payload }, { schema: tenant, dialect: 'sqlserver' });
+      }
+    },
+
+    async verify() {
+      return { completedInDatabase: await tables.completed(admin, settings.schemas) };
+    },
+
+    async reset() {
+      await tables.truncate(admin, settings.schemas);
+    },
+
+    async close() {
+      await this.stop();
+      if (admin) await admin.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+module.exports = { createAdapter };

@@ -1,0 +1,93 @@
+'use strict';
+/**
+ * The harness's own statements against tqw's QueueMessages tables (seeding, emptying, checking), per
+ * dialect. They run as the admin, outside the measured worker, and are not timed. The worker itself
+ * only ever runs tqw's real code (dist/).
+ */
+
+const MESSAGE_TYPE = 'bench.noop';
+
+const postgres = {
+  /** Opens an admin connection pool (pg from the repo). */
+  async open(url) {
+    const { Pool } = require('pg');
+    const pool = new Pool({ connectionString: url, max: 4, application_name: 'tqw-bench-admin' });
+    pool.on('error', () => undefined);
+    return {
+      pool,
+      query: (text, params) => pool.query(text, params).then((r) => r.rows),
+      close: () => pool.end(),
+    };
+  },
+  /**
+   * `count` due messages for one tenant in one statement, ScheduledTime 1 ms apart in seq order
+   * (as a producer enqueueing them one after another would leave them).
+   */
+  async seed(db, schema, count) {
+    await db.query(
+      `INSERT INTO "${schema}"."QueueMessages"
+         ("Id", "TenantId", "MessageType", "Payload", "ScheduledTime", "ProcessingAttempts", "Status", "CreatedAt")
+       SELECT gen_random_uuid(), $1::varchar, $2::varchar, json_build_object('seq', g)::text,
+              now() - ($3::int - g) * interval '1 millisecond', 0, 'Pending', now()
+         FROM generate_series(1, $3::int) AS g`,
+      [schema, MESSAGE_TYPE, count],
+    );
+  },
+  /** Fresh statistics after a bulk load, as autovacuum would give a long-running queue. */
+  async analyze(db, schemas) {
+    for (const s of schemas) await db.query(`ANALYZE "${s}"."QueueMessages"`);
+  },
+  async truncate(db, schemas) {
+    if (schemas.length) await db.query(`TRUNCATE ${schemas.map((s) => `"${s}"."QueueMessages"`).join(', ')}`);
+  },
+  async completed(db, schemas) {
+    const parts = schemas.map((s) => `SELECT count(*) AS n FROM "${s}"."QueueMessages" WHERE "Status" = 'Completed'`);
+    const rows = await db.query(`SELECT sum(n)::bigint AS n FROM (${parts.join(' UNION ALL ')}) AS c`);
+    return Number(rows[0].n);
+  },
+};
+
+const sqlserver = {
+  async open(url) {
+    const mssql = require('mssql');
+    const pool = await new mssql.ConnectionPool(url).connect();
+    return {
+      pool,
+      query: async (text, params = []) => {
+        const request = pool.request();
+        params.forEach((value, i) => request.input(`p${i + 1}`, value));
+        return (await request.query(text)).recordset ?? [];
+      },
+      close: () => pool.close(),
+    };
+  },
+  async seed(db, schema, count) {
+    // A numbers source without a helper table: two cross-joined catalog views give millions of rows.
+    await db.query(
+      `INSERT INTO [${schema}].[QueueMessages]
+         (Id, TenantId, MessageType, Payload, ScheduledTime, ProcessingAttempts, Status, CreatedAt)
+       SELECT NEWID(), @p1, @p2, CONCAT(N'{"seq":', n, N'}'),
+              CAST(DATEADD(millisecond, CAST(n - @p3 AS int), SYSUTCDATETIME()) AS DATETIMEOFFSET(3)), 0, N'Pending',
+              CAST(SYSUTCDATETIME() AS DATETIMEOFFSET(3))
+         FROM (SELECT TOP (@p3) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS n
+                 FROM sys.all_objects a CROSS JOIN sys.all_objects b) AS numbers`,
+      [schema, MESSAGE_TYPE, count],
+    );
+  },
+  async analyze(db, schemas) {
+    for (const s of schemas) await db.query(`UPDATE STATISTICS [${s}].[QueueMessages]`);
+  },
+  async truncate(db, schemas) {
+    for (const s of schemas) await db.query(`TRUNCATE TABLE [${s}].[QueueMessages]`);
+  },
+  async completed(db, schemas) {
+    let total = 0;
+    for (const s of schemas) {
+      const rows = await db.query(`SELECT COUNT(*) AS n FROM [${s}].[QueueMessages] WHERE Status = N'Completed'`);
+      total += Number(rows[0].n);
+    }
+    return total;
+  },
+};
+
+module.exports = { TABLES: { postgres, sqlserver }, MESSAGE_TYPE };

@@ -1,0 +1,42 @@
+'use strict';
+/**
+ * CPU time and memory of a process, read from Linux's /proc (the worker child of the idle scenario).
+ * /proc/<pid>/stat fields 14 and 15 are user and system CPU time in clock ticks; /proc/<pid>/status
+ * VmHWM is the peak resident set size ("high water mark") and VmRSS the current one, in kB.
+ */
+const { readFileSync } = require('node:fs');
+const { execFileSync } = require('node:child_process');
+
+let ticksPerSecond;
+function clockTicks() {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** User + system CPU seconds the process has used so far. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) is in parentheses and may contain spaces: split after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state), so field 14 is fields[11] and field 15 is fields[12].
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+}
+
+/** { peakRssMb, rssMb } from /proc/<pid>/status. */
+function memory(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key) => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m ? Number(m[1]) : null;
+  };
+  const mb = (v) => (v == null ? null : v / 1024);
+  return { peakRssMb: mb(kb('VmHWM')), rssMb: mb(kb('VmRSS')) };
+}
+
+module.exports = { cpuSeconds, memory };

@@ -1,0 +1,120 @@
+'use strict';
+/**
+ * The issue's targets ("Where we want to be", issue 6), checked against a run's measurements, and the
+ * tqw / peer ratios of the drain and latency scenarios. A target whose inputs were not measured in
+ * this run (scenario not selected) is reported as "not measured".
+ */
+const { ratio } = require('./stats');
+
+function medianOf(measurements, scenario, subject, metric) {
+  const m = measurements.find((x) => x.scenario === scenario && x.subject === subject && x.metric === metric);
+  return m ? m.summary.median : null;
+}
+
+/** Default worker.pollMaxMs: a message on any tenant must be picked up within it. */
+const POLL_MAX_MS = 2000;
+
+const TARGETS = [
+  {
+    text: 'Drain, non-transactional: >= 1.2x graphile-worker with its batched settings',
+    value: (ms) => ratio(medianOf(ms, 'drain', 'tqw non-transactional', 'drain rate'), medianOf(ms, 'drain', 'graphile-worker fast', 'drain rate')),
+    unit: 'x',
+    met: (v) => v >= 1.2,
+  },
+  {
+    text: 'Drain, non-transactional: >= 2x pg-boss tuned',
+    value: (ms) => ratio(medianOf(ms, 'drain', 'tqw non-transactional', 'drain rate'), medianOf(ms, 'drain', 'pg-boss fast', 'drain rate')),
+    unit: 'x',
+    met: (v) => v >= 2,
+  },
+  {
+    text: 'Drain, transactional: >= 2x graphile-worker with its defaults',
+    value: (ms) => ratio(medianOf(ms, 'drain', 'tqw transactional', 'drain rate'), medianOf(ms, 'drain', 'graphile-worker defaults', 'drain rate')),
+    unit: 'x',
+    met: (v) => v >= 2,
+  },
+  {
+    text: 'Pickup latency on PostgreSQL, idle, p50 <= 4 ms (tqw non-transactional)',
+    value: (ms) => medianOf(ms, 'latency', 'tqw non-transactional', 'pickup p50'),
+    unit: 'ms',
+    met: (v) => v <= 4,
+  },
+  {
+    text: 'Pickup latency on PostgreSQL, idle, p50 <= 4 ms (tqw transactional)',
+    value: (ms) => medianOf(ms, 'latency', 'tqw transactional', 'pickup p50'),
+    unit: 'ms',
+    met: (v) => v <= 4,
+  },
+  {
+    text: 'Idle, 1,000 empty tenants: < 5 statements/s in total',
+    value: (ms) => medianOf(ms, 'idle', 'tqw run', 'statements/s'),
+    unit: '/s',
+    met: (v) => v < 5,
+    needsTenants: 1000,
+  },
+  {
+    text: 'Idle, 1,000 empty tenants: < 150 MB RSS',
+    value: (ms) => medianOf(ms, 'idle', 'tqw run', 'peak RSS'),
+    unit: 'MB',
+    met: (v) => v < 150,
+    needsTenants: 1000,
+  },
+  {
+    text: `Idle, 1,000 empty tenants: a new message picked up within the maximum poll interval (${POLL_MAX_MS} ms)`,
+    value: (ms) => {
+      const m = ms.find((x) => x.scenario === 'idle' && x.subject === 'tqw run' && x.metric === 'pickup after idle');
+      return m ? m.summary.max : null;
+    },
+    unit: 'ms (worst run)',
+    met: (v) => v <= POLL_MAX_MS,
+    needsTenants: 1000,
+  },
+  {
+    text: 'Fairness: no tenant finishes later than 1.5x the median tenant',
+    value: (ms) => {
+      const m = ms.find((x) => x.scenario === 'many-tenants' && x.subject === 'tqw non-transactional' && x.metric === 'slowest tenant / median tenant');
+      return m ? m.summary.max : null;
+    },
+    unit: 'x (worst run)',
+    met: (v) => v <= 1.5,
+  },
+];
+
+/** [{ text, value, unit, status: 'met' | 'not met' | 'not measured', caveat }] */
+function checkTargets(measurements, sizes) {
+  return TARGETS.map((t) => {
+    const value = t.value(measurements);
+    const caveat = t.needsTenants && sizes.idleTenants !== t.needsTenants ? `measured with ${sizes.idleTenants} tenants` : undefined;
+    return {
+      text: t.text,
+      value,
+      unit: t.unit,
+      status: value === null || value === undefined ? 'not measured' : t.met(value) ? 'met' : 'not met',
+      caveat,
+    };
+  });
+}
+
+const PEERS = ['graphile-worker defaults', 'graphile-worker fast', 'pg-boss defaults', 'pg-boss fast', 'pg-boss notify'];
+const TQW = ['tqw non-transactional', 'tqw transactional'];
+
+/** tqw / peer ratios of the medians: drain rate (higher is better) and pickup p50 (peer / tqw, so > 1 means tqw is faster). */
+function peerRatios(measurements) {
+  const rows = [];
+  for (const [scenario, metric, invert] of [
+    ['drain', 'drain rate', false],
+    ['latency', 'pickup p50', true],
+  ]) {
+    for (const tqw of TQW) {
+      for (const peer of PEERS) {
+        const a = medianOf(measurements, scenario, tqw, metric);
+        const b = medianOf(measurements, scenario, peer, metric);
+        if (a === null || b === null) continue;
+        rows.push({ scenario, metric, tqw, peer, tqwValue: a, peerValue: b, ratio: invert ? ratio(b, a) : ratio(a, b) });
+      }
+    }
+  }
+  return rows;
+}
+
+module.exports = { checkTargets, peerRatios, TARGETS };

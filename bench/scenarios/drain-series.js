@@ -1,0 +1,72 @@
+'use strict';
+/**
+ * One subject drained `ctx.options.runs` times in one contender process: per run the queue is
+ * emptied, seeded (untimed) and drained (timed by bench/contenders/host.js).
+ */
+const { withContender } = require('../lib/contender-process');
+
+/** Connection URLs of a subject's worker and of the harness's admin (seeding) connection. */
+function urlsFor(ctx, subject) {
+  if (subject.dialect === 'sqlserver') return { workerUrl: ctx.mssqlUrl, adminUrl: ctx.mssqlUrl };
+  return { workerUrl: ctx.db.workerUrl, adminUrl: ctx.db.adminUrl };
+}
+
+/**
+ * @param {object} ctx       the run's context (options, db, runtimes, progress)
+ * @param {object} subject   from subjects.js
+ * @param {object} o
+ * @param {string[]} o.schemas          tenant schemas (tqw); peers use one queue
+ * @param {number} o.perTenant          messages seeded per tenant
+ * @param {number} o.timeLimitMs        cap of one drain
+ * @param {boolean} [o.trackTenants]    record each tenant's finish time
+ * @param {string} o.step               progress label
+ * @returns {Promise<object[]>} the drain results of each run
+ */
+async function drainSeries(ctx, subject, { schemas, perTenant, timeLimitMs, trackTenants = false, step }) {
+  const { runs, sizes } = ctx.options;
+  const tenants = subject.contender === 'tqw' ? schemas : ['default'];
+  const results = [];
+  await withContender({ contender: subject.contender, execPath: ctx.runtimes[subject.runtime].execPath }, async (proc) => {
+    ctx.versions[subject.contender] = await proc.request('versions');
+    await proc.request('setup', {
+      ...urlsFor(ctx, subject),
+      schemas: tenants,
+      variant: subject.variant,
+      concurrency: sizes.concurrency,
+      dialect: subject.dialect,
+    });
+    for (let run = 1; run <= runs; run++) {
+      ctx.progress.begin(`${step}: ${subject.label}, run ${run}/${runs}`);
+      await proc.request('reset');
+      await proc.request('seed', { perTenant: perTenant * (subject.contender === 'tqw' ? 1 : schemas.length) });
+      const result = await proc.request('drain', {
+        expected: perTenant * schemas.length,
+        perTenantExpected: trackTenants && subject.contender === 'tqw' ? perTenant : undefined,
+        timeLimitMs,
+      });
+      results.push(result);
+      ctx.progress.end();
+    }
+    await proc.request('reset');
+  });
+  return results;
+}
+
+/**
+ * What the checks after each drain found, as a note, or undefined when all is well: duplicate
+ * deliveries, tqw rows not Completed in the database, graphile-worker jobs left in its table.
+ */
+function verificationNote(results) {
+  const notes = [];
+  const dup = results.reduce((n, r) => n + r.duplicates, 0);
+  if (dup) notes.push(`${dup} duplicate deliveries`);
+  for (const r of results) {
+    const v = r.verified;
+    if (!v || r.timedOut) continue;
+    if (v.completedInDatabase !== undefined && v.completedInDatabase !== r.expected) notes.push(`${v.completedInDatabase} of ${r.expected} Completed in the database after stop`);
+    if (v.jobsLeftInDatabase) notes.push(`${v.jobsLeftInDatabase} jobs still in its table after stop`);
+  }
+  return notes.length ? notes.join('; ') : undefined;
+}
+
+module.exports = { drainSeries, urlsFor, verificationNote };

@@ -1,0 +1,73 @@
+'use strict';
+/**
+ * Who is measured: each subject is one contender in one configuration, with the settings text the
+ * report prints. Peer settings follow their documentation; concurrency is the harness's for all.
+ */
+
+const TQW_DEFAULTS = 'worker defaults (batchSize 10, pollMinMs 200, pollMaxMs 2000, db.poolMax 10)';
+
+const SUBJECTS = {
+  'tqw non-transactional': {
+    contender: 'tqw',
+    variant: 'non-transactional',
+    runtime: 'tqw',
+    settings: `handler transactional: false (lease heartbeat); ${TQW_DEFAULTS}`,
+  },
+  'tqw transactional': {
+    contender: 'tqw',
+    variant: 'transactional',
+    runtime: 'tqw',
+    settings: `handler transactional: true (the default: handler inside the claim's transaction); ${TQW_DEFAULTS}`,
+  },
+  'graphile-worker defaults': {
+    contender: 'graphile-worker',
+    variant: 'defaults',
+    runtime: 'peers',
+    settings: 'run({ concurrency }); everything else default (no local queue, no batched completion)',
+  },
+  'graphile-worker fast': {
+    contender: 'graphile-worker',
+    variant: 'fast',
+    runtime: 'peers',
+    settings: 'run({ concurrency, preset.worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } }) (its docs: Performance)',
+  },
+  'pg-boss defaults': {
+    contender: 'pg-boss',
+    variant: 'defaults',
+    runtime: 'peers',
+    settings: 'work(queue, { localConcurrency }); batchSize 1, pollingIntervalSeconds 2 (defaults)',
+    slowDrain: true,
+  },
+  'pg-boss fast': {
+    contender: 'pg-boss',
+    variant: 'fast',
+    runtime: 'peers',
+    settings: 'work(queue, { localConcurrency, batchSize: 100, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true })',
+  },
+  'pg-boss notify': {
+    contender: 'pg-boss',
+    variant: 'notify',
+    runtime: 'peers',
+    settings: 'defaults plus its opt-in LISTEN/NOTIFY: new PgBoss({ useListenNotify: true }), createQueue(queue, { notify: true })',
+  },
+};
+
+/** The subject, or its SQL Server twin (label suffixed, dialect set) for tqw subjects. */
+function subject(label, dialect = 'postgres') {
+  const s = SUBJECTS[label];
+  if (!s) throw new Error(`unknown subject '${label}'`);
+  if (dialect === 'postgres') return { label, dialect, ...s };
+  if (s.contender !== 'tqw') throw new Error(`${label}: only tqw runs on SQL Server`);
+  return { ...s, label: `${label} (SQL Server)`, dialect };
+}
+
+/** tqw subjects on SQL Server too when MSSQL_URL is set. */
+function withSqlServer(ctx, labels) {
+  const list = labels.map((l) => subject(l));
+  if (ctx.mssqlUrl) {
+    for (const l of labels) if (SUBJECTS[l].contender === 'tqw') list.push(subject(l, 'sqlserver'));
+  }
+  return list;
+}
+
+module.exports = { SUBJECTS, subject, withSqlServer };

@@ -1,0 +1,74 @@
+import type { ClaimFence, QueueStore } from '../store/types';
+
+/** Most fences one completeMany statement carries. */
+export const MAX_COMPLETION_BATCH = 1_000;
+
+interface Pending {
+  fence: ClaimFence;
+  resolve: (matched: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Batched completions of one store's non-transactional messages: complete() queues the fence, and
+ * ONE completeMany statement per flush marks every queued fence Completed. A flush starts on the
+ * next turn of the event loop (setImmediate), so every handler that finished in this turn joins
+ * it; completions queued while a flush runs go into the next one. Each fence is still checked on
+ * its own (a fence that no longer matches resolves false: lease lost).
+ *
+ * A flush that fails (database error) rejects every complete() in it and changes nothing: those
+ * rows stay Processing, and when their lease expires they are claimed again. Nothing is lost;
+ * a non-transactional handler may run again, which is its documented at-least-once contract.
+ */
+export class CompletionBatcher {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private flushing: Promise<void> | undefined;
+  /** Completions in the flush being written. */
+  private inFlight = 0;
+
+  constructor(
+    private readonly store: Pick<QueueStore, 'completeMany'>,
+    private readonly maxBatch: number = MAX_COMPLETION_BATCH,
+  ) {}
+
+  /** Number of completions queued or being written. */
+  get pending(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  /** Resolves true when the fence matched and the row is Completed, false when the lease was lost; rejects when the write failed. */
+  complete(fence: ClaimFence): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.queue.push({ fence, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        if (this.queue.length > 0) this.schedule();
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight = batch.length;
+      try {
+        const matched = new Set((await this.store.completeMany(batch.map((p) => p.fence))).map((id) => id.toLowerCase()));
+        for (const p of batch) p.resolve(matched.has(p.fence.id.toLowerCase()));
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+      } finally {
+        this.inFlight = 0;
+      }
+    }
+  }
+}
