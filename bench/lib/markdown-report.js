@@ -71,6 +71,13 @@ function renderMarkdown(results) {
   const reduced = reducedSizes(options.sizes);
   if (options.quick) out.push('**Quick run: all sizes are reduced** (see the sizes table); these figures are a smoke test, not the issue\'s measurements.');
   else if (reduced.length) out.push(`**Sizes reduced from the issue's** (${reduced.join(', ')}): see the sizes table.`);
+  if (machine.loadAverageAtStart[0] > machine.cores / 2) {
+    out.push('');
+    out.push(
+      `**The machine was busy when the run started** (load average ${machine.loadAverageAtStart[0]} on ${machine.cores} cores, other processes ` +
+        'included): every figure is noisier and lower than on a quiet machine; compare contenders within this run, not across runs.',
+    );
+  }
   if (errors.length) {
     out.push('');
     out.push('**Scenarios that failed in this run:**');
