@@ -1,6 +1,7 @@
 /**
  * Shares one connection pool between every tenant of the same database (schema-per-tenant),
- * keyed by `Tenant.poolKey`. Pools are created on first use and destroyed when the last tenant
+ * keyed by the stores' sharing key (`Tenant.poolKey` plus a digest of the connection string, see
+ * sharing-key.ts). Pools are created on first use and destroyed when the last tenant
  * using them lets go (reference counting). Idle connections inside a pool are closed by the pool
  * itself (idle timeout, min 0), so quiet tenants hold no connections.
  */

@@ -48,6 +48,13 @@ export interface QueueMessageRow {
 export interface ClaimedMessage extends QueueMessageRow {
   status: 'Processing';
   dequeueTime: Date;
+  /**
+   * True when this claim took the row over from an expired lease: its previous claim never
+   * recorded an outcome (that worker crashed, was killed, or lost the lease). Such a message may be
+   * what killed the previous worker, so the worker runs it alone (see worker.ts). Optional for
+   * stores that cannot tell (then treated as false).
+   */
+  reclaimed?: boolean;
 }
 
 /** The fencing token of a claim (a subset of ClaimedMessage, so a claim can be passed as is). */

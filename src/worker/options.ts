@@ -32,7 +32,7 @@ export interface WorkerOptions {
    * claim round trip. Claims are sized by the free room: concurrency + prefetch - claimed and not
    * finished. A prefetched message that waited for more than half its lease is released instead of
    * run. With tenantConcurrency > 0 a tenant never holds more than tenantConcurrency messages.
-   * Default 20.
+   * Default 40 (four claims of the default batchSize may overlap).
    */
   prefetch: number;
   /**
@@ -71,7 +71,7 @@ export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = Object.freeze({
   pollMaxMs: 2_000,
   tenantBackoffMaxMs: 60_000,
   shutdownTimeoutMs: 25_000,
-  prefetch: 20,
+  prefetch: 40,
   notify: true,
   notifyBackstopMs: 30_000,
   sqlServerProbeMs: 250,

@@ -52,6 +52,8 @@ export class ProbeGroup {
     readonly key: string,
     readonly dialect: Dialect,
     private readonly options: WorkerOptions,
+    /** Called whenever the group's next event time may have changed (the worker caches it). */
+    private readonly onChange: () => void = () => undefined,
   ) {}
 
   get size(): number {
@@ -80,12 +82,14 @@ export class ProbeGroup {
   }
 
   join(slot: TenantSlot): void {
+    this.onChange();
     if (this.dirty ? this.members.includes(slot) : this.chunkOf.has(slot)) return;
     this.members.push(slot);
     this.dirty = true;
   }
 
   leave(slot: TenantSlot): void {
+    this.onChange();
     const before = this.members.length;
     this.members = this.members.filter((m) => m !== slot);
     if (this.members.length !== before) this.dirty = true;
@@ -93,6 +97,7 @@ export class ProbeGroup {
 
   /** A member parked (call after setting slot.parked): its chunk is probed soon and backs off again from there. */
   onParked(slot: TenantSlot, now: number, options: WorkerOptions): void {
+    this.onChange();
     void this.chunks;
     const chunk = this.chunkOf.get(slot);
     if (!chunk) return;
@@ -103,6 +108,7 @@ export class ProbeGroup {
   }
 
   onUnparked(slot: TenantSlot): void {
+    this.onChange();
     void this.chunks;
     const chunk = this.chunkOf.get(slot);
     if (chunk) chunk.parked = countParked(chunk);
@@ -111,11 +117,13 @@ export class ProbeGroup {
 
   /** A member's wakeAt changed. */
   touch(): void {
+    this.onChange();
     this.wakeDirty = true;
   }
 
   /** Listener state changed (lost: probe soon, at the polling cadence; back: probe now, notifications may have been missed). */
   onListening(slot: TenantSlot, listening: boolean, now: number, options: WorkerOptions): void {
+    this.onChange();
     void this.chunks;
     const chunk = this.chunkOf.get(slot);
     if (!chunk) return;
@@ -153,6 +161,7 @@ export class ProbeGroup {
 
   /** A probe of `chunk` answered: applies the due times, schedules its next probe. */
   onProbed(chunk: ProbeChunk, dueInMs: ReadonlyArray<number | null>, now: number, options: WorkerOptions): void {
+    this.onChange();
     this.consecutiveFailures = 0;
     let anyDue = false;
     chunk.members.forEach((slot, i) => {
@@ -174,6 +183,7 @@ export class ProbeGroup {
    * cooldown ends. Returns the members to wake and the cooldown.
    */
   onProbeFailed(chunk: ProbeChunk, now: number, options: WorkerOptions): { wake: TenantSlot[]; cooldownMs: number } {
+    this.onChange();
     this.consecutiveFailures += 1;
     const cooldownMs = jitteredDelayMs(this.consecutiveFailures, {
       baseMs: Math.min(PROBE_FAILURE_BASE_MS, options.tenantBackoffMaxMs),

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { describeError } from '../errors';
 import type { HandlerRegistry } from '../handlers/handler-registry';
 import type { TenantGaugeSnapshot, TqwMetrics } from '../metrics/metrics';
+import { shownKey } from '../store/sharing-key';
 import type { ClaimedMessage, QueueStore } from '../store/types';
 import type { Tenant } from '../tenants/types';
 import { LeaseKeeper } from './heartbeat';
@@ -73,7 +74,18 @@ export class Worker {
   private cursor = 0;
   /** Tenants with prefetched messages waiting for a handler slot, in round-robin order. */
   private ready: TenantSlot[] = [];
+  /**
+   * Messages taken over from an expired lease (ClaimedMessage.reclaimed), waiting to run alone.
+   * While any waits or runs, the worker is in quarantine: no claims, no other handler starts, and
+   * prefetched messages are given back, so if one of them kills the process (the reason its
+   * previous claim never finished, perhaps), no innocent message is counted as an attempt with it.
+   */
+  private suspects: Array<{ slot: TenantSlot; row: ClaimedMessage; claimedAt: number }> = [];
+  private suspectRunning = false;
   private readonly groups = new Map<string, ProbeGroup>();
+  /** Cached earliest event of all groups (see serveGroups), valid while !groupsDirty. */
+  private groupsNextAt = Infinity;
+  private groupsDirty = true;
   /** Keeps the leases of running non-transactional messages (one timer for all). */
   private readonly leases: LeaseKeeper;
   private inflight = 0;
@@ -170,7 +182,8 @@ export class Worker {
     const now = Date.now();
     slot.wake(now);
     if (slot.parked && slot.state !== 'down') this.unpark(slot);
-    this.pump();
+    // At the end of this turn: a burst of notifications (one per INSERT) costs one loop pass.
+    this.pumpSoon();
   }
 
   tenantStatuses(): TenantStatus[] {
@@ -217,6 +230,7 @@ export class Worker {
     const { shutdownTimeoutMs } = this.options;
     this.deps.logger.info({ inflight: this.inflight }, 'draining: claiming stopped');
     for (const slot of this.allSlots()) this.releaseBuffered(slot, 'the worker shut down before it started the message');
+    this.releaseSuspects(undefined, 'the worker shut down before it started the message');
     const drained = await this.waitForIdle(shutdownTimeoutMs);
     if (!drained) {
       this.deps.logger.warn({ inflight: this.inflight }, 'drain deadline passed: aborting in-flight handlers and releasing their messages');
@@ -274,6 +288,7 @@ export class Worker {
     this.closeSubscription(slot);
     this.removeFromScheduling(slot);
     this.releaseBuffered(slot, 'the tenant was removed or changed before the message started');
+    this.releaseSuspects(slot, 'the tenant was removed or changed before the message started');
     if (this.isSlotIdle(slot)) {
       this.forgetRetired(slot);
       return;
@@ -292,6 +307,7 @@ export class Worker {
       if (slot.parked) group.onUnparked(slot);
       group.leave(slot);
       if (group.size === 0) this.groups.delete(group.key);
+      this.groupsDirty = true;
     }
     slot.parked = false;
   }
@@ -355,6 +371,10 @@ export class Worker {
 
   /** Hands prefetched messages to free handler slots, one tenant at a time (round-robin). */
   private dispatch(now: number): void {
+    if (this.inQuarantine()) {
+      this.dispatchSuspect(now);
+      return;
+    }
     const { concurrency, tenantConcurrency, leaseMs } = this.options;
     while (this.inflight < concurrency && this.ready.length > 0) {
       const slot = this.ready.shift()!;
@@ -374,6 +394,36 @@ export class Worker {
     }
   }
 
+  private inQuarantine(): boolean {
+    return this.suspectRunning || this.suspects.length > 0;
+  }
+
+  /**
+   * Quarantine: gives back every prefetched message, waits for the running handlers, then runs the
+   * next reclaimed message alone.
+   */
+  private dispatchSuspect(now: number): void {
+    for (const slot of this.ready) slot.queued = false;
+    this.ready = [];
+    for (const slot of this.allSlots()) {
+      if (slot.buffer.length > 0) this.releaseBuffered(slot, 'the worker first ran a message taken over from an expired lease, alone');
+    }
+    if (this.suspectRunning || this.inflight > 0) return;
+    const next = this.suspects.shift();
+    if (!next) return;
+    this.held -= 1;
+    if (now - next.claimedAt > this.options.leaseMs / 2 || this.slots.get(next.slot.id) !== next.slot) {
+      this.releaseOne(next.slot, next.row, 'released: the message waited to run alone for more than half its lease');
+      this.pumpSoon();
+      return;
+    }
+    this.held += 1;
+    this.suspectRunning = true;
+    this.startMessage(next.slot, next.row, () => {
+      this.suspectRunning = false;
+    });
+  }
+
   private enqueueReady(slot: TenantSlot): void {
     if (slot.queued || slot.buffer.length === 0 || this.phase !== 'running') return;
     slot.queued = true;
@@ -384,7 +434,7 @@ export class Worker {
   private offerClaims(now: number): number {
     const { concurrency, prefetch, tenantConcurrency, batchSize } = this.options;
     let room = concurrency + prefetch - this.held;
-    if (this.completing > MAX_PENDING_COMPLETIONS) room = 0;
+    if (this.completing > MAX_PENDING_COMPLETIONS || this.inQuarantine()) room = 0;
     let earliest = Infinity;
     const count = this.active.length;
     if (count === 0) return earliest;
@@ -418,8 +468,14 @@ export class Worker {
     return earliest;
   }
 
-  /** Wakes parked tenants whose work is due and starts due probes. Returns the earliest future group event. */
+  /**
+   * Wakes parked tenants whose work is due and starts due probes. Returns the earliest future group
+   * event. The answer is cached until a group changes or it comes due, so a worker with a thousand
+   * single-tenant groups (database per tenant) does not walk them on every handler completion.
+   */
   private serveGroups(now: number): number {
+    if (!this.groupsDirty && this.groupsNextAt > now) return this.groupsNextAt;
+    this.groupsDirty = false;
     let earliest = Infinity;
     for (const group of this.groups.values()) {
       let next = group.nextEventAt();
@@ -430,6 +486,7 @@ export class Worker {
       }
       earliest = Math.min(earliest, next);
     }
+    this.groupsNextAt = earliest;
     return earliest;
   }
 
@@ -469,7 +526,9 @@ export class Worker {
     if (!storeGroup || !eligible || this.slots.get(slot.id) !== slot) return false;
     let group = this.groups.get(storeGroup.key);
     if (!group) {
-      group = new ProbeGroup(storeGroup.key, slot.store.dialect, this.options);
+      group = new ProbeGroup(storeGroup.key, slot.store.dialect, this.options, () => {
+        this.groupsDirty = true;
+      });
       this.groups.set(storeGroup.key, group);
     }
     if (!group.canPark(now)) return false;
@@ -497,10 +556,12 @@ export class Worker {
     if (slot.parked) this.unpark(slot);
     group.leave(slot);
     if (group.size === 0) this.groups.delete(group.key);
+    this.groupsDirty = true;
   }
 
   private async probe(group: ProbeGroup, chunk: ProbeChunk): Promise<void> {
     chunk.probing = true;
+    this.groupsDirty = true;
     this.probesInFlight += 1;
     try {
       const due = await group.storeGroup(chunk).nextDue(chunk.tables, { leaseMs: this.options.leaseMs });
@@ -511,7 +572,7 @@ export class Worker {
         for (const slot of wake) this.unpark(slot);
         this.deps.logger.warn(
           {
-            probeGroup: group.key, // dialect, host, port, database and user: no secret
+            probeGroup: shownKey(group.key), // dialect, host, port, database and user: no secret
             tenants: chunk.members.length,
             consecutiveFailures: group.consecutiveFailures,
             retryInMs: cooldownMs,
@@ -522,6 +583,7 @@ export class Worker {
       }
     } finally {
       chunk.probing = false;
+      this.groupsDirty = true;
       this.probesInFlight -= 1;
     }
     this.notifyIfIdle();
@@ -569,17 +631,23 @@ export class Worker {
       this.claimsInFlight -= 1;
     }
     if (rows.length > 0) {
-      slot.buffer.push(rows, Date.now());
+      const claimedAt = Date.now();
+      const fresh = rows.filter((row) => !row.reclaimed);
+      for (const row of rows) if (row.reclaimed) this.suspects.push({ slot, row, claimedAt });
+      slot.buffer.push(fresh, claimedAt);
       this.held += rows.length;
       if (this.phase === 'running' && this.slots.get(slot.id) === slot) this.enqueueReady(slot);
-      else this.releaseBuffered(slot, 'the tenant was removed or the worker stopped while the message was being claimed');
+      else {
+        this.releaseBuffered(slot, 'the tenant was removed or the worker stopped while the message was being claimed');
+        this.releaseSuspects(slot, 'the tenant was removed or the worker stopped while the message was being claimed');
+      }
     }
     this.maybeFinishRetiring(slot);
     this.notifyIfIdle();
     this.pump();
   }
 
-  private startMessage(slot: TenantSlot, row: ClaimedMessage): void {
+  private startMessage(slot: TenantSlot, row: ClaimedMessage, onFinished?: () => void): void {
     slot.inflight += 1;
     this.inflight += 1;
     slot.unfinished += 1;
@@ -596,6 +664,7 @@ export class Worker {
       this.pumpSoon();
     };
     const finished = (_outcome: ProcessOutcome | undefined) => {
+      onFinished?.();
       freeSlot();
       slot.completing -= 1;
       this.completing -= 1;
@@ -634,6 +703,20 @@ export class Worker {
     slot.wakeAt = Math.min(slot.wakeAt, at);
     this.groupOf(slot)?.touch();
     this.pumpSoon();
+  }
+
+  /** Gives back the tenant's reclaimed messages waiting to run alone (`slot` undefined: every tenant's). */
+  private releaseSuspects(slot: TenantSlot | undefined, why: string): void {
+    const keep: typeof this.suspects = [];
+    for (const suspect of this.suspects) {
+      if (slot && suspect.slot !== slot) {
+        keep.push(suspect);
+        continue;
+      }
+      this.held -= 1;
+      this.releaseOne(suspect.slot, suspect.row, `released: ${why}; the attempt was not counted`);
+    }
+    this.suspects = keep;
   }
 
   /** Gives back every prefetched message of the tenant (not started: the attempt is not counted). */

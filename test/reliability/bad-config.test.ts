@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, writeJson } from '../support/processes';
+import { REPO_ROOT, runCli, writeJson } from '../support/processes';
 import { sharedServer } from './support/pg-servers';
 import { HANDLERS_DIR, SCENARIO_WORKER, Scenario } from './support/scenario';
 import { workload } from './support/seed';
@@ -111,6 +111,12 @@ const CASES: Case[] = [
 
 const results: Array<{ name: string; code: number | null; line: string; ms: number }> = [];
 
+/** A stderr line for the report: run-specific directories shortened, long lines cut. */
+function shorten(line: string): string {
+  const text = line.split(scenario.dir).join('<dir>').split(`${REPO_ROOT}/`).join('');
+  return text.length > 220 ? `${text.slice(0, 220)}...` : text;
+}
+
 test.each(CASES)('$name: exit 78, one clear line on stderr, nothing started', async ({ name, says, setup }) => {
   const { config: file, env } = setup(scenario.dir);
   const started = Date.now();
@@ -137,10 +143,11 @@ test('nothing was claimed: every seeded row is still Pending with 0 attempts', a
     scenario: 'bad-config',
     title: 'Bad configuration',
     seed: scenario.rng.seed,
+    secretsScan: scenario.secretFigures(),
     seconds: scenario.seconds,
     cases: results,
     proved: [
-      ...results.map((r) => `${r.name}: exit ${r.code} in ${r.ms} ms, stderr "${r.line.length > 200 ? `${r.line.slice(0, 200)}...` : r.line}"`),
+      ...results.map((r) => `${r.name}: exit ${r.code} in ${r.ms} ms, stderr "${shorten(r.line)}"`),
       `${seeded} Pending rows untouched (0 attempts) after all ${results.length} refused starts`,
     ],
   });

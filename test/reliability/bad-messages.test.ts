@@ -20,6 +20,8 @@ const MAX_ATTEMPTS = 3;
 const LEASE_MS = 3_000;
 const GOOD = scale(400, 3_000);
 const EXIT_MESSAGES = scale(1, 3);
+/** Good messages written together with each process-killing one. */
+const COMPANIONS = 10;
 const BIG_PAYLOAD_CHARS = 5_000_000;
 const TIMEOUT_MS = scale(150_000, 600_000);
 
@@ -54,7 +56,7 @@ const bad = {
 } satisfies Record<string, SeedMessage>;
 const ids: Record<string, string> = {};
 let exitIds: string[] = [];
-let companions: string[] = [];
+const companions: string[] = [];
 let finalStates = new Map<string, MessageState>();
 let crashesAfterExits = 0;
 
@@ -90,14 +92,17 @@ test(
   async () => {
     const { fleet } = scenario;
     exitIds = Array.from({ length: EXIT_MESSAGES }, () => randomUUID());
-    const messages: SeedMessage[] = [
-      ...workload(GOOD, scenario.rng, { extShare: 0.3, maxSleepMs: 20 }),
-      ...exitIds.map((id, n) => ({ id, type: 'ExitProcess', payload: JSON.stringify({ n }) })),
-    ];
-    messages.sort(() => scenario.rng.next() - 0.5);
-    const seeded = await scenario.seed('a', messages);
-    companions = seeded.filter((id) => !exitIds.includes(id));
-    await scenario.waitSettled(TIMEOUT_MS / 3);
+    // One process-killing message at a time, each written in one INSERT with COMPANIONS good messages
+    // (300 ms of work each), so one claim batch takes them together, as a busy queue would.
+    for (const [n, id] of exitIds.entries()) {
+      const group: SeedMessage[] = [
+        { id, type: 'ExitProcess', payload: JSON.stringify({ n }) },
+        ...workload(COMPANIONS, scenario.rng, { extShare: 0.3, maxSleepMs: 0 }).map((m) => ({ ...m, payload: JSON.stringify({ n, sleepMs: 300 }) })),
+      ];
+      const seeded = await scenario.seed('a', group);
+      companions.push(...seeded.slice(1));
+      await scenario.waitSettled(TIMEOUT_MS / 3 / EXIT_MESSAGES);
+    }
     // No crash loop: once everything is final, nothing kills a process any more.
     crashesAfterExits = fleet.crashes.length;
     await sleep(2 * LEASE_MS);
@@ -133,6 +138,7 @@ test('invariants: every message final, transactional effects exactly once, repea
     scenario: 'bad-messages',
     title: 'Bad messages',
     seed: scenario.rng.seed,
+    secretsScan: scenario.secretFigures(),
     seconds: scenario.seconds,
     processes: 2,
     messages: report.figures.messages,

@@ -49,6 +49,7 @@ test(
       scenario: 'competing-workers',
       title: 'Competing workers',
       seed: scenario.rng.seed,
+      secretsScan: scenario.secretFigures(),
       seconds: scenario.seconds,
       processes: 4,
       tenants: TENANTS.length,

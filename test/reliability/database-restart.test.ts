@@ -76,7 +76,7 @@ test(
       serverDown = false;
       const t1 = new Date();
       // No process may have died of the outage (the orchestrator would restart it: a crash loop in disguise).
-      expect(fleet.crashes.map(describeCrash)).toEqual([]);
+      expect(fleet.crashes.map((c) => `${describeCrash(c)} (seed ${rng.seed})`)).toEqual([]);
       // In flight at the fault: Processing just before the stop, plus whatever was claimed in the moments
       // the stop took (their invocations were recorded after t0; nothing can be claimed while it is down).
       const invokedDuring = (await scenario.recorder.invocations()).filter((i) => i.type === 'RecordExt' && i.at >= t0 && i.at <= t1);
@@ -109,11 +109,12 @@ test(
       scenario: 'database-restart',
       title: 'Database restart mid-run',
       seed: rng.seed,
+      secretsScan: scenario.secretFigures(),
       seconds: scenario.seconds,
       processes: 3,
       tenants: TENANTS.length,
       messages: report.figures.messages,
-      restarts: outages.length,
+      databaseRestarts: outages.length,
       outages,
       invariants: report.figures,
       proved: [
@@ -135,8 +136,9 @@ test('no password appears in any log line, stderr, CLI output, HTTP response or 
 
 /** A crashed process: its exit and its last fatal/error log lines (what a bug report needs). */
 function describeCrash(instance: WorkerInstance): string {
-  const last = instance.daemon.lines.filter((l) => l.level === 'fatal' || l.level === 'error' || Number(l.level) >= 50).slice(-3);
-  return `${instance.label} exited with code ${instance.exit?.code} signal ${instance.exit?.signal}; last errors: ${JSON.stringify(last).slice(0, 1500)}; stderr: ${instance.daemon.stderr.slice(0, 500)}`;
+  const fatal = instance.daemon.lines.filter((l) => l.level === 'fatal' || Number(l.level) >= 60);
+  const last = fatal.length ? fatal.slice(-2) : instance.daemon.lines.slice(-4);
+  return `${instance.label} exited with code ${instance.exit?.code} signal ${instance.exit?.signal}; last log lines: ${JSON.stringify(last).slice(0, 2500)}; stderr: ${instance.daemon.stderr.slice(0, 500)}`;
 }
 
 async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

@@ -80,6 +80,7 @@ test(
       scenario: 'kill-nine',
       title: 'kill -9 at random moments, with restarts',
       seed: rng.seed,
+      secretsScan: scenario.secretFigures(),
       seconds: scenario.seconds,
       processes: 4,
       tenants: TENANTS.length,

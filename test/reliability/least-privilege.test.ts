@@ -172,6 +172,7 @@ test('tqw migrate as the worker role fails: migrations are the administrator\'s 
     postgresVersion: version,
     title: 'Least privilege (PostgreSQL)',
     seed: scenario.rng.seed,
+    secretsScan: scenario.secretFigures(),
     seconds: scenario.seconds,
     grantsFile: WORKER_GRANTS_FILE,
     allowed,

@@ -131,6 +131,7 @@ describeIfMssql('reliability on SQL Server', () => {
       scenario: 'sqlserver',
       title: 'SQL Server (MSSQL_URL)',
       seed: rng.seed,
+      secretsScan: { passwords: secrets.secretCount, charactersScanned: secrets.scannedChars },
       seconds: Math.round((Date.now() - started) / 1000),
       messages: report.figures.messages,
       kills: KILLS,

@@ -194,3 +194,19 @@ test('a probe that fails (a tenant\'s table vanished) sends its tenants back to 
   await sql(db.url, `ALTER TABLE "${gone.tenant.schema}"."Elsewhere" RENAME TO "QueueMessages"`);
   await waitFor(() => w.worker.tenantStatuses().find((t) => t.id === gone.tenant.id)?.state === 'up', { timeoutMs: 30_000, what: 'the tenant back up' });
 });
+
+test('a table without the notify trigger is polled within pollMaxMs even though NOTIFY is on', async () => {
+  const [{ tenant, store }] = await tenants(1) as [{ tenant: Tenant; store: QueueStore }];
+  // An application created the table without `tqw migrate`'s trigger: its inserts notify nobody.
+  await sql(db.url, `DROP TRIGGER "TR_QueueMessages_Notify" ON "${tenant.schema}"."QueueMessages"`);
+  const w = worker([tenant], [{ type: 'Ping', handle: () => undefined }], { pollMinMs: 100, pollMaxMs: 800, notifyBackstopMs: 60_000 });
+  await parked(w, 1);
+  await waitFor(
+    async () => (await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`))[0]!.n >= 1,
+    { what: 'the LISTEN connection' },
+  );
+  await new Promise((r) => setTimeout(r, 2_000)); // long enough for the probe to back off to pollMaxMs
+  const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Ping', payload: {} });
+  // Found by the probe (at most pollMaxMs apart), long before the 60 s backstop of notified tenants.
+  await waitFor(async () => (await store.getMessage(id))?.status === 'Completed', { timeoutMs: 10_000, what: 'message in a table without trigger' });
+});

@@ -361,3 +361,69 @@ test('setTenants starts new tenants and drains removed ones', async () => {
   expect((await statusOf(aStore, aId)).status).toBe('Pending');
   expect(w.worker.tenantStatuses().map((t) => t.id)).toEqual(['b']);
 });
+
+test('messages taken over from an expired lease run one at a time, alone, and the others are given back meanwhile', async () => {
+  const { tenant, store } = await freshTenant();
+  // A crashed worker left 3 messages Processing; 10 fresh ones are due too.
+  const stranded: string[] = [];
+  for (let i = 0; i < 3; i++) stranded.push(await store.enqueue({ tenantId: tenant.id, messageType: 'Job', payload: { stranded: true } }));
+  expect(await store.claim({ limit: 3, leaseMs: 300 })).toHaveLength(3);
+  for (let i = 0; i < 10; i++) await store.enqueue({ tenantId: tenant.id, messageType: 'Job', payload: {} });
+  await new Promise((r) => setTimeout(r, 400));
+
+  let running = 0;
+  let strandedRunning = false;
+  const overlaps: string[] = [];
+  const h: Handler = {
+    type: 'Job',
+    transactional: false,
+    async handle(m) {
+      const isStranded = (m.payload as { stranded?: boolean }).stranded === true;
+      running += 1;
+      // A stranded message starting next to any other handler, or any handler starting next to it.
+      if ((isStranded && running > 1) || strandedRunning) overlaps.push(m.id);
+      if (isStranded) strandedRunning = true;
+      await new Promise((r) => setTimeout(r, 30));
+      if (isStranded) strandedRunning = false;
+      running -= 1;
+    },
+  };
+  worker([tenant], [h], { leaseMs: 300, concurrency: 5, batchSize: 10, prefetch: 10 });
+  for (const id of stranded) {
+    const row = await untilStatus(store, id, 'Completed');
+    expect(row.processingAttempts).toBe(2);
+  }
+  await waitFor(async () => (await store.depth()).Pending === 0 && (await store.depth()).Processing === 0, { what: 'all done' });
+  expect(overlaps).toEqual([]);
+  // Fresh messages given back during the quarantine kept their attempt count: each ran exactly once.
+  const { counts } = await store.stats();
+  expect(counts.Completed).toBe(13);
+  const rows = await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "${tenant.schema}"."QueueMessages" WHERE "ProcessingAttempts" > 1 AND NOT ("Payload" LIKE '%stranded%')`);
+  expect(rows[0]!.n).toBe(0);
+});
+
+test('a transactional handler\'s connection killed mid-handler (server restart) fails that attempt only: no crash, the message is done later', async () => {
+  const { tenant, store } = await freshTenant();
+  let calls = 0;
+  let release!: () => void;
+  const inHandler = new Promise<void>((r) => (release = r));
+  const h: Handler = {
+    type: 'Tx',
+    async handle(_m, ctx) {
+      calls += 1;
+      if (calls === 1) {
+        release();
+        await new Promise((r) => setTimeout(r, 600));
+      }
+      await (ctx.db as PoolClient).query('SELECT 1');
+    },
+  };
+  const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Tx', payload: {} });
+  const w = worker([tenant], [h], { leaseMs: 1_000 });
+  await inHandler;
+  // The session of the handler's transaction ends while no query of ours runs on it.
+  await sql(db.url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`);
+  const row = await untilStatus(store, id, 'Completed');
+  expect(row.processingAttempts).toBe(2);
+  expect(w.worker.currentPhase).toBe('running');
+});

@@ -44,7 +44,9 @@ export class BeginThenQuery extends pg.Query {
   run(client: pg.ClientBase): Promise<pg.QueryResult[]> {
     return new Promise<pg.QueryResult[]>((resolve, reject) => {
       this.once('end', (results: pg.QueryResult | pg.QueryResult[]) => resolve(Array.isArray(results) ? results : [results]));
-      this.once('error', reject);
+      // `on`, not `once`: a second 'error' (the connection dying after the statement failed) must
+      // find a listener too, or Node would treat it as unhandled and end the process.
+      this.on('error', reject);
       client.query(this);
     });
   }

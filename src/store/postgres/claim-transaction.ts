@@ -81,6 +81,14 @@ async function inTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client has no 'error' listener (the pool removes its own while it is lent out):
+  // if the server ends the session while the handler runs between statements (a restart,
+  // pg_terminate_backend), the client emits 'error' with no query to reject, and without this
+  // listener Node would crash the whole worker. The transaction is lost; the next statement fails.
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
   try {
     let result: T;
     try {
@@ -115,6 +123,7 @@ async function inTransaction<T>(
     }
     return result;
   } finally {
+    client.removeListener('error', onError);
     client.release(broken);
   }
 }

@@ -20,6 +20,15 @@ export function createPgPool(connectionString: string, options: PoolOptions): pg
   // already discarded that client, and the next query opens a fresh connection or fails with the
   // cause, which the tenant's poll loop reports; so there is nothing more to do here.
   pool.on('error', () => undefined);
+  // The pool listens for errors only on idle clients: a client that is lent out (a transactional
+  // handler's, or one being released with an error and ended) and receives the server's FATAL
+  // ("terminating connection due to administrator command", on a restart) with no query running
+  // would emit 'error' with nobody listening, which crashes the process. Every client of ours gets a
+  // listener for its whole life; the failure still reaches whoever uses the client next (its query
+  // fails), and the pool drops the client when it is released with that error.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 

@@ -13,12 +13,12 @@ type DepthRow = { Index: number; Pending: string; Processing: string; Failed: st
 const MAX_REMEMBERED_NAMES = 256;
 
 /**
- * The group statements of PostgreSQL stores: every schema of one database (`tenant.poolKey`) can be
+ * The group statements of PostgreSQL stores: every schema of one database (`key`, the sharing key) can be
  * named in one statement. A statement cannot read another database, so with database-per-tenant
  * each tenant is a group of its own and costs one (cheap, prepared) statement per interval.
  * Statements run as named prepared statements (their text per chunk is stable; see prepared.ts).
  */
-export function createPostgresGroup(poolKey: string, table: string, pool: () => pg.Pool): StoreGroup {
+export function createPostgresGroup(key: string, table: string, pool: () => pg.Pool): StoreGroup {
   // A text runs unnamed the first time and prepared from its second run on: a chunk whose members
   // are still changing (tenants joining at start-up) leaves no prepared statement behind.
   const names = new Map<string, string | null>();
@@ -35,7 +35,7 @@ export function createPostgresGroup(poolKey: string, table: string, pool: () => 
   };
 
   return {
-    key: poolKey,
+    key,
     table,
     maxTablesPerStatement: NEXT_DUE_TABLES_PER_STATEMENT,
 

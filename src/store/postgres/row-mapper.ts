@@ -39,7 +39,7 @@ export function toQueueMessageRow(r: PgQueueRow): QueueMessageRow {
 }
 
 /** A row returned by the claim statement (Status is Processing and DequeueTime set by that statement). */
-export function toClaimedMessage(r: PgQueueRow): ClaimedMessage {
+export function toClaimedMessage(r: PgQueueRow & { TqwReclaimed?: boolean }): ClaimedMessage {
   if (r.Status !== 'Processing' || r.DequeueTime === null) {
     throw new Error(`claim returned message ${r.Id} in state ${r.Status} without a DequeueTime (store bug)`);
   }
@@ -57,6 +57,7 @@ export function toClaimedMessage(r: PgQueueRow): ClaimedMessage {
     errorMessage: r.ErrorMessage,
     correlationId: r.CorrelationId,
     createdAt: r.CreatedAt,
+    reclaimed: r.TqwReclaimed === true,
   };
 }
 

@@ -86,7 +86,8 @@ export function toClaimedMessage(row: MssqlRow): ClaimedMessage {
   if (message.status !== 'Processing' || message.dequeueTime === null) {
     throw new Error(`claim returned message ${message.id} in state ${message.status} without a DequeueTime (store bug)`);
   }
-  return { ...message, status: 'Processing', dequeueTime: message.dequeueTime };
+  const reclaimed = column(row, 'TqwReclaimed');
+  return { ...message, status: 'Processing', dequeueTime: message.dequeueTime, reclaimed: reclaimed === true || reclaimed === 1 };
 }
 
 /** The OUTPUT of extend-lease: the claim's new fence. */

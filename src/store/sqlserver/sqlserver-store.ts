@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mssql from 'mssql';
 import { parseConnectionString, poolKeyOf } from '../../tenants/connection-string';
 import type { Tenant } from '../../tenants/types';
+import { sharingKey, withDigest } from '../sharing-key';
 import type { PoolLease, PoolRegistry } from '../pool-registry';
 import { serializePayload } from '../postgres/payload';
 import {
@@ -42,7 +43,7 @@ const MAX_INT = 2_147_483_647;
 
 /**
  * The SQL Server QueueStore of one tenant: `[schema].[QueueMessages]` through the pool shared by
- * every tenant of the same database (`tenant.poolKey`), acquired and connected on first use and let
+ * every tenant of the same database connecting the same way (sharingKey), acquired and connected on first use and let
  * go by close(). Statement shapes and their reasons live in ./sql; this file only binds typed
  * parameters and maps rows. The connection string is checked here, at creation, so a malformed
  * one is a ConfigError at start-up rather than a failing tenant later.
@@ -61,7 +62,7 @@ export function createSqlServerStore(
 
   const pool = (): mssql.ConnectionPool => {
     if (closed) throw new Error(`the queue store of tenant '${tenant.id}' (${table}) is closed; open a new one`);
-    lease ??= pools.acquire(tenant.poolKey, () => createMssqlPool(config, poolOptions));
+    lease ??= pools.acquire(sharingKey(tenant), () => createMssqlPool(config, poolOptions));
     return lease.pool;
   };
   const connected = connectOnce(pool);
@@ -261,7 +262,10 @@ function transactionOf(tx: StoreTransaction, tenantId: string): mssql.Transactio
  */
 function groupKey(tenant: Tenant): string {
   const parsed = parseConnectionString(tenant.connectionString);
-  return parsed.database === '' ? tenant.poolKey : `${poolKeyOf({ ...parsed, database: '' })}|server`;
+  if (parsed.database === '') return sharingKey(tenant);
+  // Same server and login, and the same password: a tenant whose password is wrong must not be
+  // probed through another tenant's connection (see sharingKey).
+  return withDigest(`${poolKeyOf({ ...parsed, database: '' })}|server`, `${parsed.user}\u0000${parsed.password ?? ''}`);
 }
 
 /** `[database].[schema].[QueueMessages]` (`[database]..[QueueMessages]`: the login's default schema there), or two-part without a database. */

@@ -4,7 +4,7 @@
  * GRANTs docs/reliability.md documents), `tqw migrate` run as the administrator, plus the RecordTx
  * handler's table with its grant. Reads for the invariant checker, like probe.ts does for PostgreSQL.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import mssql from 'mssql';
 import { sqlServerConfig } from '../../../src/store/sqlserver/connection-config';
@@ -15,7 +15,6 @@ import { mssqlUrl, withDatabase, withLogin } from '../../support/mssql';
 import { REPO_ROOT, runCli, tempDir, writeJson } from '../../support/processes';
 import type { TenantSnapshot } from './probe';
 import type { SeedMessage } from './seed';
-import { randomUUID } from 'node:crypto';
 
 interface Principal {
   login: string;
@@ -123,15 +122,15 @@ export async function createMssqlCluster(scenario: string, ids: readonly string[
   Attempt INT NOT NULL,
   PayloadBytes INT NOT NULL,
   [At] DATETIMEOFFSET NOT NULL CONSTRAINT DF_ReliabilityEffects_At DEFAULT SYSDATETIMEOFFSET()
-);
--- The handler's own table: INSERT, and SELECT for its NOT EXISTS check (docs/reliability.md).
-GRANT SELECT, INSERT ON OBJECT::dbo.ReliabilityEffects TO ${quoteIdent(worker.login)};`);
+);`);
+      // The handler's own table: INSERT, and SELECT for its NOT EXISTS check (docs/reliability.md).
+      await pool.request().batch(`GRANT SELECT, INSERT ON OBJECT::dbo.ReliabilityEffects TO ${quoteIdent(worker.login)};`);
     });
   }
   return cluster;
 }
 
-const CHUNK = 400; // 5 parameters a row, under SQL Server's 2100 parameters per request
+const CHUNK = 400; // 4 parameters a row: 1,600 per request, under SQL Server's limit of 2,100
 
 /** The producer's plain INSERT (only Id, TenantId, MessageType, Payload; the table's defaults do the rest). */
 export async function seedMssql(t: MssqlTenant, messages: readonly SeedMessage[]): Promise<string[]> {

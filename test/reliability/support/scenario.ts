@@ -242,6 +242,9 @@ export class Scenario {
       everyProcessSurvived,
     });
     this.collectOutputs(snapshots);
+    if (report.violations.length > 0) {
+      report.violations.push(`(scenario ${this.options.name}, seed ${this.rng.seed}: replay the schedule with TQW_RELIABILITY_SEED=${this.rng.seed})`);
+    }
     return { report, snapshots, exits };
   }
 
@@ -252,6 +255,12 @@ export class Scenario {
     for (const s of snapshots) {
       this.secrets.add(`tenant ${s.tenant} ErrorMessage column`, s.messages.map((m) => m.error ?? '').join('\n'));
     }
+  }
+
+  /** What the secrets scan covered so far (a figure of the report). */
+  secretFigures(): { passwords: number; charactersScanned: number } {
+    this.collectOutputs();
+    return { passwords: this.secrets.secretCount, charactersScanned: this.secrets.scannedChars };
   }
 
   get seconds(): number {

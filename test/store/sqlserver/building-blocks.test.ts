@@ -80,7 +80,12 @@ describe('row mapper', () => {
       errorMessage: null,
       correlationId: 'a1b2c3d4-0000-4000-8000-000000000001',
       createdAt: row.CreatedAt,
+      reclaimed: false,
     });
+    // The claim's OUTPUT says whether the row came from an expired lease (BIT: true, or 1 through Babelfish).
+    expect(toClaimedMessage({ ...row, TqwReclaimed: true }).reclaimed).toBe(true);
+    expect(toClaimedMessage({ ...row, tqwreclaimed: 1 }).reclaimed).toBe(true);
+    expect(toClaimedMessage({ ...row, TqwReclaimed: false }).reclaimed).toBe(false);
   });
 
   test('reads column names case-insensitively (Babelfish lower-cases unaliased OUTPUT columns)', () => {

@@ -11,32 +11,38 @@ import { newDequeueTime } from './fence';
  *   grow with history.
  * - FOR UPDATE SKIP LOCKED in each CTE (PostgreSQL allows no FOR UPDATE inside a UNION itself):
  *   concurrent claimers never wait for each other and never get the same row; rows locked by a
- *   running claim transaction (withClaimTransaction) are skipped even after their lease expired. Each CTE may lock $1 rows; the few that `picked` drops are
+ *   running claim transaction (withClaimTransaction) are skipped even after their lease expired. The CTEs lock up to $1 + 1 rows; the few that `picked` drops are
  *   unlocked when this statement commits.
  * - MATERIALIZED: the locking SELECTs run exactly once, before the UPDATE.
+ * - At most ONE expired lease per claim: such a message's previous attempt never finished, maybe
+ *   because it kills its worker. The worker runs it alone (ClaimedMessage.reclaimed); taking one at
+ *   a time keeps the others unclaimed meanwhile, so if it kills this worker too, no other message
+ *   gets an attempt counted for nothing (and dead-lettered after maxAttempts without having failed).
  * - No TenantId filter: a row a producer wrote with another tenant's id must still be claimed so the
  *   worker can dead-letter it (and log it as a security event) instead of leaving it forever.
  * - Times come from the database clock (now()), so workers with skewed clocks agree on leases.
  *   Claiming counts the attempt (ProcessingAttempts + 1) even if the worker then crashes.
+ * "TqwReclaimed" tells rows taken over from an expired lease (their previous claim never recorded
+ * an outcome) from due work; the worker runs those alone (see ClaimedMessage.reclaimed).
  * RETURNING order is unspecified; the store sorts the claimed rows by ScheduledTime.
  */
 export function claimSql(table: string): string {
   return `WITH due_work AS MATERIALIZED (
-  SELECT "Id", "ScheduledTime" FROM ${table}
+  SELECT "Id", "ScheduledTime", false AS "Reclaimed" FROM ${table}
   WHERE "Status" IN ('Pending', 'Failed') AND "ScheduledTime" <= now()
   ORDER BY "ScheduledTime"
   LIMIT $1
   FOR UPDATE SKIP LOCKED
 ),
 expired_leases AS MATERIALIZED (
-  SELECT "Id", "ScheduledTime" FROM ${table}
+  SELECT "Id", "ScheduledTime", true AS "Reclaimed" FROM ${table}
   WHERE "Status" = 'Processing' AND "DequeueTime" <= now() - $2::double precision * interval '1 millisecond'
   ORDER BY "DequeueTime"
-  LIMIT $1
+  LIMIT 1
   FOR UPDATE SKIP LOCKED
 ),
 picked AS (
-  SELECT "Id" FROM (SELECT * FROM due_work UNION ALL SELECT * FROM expired_leases) AS due
+  SELECT "Id", "Reclaimed" FROM (SELECT * FROM due_work UNION ALL SELECT * FROM expired_leases) AS due
   ORDER BY "ScheduledTime"
   LIMIT $1
 )
@@ -47,5 +53,5 @@ SET "Status" = 'Processing',
     "ProcessingAttempts" = q."ProcessingAttempts" + 1
 FROM picked
 WHERE q."Id" = picked."Id"
-RETURNING q.*`;
+RETURNING q.*, picked."Reclaimed" AS "TqwReclaimed"`;
 }

@@ -41,7 +41,8 @@ import { DECLARE_NOW, DUE, NEW_DEQUEUE_TIME } from '../sql-fragments';
  * Times come from the database clock (@now, ms precision), so workers with skewed clocks agree on
  * leases. Claiming counts the attempt (ProcessingAttempts + 1) even if the worker then crashes.
  * OUTPUT inserted.* (not a column list): Babelfish lower-cases OUTPUT column names unless they are
- * `*` or aliased. OUTPUT order is unspecified; the store sorts the claimed rows by ScheduledTime.
+ * `*` or aliased. [TqwReclaimed] (from the row's status before this UPDATE, deleted.Status) tells
+ * rows taken over from an expired lease from due work; the worker runs those alone. OUTPUT order is unspecified; the store sorts the claimed rows by ScheduledTime.
  * Note: SQL Server refuses OUTPUT without INTO on a table with enabled triggers (error 334).
  */
 export function claimSql(table: string): string {
@@ -53,7 +54,7 @@ SET Status = N'Processing',
     DequeueTime = ${NEW_DEQUEUE_TIME},
     LastAttemptTime = ${NEW_DEQUEUE_TIME},
     ProcessingAttempts = ProcessingAttempts + 1
-OUTPUT inserted.*
+OUTPUT inserted.*, CAST(CASE WHEN deleted.Status = N'Processing' THEN 1 ELSE 0 END AS BIT) AS [TqwReclaimed]
 WHERE Id IN (
     SELECT TOP (@limit) Id
     FROM ${table} WITH (UPDLOCK, READPAST, ROWLOCK)
