@@ -49,15 +49,19 @@ const MAX_PENDING_COMPLETIONS = 10_000;
  *   Free room is offered to due tenants round-robin, starting after the tenant served last;
  *   buffered messages are handed to free handler slots one tenant at a time, round-robin, so a
  *   tenant with a big backlog cannot starve the others; `tenantConcurrency` caps one tenant.
- * - Active tenants are claimed directly: a claim that came back full is repeated at once, a
- *   failing tenant is marked down and backs off up to tenantBackoffMaxMs (its own circuit
- *   breaker) while the others run on.
+ * - Active tenants are claimed directly: a claim that came back full is repeated at once (up to
+ *   MAX_CLAIMS_PER_TENANT claims of one tenant overlap), a failing tenant is marked down and backs
+ *   off up to tenantBackoffMaxMs (its own circuit breaker) while the others run on.
  * - Idle tenants are parked: a claim that came back short of its limit means the queue is
  *   drained, so the tenant is left to its probe group (see probe-group.ts): one statement per
  *   chunk of up to ~100 tenants (PostgreSQL: one database; SQL Server: one server) per interval
- *   tells which of them have work due and when; only those are claimed. A NOTIFY (PostgreSQL)
- *   wakes a parked tenant at once; our own retries wake it at their due time. Stores without a
- *   group API are polled on their own: empty claims back off from pollMinMs to pollMaxMs.
+ *   tells which of them have work due and when; only those are claimed. Tenants start parked, so
+ *   start-up costs one probe per chunk, not a claim per tenant. A NOTIFY (PostgreSQL) wakes a
+ *   parked tenant at once; our own retries wake it at their due time. Stores without a group API
+ *   are polled on their own: empty claims back off from pollMinMs to pollMaxMs.
+ * - Quarantine: a message taken over from an expired lease runs alone (see `suspects`).
+ * - Non-transactional completions are batched per tenant (CompletionBatcher): the handler slot is
+ *   free as soon as the handler returns; one statement completes everything finished meanwhile.
  * - The loop wakes on: a handler finishing, a claim or probe returning, a notification, and one
  *   timer set for the earliest due tenant, probe or wake-up. Nothing polls faster than that.
  * - stop(): no new claims; prefetched messages are released at once; in-flight handlers get
