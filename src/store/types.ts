@@ -184,6 +184,9 @@ export interface QueueStore {
   /** Cheap connectivity + table check: resolves when the table answers, rejects with the cause otherwise. */
   ping(): Promise<void>;
 
+  /** Indexes `tqw migrate` creates that are missing on the table (empty when all are present). */
+  missingIndexes(): Promise<string[]>;
+
   /** Lets go of the store's pool lease (the pool closes when no tenant uses it). Idempotent. */
   close(): Promise<void>;
 

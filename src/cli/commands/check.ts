@@ -51,6 +51,10 @@ ${COMMON_USAGE}`,
 
       const outcomes = await session.eachTenant(values.tenant, async (tenant, store) => {
         await store.ping();
+        const missing = await store.missingIndexes();
+        if (missing.length > 0) {
+          throw new Error(`${store.tableName} lacks index(es) ${missing.join(', ')}: run \`tqw migrate\``);
+        }
         const depth = await store.depth();
         return (
           `${store.tableName} reachable (${tenant.redactedConnection}); pending ${depth.Pending}, ` +

@@ -13,6 +13,7 @@ import {
 import { runClaimTransaction, runCompletingTransaction } from './claim-transaction';
 import { sharingKey } from '../sharing-key';
 import { createPgPool } from './create-pool';
+import { EXPECTED_INDEXES } from './expected-indexes';
 import { createPostgresGroup } from './group';
 import type { PgListenerRegistry } from './notify-listener';
 import { runMigrations } from './migrate';
@@ -178,6 +179,12 @@ export function createPostgresStore(
 
     async ping() {
       await pool().query(sql.ping);
+    },
+
+    async missingIndexes() {
+      const result = await pool().query<{ indexname: string }>(sql.listIndexes, [tenant.schema ?? null]);
+      const present = new Set(result.rows.map((r) => r.indexname));
+      return EXPECTED_INDEXES.filter((name) => !present.has(name));
     },
 
     async close() {

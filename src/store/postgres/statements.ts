@@ -7,6 +7,7 @@ import { enqueueSql } from './sql/enqueue';
 import { extendLeaseSql } from './sql/extend-lease';
 import { getMessageSql } from './sql/get-message';
 import { listDeadLettersSql } from './sql/list-dead-letters';
+import { listIndexesSql } from './sql/list-indexes';
 import { pingSql } from './sql/ping';
 import { purgeSql } from './sql/purge';
 import { releaseSql } from './sql/release';
@@ -32,5 +33,6 @@ export function postgresStatements(table: string) {
     requeueDeadLetters: requeueDeadLettersSql(table),
     purge: purgeSql(table),
     ping: pingSql(table),
+    listIndexes: listIndexesSql(table),
   } as const;
 }

@@ -31,6 +31,7 @@ import {
 } from './row-mapper';
 import { sqlServerStatements } from './statements';
 import { createSqlServerGroup } from './group';
+import { EXPECTED_INDEXES } from './expected-indexes';
 
 /**
  * Most rows one purge statement deletes, whatever the caller asks: keeps every DELETE far below the
@@ -210,6 +211,12 @@ export function createSqlServerStore(
 
     async ping() {
       await (await request()).query(sql.ping);
+    },
+
+    async missingIndexes() {
+      const result = await (await request()).query<{ name: string }>(sql.listIndexes);
+      const present = new Set(result.recordset.map((r) => r.name));
+      return EXPECTED_INDEXES.filter((name) => !present.has(name));
     },
 
     async close() {

@@ -9,6 +9,7 @@ import { extendLeaseSql } from './sql/extend-lease';
 import { getMessageSql } from './sql/get-message';
 import { listDeadLettersSql } from './sql/list-dead-letters';
 import { lockClaimSql } from './sql/lock-claim';
+import { listIndexesSql } from './sql/list-indexes';
 import { pingSql } from './sql/ping';
 import { purgeSql } from './sql/purge';
 import { releaseSql } from './sql/release';
@@ -36,6 +37,7 @@ export function sqlServerStatements(table: string) {
     requeueDeadLetters: requeueDeadLettersSql(table),
     purge: purgeSql(table),
     ping: pingSql(table),
+    listIndexes: listIndexesSql(table),
   } as const;
 }
 
