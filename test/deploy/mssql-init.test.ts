@@ -11,33 +11,15 @@ import mssql from 'mssql';
 import { sqlServerConfig } from '../../src/store/sqlserver/connection-config';
 import { quoteIdent } from '../../src/store/sqlserver/quote-table';
 import { describeIfMssql, mssqlUrl, withDatabase } from '../support/mssql';
+import { loadMssqlSetupModule, type Principal, type SetupOptions } from '../support/mssql-setup-module';
 import { DaemonProcess, freePort, runCli, tempDir, writeJson } from '../support/processes';
 import { repoPath } from './support/repo';
 
-interface Principal {
-  login: string;
-  password: string;
-}
-interface SetupOptions {
-  admin: mssql.config;
-  databases: string[];
-  schema: string;
-  worker: Principal;
-  producer: Principal;
-  productsSql: string;
-  connectAttempts: number;
-  log: (line: string) => void;
-}
-interface SetupModule {
-  parseAdminConnection(connectionString: string): mssql.config;
-  beforeMigrate(options: SetupOptions): Promise<void>;
-  afterMigrate(options: SetupOptions): Promise<void>;
-}
 interface ProducerModule {
   enqueueSqlServer(pool: mssql.ConnectionPool, tenant: { id: string }, message: { type: string; payload: string }): Promise<void>;
 }
 // The plain CommonJS files the containers run (docker/init, docker/producer).
-const setup = require(repoPath('docker/init/setup-mssql.js')) as SetupModule;
+const setup = loadMssqlSetupModule();
 const producer = require(repoPath('docker/producer/produce.js')) as ProducerModule;
 
 /** MSSQL_URL's server and options with another login and database. */

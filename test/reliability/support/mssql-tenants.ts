@@ -12,32 +12,13 @@ import { quoteIdent } from '../../../src/store/sqlserver/quote-table';
 import { parseConnectionString } from '../../../src/tenants/connection-string';
 import type { MessageStatus } from '../../../src/store/types';
 import { mssqlUrl, withDatabase, withLogin } from '../../support/mssql';
+import { loadMssqlSetupModule, type SetupOptions } from '../../support/mssql-setup-module';
 import { REPO_ROOT, runCli, tempDir, writeJson } from '../../support/processes';
 import type { TenantSnapshot } from './probe';
 import type { SeedMessage } from './seed';
 
-interface Principal {
-  login: string;
-  password: string;
-}
-interface SetupOptions {
-  admin: mssql.config;
-  databases: string[];
-  schema: string;
-  worker: Principal;
-  producer: Principal;
-  productsSql: string;
-  connectAttempts: number;
-  log: (line: string) => void;
-}
-interface SetupModule {
-  parseAdminConnection(connectionString: string): mssql.config;
-  beforeMigrate(options: SetupOptions): Promise<void>;
-  afterMigrate(options: SetupOptions): Promise<void>;
-}
 // The plain CommonJS setup the compose demo's init container runs.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const setup = require(join(REPO_ROOT, 'docker', 'init', 'setup-mssql.js')) as SetupModule;
+const setup = loadMssqlSetupModule();
 
 export interface MssqlTenant {
   id: string;
