@@ -14,6 +14,7 @@ import { runClaimTransaction, runCompletingTransaction } from './claim-transacti
 import { sharingKey } from '../sharing-key';
 import { createPgPool } from './create-pool';
 import { EXPECTED_INDEXES } from './expected-indexes';
+import { missingIndexes } from '../missing-indexes';
 import { createPostgresGroup } from './group';
 import type { PgListenerRegistry } from './notify-listener';
 import { runMigrations } from './migrate';
@@ -183,8 +184,7 @@ export function createPostgresStore(
 
     async missingIndexes() {
       const result = await pool().query<{ indexname: string }>(sql.listIndexes, [tenant.schema ?? null]);
-      const present = new Set(result.rows.map((r) => r.indexname));
-      return EXPECTED_INDEXES.filter((name) => !present.has(name));
+      return missingIndexes(EXPECTED_INDEXES, result.rows.map((r) => r.indexname));
     },
 
     async close() {

@@ -32,6 +32,7 @@ import {
 import { sqlServerStatements } from './statements';
 import { createSqlServerGroup } from './group';
 import { EXPECTED_INDEXES } from './expected-indexes';
+import { missingIndexes } from '../missing-indexes';
 
 /**
  * Most rows one purge statement deletes, whatever the caller asks: keeps every DELETE far below the
@@ -215,8 +216,7 @@ export function createSqlServerStore(
 
     async missingIndexes() {
       const result = await (await request()).query<{ name: string }>(sql.listIndexes);
-      const present = new Set(result.recordset.map((r) => r.name));
-      return EXPECTED_INDEXES.filter((name) => !present.has(name));
+      return missingIndexes(EXPECTED_INDEXES, result.recordset.map((r) => r.name));
     },
 
     async close() {
