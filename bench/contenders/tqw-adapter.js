@@ -80,7 +80,8 @@ function createAdapter() {
         logger,
         metrics,
         redact: (s) => s,
-        options: { concurrency: settings.concurrency, ...settings.workerOptions },
+        // TQW_BENCH_WORKER_OPTIONS (JSON): try engine settings without editing the harness (see bench/README.md).
+        options: { concurrency: settings.concurrency, ...settings.workerOptions, ...JSON.parse(process.env.TQW_BENCH_WORKER_OPTIONS ?? '{}') },
       });
       worker.start(tenants);
       running = { worker, pools };

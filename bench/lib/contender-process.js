@@ -19,6 +19,8 @@ const STDERR_TAIL = 4000;
 function startContender({ contender, execPath }) {
   const child = fork(HOST, [contender], {
     execPath,
+    // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": profile the contenders (see bench/README.md).
+    execArgv: (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
   });

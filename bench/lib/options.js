@@ -63,6 +63,7 @@ const QUICK_SIZES = Object.freeze({
 const USAGE = `Usage: npm run bench -- [options]
   --runs N            repetitions of each measurement (default 3)
   --scenario LIST     comma-separated subset of: ${SCENARIO_IDS.join(', ')} (default all)
+  --subjects TEXT     only the subjects whose label contains TEXT (comma list: any of them), e.g. tqw
   --quick             small sizes: a smoke run of a couple of minutes
   --size KEY=VALUE    override one size (repeatable), e.g. --size drainMessages=20000
   --no-report         do not write bench/results/latest.json and docs/benchmarks.md
@@ -94,6 +95,7 @@ function parseOptions(argv) {
       options: {
         runs: { type: 'string', default: '3' },
         scenario: { type: 'string' },
+        subjects: { type: 'string' },
         quick: { type: 'boolean', default: false },
         size: { type: 'string', multiple: true, default: [] },
         'no-report': { type: 'boolean', default: false },
@@ -122,6 +124,7 @@ function parseOptions(argv) {
     help: values.help,
     runs,
     scenarios,
+    subjectFilter: values.subjects ? values.subjects.split(',').map((s) => s.trim()).filter(Boolean) : [],
     quick: values.quick,
     sizes,
     overridden,

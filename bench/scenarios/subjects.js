@@ -67,7 +67,14 @@ function withSqlServer(ctx, labels) {
   if (ctx.mssqlUrl) {
     for (const l of labels) if (SUBJECTS[l].contender === 'tqw') list.push(subject(l, 'sqlserver'));
   }
-  return list;
+  return selected(ctx, list);
+}
+
+/** `--subjects` keeps the subjects whose label contains one of its words (all when it is not given). */
+function selected(ctx, list) {
+  const filter = ctx.options.subjectFilter ?? [];
+  if (filter.length === 0) return list;
+  return list.filter((s) => filter.some((word) => s.label.includes(word)));
 }
 
 module.exports = { SUBJECTS, subject, withSqlServer };

@@ -204,7 +204,7 @@ export const CONFIG_SCHEMA: TqwSchema = {
       ...integer(0),
     },
     prefetch: {
-      doc: 'Messages claimed ahead of free handler slots (a local queue), so handlers never wait for a claim round trip; claims are sized by the free room (worker.concurrency + worker.prefetch - messages claimed and not finished, at most worker.batchSize each). A prefetched message that waited for more than half of worker.leaseMs is released instead of run. 0 = claim only for free handler slots.',
+      doc: 'Most messages claimed ahead of free handler slots (a local queue), so handlers never wait for a claim round trip. The local queue adapts to the rate: it holds what the handlers start in about 250 ms, at least worker.concurrency messages, at most this many; claims are sized by the free room (worker.concurrency + that local queue - messages claimed and not finished, at most worker.batchSize each). A prefetched message that waited for more than half of worker.leaseMs is released instead of run. 0 = claim only for free handler slots.',
       default: w.prefetch,
       env: 'TQW_PREFETCH',
       ...integer(0, 10_000),

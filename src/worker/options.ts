@@ -7,7 +7,7 @@ export interface WorkerOptions {
   concurrency: number;
   /** Handlers running at once for one tenant; 0 means no limit beyond `concurrency`. Default 0. */
   tenantConcurrency: number;
-  /** Most rows claimed by one claim statement. Default 10. */
+  /** Most rows claimed by one claim statement (claims are also sized by the free room, see prefetch). Default 200. */
   batchSize: number;
   /** Lease of a claimed message; an expired lease makes it claimable again. Default 60000. */
   leaseMs: number;
@@ -28,11 +28,13 @@ export interface WorkerOptions {
   /** Graceful shutdown: time in-flight handlers get before they are aborted and released. Default 25000. */
   shutdownTimeoutMs: number;
   /**
-   * Messages claimed ahead of free handler slots (a local queue), so handlers never wait for a
-   * claim round trip. Claims are sized by the free room: concurrency + prefetch - claimed and not
-   * finished. A prefetched message that waited for more than half its lease is released instead of
-   * run. With tenantConcurrency > 0 a tenant never holds more than tenantConcurrency messages.
-   * Default 40 (four claims of the default batchSize may overlap).
+   * Most messages claimed ahead of free handler slots (a local queue), so handlers never wait for a
+   * claim round trip. The local queue adapts to the rate: it holds what the handlers start in about
+   * 250 ms, at least `concurrency` messages, at most `prefetch`. Claims are sized by the free room:
+   * concurrency + that local queue - claimed and not finished (at most batchSize each). A
+   * prefetched message that waited for more than half its lease is released instead of run. With
+   * tenantConcurrency > 0 a tenant never holds more than tenantConcurrency messages. 0: claim only
+   * for free handler slots. Default 1000.
    */
   prefetch: number;
   /**
@@ -61,7 +63,7 @@ export interface WorkerOptions {
 export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = Object.freeze({
   concurrency: 10,
   tenantConcurrency: 0,
-  batchSize: 10,
+  batchSize: 200,
   leaseMs: 60_000,
   handlerTimeoutMs: 30_000,
   maxAttempts: 5,
@@ -71,7 +73,7 @@ export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = Object.freeze({
   pollMaxMs: 2_000,
   tenantBackoffMaxMs: 60_000,
   shutdownTimeoutMs: 25_000,
-  prefetch: 40,
+  prefetch: 1_000,
   notify: true,
   notifyBackstopMs: 30_000,
   sqlServerProbeMs: 250,

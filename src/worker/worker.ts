@@ -10,6 +10,7 @@ import { DEFAULT_WORKER_OPTIONS, type WorkerOptions } from './options';
 import { processMessage, type ProcessDeps, type ProcessOutcome } from './process-message';
 import { ProbeGroup, type ProbeChunk } from './probe-group';
 import { TenantSlot, type TenantRunState } from './tenant-slot';
+import { ThroughputMeter } from './throughput-meter';
 
 export interface WorkerDeps {
   handlers: HandlerRegistry;
@@ -36,6 +37,13 @@ export type WorkerPhase = 'idle' | 'running' | 'draining' | 'stopped';
 
 /** Most claims of one tenant in flight at once (only while its claims come back full). */
 const MAX_CLAIMS_PER_TENANT = 4;
+
+/**
+ * The prefetch (local queue) holds about what the handlers start in this long, between
+ * worker.concurrency and worker.prefetch messages: a few claim round trips' worth at full speed,
+ * one message per handler slot when handlers are slow.
+ */
+const PREFETCH_HORIZON_MS = 250;
 
 /** Pending non-transactional completions (all tenants) above which no new claims are made. */
 const MAX_PENDING_COMPLETIONS = 10_000;
@@ -92,6 +100,8 @@ export class Worker {
   private groupsDirty = true;
   /** Keeps the leases of running non-transactional messages (one timer for all). */
   private readonly leases: LeaseKeeper;
+  /** Messages started per second: sizes the prefetch (prefetchRoom). */
+  private readonly throughput = new ThroughputMeter(Date.now());
   private inflight = 0;
   /** Claimed and not finished, all tenants (see TenantSlot.held). */
   private held = 0;
@@ -436,8 +446,8 @@ export class Worker {
 
   /** Offers the free room to due active tenants, round-robin. Returns the earliest future poll time. */
   private offerClaims(now: number): number {
-    const { concurrency, prefetch, tenantConcurrency, batchSize } = this.options;
-    let room = concurrency + prefetch - this.held;
+    const { concurrency, tenantConcurrency, batchSize } = this.options;
+    let room = concurrency + this.prefetchRoom(now) - this.held;
     if (this.completing > MAX_PENDING_COMPLETIONS || this.inQuarantine()) room = 0;
     let earliest = Infinity;
     const count = this.active.length;
@@ -470,6 +480,19 @@ export class Worker {
     }
     if (lastServed >= 0) this.cursor = (lastServed + 1) % count;
     return earliest;
+  }
+
+  /**
+   * Messages to claim ahead of free handler slots: what the handlers start in PREFETCH_HORIZON_MS
+   * at the current rate, at least one per handler slot, at most worker.prefetch. Adaptive so a
+   * fast queue (no-op handlers, tens of thousands per second) claims in big batches, while slow
+   * handlers do not hoard messages other workers could run, nor keep them waiting in the buffer.
+   */
+  private prefetchRoom(now: number): number {
+    const { prefetch, concurrency } = this.options;
+    if (prefetch === 0) return 0;
+    const wanted = Math.ceil((this.throughput.perSecond(now) * PREFETCH_HORIZON_MS) / 1000);
+    return Math.min(prefetch, Math.max(concurrency, wanted));
   }
 
   /**
@@ -652,6 +675,7 @@ export class Worker {
   }
 
   private startMessage(slot: TenantSlot, row: ClaimedMessage, onFinished?: () => void): void {
+    this.throughput.record();
     slot.inflight += 1;
     this.inflight += 1;
     slot.unfinished += 1;

@@ -181,6 +181,11 @@ describe('createMetrics with the tenant label (default)', () => {
     metrics.messageProcessed('acme', 'email', 'completed');
     const again = await scrape(metrics.registry);
     expect(valueOf(again, 'tqw_messages_processed_total', { tenant: 'acme', type: 'email', outcome: 'completed' })).toBe(1);
+
+    // ...and is dropped again by a second removal (the worker caches label sets per tenant).
+    metrics.removeTenant('acme');
+    const thrice = await scrape(metrics.registry);
+    expect(thrice.filter((s) => s.name.startsWith('tqw_') && s.labels.tenant === 'acme')).toEqual([]);
   });
 });
 

@@ -4,7 +4,6 @@ import type { ClaimFence, StoreTransaction } from '../types';
 import { fenceParams } from './row-mapper';
 import { quoteIdent } from './quote-table';
 import { BeginThenQuery } from './begin-then-query';
-import { completingUpdateSql } from './sql/completing-update';
 import { lockClaimSql } from './sql/lock-claim';
 
 /**
@@ -34,7 +33,7 @@ export async function runClaimTransaction<T>(
 }
 
 /**
- * withCompletingTransaction: the fenced UPDATE to Completed opens the transaction (see
+ * withCompletingTransaction: `completingSql` (sql/completing-update.ts: the fenced UPDATE to Completed) opens the transaction (see
  * sql/begin-completing.ts), then `fn`, then COMMIT, in TWO round trips: BEGIN (with SET LOCAL
  * search_path for a schema tenant) and the UPDATE go out together (BeginThenQuery), then COMMIT.
  * Measured on PostgreSQL 18 with 10 connections (server CPU per message): four round trips
@@ -47,7 +46,7 @@ export async function runClaimTransaction<T>(
  */
 export async function runCompletingTransaction<T>(
   pool: Pool,
-  table: string,
+  completingSql: string,
   fence: ClaimFence,
   fn: (tx: StoreTransaction) => Promise<T>,
   schema: string | undefined,
@@ -59,7 +58,7 @@ export async function runCompletingTransaction<T>(
     fence,
     fn,
     async (client) => {
-      const query = new BeginThenQuery(preamble, { name: preparedName, text: completingUpdateSql(table), values: fenceParams(fence) });
+      const query = new BeginThenQuery(preamble, { name: preparedName, text: completingSql, values: fenceParams(fence) });
       const results = await query.run(client);
       return results[results.length - 1]?.rowCount === 1;
     },

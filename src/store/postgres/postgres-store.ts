@@ -22,7 +22,6 @@ import { serializePayload } from './payload';
 import { quoteTable } from './quote-table';
 import { CLAIM_TYPES } from './fast-types';
 import { preparedName } from './prepared';
-import { completingUpdateSql } from './sql/completing-update';
 import { fenceArrays, fenceParams, toClaimedMessage, toQueueMessageRow, type PgQueueRow } from './row-mapper';
 import { postgresStatements } from './statements';
 
@@ -51,7 +50,7 @@ export function createPostgresStore(
 ): QueueStore {
   const table = quoteTable(tenant.schema);
   const sql = postgresStatements(table);
-  const completingName = preparedName(completingUpdateSql(table));
+  const completingName = preparedName(sql.completingUpdate);
   const claimName = preparedName(sql.claim);
   let lease: PoolLease<pg.Pool> | undefined;
   let closed = false;
@@ -95,7 +94,7 @@ export function createPostgresStore(
       // A prepared statement lives on each connection of the pool; with many tenant tables per
       // database that would be many plans per connection, so only few-table pools prepare it.
       const name = (lease?.sharedBy() ?? 1) <= MAX_TABLES_FOR_PREPARED ? completingName : undefined;
-      return runCompletingTransaction(p, table, fence, fn, tenant.schema, name);
+      return runCompletingTransaction(p, sql.completingUpdate, fence, fn, tenant.schema, name);
     },
 
     group: createPostgresGroup(sharingKey(tenant), table, pool),

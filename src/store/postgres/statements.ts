@@ -1,6 +1,7 @@
 import { claimSql } from './sql/claim';
 import { completeSql } from './sql/complete';
 import { completeManySql } from './sql/complete-many';
+import { completingUpdateSql } from './sql/completing-update';
 import { deadLetterSql } from './sql/dead-letter';
 import { depthSql } from './sql/depth';
 import { enqueueSql } from './sql/enqueue';
@@ -21,6 +22,7 @@ export function postgresStatements(table: string) {
     claim: claimSql(table),
     complete: completeSql(table),
     completeMany: completeManySql(table),
+    completingUpdate: completingUpdateSql(table),
     retry: retrySql(table),
     deadLetter: deadLetterSql(table),
     release: releaseSql(table),
