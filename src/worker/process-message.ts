@@ -45,8 +45,9 @@ export interface ProcessDeps {
    */
   complete?: (fence: ClaimFence) => Promise<boolean>;
   /**
-   * Called once when the handler of a non-transactional message has finished and its completion is
-   * queued: the handler slot is free from then on, while the outcome is still being written.
+   * Called once when the handler has finished: for a non-transactional message when its completion
+   * is queued, for a transactional one when it succeeded and its COMMIT is about to be sent. The
+   * handler slot is free from then on, while the outcome is still being written.
    */
   onHandlerDone?: () => void;
   /** Called when a failed attempt was recorded as a retry due in `delayMs`. */
@@ -169,7 +170,13 @@ class MessageAttempt {
           // The handler's writes and the Completed status commit together, or not at all.
           if (store.withCompletingTransaction) {
             // Completed is the transaction's first statement (lock + fence check); fewer round trips.
-            await store.withCompletingTransaction(this.fence, (tx) => invoke(tx.handle));
+            // The handler slot is free once the handler succeeded, while its COMMIT is on the way:
+            // the next message starts at once, and the store can open its transaction in the same
+            // round trip as this COMMIT (see the PostgreSQL store's transaction-chain.ts).
+            await store.withCompletingTransaction(this.fence, async (tx) => {
+              await invoke(tx.handle);
+              deps.onHandlerDone?.();
+            });
           } else {
             const fence = this.fence;
             await store.withClaimTransaction(fence, async (tx) => {

@@ -2,15 +2,14 @@ import type { Logger } from 'pino';
 import { describeError } from '../errors';
 import type { HandlerRegistry } from '../handlers/handler-registry';
 import type { TenantGaugeSnapshot, TqwMetrics } from '../metrics/metrics';
-import { shownKey } from '../store/sharing-key';
 import type { ClaimedMessage, QueueStore } from '../store/types';
 import type { Tenant } from '../tenants/types';
 import { LeaseKeeper } from './heartbeat';
 import { DEFAULT_WORKER_OPTIONS, type WorkerOptions } from './options';
 import { processMessage, type ProcessDeps, type ProcessOutcome } from './process-message';
-import { ProbeGroup, type ProbeChunk } from './probe-group';
+import { ParkingLot } from './parking-lot';
 import { TenantSlot, type TenantRunState } from './tenant-slot';
-import { ThroughputMeter } from './throughput-meter';
+import { ClaimPlanner } from './claim-planner';
 
 export interface WorkerDeps {
   handlers: HandlerRegistry;
@@ -35,33 +34,23 @@ export interface TenantStatus {
 
 export type WorkerPhase = 'idle' | 'running' | 'draining' | 'stopped';
 
-/** Most claims of one tenant in flight at once (only while its claims come back full). */
-const MAX_CLAIMS_PER_TENANT = 4;
-
-/**
- * The prefetch (local queue) holds about what the handlers start in this long, between
- * worker.concurrency and worker.prefetch messages: a few claim round trips' worth at full speed,
- * one message per handler slot when handlers are slow.
- */
-const PREFETCH_HORIZON_MS = 250;
-
 /** Pending non-transactional completions (all tenants) above which no new claims are made. */
 const MAX_PENDING_COMPLETIONS = 10_000;
 
 /**
  * The poll loop: ONE scheduler for all tenants.
  *
- * - Room: at most `concurrency` handlers run at once, and at most concurrency + prefetch messages
- *   are claimed and not finished (running, prefetched in a tenant's buffer, or being claimed).
- *   Claims are sized by that free room (up to batchSize), so a claim is rarely for one message.
- *   Free room is offered to due tenants round-robin, starting after the tenant served last;
- *   buffered messages are handed to free handler slots one tenant at a time, round-robin, so a
- *   tenant with a big backlog cannot starve the others; `tenantConcurrency` caps one tenant.
+ * - Room: at most `concurrency` handlers run at once, and at most concurrency + the adaptive
+ *   prefetch messages are claimed and not finished (running, prefetched in a tenant's buffer, or
+ *   being claimed). Claims are sized by that free room (up to batchSize) and offered to due
+ *   tenants round-robin (claim-planner.ts); buffered messages are handed to free handler slots one
+ *   tenant at a time, round-robin, so a tenant with a big backlog cannot starve the others;
+ *   `tenantConcurrency` caps one tenant.
  * - Active tenants are claimed directly: a claim that came back full is repeated at once (up to
  *   MAX_CLAIMS_PER_TENANT claims of one tenant overlap), a failing tenant is marked down and backs
  *   off up to tenantBackoffMaxMs (its own circuit breaker) while the others run on.
  * - Idle tenants are parked: a claim that came back short of its limit means the queue is
- *   drained, so the tenant is left to its probe group (see probe-group.ts): one statement per
+ *   drained, so the tenant is left to its probe group (parking-lot.ts, probe-group.ts): one statement per
  *   chunk of up to ~100 tenants (PostgreSQL: one database; SQL Server: one server) per interval
  *   tells which of them have work due and when; only those are claimed. Tenants start parked, so
  *   start-up costs one probe per chunk, not a claim per tenant. A NOTIFY (PostgreSQL) wakes a
@@ -70,6 +59,7 @@ const MAX_PENDING_COMPLETIONS = 10_000;
  * - Quarantine: a message taken over from an expired lease runs alone (see `suspects`).
  * - Non-transactional completions are batched per tenant (CompletionBatcher): the handler slot is
  *   free as soon as the handler returns; one statement completes everything finished meanwhile.
+ *   A transactional handler's slot is free once it succeeded, while its COMMIT is on the way.
  * - The loop wakes on: a handler finishing, a claim or probe returning, a notification, and one
  *   timer set for the earliest due tenant, probe or wake-up. Nothing polls faster than that.
  * - stop(): no new claims; prefetched messages are released at once; in-flight handlers get
@@ -83,7 +73,6 @@ export class Worker {
   private readonly retiring = new Set<TenantSlot>();
   /** Tenants claimed directly (not parked), in round-robin order. */
   private active: TenantSlot[] = [];
-  private cursor = 0;
   /** Tenants with prefetched messages waiting for a handler slot, in round-robin order. */
   private ready: TenantSlot[] = [];
   /**
@@ -94,19 +83,16 @@ export class Worker {
    */
   private suspects: Array<{ slot: TenantSlot; row: ClaimedMessage; claimedAt: number }> = [];
   private suspectRunning = false;
-  private readonly groups = new Map<string, ProbeGroup>();
-  /** Cached earliest event of all groups (see serveGroups), valid while !groupsDirty. */
-  private groupsNextAt = Infinity;
-  private groupsDirty = true;
+  /** Idle tenants left to their probe group (see parking-lot.ts). */
+  private readonly parking: ParkingLot;
   /** Keeps the leases of running non-transactional messages (one timer for all). */
   private readonly leases: LeaseKeeper;
-  /** Messages started per second: sizes the prefetch (prefetchRoom). */
-  private readonly throughput = new ThroughputMeter(Date.now());
+  /** Claim sizing and tenant round-robin (see claim-planner.ts). */
+  private readonly planner: ClaimPlanner;
   private inflight = 0;
   /** Claimed and not finished, all tenants (see TenantSlot.held). */
   private held = 0;
   private claimsInFlight = 0;
-  private probesInFlight = 0;
   private completing = 0;
   /** Outstanding processMessage calls (until their outcome is written). */
   private unfinished = 0;
@@ -122,6 +108,21 @@ export class Worker {
   constructor(private readonly deps: WorkerDeps) {
     this.options = { ...DEFAULT_WORKER_OPTIONS, ...deps.options };
     this.leases = new LeaseKeeper(Math.floor(this.options.leaseMs / 3));
+    this.planner = new ClaimPlanner(this.options);
+    this.parking = new ParkingLot({
+      options: this.options,
+      logger: deps.logger,
+      redact: deps.redact,
+      isCurrent: (slot) => this.slots.get(slot.id) === slot,
+      activate: (slot) => this.active.push(slot),
+      deactivate: (slot) => {
+        this.active = this.active.filter((s) => s !== slot);
+      },
+      onProbeSettled: () => {
+        this.notifyIfIdle();
+        this.pump();
+      },
+    });
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -177,7 +178,7 @@ export class Worker {
         this.subscribe(slot);
         // Start parked where the store can be probed: one probe statement per chunk of tenants
         // tells which have work, instead of a first claim for every tenant.
-        if (!this.park(slot, Date.now(), true)) this.active.push(slot);
+        if (!this.parking.park(slot, Date.now(), true)) this.active.push(slot);
       }
     }
     // Retire after the replacements exist, so a changed tenant keeps its metric series.
@@ -195,7 +196,7 @@ export class Worker {
     if (!slot) return;
     const now = Date.now();
     slot.wake(now);
-    if (slot.parked && slot.state !== 'down') this.unpark(slot);
+    if (slot.parked && slot.state !== 'down') this.parking.unpark(slot);
     // At the end of this turn: a burst of notifications (one per INSERT) costs one loop pass.
     this.pumpSoon();
   }
@@ -257,7 +258,7 @@ export class Worker {
     this.retiring.clear();
     this.active = [];
     this.ready = [];
-    this.groups.clear();
+    this.parking.clear();
     this.phase = 'stopped';
     this.deps.logger.info({ inflight: this.inflight }, 'worker stopped');
     this.resolveDone();
@@ -281,8 +282,7 @@ export class Worker {
         onListening: (listening) => {
           if (slot.listening === listening) return;
           slot.listening = listening;
-          const group = this.groupOf(slot);
-          if (group?.has(slot)) group.onListening(slot, listening, Date.now(), this.options);
+          this.parking.onListening(slot, listening);
           this.pump();
         },
       });
@@ -316,14 +316,7 @@ export class Worker {
     this.active = this.active.filter((s) => s !== slot);
     this.ready = this.ready.filter((s) => s !== slot);
     slot.queued = false;
-    const group = this.groupOf(slot);
-    if (group) {
-      if (slot.parked) group.onUnparked(slot);
-      group.leave(slot);
-      if (group.size === 0) this.groups.delete(group.key);
-      this.groupsDirty = true;
-    }
-    slot.parked = false;
+    this.parking.remove(slot);
   }
 
   private isSlotIdle(slot: TenantSlot): boolean {
@@ -376,9 +369,13 @@ export class Worker {
   private pumpOnce(): void {
     if (this.phase !== 'running') return;
     const now = Date.now();
-    let earliest = this.serveGroups(now);
+    let earliest = this.parking.serve(now);
     this.dispatch(now);
-    earliest = Math.min(earliest, this.offerClaims(now));
+    const blocked = this.completing > MAX_PENDING_COMPLETIONS || this.inQuarantine();
+    earliest = Math.min(
+      earliest,
+      this.planner.offer(now, this.active, this.held, blocked, (slot, limit) => void this.claim(slot, limit)),
+    );
     this.dispatch(now);
     this.armTimer(earliest, now);
   }
@@ -444,79 +441,6 @@ export class Worker {
     this.ready.push(slot);
   }
 
-  /** Offers the free room to due active tenants, round-robin. Returns the earliest future poll time. */
-  private offerClaims(now: number): number {
-    const { concurrency, tenantConcurrency, batchSize } = this.options;
-    let room = concurrency + this.prefetchRoom(now) - this.held;
-    if (this.completing > MAX_PENDING_COMPLETIONS || this.inQuarantine()) room = 0;
-    let earliest = Infinity;
-    const count = this.active.length;
-    if (count === 0) return earliest;
-    let lastServed = -1;
-    // Passes round-robin, one claim per tenant per pass, while room is left: a tenant whose last
-    // claim came back full may have up to MAX_CLAIMS_PER_TENANT claims in flight, so one busy
-    // tenant's claims overlap (a claim's round trip, and its commit, no longer bound its throughput).
-    for (let pass = 0; pass < MAX_CLAIMS_PER_TENANT && room > 0; pass++) {
-      let served = false;
-      for (let i = 0; i < count && room > 0; i++) {
-        const index = (this.cursor + i) % count;
-        const slot = this.active[index]!;
-        if (slot.claims >= (slot.lastClaimFull ? MAX_CLAIMS_PER_TENANT : 1) || slot.claims > pass) continue;
-        if (slot.nextPollAt > now) {
-          earliest = Math.min(earliest, slot.nextPollAt);
-          continue;
-        }
-        const tenantRoom = tenantConcurrency > 0 ? tenantConcurrency - slot.held : Infinity;
-        if (tenantRoom <= 0) continue;
-        const limit = Math.min(batchSize, room, tenantRoom);
-        // A second claim for the same tenant only for a full batch: small ones cost a statement each.
-        if (slot.claims > 0 && limit < batchSize) continue;
-        room -= limit;
-        lastServed = index;
-        served = true;
-        void this.claim(slot, limit);
-      }
-      if (!served) break;
-    }
-    if (lastServed >= 0) this.cursor = (lastServed + 1) % count;
-    return earliest;
-  }
-
-  /**
-   * Messages to claim ahead of free handler slots: what the handlers start in PREFETCH_HORIZON_MS
-   * at the current rate, at least one per handler slot, at most worker.prefetch. Adaptive so a
-   * fast queue (no-op handlers, tens of thousands per second) claims in big batches, while slow
-   * handlers do not hoard messages other workers could run, nor keep them waiting in the buffer.
-   */
-  private prefetchRoom(now: number): number {
-    const { prefetch, concurrency } = this.options;
-    if (prefetch === 0) return 0;
-    const wanted = Math.ceil((this.throughput.perSecond(now) * PREFETCH_HORIZON_MS) / 1000);
-    return Math.min(prefetch, Math.max(concurrency, wanted));
-  }
-
-  /**
-   * Wakes parked tenants whose work is due and starts due probes. Returns the earliest future group
-   * event. The answer is cached until a group changes or it comes due, so a worker with a thousand
-   * single-tenant groups (database per tenant) does not walk them on every handler completion.
-   */
-  private serveGroups(now: number): number {
-    if (!this.groupsDirty && this.groupsNextAt > now) return this.groupsNextAt;
-    this.groupsDirty = false;
-    let earliest = Infinity;
-    for (const group of this.groups.values()) {
-      let next = group.nextEventAt();
-      if (next <= now) {
-        for (const slot of group.dueMembers(now)) this.unpark(slot);
-        for (const chunk of group.dueChunks(now)) void this.probe(group, chunk);
-        next = group.nextEventAt();
-      }
-      earliest = Math.min(earliest, next);
-    }
-    this.groupsNextAt = earliest;
-    return earliest;
-  }
-
   private armTimer(at: number, now: number): void {
     if (at === Infinity) return;
     if (this.timer && this.timerAt <= at) return;
@@ -533,88 +457,6 @@ export class Worker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
-  }
-
-  // ---- parking and probing ---------------------------------------------------------------------
-
-  private groupOf(slot: TenantSlot): ProbeGroup | undefined {
-    const key = slot.store.group?.key;
-    return key === undefined ? undefined : this.groups.get(key);
-  }
-
-  /**
-   * Parks a tenant whose claim drained its queue, if its store can be probed; `initial`: a tenant
-   * just added, never claimed (its group's first probe tells whether it has work, and that its
-   * table answers). Returns whether it parked.
-   */
-  private park(slot: TenantSlot, now: number, initial = false): boolean {
-    const storeGroup = slot.store.group;
-    const eligible = slot.state === 'up' || (initial && slot.state === 'starting');
-    if (!storeGroup || !eligible || this.slots.get(slot.id) !== slot) return false;
-    let group = this.groups.get(storeGroup.key);
-    if (!group) {
-      group = new ProbeGroup(storeGroup.key, slot.store.dialect, this.options, () => {
-        this.groupsDirty = true;
-      });
-      this.groups.set(storeGroup.key, group);
-    }
-    if (!group.canPark(now)) return false;
-    group.join(slot);
-    slot.parked = true;
-    slot.wakeAt = Infinity;
-    if (!initial) this.active = this.active.filter((s) => s !== slot);
-    group.onParked(slot, now, this.options);
-    return true;
-  }
-
-  private unpark(slot: TenantSlot): void {
-    if (!slot.parked) return;
-    slot.parked = false;
-    slot.wakeAt = Infinity;
-    slot.nextPollAt = Math.min(slot.nextPollAt, Date.now());
-    this.groupOf(slot)?.onUnparked(slot);
-    if (this.slots.get(slot.id) === slot) this.active.push(slot);
-  }
-
-  /** A tenant failed: it leaves its probe group (it must not make the others' probe fail) and polls on its own. */
-  private leaveGroup(slot: TenantSlot): void {
-    const group = this.groupOf(slot);
-    if (!group) return;
-    if (slot.parked) this.unpark(slot);
-    group.leave(slot);
-    if (group.size === 0) this.groups.delete(group.key);
-    this.groupsDirty = true;
-  }
-
-  private async probe(group: ProbeGroup, chunk: ProbeChunk): Promise<void> {
-    chunk.probing = true;
-    this.groupsDirty = true;
-    this.probesInFlight += 1;
-    try {
-      const due = await group.storeGroup(chunk).nextDue(chunk.tables, { leaseMs: this.options.leaseMs });
-      if (group.isCurrent(chunk) && this.groups.get(group.key) === group) group.onProbed(chunk, due, Date.now(), this.options);
-    } catch (err) {
-      if (group.isCurrent(chunk) && this.groups.get(group.key) === group) {
-        const { wake, cooldownMs } = group.onProbeFailed(chunk, Date.now(), this.options);
-        for (const slot of wake) this.unpark(slot);
-        this.deps.logger.warn(
-          {
-            probeGroup: shownKey(group.key), // dialect, host, port, database and user: no secret
-            tenants: chunk.members.length,
-            consecutiveFailures: group.consecutiveFailures,
-            retryInMs: cooldownMs,
-            error: this.deps.redact(describeError(err)),
-          },
-          'readiness probe failed; its tenants poll on their own until it is retried',
-        );
-      }
-    } finally {
-      chunk.probing = false;
-      this.groupsDirty = true;
-      this.probesInFlight -= 1;
-    }
-    this.notifyIfIdle();
-    this.pump();
   }
 
   // ---- claiming and running --------------------------------------------------------------------
@@ -634,10 +476,10 @@ export class Worker {
       slot.onClaimSucceeded(rows.length, limit, this.options, now);
       slot.lastClaimFull = rows.length >= limit;
       if (rows.length < limit) {
-        if (this.phase === 'running') this.park(slot, now);
+        if (this.phase === 'running') this.parking.park(slot, now);
       } else if (slot.parked) {
         // An overlapping claim drained the queue and parked the tenant, but this one came back full.
-        this.unpark(slot);
+        this.parking.unpark(slot);
       }
     } catch (err) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -645,7 +487,7 @@ export class Worker {
       const error = this.deps.redact(describeError(err));
       const delay = slot.onClaimFailed(error, this.options, Date.now());
       slot.lastClaimFull = false;
-      this.leaveGroup(slot);
+      this.parking.leaveGroup(slot);
       // One line per backoff step (each failed poll is one step), not one per poll interval.
       slot.logger.warn(
         { consecutiveFailures: slot.consecutiveFailures, retryInMs: delay, error },
@@ -675,7 +517,7 @@ export class Worker {
   }
 
   private startMessage(slot: TenantSlot, row: ClaimedMessage, onFinished?: () => void): void {
-    this.throughput.record();
+    this.planner.started();
     slot.inflight += 1;
     this.inflight += 1;
     slot.unfinished += 1;
@@ -728,8 +570,7 @@ export class Worker {
   /** Our own retry of a message: wake the tenant (if parked) when it is due, without waiting for a probe. */
   private scheduleWake(slot: TenantSlot, at: number): void {
     if (!slot.parked) return;
-    slot.wakeAt = Math.min(slot.wakeAt, at);
-    this.groupOf(slot)?.touch();
+    this.parking.wakeAt(slot, at);
     this.pumpSoon();
   }
 
@@ -791,7 +632,7 @@ export class Worker {
   }
 
   private isIdle(): boolean {
-    return this.inflight === 0 && this.claimsInFlight === 0 && this.unfinished === 0 && this.probesInFlight === 0;
+    return this.inflight === 0 && this.claimsInFlight === 0 && this.unfinished === 0 && this.parking.probesInFlight === 0;
   }
 
   private notifyIfIdle(): void {

@@ -1,0 +1,95 @@
+import type { WorkerOptions } from './options';
+import type { TenantSlot } from './tenant-slot';
+import { ThroughputMeter } from './throughput-meter';
+
+/** Most claims of one tenant in flight at once (only while its claims come back full). */
+export const MAX_CLAIMS_PER_TENANT = 4;
+
+/**
+ * The prefetch (local queue) holds about what the handlers start in this long, between
+ * worker.concurrency and worker.prefetch messages: a few claim round trips' worth at full speed,
+ * one message per handler slot when handlers are slow.
+ */
+export const PREFETCH_HORIZON_MS = 250;
+
+/**
+ * How many messages to claim, and from which tenants: the sizing and fairness half of the
+ * worker's loop (the worker runs the claims).
+ *
+ * - Room: concurrency + the adaptive prefetch (prefetchRoom) - messages claimed and not finished.
+ * - Free room is offered to due active tenants round-robin, starting after the tenant served
+ *   last, one claim per tenant per pass; a tenant whose last claim came back full may have up to
+ *   MAX_CLAIMS_PER_TENANT claims in flight, so one busy tenant's claims overlap (a claim's round
+ *   trip, and its commit, no longer bound its throughput).
+ * - Claims are sized by the room, at most batchSize (and tenantConcurrency per tenant). Small
+ *   claims are avoided where they buy nothing: no second claim of a tenant below a full batch, and
+ *   no small top-up while the tenant still has `concurrency` messages buffered.
+ */
+export class ClaimPlanner {
+  private cursor = 0;
+  /** Messages started per second: sizes the prefetch. */
+  private readonly throughput = new ThroughputMeter(Date.now());
+
+  constructor(private readonly options: WorkerOptions) {}
+
+  /** A message started (feeds the rate the prefetch follows). */
+  started(): void {
+    this.throughput.record();
+  }
+
+  /**
+   * Messages to claim ahead of free handler slots: what the handlers start in PREFETCH_HORIZON_MS
+   * at the current rate, at least one per handler slot, at most worker.prefetch. Adaptive so a
+   * fast queue (no-op handlers, tens of thousands per second) claims in big batches, while slow
+   * handlers do not hoard messages other workers could run, nor keep them waiting in the buffer.
+   */
+  prefetchRoom(now: number): number {
+    const { prefetch, concurrency } = this.options;
+    if (prefetch === 0) return 0;
+    const wanted = Math.ceil((this.throughput.perSecond(now) * PREFETCH_HORIZON_MS) / 1000);
+    return Math.min(prefetch, Math.max(concurrency, wanted));
+  }
+
+  /**
+   * Offers the free room to the due tenants of `active`, calling `claim(slot, limit)` for each
+   * claim at once (it must count the claim in slot.claims before returning). `held`: messages
+   * claimed and not finished, all tenants; `blocked`: claim nothing now. Returns the earliest
+   * future poll time of a tenant not yet due.
+   */
+  offer(now: number, active: readonly TenantSlot[], held: number, blocked: boolean, claim: (slot: TenantSlot, limit: number) => void): number {
+    const { concurrency, tenantConcurrency, batchSize } = this.options;
+    let room = blocked ? 0 : concurrency + this.prefetchRoom(now) - held;
+    let earliest = Infinity;
+    const count = active.length;
+    if (count === 0) return earliest;
+    let lastServed = -1;
+    for (let pass = 0; pass < MAX_CLAIMS_PER_TENANT && room > 0; pass++) {
+      let served = false;
+      for (let i = 0; i < count && room > 0; i++) {
+        const index = (this.cursor + i) % count;
+        const slot = active[index]!;
+        if (slot.claims >= (slot.lastClaimFull ? MAX_CLAIMS_PER_TENANT : 1) || slot.claims > pass) continue;
+        if (slot.nextPollAt > now) {
+          earliest = Math.min(earliest, slot.nextPollAt);
+          continue;
+        }
+        const tenantRoom = tenantConcurrency > 0 ? tenantConcurrency - slot.held : Infinity;
+        if (tenantRoom <= 0) continue;
+        const limit = Math.min(batchSize, room, tenantRoom);
+        // A second claim for the same tenant only for a full batch: small ones cost a statement each.
+        if (slot.claims > 0 && limit < batchSize) continue;
+        // No small top-up while the tenant still has a handler slot's worth of messages per slot
+        // buffered: waiting until a full batch fits costs the handlers nothing and saves statements
+        // (a busy queue would otherwise be claimed a few rows at a time, as handlers finish).
+        if (limit < batchSize && slot.buffer.length >= concurrency) continue;
+        room -= limit;
+        lastServed = index;
+        served = true;
+        claim(slot, limit);
+      }
+      if (!served) break;
+    }
+    if (lastServed >= 0) this.cursor = (lastServed + 1) % count;
+    return earliest;
+  }
+}
