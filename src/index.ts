@@ -41,5 +41,6 @@ export type {
   MessageStatus,
   Dialect,
   PoolOptions,
+  StoreOptions,
 } from './store/types';
 export { createMetrics, type TqwMetrics } from './metrics/metrics';

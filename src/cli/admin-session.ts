@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { loadConfig, type TqwConfig } from '../config/load-config';
-import { toPoolOptions } from '../config/to-options';
+import { toNotifyOptions, toPoolOptions, toStoreOptions } from '../config/to-options';
 import { UsageError } from '../errors';
 import { createLogger } from '../log/logger';
 import { StorePools, createStore } from '../store/create-store';
@@ -48,7 +48,7 @@ export async function withAdminSession<T>(
   const tenants = loadTenants(config.tenants.file, io.env);
   redactor.setSecrets(tenants.map((t) => t.connectionString));
   const logger = createLogger({ level: config.log.level, destination: io.logDestination(), redactor, base: { component: 'cli' } });
-  const pools = new StorePools(toPoolOptions(config));
+  const pools = new StorePools(toPoolOptions(config), toNotifyOptions(config), toStoreOptions(config));
   const stores = new Map<string, QueueStore>();
 
   const tenant = (id: string): Tenant => {

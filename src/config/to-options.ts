@@ -1,6 +1,6 @@
 /** Maps the loaded configuration onto the option objects of the engine and the stores. */
 import type { NotifyOptions } from '../store/postgres/notify-listener';
-import type { PoolOptions } from '../store/types';
+import type { PoolOptions, StoreOptions } from '../store/types';
 import type { WorkerOptions } from '../worker/options';
 import type { TqwConfig } from './schema';
 
@@ -37,4 +37,9 @@ export function toPoolOptions(config: TqwConfig): PoolOptions {
     idleTimeoutMs: config.db.idleTimeoutMs,
     connectTimeoutMs: config.db.connectTimeoutMs,
   };
+}
+
+/** What the stores write (StorePools carries it to every store it opens). */
+export function toStoreOptions(config: TqwConfig): StoreOptions {
+  return { deleteOnCompletion: config.retention.deleteOnCompletion };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigError, describeError } from '../errors';
 import type { TqwConfig } from '../config/load-config';
-import { toNotifyOptions, toPoolOptions, toWorkerOptions } from '../config/to-options';
+import { toNotifyOptions, toPoolOptions, toStoreOptions, toWorkerOptions } from '../config/to-options';
 import { loadHandlers } from '../handlers/load-handlers';
 import type { HandlerRegistry } from '../handlers/handler-registry';
 import { startHttpServer } from '../http/server';
@@ -64,12 +64,16 @@ export async function startDaemon({ config, logger, redactor, env = process.env 
     if (handlers.size === 0) logger.warn({ dir: config.handlers.dir }, 'no handler modules found: every message will be retried, then dead-lettered');
     logger.info({ tenants: tenants.map((t) => ({ id: t.id, store: t.dialect, connection: t.redactedConnection })) }, 'tenant map loaded');
 
-    const pools = new StorePools(toPoolOptions(config), {
-      ...toNotifyOptions(config),
-      // One line per reconnect attempt of a database's LISTEN connection (attempts back off).
-      onError: (database, err) =>
-        logger.warn({ database, error: redactor.redact(describeError(err)) }, 'NOTIFY listener connection failed; its tenants are polled until it reconnects'),
-    });
+    const pools = new StorePools(
+      toPoolOptions(config),
+      {
+        ...toNotifyOptions(config),
+        // One line per reconnect attempt of a database's LISTEN connection (attempts back off).
+        onError: (database, err) =>
+          logger.warn({ database, error: redactor.redact(describeError(err)) }, 'NOTIFY listener connection failed; its tenants are polled until it reconnects'),
+      },
+      toStoreOptions(config),
+    );
     releasers.push(() => pools.closeAll());
 
     let worker!: Worker;

@@ -4,11 +4,13 @@ import type { Tenant } from '../tenants/types';
 import { PoolRegistry } from './pool-registry';
 import { DEFAULT_NOTIFY_OPTIONS, PgListenerRegistry, type NotifyOptions } from './postgres/notify-listener';
 import { createPostgresStore } from './postgres/postgres-store';
-import { DEFAULT_POOL_OPTIONS, type PoolOptions, type QueueStore } from './types';
+import { DEFAULT_POOL_OPTIONS, DEFAULT_STORE_OPTIONS, type PoolOptions, type QueueStore, type StoreOptions } from './types';
 
 /**
  * The connection pools of one process, one registry per dialect. Tenants with the same
  * `poolKey` (same database) share a pool; each pool opens connections lazily and closes idle ones.
+ * Also carries what every store opened through them is given: `options` (pool settings) and
+ * `storeOptions` (what the stores write, e.g. deleteOnCompletion; default DEFAULT_STORE_OPTIONS).
  */
 export class StorePools {
   readonly postgres = new PoolRegistry<Pool>((pool) => pool.end());
@@ -22,6 +24,7 @@ export class StorePools {
   constructor(
     readonly options: PoolOptions = DEFAULT_POOL_OPTIONS,
     notify: NotifyOptions = { ...DEFAULT_NOTIFY_OPTIONS, connectTimeoutMs: options.connectTimeoutMs },
+    readonly storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
   ) {
     this.listeners = new PgListenerRegistry(notify);
   }
@@ -39,12 +42,12 @@ export class StorePools {
 export function createStore(tenant: Tenant, pools: StorePools): QueueStore {
   switch (tenant.dialect) {
     case 'postgres':
-      return createPostgresStore(tenant, pools.postgres, pools.options, pools.listeners);
+      return createPostgresStore(tenant, pools.postgres, pools.options, pools.listeners, pools.storeOptions);
     case 'sqlserver': {
       // Loaded on first use: mssql + tedious cost start-up time and memory that a
       // PostgreSQL-only deployment should not pay.
       const { createSqlServerStore } = require('./sqlserver/sqlserver-store') as typeof import('./sqlserver/sqlserver-store');
-      return createSqlServerStore(tenant, pools.sqlserver, pools.options);
+      return createSqlServerStore(tenant, pools.sqlserver, pools.options, pools.storeOptions);
     }
   }
 }

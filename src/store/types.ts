@@ -133,10 +133,16 @@ export interface QueueStore {
    */
   withClaimTransaction<T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
 
-  /** Marks the claim Completed (inside `tx` when given). Returns false if the fence no longer matches. */
+  /**
+   * Marks the claim Completed (inside `tx` when given), or deletes its row when the store was made
+   * with StoreOptions.deleteOnCompletion. Returns false if the fence no longer matches.
+   */
   complete(fence: ClaimFence, tx?: StoreTransaction): Promise<boolean>;
 
-  /** Marks several claims Completed in one statement; returns the ids that matched their fence. */
+  /**
+   * Marks several claims Completed (or deletes them, StoreOptions.deleteOnCompletion) in one
+   * statement; returns the ids that matched their fence.
+   */
   completeMany(fences: readonly ClaimFence[]): Promise<string[]>;
 
   /** Status=Failed, ScheduledTime=now+delay, ErrorMessage=error. False if the fence no longer matches. */
@@ -197,7 +203,9 @@ export interface QueueStore {
    * LeaseLostError, `fn` not called). Then `fn`, then COMMIT: the handler's writes and Completed
    * commit together or not at all. When `fn` throws, the rollback undoes the Completed too, so
    * the row is Processing with its fence again and the caller records the failure as usual.
-   * Inside `fn` the message's own row already reads as Completed.
+   * Inside `fn` the message's own row already reads as Completed. With
+   * StoreOptions.deleteOnCompletion the opening statement is the fenced DELETE instead (same lock,
+   * same fence check): inside `fn` the row is already gone, and a rollback brings it back.
    */
   withCompletingTransaction?<T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
 
@@ -273,4 +281,20 @@ export const DEFAULT_POOL_OPTIONS: Readonly<PoolOptions> = Object.freeze({
   max: 10,
   idleTimeoutMs: 10_000,
   connectTimeoutMs: 5_000,
+});
+
+/** What a store writes, beyond where it connects (config keys outside db.*). */
+export interface StoreOptions {
+  /**
+   * Delete a message's row when it completes instead of marking it Completed (config key
+   * retention.deleteOnCompletion). The completing statements (complete, completeMany,
+   * withCompletingTransaction) become fenced DELETEs with the same fence, locks and return
+   * values; no Completed history is kept. Rows written before it was turned on stay Completed
+   * until retention deletes them. Failed and DeadLetter rows are never deleted by it. Default false.
+   */
+  deleteOnCompletion: boolean;
+}
+
+export const DEFAULT_STORE_OPTIONS: Readonly<StoreOptions> = Object.freeze({
+  deleteOnCompletion: false,
 });

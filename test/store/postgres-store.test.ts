@@ -146,6 +146,51 @@ describe('PostgreSQL store specifics', () => {
     }
   });
 
+  test('deleteOnCompletion: the batch DELETE is a nested loop of primary-key lookups over the fences, like the UPDATE', async () => {
+    // The situation complete-many.ts describes: statistics taken while no row was Processing, then
+    // a claim batch sharing one DequeueTime. The plain status equality would scan "IX_QueueMessages_Lease".
+    // (With about 20,000 rows or fewer the planner prefers a sequential scan and a hash join for the
+    // UPDATE and the DELETE alike; the history that makes the lookups matter is larger.)
+    const store = await fx.makeStore('t', { deleteOnCompletion: true });
+    await fx.query(
+      `INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload", "Status", "LastAttemptTime")
+       SELECT gen_random_uuid(), 't', 'X', '{}', 'Completed', now() FROM generate_series(1, 50000)`,
+    );
+    await fx.query(`INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload") SELECT gen_random_uuid(), 't', 'X', '{}' FROM generate_series(1, 2000)`);
+    await fx.query(`ANALYZE ${store.tableName}`);
+    const fences = (await store.claim({ limit: 1000, leaseMs: 60_000 })).slice(0, 100);
+    const sql = postgresStatements(store.tableName, { deleteOnCompletion: true });
+    const arrays = [fences.map((f) => f.id), fences.map((f) => f.dequeueTime), fences.map((f) => f.processingAttempts)];
+    const plan = async (text: string, params: unknown[]) =>
+      (await fx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${text}`, params)).map((r) => r['QUERY PLAN']).join('\n');
+
+    const batch = await plan(sql.completeMany, arrays);
+    expect(batch).toMatch(/^Delete on "QueueMessages" q/);
+    expect(batch).toContain('Nested Loop');
+    expect(batch).toContain('Function Scan on f');
+    expect(batch).toContain('Index Scan using "PK_QueueMessages"');
+    expect(batch).not.toContain('IX_QueueMessages_Lease');
+    expect(batch).not.toContain('Hash');
+    // The same plan as the UPDATE it replaces, line for line.
+    const update = await plan(postgresStatements(store.tableName).completeMany, arrays);
+    expect(batch.replace(/^Delete on/, 'Update on')).toBe(update);
+    // Control: the same DELETE with the plain equality gets the plan the fence.ts form avoids, so
+    // the assertions above do tell the two apart.
+    const plain = sql.completeMany.replace(`q."Status" || '' = 'Processing'`, `q."Status" = 'Processing'`);
+    expect(plain).not.toBe(sql.completeMany);
+    expect(await plan(plain, arrays)).toContain('IX_QueueMessages_Lease');
+
+    const one = fences[0]!;
+    for (const text of [sql.complete, sql.completingUpdate]) {
+      const single = await plan(text, [one.id, one.dequeueTime, one.processingAttempts]);
+      expect(single).toMatch(/^Delete on "QueueMessages"/);
+      expect(single).toContain('Index Scan using "PK_QueueMessages"');
+    }
+    // The statements still do their job on this table: the 100 rows go, the other 900 claims stay.
+    expect((await store.completeMany(fences)).sort()).toEqual(fences.map((f) => f.id).sort());
+    expect((await store.depth()).Processing).toBe(900);
+  });
+
   test('an idle connection killed by the server does not crash the process; the next query reconnects', async () => {
     const store = await fx.makeStore('t');
     await store.ping(); // leaves an idle client in the pool

@@ -40,6 +40,8 @@ export interface MakeStoreOptions {
   migrate?: boolean;
   /** Use the pool registry of this store (same database => one shared pool). Default: a new registry. */
   sharePoolsWith?: QueueStore;
+  /** StoreOptions.deleteOnCompletion of the store (and of its peers, see openPeer). Default false. */
+  deleteOnCompletion?: boolean;
 }
 
 /** What a dialect provides to run the contract suite. Every store it makes is closed by afterEachTest/teardown. */
@@ -52,7 +54,7 @@ export interface StoreContractFixture {
   teardown(): Promise<void>;
   /** A store for `tenantId` on its own fresh table (see MakeStoreOptions), migrated unless told otherwise. */
   makeStore(tenantId: string, options?: MakeStoreOptions): Promise<QueueStore>;
-  /** Another store on the same tenant and table through its own, separate pool: another worker process. */
+  /** Another store on the same tenant and table through its own, separate pool: another worker process (same StoreOptions). */
   openPeer(store: QueueStore): Promise<QueueStore>;
   /** Number of pools open in the registry `store` uses (PoolRegistry.size). */
   openPoolCount(store: QueueStore): number;
@@ -568,6 +570,197 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         });
         expect(stolen).toEqual([]);
         expect((await store.getMessage(id))?.status).toBe('Completed');
+      });
+    });
+
+    describe('deleteOnCompletion (completing deletes the row instead of marking it Completed)', () => {
+      const deleting = () => fx.makeStore(TENANT, { deleteOnCompletion: true });
+      function completing(store: QueueStore) {
+        const run = store.withCompletingTransaction;
+        if (!run) throw new Error(`${label} store has no withCompletingTransaction`);
+        return <T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>) => run.call(store, fence, fn);
+      }
+      /** The message's row is no longer in the table. */
+      async function expectGone(store: QueueStore, id: string): Promise<void> {
+        expect(await store.getMessage(id)).toBeNull();
+      }
+
+      test('complete deletes the claimed row; a stale fence deletes nothing and returns false', async () => {
+        const store = await deleting();
+        const other = await fx.openPeer(store);
+        const done = await enqueueOne(store);
+        const claimed = await claimOne(store);
+        expect(await store.complete(claimed)).toBe(true);
+        await expectGone(store, done);
+        expect(await store.complete(claimed)).toBe(false);
+
+        const id = await enqueueOne(store);
+        const stale = await claimOne(store, 200);
+        await sleep(400);
+        const current = await claimOne(other, 200);
+        expect(current.id).toBe(id);
+        expect(await store.complete(stale)).toBe(false);
+        expect(await store.completeMany([stale])).toEqual([]);
+        const row = await store.getMessage(id);
+        expect(row).toMatchObject({ status: 'Processing', processingAttempts: 2 });
+        expect(row?.dequeueTime?.getTime()).toBe(current.dequeueTime.getTime());
+        expect(await other.complete(current)).toBe(true);
+        await expectGone(store, id);
+        expect((await store.stats()).counts).toEqual({ Pending: 0, Processing: 0, Completed: 0, Failed: 0, DeadLetter: 0 });
+      });
+
+      test('completeMany deletes exactly the claims whose fence matches and returns their ids', async () => {
+        const store = await deleting();
+        for (let i = 0; i < 4; i++) await enqueueOne(store);
+        const [a, b, c, d] = await store.claim({ limit: 4, leaseMs: LONG_LEASE });
+        const bMoved = await store.extendLease(b!); // b's original fence is now stale
+        expect(await store.deadLetter(c!, 'gone')).toBe(true); // c is no longer Processing
+
+        const done = await store.completeMany([fenceOf(a!), fenceOf(b!), fenceOf(c!), fenceOf(d!)]);
+        expect([...done].sort()).toEqual([a!.id, d!.id].sort());
+        await expectGone(store, a!.id);
+        await expectGone(store, d!.id);
+        expect((await store.getMessage(b!.id))?.status).toBe('Processing');
+        expect(await store.getMessage(c!.id)).toMatchObject({ status: 'DeadLetter', errorMessage: 'gone' });
+        expect(await store.completeMany([bMoved!])).toEqual([b!.id]);
+        await expectGone(store, b!.id);
+        expect(await store.completeMany([])).toEqual([]);
+        expect(await store.depth()).toEqual({ Pending: 0, Processing: 0, Failed: 0, DeadLetter: 1 });
+      });
+
+      test('inside a claim transaction the delete commits together with the effects, and a second run is refused', async () => {
+        const store = await deleting();
+        await fx.createEffectsTable(store);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store);
+        await store.withClaimTransaction(claimed, async (tx) => {
+          await fx.insertEffect(store, tx, id);
+          expect(await store.complete(claimed, tx)).toBe(true);
+        });
+        expect(await fx.countEffects(store, id)).toBe(1);
+        await expectGone(store, id);
+        await expect(store.withClaimTransaction(claimed, (tx) => fx.insertEffect(store, tx, id))).rejects.toBeInstanceOf(LeaseLostError);
+        expect(await fx.countEffects(store, id)).toBe(1);
+      });
+
+      test('a claim transaction that throws after the delete restores the row as Processing with the same fence', async () => {
+        const store = await deleting();
+        await fx.createEffectsTable(store);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store);
+        const boom = new Error('handler failed');
+        await expect(
+          store.withClaimTransaction(claimed, async (tx) => {
+            await fx.insertEffect(store, tx, id);
+            expect(await store.complete(claimed, tx)).toBe(true);
+            throw boom;
+          }),
+        ).rejects.toBe(boom);
+        expect(await fx.countEffects(store, id)).toBe(0);
+        const row = await store.getMessage(id);
+        expect(row).toMatchObject({ status: 'Processing', processingAttempts: 1 });
+        expect(row?.dequeueTime?.getTime()).toBe(claimed.dequeueTime.getTime());
+        expect(await store.retry(claimed, { delayMs: 0, error: 'handler failed' })).toBe(true);
+        expect(await store.getMessage(id)).toMatchObject({ status: 'Failed', errorMessage: 'handler failed' });
+      });
+
+      test('a completing transaction deletes the row together with the effects, exactly once', async () => {
+        const store = await deleting();
+        await fx.createEffectsTable(store);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store);
+        expect(
+          await completing(store)(claimed, async (tx) => {
+            await fx.insertEffect(store, tx, id);
+            return 'done';
+          }),
+        ).toBe('done');
+        expect(await fx.countEffects(store, id)).toBe(1);
+        await expectGone(store, id);
+
+        let called = false;
+        await expect(
+          completing(store)(claimed, async () => {
+            called = true;
+          }),
+        ).rejects.toBeInstanceOf(LeaseLostError);
+        expect(called).toBe(false);
+        expect(await fx.countEffects(store, id)).toBe(1);
+      });
+
+      test('a completing transaction that throws brings the row back as Processing with the same fence; retry then records the failure', async () => {
+        const store = await deleting();
+        await fx.createEffectsTable(store);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store);
+        const boom = new Error('handler failed');
+        await expect(
+          completing(store)(claimed, async (tx) => {
+            await fx.insertEffect(store, tx, id);
+            throw boom;
+          }),
+        ).rejects.toBe(boom);
+        expect(await fx.countEffects(store, id)).toBe(0);
+        const row = await store.getMessage(id);
+        expect(row).toMatchObject({ status: 'Processing', processingAttempts: 1 });
+        expect(row?.dequeueTime?.getTime()).toBe(claimed.dequeueTime.getTime());
+        expect(await store.retry(claimed, { delayMs: 0, error: 'handler failed' })).toBe(true);
+        const again = await claimOne(store);
+        expect(again).toMatchObject({ id, processingAttempts: 2 });
+        expect(await completing(store)(again, async () => 'ok')).toBe('ok');
+        await expectGone(store, id);
+      });
+
+      test('a stale fence opens no completing transaction and deletes nothing', async () => {
+        const store = await deleting();
+        const id = await enqueueOne(store);
+        const stale = await claimOne(store, 100);
+        await sleep(300);
+        const current = await claimOne(store, 100); // reclaimed after the 100 ms lease
+        let called = false;
+        await expect(
+          completing(store)(stale, async () => {
+            called = true;
+          }),
+        ).rejects.toBeInstanceOf(LeaseLostError);
+        expect(called).toBe(false);
+        expect(await store.getMessage(id)).toMatchObject({ status: 'Processing', processingAttempts: 2 });
+        expect(await completing(store)(current, async () => 'ok')).toBe('ok');
+        await expectGone(store, id);
+      });
+
+      test('while the completing transaction is open no claimer takes the row, even after its lease expired', async () => {
+        const store = await deleting();
+        const other = await fx.openPeer(store);
+        const id = await enqueueOne(store);
+        const claimed = await claimOne(store, 200);
+        const stolen = await completing(store)(claimed, async () => {
+          await sleep(500);
+          return other.claim({ limit: 10, leaseMs: 200 });
+        });
+        expect(stolen).toEqual([]);
+        await expectGone(store, id);
+      });
+
+      test('retry, dead-letter and release keep their rows; retention still purges Completed rows written before', async () => {
+        const store = await deleting();
+        const retried = await enqueueOne(store);
+        const dead = await enqueueOne(store);
+        const released = await enqueueOne(store);
+        const claims = new Map((await store.claim({ limit: 3, leaseMs: LONG_LEASE })).map((m) => [m.id, m]));
+        expect(await store.retry(claims.get(retried)!, { delayMs: 60_000, error: 'later' })).toBe(true);
+        expect(await store.deadLetter(claims.get(dead)!, 'poison')).toBe(true);
+        expect(await store.release(claims.get(released)!, 'shutting down')).toBe(true);
+        expect(await store.getMessage(retried)).toMatchObject({ status: 'Failed', errorMessage: 'later' });
+        expect(await store.getMessage(dead)).toMatchObject({ status: 'DeadLetter', errorMessage: 'poison' });
+        expect(await store.getMessage(released)).toMatchObject({ status: 'Pending' });
+
+        // A Completed row from before the option was turned on is aged out as usual; nothing else is.
+        const old = await raw(store, { status: 'Completed', processingAttempts: 1, lastAttemptOffsetMs: -7_200_000 });
+        expect(await store.purge('Completed', 3_600_000, 100)).toBe(1);
+        expect(await store.getMessage(old)).toBeNull();
+        expect(await store.purge('Completed', 3_600_000, 100)).toBe(0);
+        expect((await store.stats()).counts).toEqual({ Pending: 1, Processing: 0, Completed: 0, Failed: 1, DeadLetter: 1 });
       });
     });
 

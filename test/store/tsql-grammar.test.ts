@@ -59,11 +59,14 @@ function migrationStatements(schema: string | undefined): Array<[string, string]
 describe('every statement the SQL Server store sends parses as T-SQL', () => {
   const builders = sqlBuilders();
 
-  test('the sql folder holds the 18 statements of the store, and the store uses each of them', () => {
+  test('the sql folder holds the 21 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
     expect(builders.map(([name]) => name.split(':')[0])).toEqual([
       'claim.ts',
+      'complete-delete.ts',
+      'complete-many-delete.ts',
       'complete-many.ts',
       'complete.ts',
+      'completing-delete.ts',
       'completing-update.ts',
       'dead-letter.ts',
       'depth.ts',
@@ -81,9 +84,36 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       'stats.ts',
     ]);
     for (const table of TABLES) {
-      const used = new Set(Object.values(sqlServerStatements(table)));
+      const used = new Set([
+        ...Object.values(sqlServerStatements(table)),
+        ...Object.values(sqlServerStatements(table, { deleteOnCompletion: true })),
+      ]);
       const built = new Set(builders.map(([, build]) => build(table)));
       expect(used).toEqual(built);
+    }
+  });
+
+  test('deleteOnCompletion changes exactly the three completing statements, into fenced DELETEs of the same table', () => {
+    for (const table of TABLES) {
+      const updating = sqlServerStatements(table);
+      const deleting = sqlServerStatements(table, { deleteOnCompletion: true });
+      const changed = (Object.keys(updating) as Array<keyof typeof updating>).filter((k) => updating[k] !== deleting[k]);
+      expect(changed.sort()).toEqual(['complete', 'completeMany', 'completingUpdate']);
+      for (const key of changed) {
+        expect(deleting[key]).toContain(`DELETE FROM ${table} WITH (ROWLOCK)`);
+        expect(deleting[key]).not.toMatch(/\bUPDATE\b|N'Completed'/);
+      }
+      // The single-row forms carry the same fence as the UPDATEs and report the count the same way.
+      for (const key of ['complete', 'completingUpdate'] as const) {
+        expect(deleting[key]).toContain(`WHERE ${FENCE};`);
+        expect(deleting[key]).toMatch(/SELECT @@ROWCOUNT AS \[RowCount\];$/);
+      }
+      // The batch form keeps complete-many's per-row fence check and reports the deleted ids.
+      expect(deleting.completeMany).toContain('OUTPUT deleted.Id AS [Id]');
+      expect(deleting.completeMany).toContain(
+        'WHERE f.FenceId = Id AND f.FenceDequeueTime = DequeueTime AND f.FenceAttempts = ProcessingAttempts',
+      );
+      expect(deleting.completeMany).toContain("WHERE Status = N'Processing'");
     }
   });
 
@@ -285,6 +315,45 @@ describe('structure of the statements the guarantees rest on', () => {
       ping: [],
       listIndexes: [],
     });
+  });
+});
+
+describe('deleteOnCompletion: the completing DELETEs', () => {
+  const table = quoteTable('tenant_acme');
+  const updating = sqlServerStatements(table);
+  const deleting = sqlServerStatements(table, { deleteOnCompletion: true });
+  const declared = (s: string) => new Set([...s.matchAll(/DECLARE (@\w+)/g)].map((m) => m[1]!));
+  const params = (s: string) => {
+    const local = declared(s);
+    return [...new Set([...s.matchAll(/(?<![@\w])@\w+/g)].map((m) => m[0]))].filter((p) => !local.has(p)).sort();
+  };
+
+  test('each takes exactly the parameters of the UPDATE it replaces, so the store binds them the same way', () => {
+    for (const key of ['complete', 'completeMany', 'completingUpdate'] as const) {
+      expect({ key, params: params(deleting[key]) }).toEqual({ key, params: params(updating[key]) });
+    }
+  });
+
+  test('the opening DELETE of a completing transaction waits for a held row (no READPAST) and its hint lists are well formed', () => {
+    expect(deleting.completingUpdate).not.toContain('READPAST');
+    for (const list of [deleting.complete, deleting.completeMany, deleting.completingUpdate].flatMap(hintLists)) {
+      expect({ list, problems: hintProblems(list) }).toEqual({ list, problems: [] });
+    }
+  });
+
+  test('negative controls: broken DELETE forms are rejected by the grammar', () => {
+    for (const [key, from, to] of [
+      ['completeMany', 'OUTPUT deleted.Id AS [Id]', 'OUTPT deleted.Id AS [Id]'],
+      ['completeMany', 'DELETE FROM', 'DELETE FORM'],
+      ['complete', 'WITH (ROWLOCK)', 'WITH (ROWLOCK'],
+      ['completingUpdate', 'DELETE FROM', 'DELETE FROM FROM'],
+    ] as const) {
+      const good = deleting[key];
+      expect(parseTsql(good).errors).toEqual([]);
+      const broken = good.replace(from, to);
+      expect(broken).not.toBe(good);
+      expect({ key, to, rejected: parseTsql(broken).errors.length > 0 }).toEqual({ key, to, rejected: true });
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import type { PoolRegistry } from '../../src/store/pool-registry';
 import { createPostgresPoolRegistry } from '../../src/store/postgres/create-pool';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store';
 import { quoteTable } from '../../src/store/postgres/quote-table';
-import type { PoolOptions, QueueStore, StoreTransaction } from '../../src/store/types';
+import type { PoolOptions, QueueStore, StoreOptions, StoreTransaction } from '../../src/store/types';
 import type { Tenant } from '../../src/tenants/types';
 import type { MakeStoreOptions, RawRow, StoreContractFixture } from '../store/store-contract';
 import { createTestDatabase, type TestDatabase } from './postgres';
@@ -46,7 +46,7 @@ export function postgresTenant(tenantId: string, connectionString: string, schem
 export function createPostgresStoreFixture(prefix = 'tqw_store'): PostgresStoreFixture {
   let db: TestDatabase | undefined;
   let raw: pg.Pool | undefined;
-  const made = new Map<QueueStore, { tenant: Tenant; pools: PoolRegistry<pg.Pool> }>();
+  const made = new Map<QueueStore, { tenant: Tenant; pools: PoolRegistry<pg.Pool>; storeOptions: StoreOptions }>();
   const registries = new Set<PoolRegistry<pg.Pool>>();
 
   const database = (): TestDatabase => {
@@ -70,9 +70,9 @@ export function createPostgresStoreFixture(prefix = 'tqw_store'): PostgresStoreF
     registries.add(r);
     return r;
   };
-  const open = (tenant: Tenant, pools: PoolRegistry<pg.Pool>): QueueStore => {
-    const store = createPostgresStore(tenant, pools, TEST_POOL_OPTIONS);
-    made.set(store, { tenant, pools });
+  const open = (tenant: Tenant, pools: PoolRegistry<pg.Pool>, storeOptions: StoreOptions): QueueStore => {
+    const store = createPostgresStore(tenant, pools, TEST_POOL_OPTIONS, undefined, storeOptions);
+    made.set(store, { tenant, pools, storeOptions });
     return store;
   };
   const makeTenant = (tenantId: string, schema: string | undefined, connectionString = database().url) =>
@@ -110,13 +110,14 @@ export function createPostgresStoreFixture(prefix = 'tqw_store'): PostgresStoreF
     async makeStore(tenantId: string, options: MakeStoreOptions = {}) {
       const schema = options.schema === null ? undefined : (options.schema ?? `t_${randomBytes(5).toString('hex')}`);
       const pools = options.sharePoolsWith ? infoOf(options.sharePoolsWith).pools : newRegistry();
-      const store = open(makeTenant(tenantId, schema), pools);
+      const store = open(makeTenant(tenantId, schema), pools, { deleteOnCompletion: options.deleteOnCompletion ?? false });
       if (options.migrate !== false) await store.migrate();
       return store;
     },
 
     async openPeer(store) {
-      return open(infoOf(store).tenant, newRegistry());
+      const { tenant, storeOptions } = infoOf(store);
+      return open(tenant, newRegistry(), storeOptions);
     },
 
     openPoolCount: (store) => infoOf(store).pools.size,

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, loadConfigWithSources } from '../../src/config/load-config';
 import { CONFIG_SCHEMA, schemaKeys, type TqwConfig } from '../../src/config/schema';
-import { toPoolOptions, toWorkerOptions } from '../../src/config/to-options';
+import { toPoolOptions, toStoreOptions, toWorkerOptions } from '../../src/config/to-options';
 import { ConfigError } from '../../src/errors';
-import { DEFAULT_POOL_OPTIONS } from '../../src/store/types';
+import { DEFAULT_POOL_OPTIONS, DEFAULT_STORE_OPTIONS } from '../../src/store/types';
 import { DEFAULT_WORKER_OPTIONS } from '../../src/worker/options';
 
 const cwd = mkdtempSync(join(tmpdir(), 'tqw-config-cwd-'));
@@ -58,13 +58,15 @@ describe('loadConfig: defaults', () => {
       deadLetterMaxAgeMs: 0,
       intervalMs: 60_000,
       batchSize: 500,
+      deleteOnCompletion: false,
     });
   });
 
-  it('maps onto exactly the engine and pool defaults', () => {
+  it('maps onto exactly the engine, pool and store defaults', () => {
     const config = loadConfig({ env: {}, cwd });
     expect(toWorkerOptions(config)).toEqual({ ...DEFAULT_WORKER_OPTIONS });
     expect(toPoolOptions(config)).toEqual({ ...DEFAULT_POOL_OPTIONS });
+    expect(toStoreOptions(config)).toEqual({ ...DEFAULT_STORE_OPTIONS });
   });
 
   it('reports every value as coming from the defaults', () => {

@@ -18,11 +18,20 @@ type Preparing = { prepare(connection: pg.Connection): void };
  * caller must discard the connection when this query fails (see claim-transaction.ts).
  */
 export class BeginThenQuery extends pg.Query {
+  /**
+   * Command tags of the statements completed so far, in order ('COMMIT', 'BEGIN', 'SET', 'UPDATE 1').
+   * After an error they tell which statements ran before it (TransactionChain needs to know whether
+   * a leading COMMIT went through).
+   */
+  readonly commandTags: string[] = [];
+
   constructor(
     private readonly preamble: readonly string[],
     config: pg.QueryConfig,
   ) {
-    super(config);
+    // Extended protocol always (pg would send a statement without parameters as a simple query,
+    // skipping prepare() and so the preamble).
+    super({ ...config, queryMode: 'extended' } as pg.QueryConfig);
   }
 
   /** Called by pg.Query.submit() (under cork) for statements with parameters or a name. */
@@ -38,6 +47,11 @@ export class BeginThenQuery extends pg.Query {
       send.execute({ portal: '', rows: 0 });
     }
     (pg.Query.prototype as unknown as Preparing).prepare.call(this, connection);
+  }
+
+  handleCommandComplete(msg: { text: string }, connection: pg.Connection): void {
+    this.commandTags.push(msg.text.split(' ')[0]!);
+    (pg.Query.prototype as unknown as { handleCommandComplete(m: unknown, c: pg.Connection): void }).handleCommandComplete.call(this, msg, connection);
   }
 
   /** Submits on `client` and resolves with the results of every statement (preamble first). */

@@ -4,13 +4,16 @@ import type { PoolLease, PoolRegistry } from '../pool-registry';
 import type { Tenant } from '../../tenants/types';
 import {
   DEFAULT_POOL_OPTIONS,
+  DEFAULT_STORE_OPTIONS,
   type ClaimFence,
   type ClaimedMessage,
   type PoolOptions,
   type QueueStore,
+  type StoreOptions,
   type StoreTransaction,
 } from '../types';
 import { runClaimTransaction, runCompletingTransaction } from './claim-transaction';
+import { TransactionChain } from './transaction-chain';
 import { sharingKey } from '../sharing-key';
 import { createPgPool } from './create-pool';
 import { EXPECTED_INDEXES } from './expected-indexes';
@@ -40,16 +43,18 @@ type Counts = { Pending: string; Processing: string; Failed: string; DeadLetter:
  * every tenant of the same database connecting the same way (sharingKey), acquired on first use and
  * let go by close().
  * Statement shapes and their reasons live in ./sql; this file only binds parameters and maps rows.
- * `listeners` (optional) provides the LISTEN/NOTIFY wake-ups of subscribe().
+ * `listeners` (optional) provides the LISTEN/NOTIFY wake-ups of subscribe(). `storeOptions`
+ * chooses the completing statements (deleteOnCompletion: fenced DELETEs, see statements.ts).
  */
 export function createPostgresStore(
   tenant: Tenant,
   pools: PoolRegistry<pg.Pool>,
   poolOptions: PoolOptions = DEFAULT_POOL_OPTIONS,
   listeners?: PgListenerRegistry,
+  storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = postgresStatements(table);
+  const sql = postgresStatements(table, storeOptions);
   const completingName = preparedName(sql.completingUpdate);
   const claimName = preparedName(sql.claim);
   let lease: PoolLease<pg.Pool> | undefined;
@@ -60,6 +65,8 @@ export function createPostgresStore(
     lease ??= pools.acquire(sharingKey(tenant), () => createPgPool(tenant.connectionString, poolOptions));
     return lease.pool;
   };
+  /** Transactions of transactional handlers, commits chained to the next opening (see transaction-chain.ts). */
+  const transactions = new TransactionChain(pool);
   /** The caller's transaction client when given (outbox, transactional handler), else the pool. */
   const via = (tx: StoreTransaction | undefined): Queryable => (tx ? clientOf(tx, tenant.id) : pool());
   const fenced = async (text: string, fence: ClaimFence, ...more: unknown[]): Promise<boolean> =>
@@ -90,11 +97,10 @@ export function createPostgresStore(
     },
 
     async withCompletingTransaction(fence, fn) {
-      const p = pool();
       // A prepared statement lives on each connection of the pool; with many tenant tables per
       // database that would be many plans per connection, so only few-table pools prepare it.
       const name = (lease?.sharedBy() ?? 1) <= MAX_TABLES_FOR_PREPARED ? completingName : undefined;
-      return runCompletingTransaction(p, sql.completingUpdate, fence, fn, tenant.schema, name);
+      return runCompletingTransaction(transactions, sql.completingUpdate, fence, fn, tenant.schema, name);
     },
 
     group: createPostgresGroup(sharingKey(tenant), table, pool),

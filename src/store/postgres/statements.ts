@@ -1,6 +1,10 @@
 import { claimSql } from './sql/claim';
+import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../types';
 import { completeSql } from './sql/complete';
+import { completeDeleteSql } from './sql/complete-delete';
 import { completeManySql } from './sql/complete-many';
+import { completeManyDeleteSql } from './sql/complete-many-delete';
+import { completingDeleteSql } from './sql/completing-delete';
 import { completingUpdateSql } from './sql/completing-update';
 import { deadLetterSql } from './sql/dead-letter';
 import { depthSql } from './sql/depth';
@@ -16,13 +20,19 @@ import { requeueDeadLettersSql } from './sql/requeue-dead-letters';
 import { retrySql } from './sql/retry';
 import { statsSql } from './sql/stats';
 
-/** Every statement of the store for one table, built once per store (the table name never changes). */
-export function postgresStatements(table: string) {
+/**
+ * Every statement of the store for one table, built once per store (the table name and the options
+ * never change). With `deleteOnCompletion` the three completing statements are fenced DELETEs
+ * (complete-delete.ts, complete-many-delete.ts, completing-delete.ts) instead of UPDATEs to
+ * Completed; `completingUpdate` is then the opening DELETE of a completing transaction.
+ */
+export function postgresStatements(table: string, options: StoreOptions = DEFAULT_STORE_OPTIONS) {
+  const del = options.deleteOnCompletion;
   return {
     claim: claimSql(table),
-    complete: completeSql(table),
-    completeMany: completeManySql(table),
-    completingUpdate: completingUpdateSql(table),
+    complete: del ? completeDeleteSql(table) : completeSql(table),
+    completeMany: del ? completeManyDeleteSql(table) : completeManySql(table),
+    completingUpdate: del ? completingDeleteSql(table) : completingUpdateSql(table),
     retry: retrySql(table),
     deadLetter: deadLetterSql(table),
     release: releaseSql(table),

@@ -7,10 +7,12 @@ import type { PoolLease, PoolRegistry } from '../pool-registry';
 import { serializePayload } from '../postgres/payload';
 import {
   DEFAULT_POOL_OPTIONS,
+  DEFAULT_STORE_OPTIONS,
   type ClaimFence,
   type ClaimedMessage,
   type PoolOptions,
   type QueueStore,
+  type StoreOptions,
   type StoreTransaction,
 } from '../types';
 import { DEFAULT_REQUEST_TIMEOUT_MS, runClaimTransaction } from './claim-transaction';
@@ -48,15 +50,17 @@ const MAX_INT = 2_147_483_647;
  * every tenant of the same database connecting the same way (sharingKey), acquired and connected on first use and let
  * go by close(). Statement shapes and their reasons live in ./sql; this file only binds typed
  * parameters and maps rows. The connection string is checked here, at creation, so a malformed
- * one is a ConfigError at start-up rather than a failing tenant later.
+ * one is a ConfigError at start-up rather than a failing tenant later. `storeOptions` chooses the
+ * completing statements (deleteOnCompletion: fenced DELETEs, see statements.ts).
  */
 export function createSqlServerStore(
   tenant: Tenant,
   pools: PoolRegistry<mssql.ConnectionPool>,
   poolOptions: PoolOptions = DEFAULT_POOL_OPTIONS,
+  storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = sqlServerStatements(table);
+  const sql = sqlServerStatements(table, storeOptions);
   const config = sqlServerConfig(tenant.connectionString, `tenant '${tenant.id}' (${tenant.redactedConnection})`);
   const requestTimeoutMs = config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
   let lease: PoolLease<mssql.ConnectionPool> | undefined;
@@ -105,8 +109,9 @@ export function createSqlServerStore(
     },
 
     async withCompletingTransaction(fence, fn) {
-      // BEGIN, the fenced UPDATE to Completed (it takes the row lock), `fn`, COMMIT: one round trip
-      // fewer than withClaimTransaction + complete. A rollback restores Processing with the fence.
+      // BEGIN, the fenced UPDATE to Completed (or DELETE, deleteOnCompletion; either takes the row
+      // lock), `fn`, COMMIT: one round trip fewer than withClaimTransaction + complete. A rollback
+      // restores Processing with the fence.
       return runClaimTransaction(await connected(), sql.completingUpdate, fence, fn, requestTimeoutMs, (recordset) =>
         rowCountOf(recordset as MssqlRow[]) === 1,
       );

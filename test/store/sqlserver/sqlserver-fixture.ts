@@ -11,7 +11,7 @@ import { sqlServerConfig } from '../../../src/store/sqlserver/connection-config'
 import { createSqlServerPoolRegistry } from '../../../src/store/sqlserver/create-pool';
 import { quoteTable } from '../../../src/store/sqlserver/quote-table';
 import { createSqlServerStore } from '../../../src/store/sqlserver/sqlserver-store';
-import type { PoolOptions, QueueStore, StoreTransaction } from '../../../src/store/types';
+import type { PoolOptions, QueueStore, StoreOptions, StoreTransaction } from '../../../src/store/types';
 import type { Tenant } from '../../../src/tenants/types';
 import { createTestMssqlDatabase, sqlServerTenant, type TestMssqlDatabase } from '../../support/mssql';
 import type { MakeStoreOptions, RawRow, StoreContractFixture } from '../store-contract';
@@ -33,7 +33,7 @@ const DB_NOW = 'CAST(SYSUTCDATETIME() AS DATETIMEOFFSET(3))';
 export function createSqlServerStoreFixture(prefix = 'tqw_store'): SqlServerStoreFixture {
   let db: TestMssqlDatabase | undefined;
   let raw: mssql.ConnectionPool | undefined;
-  const made = new Map<QueueStore, { tenant: Tenant; pools: PoolRegistry<mssql.ConnectionPool> }>();
+  const made = new Map<QueueStore, { tenant: Tenant; pools: PoolRegistry<mssql.ConnectionPool>; storeOptions: StoreOptions }>();
   const registries = new Set<PoolRegistry<mssql.ConnectionPool>>();
 
   const database = (): TestMssqlDatabase => {
@@ -57,9 +57,9 @@ export function createSqlServerStoreFixture(prefix = 'tqw_store'): SqlServerStor
     registries.add(r);
     return r;
   };
-  const open = (tenant: Tenant, pools: PoolRegistry<mssql.ConnectionPool>): QueueStore => {
-    const store = createSqlServerStore(tenant, pools, TEST_POOL_OPTIONS);
-    made.set(store, { tenant, pools });
+  const open = (tenant: Tenant, pools: PoolRegistry<mssql.ConnectionPool>, storeOptions: StoreOptions): QueueStore => {
+    const store = createSqlServerStore(tenant, pools, TEST_POOL_OPTIONS, storeOptions);
+    made.set(store, { tenant, pools, storeOptions });
     return store;
   };
   const makeTenant = (tenantId: string, schema: string | undefined, connectionString = database().connectionString) =>
@@ -98,13 +98,14 @@ export function createSqlServerStoreFixture(prefix = 'tqw_store'): SqlServerStor
     async makeStore(tenantId: string, options: MakeStoreOptions = {}) {
       const schema = options.schema === null ? undefined : (options.schema ?? `t_${randomBytes(5).toString('hex')}`);
       const pools = options.sharePoolsWith ? infoOf(options.sharePoolsWith).pools : newRegistry();
-      const store = open(makeTenant(tenantId, schema), pools);
+      const store = open(makeTenant(tenantId, schema), pools, { deleteOnCompletion: options.deleteOnCompletion ?? false });
       if (options.migrate !== false) await store.migrate();
       return store;
     },
 
     async openPeer(store) {
-      return open(infoOf(store).tenant, newRegistry());
+      const { tenant, storeOptions } = infoOf(store);
+      return open(tenant, newRegistry(), storeOptions);
     },
 
     openPoolCount: (store) => infoOf(store).pools.size,

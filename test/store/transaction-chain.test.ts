@@ -1,0 +1,187 @@
+/**
+ * TransactionChain (src/store/postgres/transaction-chain.ts) against a real PostgreSQL: a commit
+ * that finds a transaction waiting opens it on the same connection in the same round trip, and
+ * every way that round trip can go wrong leaves each transaction with the right outcome.
+ */
+import pg from 'pg';
+import { createPgPool } from '../../src/store/postgres/create-pool';
+import { TransactionChain } from '../../src/store/postgres/transaction-chain';
+import { createTestDatabase, type TestDatabase } from '../support/postgres';
+
+let db: TestDatabase;
+let admin: pg.Client;
+
+beforeAll(async () => {
+  db = await createTestDatabase('tqw_txchain');
+  admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  await admin.query('CREATE TABLE effects (id text PRIMARY KEY)');
+  // Checked at COMMIT: a transaction that inserts 'dup-*' twice fails only when it commits.
+  await admin.query(`CREATE TABLE deferred (id text, CONSTRAINT deferred_unique UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)`);
+});
+
+afterEach(async () => {
+  await admin.query('TRUNCATE effects, deferred');
+});
+
+afterAll(async () => {
+  await admin.end();
+  await db.drop();
+});
+
+/** A one-connection pool: a second transaction must wait for the first one's connection. */
+function onePool(): pg.Pool {
+  return createPgPool(db.url, { max: 1, idleTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+}
+
+const BEGIN = ['BEGIN'];
+const insertEffect = (id: string): pg.QueryConfig => ({ text: 'INSERT INTO effects (id) VALUES ($1) RETURNING id', values: [id] });
+const committedIds = async () => (await admin.query<{ id: string }>('SELECT id FROM effects ORDER BY id')).rows.map((r) => r.id);
+const backendPid = async (client: pg.PoolClient) => (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+
+test('a commit opens the waiting transaction on the same connection, and both keep their own outcome', async () => {
+  const pool = onePool();
+  const chain = new TransactionChain(() => pool);
+  try {
+    const a = await chain.open(BEGIN, insertEffect('a'));
+    expect(a.result.rows).toEqual([{ id: 'a' }]);
+    const pidA = await backendPid(a.client);
+    const waiting = chain.open(BEGIN, insertEffect('b'));
+    expect(await committedIds()).toEqual([]);
+
+    await expect(chain.commit(a.client)).resolves.toBe('COMMIT');
+    const b = await waiting;
+    expect(await backendPid(b.client)).toBe(pidA); // handed over, not a new connection
+    expect(b.result.rows).toEqual([{ id: 'b' }]);
+    // a is committed; b is open in its own transaction, not yet visible.
+    expect(await committedIds()).toEqual(['a']);
+
+    await chain.rollback(b.client);
+    expect(await committedIds()).toEqual(['a']);
+    expect(pool.idleCount).toBe(1); // the connection went back to the pool
+  } finally {
+    await pool.end();
+  }
+});
+
+test('a COMMIT that fails fails its own transaction only; the waiting one opens on a fresh connection', async () => {
+  const pool = onePool();
+  const chain = new TransactionChain(() => pool);
+  try {
+    const a = await chain.open(BEGIN, { text: "INSERT INTO deferred (id) VALUES ('dup'), ('dup')" });
+    const pidA = await backendPid(a.client);
+    const waiting = chain.open(BEGIN, insertEffect('b'));
+
+    await expect(chain.commit(a.client)).rejects.toThrow(/deferred_unique/);
+    const b = await waiting;
+    expect(b.result.rows).toEqual([{ id: 'b' }]);
+    expect(await backendPid(b.client)).not.toBe(pidA); // the failed round trip's connection was discarded
+    await expect(chain.commit(b.client)).resolves.toBe('COMMIT');
+    expect(await committedIds()).toEqual(['b']);
+    expect((await admin.query('SELECT count(*)::int AS n FROM deferred')).rows[0].n).toBe(0);
+  } finally {
+    await pool.end();
+  }
+});
+
+test('when the COMMIT succeeds but the next opening fails, the commit stands and the opener gets the error', async () => {
+  const pool = onePool();
+  const chain = new TransactionChain(() => pool);
+  try {
+    const a = await chain.open(BEGIN, insertEffect('a'));
+    const waiting = chain.open(BEGIN, { text: 'INSERT INTO no_such_table VALUES (1)' });
+    const failed = waiting.catch((err: unknown) => err);
+
+    await expect(chain.commit(a.client)).resolves.toBe('COMMIT');
+    expect(String(await failed)).toMatch(/no_such_table/);
+    expect(await committedIds()).toEqual(['a']);
+
+    // The pool is usable afterwards (the broken connection was discarded, not reused).
+    const c = await chain.open(BEGIN, insertEffect('c'));
+    await chain.commit(c.client);
+    expect(await committedIds()).toEqual(['a', 'c']);
+  } finally {
+    await pool.end();
+  }
+});
+
+test('a transaction whose statement failed reports ROLLBACK at commit; the waiting one still opens', async () => {
+  const pool = onePool();
+  const chain = new TransactionChain(() => pool);
+  try {
+    const a = await chain.open(BEGIN, insertEffect('a'));
+    await a.client.query('SELECT 1 / 0').catch(() => undefined); // a handler that swallowed a database error
+    const waiting = chain.open(BEGIN, insertEffect('b'));
+
+    await expect(chain.commit(a.client)).resolves.toBe('ROLLBACK');
+    const b = await waiting;
+    await expect(chain.commit(b.client)).resolves.toBe('COMMIT');
+    expect(await committedIds()).toEqual(['b']);
+  } finally {
+    await pool.end();
+  }
+});
+
+test('a commit does not keep the connection while someone else waits for the pool', async () => {
+  const pool = onePool();
+  const chain = new TransactionChain(() => pool);
+  try {
+    const a = await chain.open(BEGIN, insertEffect('a'));
+    const order: string[] = [];
+    // Someone else (a claim, another tenant) asks the pool first, then a transaction waits.
+    const outsider = pool.connect().then((client) => {
+      order.push('outsider');
+      return client;
+    });
+    const waiting = chain.open(BEGIN, insertEffect('b')).then((opened) => {
+      order.push('chained');
+      return opened;
+    });
+
+    await chain.commit(a.client);
+    const other = await outsider;
+    expect(order).toEqual(['outsider']);
+    other.release();
+    const b = await waiting;
+    expect(order).toEqual(['outsider', 'chained']);
+    await chain.commit(b.client);
+    expect(await committedIds()).toEqual(['a', 'b']);
+  } finally {
+    await pool.end();
+  }
+});
+
+test('transactions opened while the pool is free do not wait for a commit', async () => {
+  const pool = createPgPool(db.url, { max: 3, idleTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+  const chain = new TransactionChain(() => pool);
+  try {
+    const opened = await Promise.all(['x', 'y', 'z'].map((id) => chain.open(BEGIN, insertEffect(id))));
+    const pids = await Promise.all(opened.map((o) => backendPid(o.client)));
+    expect(new Set(pids).size).toBe(3);
+    for (const o of opened) await chain.commit(o.client);
+    expect(await committedIds()).toEqual(['x', 'y', 'z']);
+    expect(pool.idleCount).toBe(3);
+  } finally {
+    await pool.end();
+  }
+});
+
+test('a waiter is served by the connection it asked for even when others queue behind it (no lost waiter)', async () => {
+  const pool = onePool();
+  const chain = new TransactionChain(() => pool);
+  try {
+    const a = await chain.open(BEGIN, insertEffect('a'));
+    const waiting = chain.open(BEGIN, insertEffect('b'));
+    // Someone else asks the pool after the waiter: the commit must not chain past it, and the
+    // connection the waiter asked for must then open the waiter, not go to the one queued behind.
+    const later = pool.connect();
+    await chain.commit(a.client);
+    const b = await Promise.race([waiting, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('waiter never served')), 3_000))]);
+    expect(b.result.rows).toEqual([{ id: 'b' }]);
+    await chain.commit(b.client);
+    (await later).release();
+    expect(await committedIds()).toEqual(['a', 'b']);
+  } finally {
+    await pool.end();
+  }
+});
