@@ -40,7 +40,7 @@ function createAdapter() {
       return { 'tenant-queue-worker': version, node: process.version };
     },
 
-    /** { workerUrl, adminUrl, schemas, variant, concurrency, dialect, workerOptions } */
+    /** { workerUrl, adminUrl, schemas, variant, concurrency, dialect, workerOptions, storeOptions } */
     async setup(args) {
       settings = args;
       tables = TABLES[args.dialect ?? 'postgres'];
@@ -63,7 +63,8 @@ function createAdapter() {
     },
 
     async start({ onHandle }) {
-      const pools = new tqw.StorePools();
+      // storeOptions: e.g. { deleteOnCompletion: true } (config retention.deleteOnCompletion).
+      const pools = new tqw.StorePools(undefined, undefined, settings.storeOptions);
       const logger = pino({ level: 'warn' }, pino.destination(2));
       let worker;
       const metrics = tqw.createMetrics({ defaultMetrics: false, source: { tenants: () => worker.gaugeSnapshots() } });

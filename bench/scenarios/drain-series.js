@@ -32,6 +32,7 @@ async function drainSeries(ctx, subject, { schemas, perTenant, timeLimitMs, trac
       ...urlsFor(ctx, subject),
       schemas: tenants,
       variant: subject.variant,
+      storeOptions: subject.storeOptions,
       concurrency: sizes.concurrency,
       dialect: subject.dialect,
     });

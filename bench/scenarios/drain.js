@@ -12,6 +12,8 @@ const { withSqlServer } = require('./subjects');
 const LABELS = [
   'tqw non-transactional',
   'tqw transactional',
+  'tqw non-transactional, delete on completion',
+  'tqw transactional, delete on completion',
   'graphile-worker defaults',
   'graphile-worker fast',
   'pg-boss defaults',

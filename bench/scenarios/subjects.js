@@ -4,7 +4,9 @@
  * report prints. Peer settings follow their documentation; concurrency is the harness's for all.
  */
 
-const TQW_DEFAULTS = 'worker defaults (batchSize 10, pollMinMs 200, pollMaxMs 2000, db.poolMax 10)';
+const TQW_DEFAULTS = 'worker defaults (batchSize 200, prefetch up to 1000, pollMinMs 200, pollMaxMs 2000, db.poolMax 10)';
+/** How the peers treat a finished job (they delete it), as a tqw setting: no Completed history kept. */
+const DELETE_ON_COMPLETION = 'retention.deleteOnCompletion: true (a completed message\'s row is deleted, as the peers delete finished jobs, instead of kept as Completed)';
 
 const SUBJECTS = {
   'tqw non-transactional': {
@@ -18,6 +20,20 @@ const SUBJECTS = {
     variant: 'transactional',
     runtime: 'tqw',
     settings: `handler transactional: true (the default: handler inside the claim's transaction); ${TQW_DEFAULTS}`,
+  },
+  'tqw non-transactional, delete on completion': {
+    contender: 'tqw',
+    variant: 'non-transactional',
+    runtime: 'tqw',
+    storeOptions: { deleteOnCompletion: true },
+    settings: `handler transactional: false; ${DELETE_ON_COMPLETION}; other settings as tqw non-transactional`,
+  },
+  'tqw transactional, delete on completion': {
+    contender: 'tqw',
+    variant: 'transactional',
+    runtime: 'tqw',
+    storeOptions: { deleteOnCompletion: true },
+    settings: `handler transactional: true; ${DELETE_ON_COMPLETION}; other settings as tqw transactional`,
   },
   'graphile-worker defaults': {
     contender: 'graphile-worker',

@@ -38,10 +38,16 @@ export function toQueueMessageRow(r: PgQueueRow): QueueMessageRow {
   };
 }
 
-/** A row returned by the claim statement (Status is Processing and DequeueTime set by that statement). */
-export function toClaimedMessage(r: PgQueueRow & { TqwReclaimed?: boolean }): ClaimedMessage {
-  if (r.Status !== 'Processing' || r.DequeueTime === null) {
-    throw new Error(`claim returned message ${r.Id} in state ${r.Status} without a DequeueTime (store bug)`);
+/** A row returned by the claim statement (sql/claim.ts names its columns). */
+export type PgClaimedRow = Omit<PgQueueRow, 'Status' | 'LastAttemptTime' | 'DequeueTime'> & { DequeueTime: Date; TqwReclaimed?: boolean };
+
+/**
+ * A row returned by the claim statement: Status is Processing and LastAttemptTime equals
+ * DequeueTime, both set by that statement, so it does not return them.
+ */
+export function toClaimedMessage(r: PgClaimedRow): ClaimedMessage {
+  if (!(r.DequeueTime instanceof Date)) {
+    throw new Error(`claim returned message ${r.Id} without a DequeueTime (store bug)`);
   }
   // Built directly (not via toQueueMessageRow + spread): claims map hundreds of rows per statement.
   return {
@@ -52,7 +58,7 @@ export function toClaimedMessage(r: PgQueueRow & { TqwReclaimed?: boolean }): Cl
     scheduledTime: r.ScheduledTime,
     dequeueTime: r.DequeueTime,
     processingAttempts: r.ProcessingAttempts,
-    lastAttemptTime: r.LastAttemptTime,
+    lastAttemptTime: r.DequeueTime,
     status: 'Processing',
     errorMessage: r.ErrorMessage,
     correlationId: r.CorrelationId,

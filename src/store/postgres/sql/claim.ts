@@ -22,6 +22,9 @@ import { newDequeueTime } from './fence';
  *   worker can dead-letter it (and log it as a security event) instead of leaving it forever.
  * - Times come from the database clock (now()), so workers with skewed clocks agree on leases.
  *   Claiming counts the attempt (ProcessingAttempts + 1) even if the worker then crashes.
+ * RETURNING names the columns the worker uses, not q.*: Status is Processing and LastAttemptTime
+ * equals DequeueTime by this very statement, and formatting (and parsing) two more values per row
+ * is measurable at hundreds of rows per claim.
  * "TqwReclaimed" tells rows taken over from an expired lease (their previous claim never recorded
  * an outcome) from due work; the worker runs those alone (see ClaimedMessage.reclaimed).
  * RETURNING order is unspecified; the store sorts the claimed rows by ScheduledTime.
@@ -53,5 +56,6 @@ SET "Status" = 'Processing',
     "ProcessingAttempts" = q."ProcessingAttempts" + 1
 FROM picked
 WHERE q."Id" = picked."Id"
-RETURNING q.*, picked."Reclaimed" AS "TqwReclaimed"`;
+RETURNING q."Id", q."TenantId", q."MessageType", q."Payload", q."ScheduledTime", q."DequeueTime",
+  q."ProcessingAttempts", q."ErrorMessage", q."CorrelationId", q."CreatedAt", picked."Reclaimed" AS "TqwReclaimed"`;
 }
