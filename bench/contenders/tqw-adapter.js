@@ -105,6 +105,8 @@ function createAdapter() {
     },
 
     async verify() {
+      // With deleteOnCompletion a completed message leaves no row: every row left is a miss.
+      if (settings.storeOptions?.deleteOnCompletion) return { rowsLeftInDatabase: await tables.rows(admin, settings.schemas) };
       return { completedInDatabase: await tables.completed(admin, settings.schemas) };
     },
 

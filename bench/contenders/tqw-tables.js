@@ -40,10 +40,18 @@ const postgres = {
   async truncate(db, schemas) {
     if (schemas.length) await db.query(`TRUNCATE ${schemas.map((s) => `"${s}"."QueueMessages"`).join(', ')}`);
   },
-  async completed(db, schemas) {
-    const parts = schemas.map((s) => `SELECT count(*) AS n FROM "${s}"."QueueMessages" WHERE "Status" = 'Completed'`);
+  /** Rows of every schema's table, only those with status `status` when given. */
+  async count(db, schemas, status) {
+    const where = status ? ` WHERE "Status" = '${status}'` : '';
+    const parts = schemas.map((s) => `SELECT count(*) AS n FROM "${s}"."QueueMessages"${where}`);
     const rows = await db.query(`SELECT sum(n)::bigint AS n FROM (${parts.join(' UNION ALL ')}) AS c`);
     return Number(rows[0].n);
+  },
+  completed(db, schemas) {
+    return this.count(db, schemas, 'Completed');
+  },
+  rows(db, schemas) {
+    return this.count(db, schemas);
   },
 };
 
@@ -80,13 +88,21 @@ const sqlserver = {
   async truncate(db, schemas) {
     for (const s of schemas) await db.query(`TRUNCATE TABLE [${s}].[QueueMessages]`);
   },
-  async completed(db, schemas) {
+  /** Rows of every schema's table, only those with status `status` when given. */
+  async count(db, schemas, status) {
+    const where = status ? ` WHERE Status = N'${status}'` : '';
     let total = 0;
     for (const s of schemas) {
-      const rows = await db.query(`SELECT COUNT(*) AS n FROM [${s}].[QueueMessages] WHERE Status = N'Completed'`);
+      const rows = await db.query(`SELECT COUNT(*) AS n FROM [${s}].[QueueMessages]${where}`);
       total += Number(rows[0].n);
     }
     return total;
+  },
+  completed(db, schemas) {
+    return this.count(db, schemas, 'Completed');
+  },
+  rows(db, schemas) {
+    return this.count(db, schemas);
   },
 };
 

@@ -55,7 +55,8 @@ async function drainSeries(ctx, subject, { schemas, perTenant, timeLimitMs, trac
 
 /**
  * What the checks after each drain found, as a note, or undefined when all is well: duplicate
- * deliveries, tqw rows not Completed in the database, graphile-worker jobs left in its table.
+ * deliveries, tqw rows not Completed in the database (or, deleting on completion, rows left),
+ * graphile-worker jobs left in its table.
  */
 function verificationNote(results) {
   const notes = [];
@@ -65,6 +66,7 @@ function verificationNote(results) {
     const v = r.verified;
     if (!v || r.timedOut) continue;
     if (v.completedInDatabase !== undefined && v.completedInDatabase !== r.expected) notes.push(`${v.completedInDatabase} of ${r.expected} Completed in the database after stop`);
+    if (v.rowsLeftInDatabase) notes.push(`${v.rowsLeftInDatabase} rows left in the database after stop (deleteOnCompletion)`);
     if (v.jobsLeftInDatabase) notes.push(`${v.jobsLeftInDatabase} jobs still in its table after stop`);
   }
   return notes.length ? notes.join('; ') : undefined;

@@ -124,10 +124,12 @@ export class TransactionChain {
     pool.connect().then(
       (client) => {
         this.connecting -= 1;
-        // This connection was asked for by a waiter: it serves the oldest waiter, whoever waits
-        // elsewhere (pg-pool already served the pool's queue in order). Releasing it to others
-        // instead could leave a waiter with no connection on its way.
-        this.openNext(client);
+        // A waiter asked for this connection. If some waiter would be left with no connection on
+        // its way, it serves the oldest waiter; otherwise (its waiter was served by a commit
+        // meanwhile) it is as free as one a commit handed over: someone else waiting for the pool
+        // (a claim) gets it first.
+        if (this.waiting.length > this.connecting) this.openNext(client);
+        else this.handOver(client);
       },
       (err: unknown) => {
         this.connecting -= 1;
