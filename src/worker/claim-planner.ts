@@ -13,6 +13,14 @@ export const MAX_CLAIMS_PER_TENANT = 4;
 export const PREFETCH_HORIZON_MS = 250;
 
 /**
+ * Smallest claim a tenant's fair share is cut to: below it a statement per handful of rows costs
+ * more than the fairness it buys (measured, 100 tenants x 500 messages: shares of 10 rows drained
+ * at 11k messages/s, shares of at least 50 at 24k/s with the slowest tenant at 1.06x the median;
+ * without shares 25k/s but 1.3x).
+ */
+export const MIN_FAIR_CLAIM = 50;
+
+/**
  * How many messages to claim, and from which tenants: the sizing and fairness half of the
  * worker's loop (the worker runs the claims).
  *
@@ -21,6 +29,9 @@ export const PREFETCH_HORIZON_MS = 250;
  *   last, one claim per tenant per pass; a tenant whose last claim came back full may have up to
  *   MAX_CLAIMS_PER_TENANT claims in flight, so one busy tenant's claims overlap (a claim's round
  *   trip, and its commit, no longer bound its throughput).
+ * - Fair shares: when several tenants are due, each claim is at most the room divided among them
+ *   (at least MIN_FAIR_CLAIM), so a hundred busy tenants get the room in even slices instead of the
+ *   first few taking batchSize each and finishing long before the rest.
  * - Claims are sized by the room, at most batchSize (and tenantConcurrency per tenant). Small
  *   claims are avoided where they buy nothing: no second claim of a tenant below a full batch, and
  *   no small top-up while the tenant still has `concurrency` messages buffered.
@@ -63,6 +74,9 @@ export class ClaimPlanner {
     const count = active.length;
     if (count === 0) return earliest;
     let lastServed = -1;
+    let due = 0;
+    for (const slot of active) if (slot.nextPollAt <= now) due += 1;
+    const share = due > 1 ? Math.max(MIN_FAIR_CLAIM, Math.ceil(room / due)) : Infinity;
     for (let pass = 0; pass < MAX_CLAIMS_PER_TENANT && room > 0; pass++) {
       let served = false;
       for (let i = 0; i < count && room > 0; i++) {
@@ -75,7 +89,7 @@ export class ClaimPlanner {
         }
         const tenantRoom = tenantConcurrency > 0 ? tenantConcurrency - slot.held : Infinity;
         if (tenantRoom <= 0) continue;
-        const limit = Math.min(batchSize, room, tenantRoom);
+        const limit = Math.min(batchSize, share, room, tenantRoom);
         // A second claim for the same tenant only for a full batch: small ones cost a statement each.
         if (slot.claims > 0 && limit < batchSize) continue;
         // No small top-up while the tenant still has a handler slot's worth of messages per slot
