@@ -1,0 +1,142 @@
+/**
+ * ClaimPlanner (src/worker/claim-planner.ts): how much the worker claims, and from which tenants.
+ * Real TenantSlots over real (never connected: the planner issues no statement) PostgreSQL stores.
+ */
+import pino from 'pino';
+import { createPostgresPoolRegistry } from '../../src/store/postgres/create-pool';
+import { createPostgresStore } from '../../src/store/postgres/postgres-store';
+import type { ClaimedMessage } from '../../src/store/types';
+import { ClaimPlanner, MIN_FAIR_CLAIM } from '../../src/worker/claim-planner';
+import { DEFAULT_WORKER_OPTIONS, type WorkerOptions } from '../../src/worker/options';
+import { TenantSlot } from '../../src/worker/tenant-slot';
+import { pgTenant } from '../support/worker-fixtures';
+
+const registry = createPostgresPoolRegistry();
+const logger = pino({ level: 'silent' });
+
+function slots(n: number): TenantSlot[] {
+  return Array.from({ length: n }, (_, i) => {
+    const tenant = pgTenant(`t${i}`, 'postgres://tqw:pw@127.0.0.1:1/never_connected', `s${i}`);
+    return new TenantSlot(tenant, createPostgresStore(tenant, registry), logger);
+  });
+}
+
+function planner(options: Partial<WorkerOptions> = {}): ClaimPlanner {
+  return new ClaimPlanner({ ...DEFAULT_WORKER_OPTIONS, ...options });
+}
+
+/** Runs one offer and records the claims it asks for (counting them in the slots as the worker does). */
+function offer(p: ClaimPlanner, now: number, active: TenantSlot[], held = 0, blocked = false) {
+  const claims: Array<[string, number]> = [];
+  const earliest = p.offer(now, active, held, blocked, (slot, limit) => {
+    slot.claims += 1;
+    slot.reserved += limit;
+    claims.push([slot.id, limit]);
+  });
+  return { claims, earliest };
+}
+
+/** Feeds the planner's rate meter `perSecond` starts per second over 200 ms; returns the time to plan at. */
+function runAt(p: ClaimPlanner, perSecond: number): number {
+  const started = Date.now();
+  for (let i = 0; i < perSecond / 5; i++) p.started();
+  return started + 200;
+}
+
+function buffered(n: number): ClaimedMessage[] {
+  return Array.from({ length: n }, (_, i) => ({ id: `m${i}` }) as ClaimedMessage);
+}
+
+describe('prefetch room', () => {
+  test('is one message per handler slot while nothing has run yet', () => {
+    expect(planner({ concurrency: 10 }).prefetchRoom(Date.now())).toBe(10);
+  });
+
+  test('follows the rate (what starts in 250 ms), up to worker.prefetch', () => {
+    const slow = planner({ concurrency: 10, prefetch: 1_000 });
+    expect(slow.prefetchRoom(runAt(slow, 2_000))).toBe(500);
+    const fast = planner({ concurrency: 10, prefetch: 1_000 });
+    expect(fast.prefetchRoom(runAt(fast, 40_000))).toBe(1_000);
+  });
+
+  test('is 0 with worker.prefetch 0', () => {
+    const p = planner({ prefetch: 0 });
+    expect(p.prefetchRoom(runAt(p, 40_000))).toBe(0);
+  });
+});
+
+describe('offer', () => {
+  test('one due tenant gets the room in batches of batchSize, overlapping while claims come back full', () => {
+    const p = planner({ concurrency: 10, batchSize: 200, prefetch: 1_000 });
+    const now = runAt(p, 40_000);
+    const [slot] = slots(1);
+    slot!.lastClaimFull = true;
+    // room = 10 + 1000: four overlapping claims of 200 (MAX_CLAIMS_PER_TENANT), then it waits.
+    expect(offer(p, now, [slot!]).claims).toEqual([
+      ['t0', 200],
+      ['t0', 200],
+      ['t0', 200],
+      ['t0', 200],
+    ]);
+  });
+
+  test('a tenant whose last claim came back short gets one claim at a time', () => {
+    const p = planner({ concurrency: 10, batchSize: 200, prefetch: 1_000 });
+    const [slot] = slots(1);
+    expect(offer(p, runAt(p, 40_000), [slot!]).claims).toEqual([['t0', 200]]);
+  });
+
+  test('many due tenants share the room in fair slices, round-robin across offers', () => {
+    const p = planner({ concurrency: 10, batchSize: 200, prefetch: 1_000 });
+    const now = runAt(p, 40_000);
+    const active = slots(100);
+    const first = offer(p, now, active).claims;
+    // room 1010 among 100 due tenants: slices of MIN_FAIR_CLAIM (50), not 200 for the first five;
+    // the last 10 rows of room go to the next tenant.
+    expect(first).toEqual([...Array.from({ length: 20 }, (_, i): [string, number] => [`t${i}`, MIN_FAIR_CLAIM]), ['t20', 10]]);
+    for (const slot of active) {
+      slot.claims = 0;
+      slot.reserved = 0;
+    }
+    // The next offer starts after the last tenant served.
+    expect(offer(p, now, active).claims[0]).toEqual(['t21', MIN_FAIR_CLAIM]);
+  });
+
+  test('a few due tenants each get up to a full batch', () => {
+    const p = planner({ concurrency: 10, batchSize: 200, prefetch: 1_000 });
+    const { claims } = offer(p, runAt(p, 40_000), slots(3));
+    expect(claims).toEqual([
+      ['t0', 200],
+      ['t1', 200],
+      ['t2', 200],
+    ]);
+  });
+
+  test('no small top-up while the tenant still has a message per handler slot buffered', () => {
+    const p = planner({ concurrency: 10, batchSize: 200, prefetch: 1_000 });
+    const now = runAt(p, 40_000);
+    const [slot] = slots(1);
+    slot!.buffer.push(buffered(10), now);
+    // room = 1010 - held (900): 110 < batchSize, and 10 are buffered: wait for a full batch.
+    expect(offer(p, now, [slot!], 900).claims).toEqual([]);
+    slot!.buffer.shift();
+    expect(offer(p, now, [slot!], 900).claims).toEqual([['t0', 110]]);
+  });
+
+  test('claims nothing when blocked, and reports when a tenant not yet due comes due', () => {
+    const p = planner({ concurrency: 10, batchSize: 200, prefetch: 1_000 });
+    const now = runAt(p, 40_000);
+    const [due, later] = slots(2);
+    later!.nextPollAt = now + 1_500;
+    expect(offer(p, now, [due!, later!], 0, true).claims).toEqual([]);
+    const { claims, earliest } = offer(p, now, [due!, later!]);
+    expect(claims.map(([id]) => id)).toEqual(['t0']);
+    expect(earliest).toBe(now + 1_500);
+  });
+
+  test('worker.tenantConcurrency caps what one tenant holds', () => {
+    const p = planner({ concurrency: 10, batchSize: 200, prefetch: 1_000, tenantConcurrency: 3 });
+    const [slot] = slots(1);
+    expect(offer(p, runAt(p, 40_000), [slot!]).claims).toEqual([['t0', 3]]);
+  });
+});
