@@ -34,7 +34,8 @@ export async function runClaimTransaction<T>(
 
 /**
  * withCompletingTransaction: `completingSql` (sql/completing-update.ts: the fenced UPDATE to
- * Completed) opens the transaction, then `fn`, then COMMIT, in at most TWO round trips: BEGIN
+ * Completed, or completing-delete.ts with deleteOnCompletion) opens the transaction, then `fn`,
+ * then COMMIT, in at most TWO round trips: BEGIN
  * (with SET LOCAL search_path for a schema tenant) and the UPDATE go out together
  * (BeginThenQuery), then COMMIT; and while messages keep coming, the COMMIT also opens the next
  * message's transaction in the same round trip (TransactionChain), so a busy queue costs about
