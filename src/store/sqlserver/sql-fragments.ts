@@ -47,3 +47,18 @@ export const NOW_PLUS_DELAY = 'DATEADD(millisecond, @delayMillis, DATEADD(second
 
 /** Returns how many rows the previous statement changed, as a one-row result (see params.ts rowCountOf). */
 export const SELECT_ROWCOUNT = 'SELECT @@ROWCOUNT AS [RowCount];';
+
+/**
+ * The rows of a batch that still hold their fences (completeMany and its DELETE form): @fences is a
+ * JSON array of { id, dequeueTime, attempts } read with OPENJSON (compatibility level 130+); the
+ * `Id IN` lets the optimizer seek the clustered key, the EXISTS checks each row against its own fence.
+ */
+export const IN_FENCES = `Status = N'Processing'
+  AND Id IN (SELECT FenceId FROM OPENJSON(@fences) WITH (FenceId UNIQUEIDENTIFIER '$.id'))
+  AND EXISTS (
+    SELECT 1
+    FROM OPENJSON(@fences) WITH (
+      FenceId UNIQUEIDENTIFIER '$.id',
+      FenceDequeueTime DATETIMEOFFSET(3) '$.dequeueTime',
+      FenceAttempts INT '$.attempts') AS f
+    WHERE f.FenceId = Id AND f.FenceDequeueTime = DequeueTime AND f.FenceAttempts = ProcessingAttempts)`;

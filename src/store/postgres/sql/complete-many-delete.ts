@@ -1,4 +1,4 @@
-import { STATUS_IS_PROCESSING } from './fence';
+import { FENCE_ROWS, MATCHES_FENCE_ROW } from './fence';
 
 /**
  * completeMany() with StoreOptions.deleteOnCompletion: deletes a batch of claims in ONE statement
@@ -21,10 +21,7 @@ import { STATUS_IS_PROCESSING } from './fence';
  */
 export function completeManyDeleteSql(table: string): string {
   return `DELETE FROM ${table} AS q
-USING unnest($1::uuid[], $2::timestamptz[], $3::integer[]) AS f("Id", "DequeueTime", "ProcessingAttempts")
-WHERE q."Id" = f."Id"
-  AND q.${STATUS_IS_PROCESSING}
-  AND q."DequeueTime" = f."DequeueTime"
-  AND q."ProcessingAttempts" = f."ProcessingAttempts"
+USING ${FENCE_ROWS}
+WHERE ${MATCHES_FENCE_ROW}
 RETURNING q."Id"`;
 }

@@ -1,4 +1,4 @@
-import { STATUS_IS_PROCESSING } from './fence';
+import { FENCE_ROWS, MATCHES_FENCE_ROW } from './fence';
 
 /**
  * Completes a batch of claims in ONE statement (non-transactional handlers finish in bursts).
@@ -17,10 +17,7 @@ import { STATUS_IS_PROCESSING } from './fence';
 export function completeManySql(table: string): string {
   return `UPDATE ${table} AS q
 SET "Status" = 'Completed', "ErrorMessage" = NULL
-FROM unnest($1::uuid[], $2::timestamptz[], $3::integer[]) AS f("Id", "DequeueTime", "ProcessingAttempts")
-WHERE q."Id" = f."Id"
-  AND q.${STATUS_IS_PROCESSING}
-  AND q."DequeueTime" = f."DequeueTime"
-  AND q."ProcessingAttempts" = f."ProcessingAttempts"
+FROM ${FENCE_ROWS}
+WHERE ${MATCHES_FENCE_ROW}
 RETURNING q."Id"`;
 }

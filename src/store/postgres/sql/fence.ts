@@ -19,6 +19,21 @@ export const STATUS_IS_PROCESSING = `"Status" || '' = 'Processing'`;
 export const FENCE = `"Id" = $1::uuid AND ${STATUS_IS_PROCESSING} AND "DequeueTime" = $2::timestamptz AND "ProcessingAttempts" = $3::integer`;
 
 /**
+ * The fences of a batch as rows: $1 uuid[], $2 timestamptz[], $3 integer[] are parallel arrays
+ * (see fenceArrays) that unnest zips into rows f("Id", "DequeueTime", "ProcessingAttempts").
+ */
+export const FENCE_ROWS = `unnest($1::uuid[], $2::timestamptz[], $3::integer[]) AS f("Id", "DequeueTime", "ProcessingAttempts")`;
+
+/**
+ * A row of the table `q` joined to its fence row f of FENCE_ROWS: found by primary key, each row
+ * checked against its own fence (see STATUS_IS_PROCESSING for the form of the status check).
+ */
+export const MATCHES_FENCE_ROW = `q."Id" = f."Id"
+  AND q.${STATUS_IS_PROCESSING}
+  AND q."DequeueTime" = f."DequeueTime"
+  AND q."ProcessingAttempts" = f."ProcessingAttempts"`;
+
+/**
  * The DequeueTime a claim or heartbeat writes: the database clock truncated to milliseconds, so the
  * value survives the round trip through a JS Date and the fence still matches when it comes back.
  * GREATEST(..., old + 1 ms) makes the new value differ from the previous one even within the same

@@ -1,3 +1,5 @@
+import { IN_FENCES } from '../sql-fragments';
+
 /**
  * completeMany() with StoreOptions.deleteOnCompletion: deletes a batch of claims in ONE statement
  * instead of marking them Completed (why DELETE: see complete-delete.ts). The same shape as
@@ -17,13 +19,5 @@
 export function completeManyDeleteSql(table: string): string {
   return `DELETE FROM ${table} WITH (ROWLOCK)
 OUTPUT deleted.Id AS [Id]
-WHERE Status = N'Processing'
-  AND Id IN (SELECT FenceId FROM OPENJSON(@fences) WITH (FenceId UNIQUEIDENTIFIER '$.id'))
-  AND EXISTS (
-    SELECT 1
-    FROM OPENJSON(@fences) WITH (
-      FenceId UNIQUEIDENTIFIER '$.id',
-      FenceDequeueTime DATETIMEOFFSET(3) '$.dequeueTime',
-      FenceAttempts INT '$.attempts') AS f
-    WHERE f.FenceId = Id AND f.FenceDequeueTime = DequeueTime AND f.FenceAttempts = ProcessingAttempts);`;
+WHERE ${IN_FENCES};`;
 }

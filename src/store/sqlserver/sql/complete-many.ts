@@ -1,3 +1,5 @@
+import { IN_FENCES } from '../sql-fragments';
+
 /**
  * Completes a batch of claims in ONE statement (non-transactional handlers finish in bursts).
  * @fences is a JSON array of {"id", "dequeueTime", "attempts"} objects: OPENJSON ... WITH turns
@@ -15,13 +17,5 @@ export function completeManySql(table: string): string {
   return `UPDATE ${table}
 SET Status = N'Completed', ErrorMessage = NULL
 OUTPUT inserted.Id AS [Id]
-WHERE Status = N'Processing'
-  AND Id IN (SELECT FenceId FROM OPENJSON(@fences) WITH (FenceId UNIQUEIDENTIFIER '$.id'))
-  AND EXISTS (
-    SELECT 1
-    FROM OPENJSON(@fences) WITH (
-      FenceId UNIQUEIDENTIFIER '$.id',
-      FenceDequeueTime DATETIMEOFFSET(3) '$.dequeueTime',
-      FenceAttempts INT '$.attempts') AS f
-    WHERE f.FenceId = Id AND f.FenceDequeueTime = DequeueTime AND f.FenceAttempts = ProcessingAttempts);`;
+WHERE ${IN_FENCES};`;
 }
