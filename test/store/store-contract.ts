@@ -112,6 +112,34 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       return claimed[0]!;
     }
 
+    /** `store`'s withCompletingTransaction (both built-in stores have it). */
+    function completing(store: QueueStore) {
+      const run = store.withCompletingTransaction;
+      if (!run) throw new Error(`${label} store has no withCompletingTransaction`);
+      return <T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>) => run.call(store, fence, fn);
+    }
+
+    /**
+     * A claimed message whose transaction (`run`) writes an effect and then throws `boom`: nothing is
+     * saved, the row is Processing again with the same fence, and retry() records the failure.
+     */
+    async function expectThrowRestoresRow(
+      store: QueueStore,
+      run: (claimed: ClaimedMessage, id: string, boom: Error) => Promise<unknown>,
+    ): Promise<{ id: string; claimed: ClaimedMessage }> {
+      await fx.createEffectsTable(store);
+      const id = await enqueueOne(store);
+      const claimed = await claimOne(store);
+      const boom = new Error('handler failed');
+      await expect(run(claimed, id, boom)).rejects.toBe(boom);
+      expect(await fx.countEffects(store, id)).toBe(0);
+      const row = await store.getMessage(id);
+      expect(row).toMatchObject({ status: 'Processing', processingAttempts: 1 });
+      expect(row?.dequeueTime?.getTime()).toBe(claimed.dequeueTime.getTime());
+      expect(await store.retry(claimed, { delayMs: 0, error: 'handler failed' })).toBe(true);
+      return { id, claimed };
+    }
+
     async function raw(store: QueueStore, row: Partial<RawRow> & { id?: string }): Promise<string> {
       const id = row.id ?? randomUUID();
       await fx.insertRawRow(store, { tenantId: store.tenantId, messageType: 'Test', payload: '{}', ...row, id });
@@ -494,11 +522,6 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
     });
 
     describe('completing transactions (the Completed UPDATE opens the transaction)', () => {
-      function completing(store: QueueStore) {
-        const run = store.withCompletingTransaction;
-        if (!run) throw new Error(`${label} store has no withCompletingTransaction`);
-        return <T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>) => run.call(store, fence, fn);
-      }
 
       test('effects and Completed commit together, exactly once; a second attempt with the same fence is refused', async () => {
         const store = await fx.makeStore(TENANT);
@@ -525,21 +548,12 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('when the function throws, effects and Completed roll back: the row is Processing with the same fence', async () => {
         const store = await fx.makeStore(TENANT);
-        await fx.createEffectsTable(store);
-        const id = await enqueueOne(store);
-        const claimed = await claimOne(store);
-        const boom = new Error('handler failed');
-        await expect(
+        await expectThrowRestoresRow(store, (claimed, id, boom) =>
           completing(store)(claimed, async (tx) => {
             await fx.insertEffect(store, tx, id);
             throw boom;
           }),
-        ).rejects.toBe(boom);
-        expect(await fx.countEffects(store, id)).toBe(0);
-        const row = await store.getMessage(id);
-        expect(row).toMatchObject({ status: 'Processing', processingAttempts: 1 });
-        expect(row?.dequeueTime?.getTime()).toBe(claimed.dequeueTime.getTime());
-        expect(await store.retry(claimed, { delayMs: 0, error: 'handler failed' })).toBe(true);
+        );
       });
 
       test('a stale fence opens no transaction: LeaseLostError and the function is not called', async () => {
@@ -575,11 +589,6 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
     describe('deleteOnCompletion (completing deletes the row instead of marking it Completed)', () => {
       const deleting = () => fx.makeStore(TENANT, { deleteOnCompletion: true });
-      function completing(store: QueueStore) {
-        const run = store.withCompletingTransaction;
-        if (!run) throw new Error(`${label} store has no withCompletingTransaction`);
-        return <T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>) => run.call(store, fence, fn);
-      }
       /** The message's row is no longer in the table. */
       async function expectGone(store: QueueStore, id: string): Promise<void> {
         expect(await store.getMessage(id)).toBeNull();
@@ -645,22 +654,13 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('a claim transaction that throws after the delete restores the row as Processing with the same fence', async () => {
         const store = await deleting();
-        await fx.createEffectsTable(store);
-        const id = await enqueueOne(store);
-        const claimed = await claimOne(store);
-        const boom = new Error('handler failed');
-        await expect(
+        const { id } = await expectThrowRestoresRow(store, (claimed, rowId, boom) =>
           store.withClaimTransaction(claimed, async (tx) => {
-            await fx.insertEffect(store, tx, id);
+            await fx.insertEffect(store, tx, rowId);
             expect(await store.complete(claimed, tx)).toBe(true);
             throw boom;
           }),
-        ).rejects.toBe(boom);
-        expect(await fx.countEffects(store, id)).toBe(0);
-        const row = await store.getMessage(id);
-        expect(row).toMatchObject({ status: 'Processing', processingAttempts: 1 });
-        expect(row?.dequeueTime?.getTime()).toBe(claimed.dequeueTime.getTime());
-        expect(await store.retry(claimed, { delayMs: 0, error: 'handler failed' })).toBe(true);
+        );
         expect(await store.getMessage(id)).toMatchObject({ status: 'Failed', errorMessage: 'handler failed' });
       });
 
@@ -690,21 +690,12 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('a completing transaction that throws brings the row back as Processing with the same fence; retry then records the failure', async () => {
         const store = await deleting();
-        await fx.createEffectsTable(store);
-        const id = await enqueueOne(store);
-        const claimed = await claimOne(store);
-        const boom = new Error('handler failed');
-        await expect(
+        const { id } = await expectThrowRestoresRow(store, (claimed, rowId, boom) =>
           completing(store)(claimed, async (tx) => {
-            await fx.insertEffect(store, tx, id);
+            await fx.insertEffect(store, tx, rowId);
             throw boom;
           }),
-        ).rejects.toBe(boom);
-        expect(await fx.countEffects(store, id)).toBe(0);
-        const row = await store.getMessage(id);
-        expect(row).toMatchObject({ status: 'Processing', processingAttempts: 1 });
-        expect(row?.dequeueTime?.getTime()).toBe(claimed.dequeueTime.getTime());
-        expect(await store.retry(claimed, { delayMs: 0, error: 'handler failed' })).toBe(true);
+        );
         const again = await claimOne(store);
         expect(again).toMatchObject({ id, processingAttempts: 2 });
         expect(await completing(store)(again, async () => 'ok')).toBe('ok');
