@@ -6,7 +6,7 @@
  * is back up afterwards, and nothing is lost or applied twice.
  */
 import { ControllablePgServer } from '../support/pg-server';
-import { controllable } from './support/pg-servers';
+import { controllable, tearDownOnOwnServer } from './support/pg-servers';
 import { scale } from './support/mode';
 import { Scenario, tenantSpecs } from './support/scenario';
 import { workload } from './support/seed';
@@ -29,13 +29,7 @@ beforeAll(async () => {
   scenario = await Scenario.create({ name: 'dbrestart', tenants: tenantSpecs(TENANTS, () => pg), workers: 3 });
 }, 180_000);
 
-afterAll(async () => {
-  for (const fleet of scenario?.fleets ?? []) await fleet.close();
-  // The server must be up to drop its databases and role.
-  if (serverDown) await server.startAgain();
-  await scenario?.cleanup();
-  await server?.stop();
-}, 120_000);
+afterAll(() => tearDownOnOwnServer(scenario, server, serverDown), 120_000);
 
 interface Outage {
   stoppedAt: string;

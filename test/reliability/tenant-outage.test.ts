@@ -10,7 +10,7 @@
  * others makes every fault run slow, so it still fails.
  */
 import { ControllablePgServer } from '../support/pg-server';
-import { controllable, sharedServer } from './support/pg-servers';
+import { controllable, tearDownOnOwnServer, sharedServer } from './support/pg-servers';
 import { scale } from './support/mode';
 import { Scenario, tenantSpecs } from './support/scenario';
 import { workload } from './support/seed';
@@ -40,12 +40,7 @@ beforeAll(async () => {
   });
 }, 180_000);
 
-afterAll(async () => {
-  for (const fleet of scenario?.fleets ?? []) await fleet.close();
-  if (serverDown) await server.startAgain();
-  await scenario?.cleanup();
-  await server?.stop();
-}, 120_000);
+afterAll(() => tearDownOnOwnServer(scenario, server, serverDown), 120_000);
 
 interface Run {
   kind: 'baseline' | 'c down';

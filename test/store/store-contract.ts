@@ -140,6 +140,33 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       return { id, claimed };
     }
 
+    /**
+     * A completing transaction that writes an effect commits it together with the completion
+     * (`expectCompleted` checks the row), exactly once: a second attempt with the same fence is
+     * refused (LeaseLostError) without calling the function.
+     */
+    async function expectCompletesOnce(store: QueueStore, expectCompleted: (id: string) => Promise<void>): Promise<void> {
+      await fx.createEffectsTable(store);
+      const id = await enqueueOne(store);
+      const claimed = await claimOne(store);
+      const result = await completing(store)(claimed, async (tx) => {
+        await fx.insertEffect(store, tx, id);
+        return 'done';
+      });
+      expect(result).toBe('done');
+      await expectCompleted(id);
+      expect(await fx.countEffects(store, id)).toBe(1);
+
+      let called = false;
+      await expect(
+        completing(store)(claimed, async () => {
+          called = true;
+        }),
+      ).rejects.toBeInstanceOf(LeaseLostError);
+      expect(called).toBe(false);
+      expect(await fx.countEffects(store, id)).toBe(1);
+    }
+
     async function raw(store: QueueStore, row: Partial<RawRow> & { id?: string }): Promise<string> {
       const id = row.id ?? randomUUID();
       await fx.insertRawRow(store, { tenantId: store.tenantId, messageType: 'Test', payload: '{}', ...row, id });
@@ -525,25 +552,9 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('effects and Completed commit together, exactly once; a second attempt with the same fence is refused', async () => {
         const store = await fx.makeStore(TENANT);
-        await fx.createEffectsTable(store);
-        const id = await enqueueOne(store);
-        const claimed = await claimOne(store);
-        const result = await completing(store)(claimed, async (tx) => {
-          await fx.insertEffect(store, tx, id);
-          return 'done';
+        await expectCompletesOnce(store, async (id) => {
+          expect(await store.getMessage(id)).toMatchObject({ status: 'Completed', errorMessage: null });
         });
-        expect(result).toBe('done');
-        expect(await store.getMessage(id)).toMatchObject({ status: 'Completed', errorMessage: null });
-        expect(await fx.countEffects(store, id)).toBe(1);
-
-        let called = false;
-        await expect(
-          completing(store)(claimed, async () => {
-            called = true;
-          }),
-        ).rejects.toBeInstanceOf(LeaseLostError);
-        expect(called).toBe(false);
-        expect(await fx.countEffects(store, id)).toBe(1);
       });
 
       test('when the function throws, effects and Completed roll back: the row is Processing with the same fence', async () => {
@@ -666,26 +677,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('a completing transaction deletes the row together with the effects, exactly once', async () => {
         const store = await deleting();
-        await fx.createEffectsTable(store);
-        const id = await enqueueOne(store);
-        const claimed = await claimOne(store);
-        expect(
-          await completing(store)(claimed, async (tx) => {
-            await fx.insertEffect(store, tx, id);
-            return 'done';
-          }),
-        ).toBe('done');
-        expect(await fx.countEffects(store, id)).toBe(1);
-        await expectGone(store, id);
-
-        let called = false;
-        await expect(
-          completing(store)(claimed, async () => {
-            called = true;
-          }),
-        ).rejects.toBeInstanceOf(LeaseLostError);
-        expect(called).toBe(false);
-        expect(await fx.countEffects(store, id)).toBe(1);
+        await expectCompletesOnce(store, (id) => expectGone(store, id));
       });
 
       test('a completing transaction that throws brings the row back as Processing with the same fence; retry then records the failure', async () => {

@@ -73,10 +73,14 @@ export interface TestMssqlDatabase {
   drop(): Promise<void>;
 }
 
-async function withAdmin<T>(fn: (pool: mssql.ConnectionPool) => Promise<T>): Promise<T> {
-  const url = mssqlUrl();
-  if (!url) throw new Error('MSSQL_URL is not set: SQL Server tests must be registered with describeIfMssql');
-  const pool = new mssql.ConnectionPool({ ...sqlServerConfig(url, 'MSSQL_URL'), pool: { max: 1, min: 0 } });
+/** Runs `fn` with a small pool on `connectionString` (`label` names it in connection errors), closed afterwards. */
+export async function withSqlServerPool<T>(
+  connectionString: string,
+  label: string,
+  max: number,
+  fn: (pool: mssql.ConnectionPool) => Promise<T>,
+): Promise<T> {
+  const pool = new mssql.ConnectionPool({ ...sqlServerConfig(connectionString, label), pool: { max, min: 0 } });
   pool.on('error', () => undefined);
   await pool.connect();
   try {
@@ -84,6 +88,12 @@ async function withAdmin<T>(fn: (pool: mssql.ConnectionPool) => Promise<T>): Pro
   } finally {
     await pool.close();
   }
+}
+
+async function withAdmin<T>(fn: (pool: mssql.ConnectionPool) => Promise<T>): Promise<T> {
+  const url = mssqlUrl();
+  if (!url) throw new Error('MSSQL_URL is not set: SQL Server tests must be registered with describeIfMssql');
+  return withSqlServerPool(url, 'MSSQL_URL', 1, fn);
 }
 
 /** Creates a fresh, uniquely named database on MSSQL_URL's server (one per test file). */

@@ -7,11 +7,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import mssql from 'mssql';
-import { sqlServerConfig } from '../../../src/store/sqlserver/connection-config';
 import { quoteIdent } from '../../../src/store/sqlserver/quote-table';
 import { parseConnectionString } from '../../../src/tenants/connection-string';
 import type { MessageStatus } from '../../../src/store/types';
-import { mssqlUrl, withDatabase, withLogin } from '../../support/mssql';
+import { mssqlUrl, withDatabase, withLogin, withSqlServerPool } from '../../support/mssql';
 import { loadMssqlSetupModule, type SetupOptions } from '../../support/mssql-setup-module';
 import { REPO_ROOT, runCli, tempDir, writeJson } from '../../support/processes';
 import type { TenantSnapshot } from './probe';
@@ -43,14 +42,7 @@ function admin(): string {
 }
 
 export async function withPool<T>(connectionString: string, fn: (pool: mssql.ConnectionPool) => Promise<T>): Promise<T> {
-  const pool = new mssql.ConnectionPool({ ...sqlServerConfig(connectionString, 'reliability harness'), pool: { max: 2, min: 0 } });
-  pool.on('error', () => undefined);
-  await pool.connect();
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.close();
-  }
+  return withSqlServerPool(connectionString, 'reliability harness', 2, fn);
 }
 
 export async function createMssqlCluster(scenario: string, ids: readonly string[]): Promise<MssqlCluster> {

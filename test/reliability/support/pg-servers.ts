@@ -3,6 +3,7 @@
  * (never stopped), or a ControllablePgServer of the scenario's own that it stops and starts again.
  */
 import type { ControllablePgServer } from '../../support/pg-server';
+import type { Scenario } from './scenario';
 import { pgAdminUrl } from '../../support/postgres';
 
 export interface PgServer {
@@ -43,4 +44,20 @@ export function sharedServer(): PgServer {
 /** A server the scenario owns and may stop and start again. */
 export function controllable(name: string, server: ControllablePgServer): PgServer {
   return serverFromUrl(name, server.url());
+}
+
+/**
+ * Teardown of a scenario whose tenants live (some or all) on its own controllable server: closes the
+ * fleets, brings the server back if the test left it stopped (its databases and role must be
+ * dropped), cleans the scenario up and stops the server.
+ */
+export async function tearDownOnOwnServer(
+  scenario: Scenario | undefined,
+  server: ControllablePgServer | undefined,
+  serverDown: boolean,
+): Promise<void> {
+  for (const fleet of scenario?.fleets ?? []) await fleet.close();
+  if (serverDown) await server?.startAgain();
+  await scenario?.cleanup();
+  await server?.stop();
 }
