@@ -167,6 +167,27 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       expect(await fx.countEffects(store, id)).toBe(1);
     }
 
+    /**
+     * A message claimed, then reclaimed after its 100 ms lease ran out: a completing transaction
+     * with the first (stale) fence is refused without calling the function, and the row is the
+     * second claim's. Returns that current claim.
+     */
+    async function expectStaleFenceRefused(store: QueueStore): Promise<{ id: string; current: ClaimedMessage }> {
+      const id = await enqueueOne(store);
+      const stale = await claimOne(store, 100);
+      await sleep(300);
+      const current = await claimOne(store, 100); // the lease of 100 ms ran out: reclaimed
+      let called = false;
+      await expect(
+        completing(store)(stale, async () => {
+          called = true;
+        }),
+      ).rejects.toBeInstanceOf(LeaseLostError);
+      expect(called).toBe(false);
+      expect(await store.getMessage(id)).toMatchObject({ status: 'Processing', processingAttempts: 2 });
+      return { id, current };
+    }
+
     async function raw(store: QueueStore, row: Partial<RawRow> & { id?: string }): Promise<string> {
       const id = row.id ?? randomUUID();
       await fx.insertRawRow(store, { tenantId: store.tenantId, messageType: 'Test', payload: '{}', ...row, id });
@@ -569,18 +590,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('a stale fence opens no transaction: LeaseLostError and the function is not called', async () => {
         const store = await fx.makeStore(TENANT);
-        const id = await enqueueOne(store);
-        const stale = await claimOne(store, 100);
-        await sleep(300);
-        const current = await claimOne(store, 100); // the lease of 100 ms ran out: reclaimed
-        let called = false;
-        await expect(
-          completing(store)(stale, async () => {
-            called = true;
-          }),
-        ).rejects.toBeInstanceOf(LeaseLostError);
-        expect(called).toBe(false);
-        expect(await store.getMessage(id)).toMatchObject({ status: 'Processing', processingAttempts: 2 });
+        const { current } = await expectStaleFenceRefused(store);
         expect(await store.complete(current)).toBe(true);
       });
 
@@ -696,18 +706,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('a stale fence opens no completing transaction and deletes nothing', async () => {
         const store = await deleting();
-        const id = await enqueueOne(store);
-        const stale = await claimOne(store, 100);
-        await sleep(300);
-        const current = await claimOne(store, 100); // reclaimed after the 100 ms lease
-        let called = false;
-        await expect(
-          completing(store)(stale, async () => {
-            called = true;
-          }),
-        ).rejects.toBeInstanceOf(LeaseLostError);
-        expect(called).toBe(false);
-        expect(await store.getMessage(id)).toMatchObject({ status: 'Processing', processingAttempts: 2 });
+        const { id, current } = await expectStaleFenceRefused(store);
         expect(await completing(store)(current, async () => 'ok')).toBe('ok');
         await expectGone(store, id);
       });
