@@ -7,6 +7,7 @@
  * - latency: an idle worker; one message at a time; insert -> handler start, per message.
  */
 const { wallMs, jitter, sleep } = require('../lib/clock');
+const { postgresCpuSeconds } = require('../lib/proc-usage');
 
 const ADAPTERS = {
   tqw: './tqw-adapter',
@@ -35,9 +36,16 @@ async function drain({ expected, perTenantExpected, timeLimitMs }) {
   let last = null;
   let resolveDone;
   const done = new Promise((r) => (resolveDone = r));
+  // CPU between the first and the last handler start: this process (the worker) and PostgreSQL.
+  let cpuAtFirst = null;
+  let cpuAtLast = null;
+  const cpuNow = () => ({ worker: process.cpuUsage(), postgres: postgresCpuSeconds() });
   const onHandle = (tenant, _payload, id) => {
     const now = wallMs();
-    if (first === null) first = now;
+    if (first === null) {
+      first = now;
+      cpuAtFirst = cpuNow();
+    }
     last = now;
     const key = `${tenant}/${id}`;
     if (seen.has(key)) duplicates += 1;
@@ -46,7 +54,10 @@ async function drain({ expected, perTenantExpected, timeLimitMs }) {
     const n = (counts.get(tenant) ?? 0) + 1;
     counts.set(tenant, n);
     if (perTenantExpected && n === perTenantExpected) finishMs[tenant] = now;
-    if (handled >= expected) resolveDone();
+    if (handled === expected) {
+      cpuAtLast = cpuNow();
+      resolveDone();
+    }
   };
   const startedAt = wallMs();
   await adapter.start({ onHandle });
@@ -58,6 +69,7 @@ async function drain({ expected, perTenantExpected, timeLimitMs }) {
   for (const tenant of Object.keys(finishMs)) finishMs[tenant] -= first;
   const verified = adapter.verify ? await adapter.verify() : null;
   return {
+    cpuUsPerMessage: cpuAtFirst && cpuAtLast && handled > 1 ? cpuPerMessage(cpuAtFirst, cpuAtLast, handled - 1) : undefined,
     expected,
     handled,
     duplicates,
@@ -67,6 +79,15 @@ async function drain({ expected, perTenantExpected, timeLimitMs }) {
     ratePerS: elapsedMs ? handled / (elapsedMs / 1000) : null,
     tenantFinishMs: perTenantExpected ? finishMs : undefined,
     verified,
+  };
+}
+
+/** Microseconds of CPU per message between two readings of cpuNow(): { worker, postgres }. */
+function cpuPerMessage(from, to, messages) {
+  const workerUs = to.worker.user - from.worker.user + (to.worker.system - from.worker.system);
+  return {
+    worker: workerUs / messages,
+    postgres: from.postgres === null || to.postgres === null ? null : ((to.postgres - from.postgres) * 1e6) / messages,
   };
 }
 

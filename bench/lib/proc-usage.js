@@ -4,7 +4,7 @@
  * /proc/<pid>/stat fields 14 and 15 are user and system CPU time in clock ticks; /proc/<pid>/status
  * VmHWM is the peak resident set size ("high water mark") and VmRSS the current one, in kB.
  */
-const { readFileSync } = require('node:fs');
+const { readFileSync, readdirSync } = require('node:fs');
 const { execFileSync } = require('node:child_process');
 
 let ticksPerSecond;
@@ -39,4 +39,29 @@ function memory(pid) {
   return { peakRssMb: mb(kb('VmHWM')), rssMb: mb(kb('VmRSS')) };
 }
 
-module.exports = { cpuSeconds, memory };
+/**
+ * CPU seconds used so far by every PostgreSQL process on this machine (command name "postgres": the
+ * postmaster, backends, WAL writer, checkpointer, autovacuum). Backends that exit between two readings
+ * drop out of the sum, so readings are taken while a contender's connections stay open (its drain).
+ * Null where /proc is not readable (not Linux).
+ */
+function postgresCpuSeconds() {
+  let pids;
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return null;
+  }
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      total += cpuSeconds(pid);
+    } catch {
+      // the process ended while we read it
+    }
+  }
+  return total;
+}
+
+module.exports = { cpuSeconds, memory, postgresCpuSeconds };

@@ -26,7 +26,7 @@ function resolveRuntimes() {
   const major = Number(/^v(\d+)/.exec(peersVersion)?.[1]);
   if (!(major >= 22)) throw new Error(`${NODE22} is ${peersVersion}; graphile-worker 0.18 and pg-boss 12 need Node >= 22`);
   return {
-    tqw: { execPath: process.execPath, version: process.version },
+    tqw: process.env.BENCH_TQW_ON_PEERS_NODE ? { execPath: NODE22, version: peersVersion } : { execPath: process.execPath, version: process.version },
     peers: { execPath: NODE22, version: peersVersion },
   };
 }

@@ -14,11 +14,30 @@ const LABELS = [
   'tqw transactional',
   'tqw non-transactional, delete on completion',
   'tqw transactional, delete on completion',
+  'tqw non-transactional, fast settings',
+  'tqw transactional, fast settings',
   'graphile-worker defaults',
   'graphile-worker fast',
   'pg-boss defaults',
   'pg-boss fast',
 ];
+
+/**
+ * Where a drain's CPU goes, per message: the contender's process (the worker) and every PostgreSQL
+ * process on the machine, between the first and the last handler start (bench/contenders/host.js).
+ */
+function cpuMeasurements(subject, results) {
+  const rows = [];
+  for (const [side, what] of [
+    ['worker', 'worker CPU per message'],
+    ['postgres', 'PostgreSQL CPU per message'],
+  ]) {
+    const values = results.map((r) => r.cpuUsPerMessage?.[side]).filter((v) => typeof v === 'number');
+    if (values.length === 0) continue;
+    rows.push(measurement({ scenario: 'drain', subject: subject.label, metric: what, unit: 'µs', better: 'lower', values }));
+  }
+  return rows;
+}
 
 function subjects(ctx) {
   return withSqlServer(ctx, LABELS);
@@ -56,6 +75,7 @@ module.exports = {
           ].filter(Boolean).join('; ') || undefined,
           details: { settings: subject.settings, runs: results },
         }),
+        ...cpuMeasurements(subject, results),
       );
     }
     return out;

@@ -8,6 +8,9 @@ const TQW_DEFAULTS = 'worker defaults (batchSize 200, prefetch up to 1000, pollM
 /** How the peers treat a finished job (they delete it), as a tqw setting: no Completed history kept. */
 const DELETE_ON_COMPLETION = 'retention.deleteOnCompletion: true (a completed message\'s row is deleted, as the peers delete finished jobs, instead of kept as Completed)';
 
+/** tqw's documented fastest settings for short handlers (docs/performance.md), as the peers' "fast" subjects use theirs. */
+const FAST_SETTINGS = `${DELETE_ON_COMPLETION}; db.asyncCommit: true (claims and non-transactional completions commit without waiting for the log flush; transactional handlers' transactions stay synchronous)`;
+
 const SUBJECTS = {
   'tqw non-transactional': {
     contender: 'tqw',
@@ -34,6 +37,20 @@ const SUBJECTS = {
     runtime: 'tqw',
     storeOptions: { deleteOnCompletion: true },
     settings: `handler transactional: true; ${DELETE_ON_COMPLETION}; other settings as tqw transactional`,
+  },
+  'tqw non-transactional, fast settings': {
+    contender: 'tqw',
+    variant: 'non-transactional',
+    runtime: 'tqw',
+    storeOptions: { deleteOnCompletion: true, asyncCommit: true },
+    settings: `handler transactional: false; ${FAST_SETTINGS}; other settings as tqw non-transactional`,
+  },
+  'tqw transactional, fast settings': {
+    contender: 'tqw',
+    variant: 'transactional',
+    runtime: 'tqw',
+    storeOptions: { deleteOnCompletion: true, asyncCommit: true },
+    settings: `handler transactional: true; ${FAST_SETTINGS}; other settings as tqw transactional`,
   },
   'graphile-worker defaults': {
     contender: 'graphile-worker',

@@ -30,7 +30,7 @@ export interface TqwConfig {
   http: { host: string; port: number };
   /** Exactly the engine's WorkerOptions, one key each. */
   worker: { [K in keyof WorkerOptions]: WorkerOptions[K] };
-  db: { poolMax: number; idleTimeoutMs: number; connectTimeoutMs: number; notifyListenersMax: number };
+  db: { poolMax: number; idleTimeoutMs: number; connectTimeoutMs: number; notifyListenersMax: number; asyncCommit: boolean };
   metrics: { tenantLabel: boolean; depthIntervalMs: number };
   retention: { completedMaxAgeMs: number; deadLetterMaxAgeMs: number; intervalMs: number; batchSize: number; deleteOnCompletion: boolean };
   log: { level: LogLevel };
@@ -253,6 +253,12 @@ export const CONFIG_SCHEMA: TqwSchema = {
       default: DEFAULT_NOTIFY_OPTIONS.maxListeners,
       env: 'TQW_DB_NOTIFY_LISTENERS_MAX',
       ...integer(0, 10_000),
+    },
+    asyncCommit: {
+      doc: "PostgreSQL: commit the worker's own bookkeeping (claims, non-transactional completions, lease extensions) without waiting for the log flush (synchronous_commit off for those statements only, set inside each statement; no session setting is left on the connection). Faster draining of fast non-transactional handlers; after a crash of the database server (not a clean restart) the last moments of claims and completions (up to about 3 x wal_writer_delay, 600 ms by default) can be lost and those messages run again (at-least-once, as after any crash). Transactional handlers always commit synchronously: exactly-once effects hold. Ignored by SQL Server tenants.",
+      default: DEFAULT_STORE_OPTIONS.asyncCommit,
+      env: 'TQW_DB_ASYNC_COMMIT',
+      ...boolean,
     },
   },
   metrics: {

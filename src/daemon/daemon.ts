@@ -13,6 +13,7 @@ import { loadTenants } from '../tenants/load-tenants';
 import type { Tenant } from '../tenants/types';
 import { Worker } from '../worker/worker';
 import { GroupedDepth } from './grouped-depth';
+import { ignoredStoreOptions } from './ignored-options';
 import { RetentionSweeper } from './retention';
 import { DaemonStatus } from './status';
 import { TenantsFileWatcher } from './tenants-file-watcher';
@@ -63,6 +64,10 @@ export async function startDaemon({ config, logger, redactor, env = process.env 
     const handlers = await loadHandlers(config.handlers.dir);
     if (handlers.size === 0) logger.warn({ dir: config.handlers.dir }, 'no handler modules found: every message will be retried, then dead-lettered');
     logger.info({ tenants: tenants.map((t) => ({ id: t.id, store: t.dialect, connection: t.redactedConnection })) }, 'tenant map loaded');
+    const warnIgnoredOptions = (map: readonly Tenant[]) => {
+      for (const ignored of ignoredStoreOptions(toStoreOptions(config), map)) logger.warn({ option: ignored.option, tenants: ignored.tenants }, ignored.why);
+    };
+    warnIgnoredOptions(tenants);
 
     const pools = new StorePools(
       toPoolOptions(config),
@@ -127,6 +132,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env 
         const diff = worker.setTenants(next);
         metrics.configReload('success');
         logger.info(diff, 'tenants file reloaded');
+        warnIgnoredOptions(next);
         return true;
       } catch (err) {
         metrics.configReload('failure');

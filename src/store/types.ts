@@ -293,8 +293,18 @@ export interface StoreOptions {
    * until retention deletes them. Failed and DeadLetter rows are never deleted by it. Default false.
    */
   deleteOnCompletion: boolean;
+  /**
+   * PostgreSQL: the worker's bookkeeping statements outside a handler's transaction (claims,
+   * non-transactional completions, lease extensions) commit without waiting for the log flush
+   * (synchronous_commit off for those statements only; config key db.asyncCommit; see
+   * postgres/sql/async-commit.ts for what it trades). Transactional handlers' transactions always
+   * commit synchronously. SQL Server stores ignore it (delayed durability is a database setting
+   * there). Default false.
+   */
+  asyncCommit: boolean;
 }
 
 export const DEFAULT_STORE_OPTIONS: Readonly<StoreOptions> = Object.freeze({
   deleteOnCompletion: false,
+  asyncCommit: false,
 });

@@ -10,7 +10,7 @@ import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store';
 import { quoteIdent, quoteTable } from '../../src/store/postgres/quote-table';
 import { postgresStatements } from '../../src/store/postgres/statements';
-import type { ClaimedMessage, QueueStore } from '../../src/store/types';
+import { DEFAULT_STORE_OPTIONS, type ClaimedMessage, type QueueStore } from '../../src/store/types';
 import { createPostgresStoreFixture, TEST_POOL_OPTIONS } from '../support/store-fixtures';
 import { describeStoreContract } from './store-contract';
 
@@ -159,7 +159,7 @@ describe('PostgreSQL store specifics', () => {
     await fx.query(`INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload") SELECT gen_random_uuid(), 't', 'X', '{}' FROM generate_series(1, 2000)`);
     await fx.query(`ANALYZE ${store.tableName}`);
     const fences = (await store.claim({ limit: 1000, leaseMs: 60_000 })).slice(0, 100);
-    const sql = postgresStatements(store.tableName, { deleteOnCompletion: true });
+    const sql = postgresStatements(store.tableName, { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true });
     const arrays = [fences.map((f) => f.id), fences.map((f) => f.dequeueTime), fences.map((f) => f.processingAttempts)];
     const plan = async (text: string, params: unknown[]) =>
       (await fx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${text}`, params)).map((r) => r['QUERY PLAN']).join('\n');
@@ -189,6 +189,79 @@ describe('PostgreSQL store specifics', () => {
     // The statements still do their job on this table: the 100 rows go, the other 900 claims stay.
     expect((await store.completeMany(fences)).sort()).toEqual(fences.map((f) => f.id).sort());
     expect((await store.depth()).Processing).toBe(900);
+  });
+
+  test('asyncCommit: claims, completions and lease extensions commit with synchronous_commit off; handler transactions and other stores do not', async () => {
+    // A row trigger records the setting in force inside each writing statement's own transaction:
+    // what the commit of that transaction obeys.
+    const fast = await fx.makeStore('t', { asyncCommit: true });
+    const table = fast.tableName;
+    const log = quoteTable(schemaOf(fast), 'CommitLog');
+    await fx.query(`CREATE TABLE ${log} (n serial PRIMARY KEY, op text NOT NULL, setting text NOT NULL)`);
+    await fx.query(
+      `CREATE FUNCTION ${quoteIdent(schemaOf(fast))}.log_commit_setting() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN INSERT INTO ${log} (op, setting) VALUES (TG_OP, current_setting('synchronous_commit')); RETURN NULL; END $$`,
+    );
+    await fx.query(`CREATE TRIGGER log_commit_setting AFTER UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${quoteIdent(schemaOf(fast))}.log_commit_setting()`);
+    const settings = async () => {
+      const rows = await fx.query<{ setting: string }>(`DELETE FROM ${log} RETURNING setting`);
+      return [...new Set(rows.map((r) => r.setting))];
+    };
+    const plainPools = createPostgresPoolRegistry();
+    const plain = createPostgresStore(fx.tenantOf(fast), plainPools, TEST_POOL_OPTIONS, undefined, DEFAULT_STORE_OPTIONS);
+    try {
+      for (let i = 0; i < 4; i++) await fast.enqueue({ tenantId: 't', messageType: 'X', payload: '{}' });
+      expect(await settings()).toEqual([]);
+      const [a, b, c, d] = await fast.claim({ limit: 4, leaseMs: 60_000 });
+      expect(await settings()).toEqual(['off']);
+      const moved = await fast.extendLease(a!);
+      expect(await settings()).toEqual(['off']);
+      expect(await fast.complete(moved!)).toBe(true);
+      expect(await settings()).toEqual(['off']);
+      expect(await fast.completeMany([b!])).toEqual([b!.id]);
+      expect(await settings()).toEqual(['off']);
+      // A transactional handler's completion commits synchronously.
+      await fast.withCompletingTransaction!(c!, async () => undefined);
+      expect(await settings()).toEqual(['on']);
+      // The setting did not stay on the pooled connections: a store without asyncCommit commits synchronously.
+      expect(await plain.completeMany([d!])).toEqual([d!.id]);
+      expect(await settings()).toEqual(['on']);
+      await plain.enqueue({ tenantId: 't', messageType: 'X', payload: '{}' });
+      await plain.claim({ limit: 1, leaseMs: 60_000 });
+      expect(await settings()).toEqual(['on']);
+    } finally {
+      await plain.close();
+      await plainPools.closeAll();
+    }
+  });
+
+  test('asyncCommit leaves the plans alone: the batch completion is still a nested loop of primary-key lookups', async () => {
+    const store = await fx.makeStore('t', { asyncCommit: true });
+    await fx.query(
+      `INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload", "Status", "LastAttemptTime")
+       SELECT gen_random_uuid(), 't', 'X', '{}', 'Completed', now() FROM generate_series(1, 50000)`,
+    );
+    await fx.query(`INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload") SELECT gen_random_uuid(), 't', 'X', '{}' FROM generate_series(1, 200)`);
+    await fx.query(`ANALYZE ${store.tableName}`);
+    const fences = await store.claim({ limit: 100, leaseMs: 60_000 });
+    const arrays = [fences.map((f) => f.id), fences.map((f) => f.dequeueTime), fences.map((f) => f.processingAttempts)];
+    const plan = async (text: string, params: unknown[]) =>
+      (await fx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${text}`, params)).map((r) => r['QUERY PLAN']).join('\n');
+    const fast = postgresStatements(store.tableName, { ...DEFAULT_STORE_OPTIONS, asyncCommit: true });
+    const batch = await plan(fast.completeMany, arrays);
+    // The setting is one InitPlan run once, gating (One-Time Filter) exactly the join of the plain
+    // statement: a nested loop over the fences with one primary-key lookup each.
+    const steps = (text: string) => text.split('\n').map((line) => line.replace(/^\s*(->\s+)?/, ''));
+    const gated = steps(batch);
+    // (PostgreSQL 18 prints the InitPlan as "(InitPlan 1).col1", older versions as "$0".)
+    expect(gated.slice(0, 4)).toEqual(['Update on "QueueMessages" q', expect.stringMatching(/^InitPlan 1/), 'Result', 'Result']);
+    expect(gated[4]).toMatch(/^One-Time Filter: \(.+ IS NOT NULL\)$/);
+    const usual = steps(await plan(postgresStatements(store.tableName).completeMany, arrays));
+    expect(usual.slice(1, 3)).toEqual(['Nested Loop', 'Function Scan on f']);
+    expect(gated.slice(5)).toEqual(usual.slice(1));
+    expect(batch).not.toContain('IX_QueueMessages_Lease');
+    expect(batch).not.toContain('Hash');
+    expect((await store.completeMany(fences)).length).toBe(100);
   });
 
   test('an idle connection killed by the server does not crash the process; the next query reconnects', async () => {

@@ -42,6 +42,8 @@ export interface MakeStoreOptions {
   sharePoolsWith?: QueueStore;
   /** StoreOptions.deleteOnCompletion of the store (and of its peers, see openPeer). Default false. */
   deleteOnCompletion?: boolean;
+  /** StoreOptions.asyncCommit of the store (and of its peers). Default false. */
+  asyncCommit?: boolean;
 }
 
 /** What a dialect provides to run the contract suite. Every store it makes is closed by afterEachTest/teardown. */
@@ -605,6 +607,49 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         });
         expect(stolen).toEqual([]);
         expect((await store.getMessage(id))?.status).toBe('Completed');
+      });
+    });
+
+    describe('asyncCommit (bookkeeping commits without waiting for the log flush): the same fences and outcomes', () => {
+      const asyncStore = (deleteOnCompletion = false) => fx.makeStore(TENANT, { asyncCommit: true, deleteOnCompletion });
+
+      test('claim, extendLease, complete and completeMany keep their fences: stale ones change nothing', async () => {
+        const store = await asyncStore();
+        const other = await fx.openPeer(store);
+        for (let i = 0; i < 3; i++) await enqueueOne(store);
+        const [a, b, c] = await store.claim({ limit: 3, leaseMs: LONG_LEASE });
+        expect([a, b, c].map((m) => m?.processingAttempts)).toEqual([1, 1, 1]);
+        const bMoved = await store.extendLease(b!);
+        expect(bMoved).not.toBeNull();
+        expect(await store.extendLease(b!)).toBeNull(); // b's first fence is stale now
+        expect(await store.complete(a!)).toBe(true);
+        expect(await store.complete(a!)).toBe(false);
+        expect(await store.completeMany([fenceOf(b!), bMoved!, fenceOf(c!)])).toEqual(expect.arrayContaining([b!.id, c!.id]));
+        expect((await store.stats()).counts).toMatchObject({ Pending: 0, Processing: 0, Completed: 3 });
+
+        const id = await enqueueOne(store);
+        const stale = await claimOne(store, 100);
+        await sleep(300);
+        const current = await claimOne(other, 100); // the lease ran out: reclaimed
+        expect(current.id).toBe(id);
+        expect(await store.completeMany([stale])).toEqual([]);
+        expect(await store.getMessage(id)).toMatchObject({ status: 'Processing', processingAttempts: 2 });
+        expect(await other.completeMany([current])).toEqual([id]);
+      });
+
+      test('with deleteOnCompletion too: completions delete exactly the matching claims', async () => {
+        const store = await asyncStore(true);
+        for (let i = 0; i < 2; i++) await enqueueOne(store);
+        const [a, b] = await store.claim({ limit: 2, leaseMs: LONG_LEASE });
+        expect(await store.complete(a!)).toBe(true);
+        expect(await store.completeMany([fenceOf(b!), fenceOf(a!)])).toEqual([b!.id]);
+        expect(await store.getMessage(a!.id)).toBeNull();
+        expect(await store.getMessage(b!.id)).toBeNull();
+      });
+
+      test('a completing transaction still commits the effects and the completion together, exactly once', async () => {
+        const store = await asyncStore();
+        await expectCompletesOnce(store, async (id) => expect((await store.getMessage(id))?.status).toBe('Completed'));
       });
     });
 

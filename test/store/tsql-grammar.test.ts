@@ -17,6 +17,7 @@ import {
 import { DUE, FENCE } from '../../src/store/sqlserver/sql-fragments';
 import { MIGRATIONS_TABLE, quoteTable } from '../../src/store/sqlserver/quote-table';
 import { sqlServerStatements } from '../../src/store/sqlserver/statements';
+import { DEFAULT_STORE_OPTIONS } from '../../src/store/types';
 import { depthManySql } from '../../src/store/sqlserver/sql/group/depth-many';
 import { hasPurgeableSql } from '../../src/store/sqlserver/sql/group/has-purgeable';
 import { nextDueSql } from '../../src/store/sqlserver/sql/group/next-due';
@@ -86,7 +87,7 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
     for (const table of TABLES) {
       const used = new Set([
         ...Object.values(sqlServerStatements(table)),
-        ...Object.values(sqlServerStatements(table, { deleteOnCompletion: true })),
+        ...Object.values(sqlServerStatements(table, { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true })),
       ]);
       const built = new Set(builders.map(([, build]) => build(table)));
       expect(used).toEqual(built);
@@ -96,7 +97,7 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
   test('deleteOnCompletion changes exactly the three completing statements, into fenced DELETEs of the same table', () => {
     for (const table of TABLES) {
       const updating = sqlServerStatements(table);
-      const deleting = sqlServerStatements(table, { deleteOnCompletion: true });
+      const deleting = sqlServerStatements(table, { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true });
       const changed = (Object.keys(updating) as Array<keyof typeof updating>).filter((k) => updating[k] !== deleting[k]);
       expect(changed.sort()).toEqual(['complete', 'completeMany', 'completingUpdate']);
       for (const key of changed) {
@@ -321,7 +322,7 @@ describe('structure of the statements the guarantees rest on', () => {
 describe('deleteOnCompletion: the completing DELETEs', () => {
   const table = quoteTable('tenant_acme');
   const updating = sqlServerStatements(table);
-  const deleting = sqlServerStatements(table, { deleteOnCompletion: true });
+  const deleting = sqlServerStatements(table, { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true });
   const declared = (s: string) => new Set([...s.matchAll(/DECLARE (@\w+)/g)].map((m) => m[1]!));
   const params = (s: string) => {
     const local = declared(s);

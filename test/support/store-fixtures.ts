@@ -110,7 +110,7 @@ export function createPostgresStoreFixture(prefix = 'tqw_store'): PostgresStoreF
     async makeStore(tenantId: string, options: MakeStoreOptions = {}) {
       const schema = options.schema === null ? undefined : (options.schema ?? `t_${randomBytes(5).toString('hex')}`);
       const pools = options.sharePoolsWith ? infoOf(options.sharePoolsWith).pools : newRegistry();
-      const store = open(makeTenant(tenantId, schema), pools, { deleteOnCompletion: options.deleteOnCompletion ?? false });
+      const store = open(makeTenant(tenantId, schema), pools, { deleteOnCompletion: options.deleteOnCompletion ?? false, asyncCommit: options.asyncCommit ?? false });
       if (options.migrate !== false) await store.migrate();
       return store;
     },

@@ -14,7 +14,7 @@ import type { PoolClient } from 'pg';
 import type { Handler } from '../../src/handlers/types';
 import { run } from '../../src/run';
 import { StorePools, createStore } from '../../src/store/create-store';
-import { DEFAULT_POOL_OPTIONS, type QueueStore } from '../../src/store/types';
+import { DEFAULT_POOL_OPTIONS, DEFAULT_STORE_OPTIONS, type QueueStore } from '../../src/store/types';
 import type { Tenant } from '../../src/tenants/types';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { adminStore, pgTenant, sql, startTestWorker, waitFor, type TestWorker } from '../support/worker-fixtures';
@@ -48,7 +48,7 @@ async function freshTenant(): Promise<{ tenant: Tenant; store: QueueStore }> {
 
 /** A test worker whose stores are opened through pools that carry deleteOnCompletion. */
 function startDeletingWorker(tenant: Tenant, handlers: Handler[]): TestWorker {
-  const deleting = new StorePools(DEFAULT_POOL_OPTIONS, undefined, { deleteOnCompletion: true });
+  const deleting = new StorePools(DEFAULT_POOL_OPTIONS, undefined, { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true });
   poolSets.push(deleting);
   const w = startTestWorker([tenant], handlers, { maxAttempts: 2, backoffBaseMs: 20, backoffMaxMs: 50 }, (unused, t) => {
     void unused.close(); // never used: opened lazily, so it holds no connection

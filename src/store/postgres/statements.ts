@@ -24,19 +24,22 @@ import { statsSql } from './sql/stats';
  * Every statement of the store for one table, built once per store (the table name and the options
  * never change). With `deleteOnCompletion` the three completing statements are fenced DELETEs
  * (complete-delete.ts, complete-many-delete.ts, completing-delete.ts) instead of UPDATEs to
- * Completed; `completingUpdate` is then the opening DELETE of a completing transaction.
+ * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. With
+ * `asyncCommit` the bookkeeping statements outside a handler's transaction (claim, complete,
+ * completeMany, extendLease) commit asynchronously (sql/async-commit.ts).
  */
 export function postgresStatements(table: string, options: StoreOptions = DEFAULT_STORE_OPTIONS) {
   const del = options.deleteOnCompletion;
+  const async = options.asyncCommit;
   return {
-    claim: claimSql(table),
-    complete: del ? completeDeleteSql(table) : completeSql(table),
-    completeMany: del ? completeManyDeleteSql(table) : completeManySql(table),
+    claim: claimSql(table, async),
+    complete: del ? completeDeleteSql(table, async) : completeSql(table, async),
+    completeMany: del ? completeManyDeleteSql(table, async) : completeManySql(table, async),
     completingUpdate: del ? completingDeleteSql(table) : completingUpdateSql(table),
     retry: retrySql(table),
     deadLetter: deadLetterSql(table),
     release: releaseSql(table),
-    extendLease: extendLeaseSql(table),
+    extendLease: extendLeaseSql(table, async),
     enqueue: enqueueSql(table),
     getMessage: getMessageSql(table),
     stats: statsSql(table),

@@ -98,7 +98,7 @@ export function createSqlServerStoreFixture(prefix = 'tqw_store'): SqlServerStor
     async makeStore(tenantId: string, options: MakeStoreOptions = {}) {
       const schema = options.schema === null ? undefined : (options.schema ?? `t_${randomBytes(5).toString('hex')}`);
       const pools = options.sharePoolsWith ? infoOf(options.sharePoolsWith).pools : newRegistry();
-      const store = open(makeTenant(tenantId, schema), pools, { deleteOnCompletion: options.deleteOnCompletion ?? false });
+      const store = open(makeTenant(tenantId, schema), pools, { deleteOnCompletion: options.deleteOnCompletion ?? false, asyncCommit: options.asyncCommit ?? false });
       if (options.migrate !== false) await store.migrate();
       return store;
     },

@@ -1,3 +1,4 @@
+import { asyncCommitCondition } from './async-commit';
 import { newDequeueTime } from './fence';
 
 /**
@@ -28,8 +29,9 @@ import { newDequeueTime } from './fence';
  * "TqwReclaimed" tells rows taken over from an expired lease (their previous claim never recorded
  * an outcome) from due work; the worker runs those alone (see ClaimedMessage.reclaimed).
  * RETURNING order is unspecified; the store sorts the claimed rows by ScheduledTime.
+ * `asyncCommit`: see async-commit.ts (StoreOptions.asyncCommit).
  */
-export function claimSql(table: string): string {
+export function claimSql(table: string, asyncCommit = false): string {
   return `WITH due_work AS MATERIALIZED (
   SELECT "Id", "ScheduledTime", false AS "Reclaimed" FROM ${table}
   WHERE "Status" IN ('Pending', 'Failed') AND "ScheduledTime" <= now()
@@ -55,7 +57,7 @@ SET "Status" = 'Processing',
     "LastAttemptTime" = ${newDequeueTime('q."DequeueTime"')},
     "ProcessingAttempts" = q."ProcessingAttempts" + 1
 FROM picked
-WHERE q."Id" = picked."Id"
+WHERE q."Id" = picked."Id"${asyncCommitCondition(asyncCommit)}
 RETURNING q."Id", q."TenantId", q."MessageType", q."Payload", q."ScheduledTime", q."DequeueTime",
   q."ProcessingAttempts", q."ErrorMessage", q."CorrelationId", q."CreatedAt", picked."Reclaimed" AS "TqwReclaimed"`;
 }

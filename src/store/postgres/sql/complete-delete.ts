@@ -1,3 +1,4 @@
+import { asyncCommitCondition } from './async-commit';
 import { FENCE } from './fence';
 
 /**
@@ -12,6 +13,6 @@ import { FENCE } from './fence';
  * Run on the claim transaction's client when the handler is transactional, so the handler's writes
  * and the delete commit together; a rollback restores the row. 0 rows = lease lost, nothing deleted.
  */
-export function completeDeleteSql(table: string): string {
-  return `DELETE FROM ${table} WHERE ${FENCE}`;
+export function completeDeleteSql(table: string, asyncCommit = false): string {
+  return `DELETE FROM ${table} WHERE ${FENCE}${asyncCommitCondition(asyncCommit)}`;
 }

@@ -1,3 +1,4 @@
+import { asyncCommitCondition } from './async-commit';
 import { FENCE_ROWS, MATCHES_FENCE_ROW } from './fence';
 
 /**
@@ -14,10 +15,10 @@ import { FENCE_ROWS, MATCHES_FENCE_ROW } from './fence';
  * whatever the table size (checked with plan_cache_mode = force_generic_plan at 5,000 and 200,000
  * rows), so the small-table hash join of a freshly planned statement does not occur there.
  */
-export function completeManySql(table: string): string {
+export function completeManySql(table: string, asyncCommit = false): string {
   return `UPDATE ${table} AS q
 SET "Status" = 'Completed', "ErrorMessage" = NULL
 FROM ${FENCE_ROWS}
-WHERE ${MATCHES_FENCE_ROW}
+WHERE ${MATCHES_FENCE_ROW}${asyncCommitCondition(asyncCommit)}
 RETURNING q."Id"`;
 }

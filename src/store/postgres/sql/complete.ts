@@ -1,3 +1,4 @@
+import { asyncCommitCondition } from './async-commit';
 import { FENCE } from './fence';
 
 /**
@@ -6,6 +7,6 @@ import { FENCE } from './fence';
  * ErrorMessage is cleared: a message that succeeded after retries is not an error any more.
  * 0 rows means the fence no longer matches (lease lost): nothing is changed.
  */
-export function completeSql(table: string): string {
-  return `UPDATE ${table} SET "Status" = 'Completed', "ErrorMessage" = NULL WHERE ${FENCE}`;
+export function completeSql(table: string, asyncCommit = false): string {
+  return `UPDATE ${table} SET "Status" = 'Completed', "ErrorMessage" = NULL WHERE ${FENCE}${asyncCommitCondition(asyncCommit)}`;
 }

@@ -1,3 +1,4 @@
+import { asyncCommitCondition } from './async-commit';
 import { FENCE, newDequeueTime } from './fence';
 
 /**
@@ -5,9 +6,9 @@ import { FENCE, newDequeueTime } from './fence';
  * which restarts the lease. The new DequeueTime is the new fence (returned), so the old one stops
  * matching: GREATEST(.., old + 1 ms) guarantees it changes even within the same millisecond.
  */
-export function extendLeaseSql(table: string): string {
+export function extendLeaseSql(table: string, asyncCommit = false): string {
   return `UPDATE ${table}
 SET "DequeueTime" = ${newDequeueTime('"DequeueTime"')}
-WHERE ${FENCE}
+WHERE ${FENCE}${asyncCommitCondition(asyncCommit)}
 RETURNING "Id", "DequeueTime", "ProcessingAttempts"`;
 }
