@@ -149,11 +149,15 @@ export function createMetrics(options: MetricsOptions): TqwMetrics {
   return {
     registry,
     messageProcessed: (tenant, type, outcome) => processed.inc(tenant, { type, outcome }),
-    messageDuration: (tenant, type, seconds) => observe(seconds, (s) => duration.observe(tenant, { type }, s)),
-    messageLag: (tenant, type, seconds) => observe(seconds, (s) => lag.observe(tenant, { type }, s)),
+    messageDuration: (tenant, type, seconds) => {
+      if (Number.isFinite(seconds)) duration.observe(tenant, { type }, Math.max(0, seconds));
+    },
+    messageLag: (tenant, type, seconds) => {
+      if (Number.isFinite(seconds)) lag.observe(tenant, { type }, Math.max(0, seconds));
+    },
     poll: (tenant, result, seconds) => {
       polls.inc(tenant, { result });
-      observe(seconds, (s) => pollDuration.observe(tenant, {}, s));
+      if (Number.isFinite(seconds)) pollDuration.observe(tenant, {}, Math.max(0, seconds));
     },
     configReload: (result) => configReloads.inc({ result }),
     removeTenant: (tenant) => labelling.forget(tenant),
@@ -172,13 +176,4 @@ function* depthRows(source: MetricsSource): Iterable<GaugeRow<'status'>> {
 
 function* map<T, U>(items: Iterable<T>, fn: (item: T) => U): Iterable<U> {
   for (const item of items) yield fn(item);
-}
-
-/**
- * Observes a duration, never throwing into the worker: non-finite values (a bug upstream) are dropped, and
- * negative ones (database clock ahead of this host) count as 0.
- */
-function observe(seconds: number, record: (seconds: number) => void): void {
-  if (!Number.isFinite(seconds)) return;
-  record(Math.max(0, seconds));
 }

@@ -180,8 +180,11 @@ export class TenantLabelling {
         byValues = new Map();
         cache.set(owner, byValues);
       }
-      let key = '';
-      for (const name in rest) key += `${rest[name]}\u0000`;
+      // Keyed by the label values in order: one value (the usual case: type) is its own key, so
+      // the lookup builds no string; two or more are joined (NUL cannot occur in a label value we write).
+      let key: string | undefined;
+      for (const name in rest) key = key === undefined ? rest[name]! : `${key}\u0000${rest[name]!}`;
+      key ??= '';
       let labels = byValues.get(key);
       if (!labels) {
         labels = this.labelValues(tenant, rest);

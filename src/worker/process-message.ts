@@ -44,12 +44,6 @@ export interface ProcessDeps {
    * batched completion (CompletionBatcher). Resolves false when the fence no longer matched.
    */
   complete?: (fence: ClaimFence) => Promise<boolean>;
-  /**
-   * Called once when the handler has finished: for a non-transactional message when its completion
-   * is queued, for a transactional one when it succeeded and its COMMIT is about to be sent. The
-   * handler slot is free from then on, while the outcome is still being written.
-   */
-  onHandlerDone?: () => void;
   /** Called when a failed attempt was recorded as a retry due in `delayMs`. */
   onRetryScheduled?: (delayMs: number) => void;
   /** Registers for the shutdown deadline more cheaply than a listener on shutdownSignal per message. */
@@ -58,9 +52,15 @@ export interface ProcessDeps {
   leases?: LeaseKeeper;
 }
 
-/** Handles one claimed message from start to recorded outcome. Never throws. */
-export function processMessage(claim: ClaimedMessage, deps: ProcessDeps): Promise<ProcessOutcome> {
-  return new MessageAttempt(claim, deps).run();
+/**
+ * Handles one claimed message from start to recorded outcome. Never throws.
+ * `deps` is the same object for every message of a tenant (the worker builds it once per tenant).
+ * `onHandlerDone` is called once when the handler has finished: for a non-transactional message
+ * when its completion is queued, for a transactional one when it succeeded and its COMMIT is about
+ * to be sent. The handler slot is free from then on, while the outcome is still being written.
+ */
+export function processMessage(claim: ClaimedMessage, deps: ProcessDeps, onHandlerDone?: () => void): Promise<ProcessOutcome> {
+  return new MessageAttempt(claim, deps, onHandlerDone).run();
 }
 
 /**
@@ -98,6 +98,7 @@ class MessageAttempt {
   constructor(
     private readonly claim: ClaimedMessage,
     private readonly deps: ProcessDeps,
+    private readonly onHandlerDone: (() => void) | undefined,
   ) {
     this.fence = claim;
   }
@@ -175,7 +176,7 @@ class MessageAttempt {
             // round trip as this COMMIT (see the PostgreSQL store's transaction-chain.ts).
             await store.withCompletingTransaction(this.fence, async (tx) => {
               await invoke(tx.handle);
-              deps.onHandlerDone?.();
+              this.onHandlerDone?.();
             });
           } else {
             const fence = this.fence;
@@ -209,7 +210,7 @@ class MessageAttempt {
         // The handler succeeded; only the Completed write is left. If that write fails the row stays
         // Processing with its lease, and is claimed again when the lease expires: never recorded as a
         // failed attempt of the handler, never lost.
-        deps.onHandlerDone?.();
+        this.onHandlerDone?.();
         let matched: boolean;
         try {
           matched = await completion;

@@ -4,6 +4,7 @@ import type { Tenant } from '../tenants/types';
 import { jitteredDelayMs } from './backoff';
 import { CompletionBatcher } from './completion-batcher';
 import { MessageBuffer } from './message-buffer';
+import type { ProcessDeps } from './process-message';
 import type { WorkerOptions } from './options';
 
 export type TenantRunState = 'starting' | 'up' | 'down' | 'draining';
@@ -53,6 +54,8 @@ export class TenantSlot {
   completing = 0;
   /** Started or released messages whose outcome is not written yet. */
   unfinished = 0;
+  /** What processMessage needs about this tenant, built by the worker on the first message (see Worker.processDepsOf). */
+  processDeps: ProcessDeps | undefined;
 
   constructor(
     readonly tenant: Tenant,

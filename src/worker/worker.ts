@@ -545,7 +545,16 @@ export class Worker {
       this.notifyIfIdle();
       this.pumpSoon();
     };
-    const deps: ProcessDeps = {
+    processMessage(row, this.processDepsOf(slot), freeSlot).then(finished, (err: unknown) => {
+      // processMessage never throws by design; if it does, that is a bug: fail loudly.
+      finished(undefined);
+      this.fail(err);
+    });
+  }
+
+  /** What processMessage needs about the tenant: built once per tenant, shared by its messages. */
+  private processDepsOf(slot: TenantSlot): ProcessDeps {
+    return (slot.processDeps ??= {
       tenantId: slot.id,
       store: slot.store,
       handlers: this.deps.handlers,
@@ -555,15 +564,9 @@ export class Worker {
       redact: this.deps.redact,
       shutdownSignal: slot.abort.signal,
       complete: (fence) => slot.completions.complete(fence),
-      onHandlerDone: freeSlot,
       onRetryScheduled: (delayMs) => this.scheduleWake(slot, Date.now() + delayMs),
       onShutdown: slot.onShutdown,
       leases: this.leases,
-    };
-    processMessage(row, deps).then(finished, (err: unknown) => {
-      // processMessage never throws by design; if it does, that is a bug: fail loudly.
-      finished(undefined);
-      this.fail(err);
     });
   }
 
