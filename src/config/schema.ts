@@ -145,10 +145,10 @@ export const CONFIG_SCHEMA: TqwSchema = {
       ...integer(0, 10_000),
     },
     batchSize: {
-      doc: 'Most messages claimed by one claim statement.',
+      doc: 'Most messages claimed by one claim statement (one claim per tenant is in flight at a time; claims are also sized by the free room, see worker.prefetch). At most 4000 so SQL Server never escalates a claim\'s row locks to a table lock (it does at 5000 locks on one index).',
       default: w.batchSize,
       env: 'TQW_BATCH_SIZE',
-      ...integer(1, 1_000),
+      ...integer(1, 4_000),
     },
     leaseMs: {
       doc: 'Lease of a claimed message: a Processing message whose lease expired (worker crashed) is claimed again.',

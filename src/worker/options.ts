@@ -7,7 +7,7 @@ export interface WorkerOptions {
   concurrency: number;
   /** Handlers running at once for one tenant; 0 means no limit beyond `concurrency`. Default 0. */
   tenantConcurrency: number;
-  /** Most rows claimed by one claim statement (claims are also sized by the free room, see prefetch). Default 200. */
+  /** Most rows claimed by one claim statement (claims are also sized by the free room, see prefetch). Default 1000. */
   batchSize: number;
   /** Lease of a claimed message; an expired lease makes it claimable again. Default 60000. */
   leaseMs: number;
@@ -34,7 +34,7 @@ export interface WorkerOptions {
    * concurrency + that local queue - claimed and not finished (at most batchSize each). A
    * prefetched message that waited for more than half its lease is released instead of run. With
    * tenantConcurrency > 0 a tenant never holds more than tenantConcurrency messages. 0: claim only
-   * for free handler slots. Default 1000.
+   * for free handler slots. Default 2000.
    */
   prefetch: number;
   /**
@@ -63,7 +63,7 @@ export interface WorkerOptions {
 export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = Object.freeze({
   concurrency: 10,
   tenantConcurrency: 0,
-  batchSize: 200,
+  batchSize: 1_000,
   leaseMs: 60_000,
   handlerTimeoutMs: 30_000,
   maxAttempts: 5,
@@ -73,7 +73,7 @@ export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = Object.freeze({
   pollMaxMs: 2_000,
   tenantBackoffMaxMs: 60_000,
   shutdownTimeoutMs: 25_000,
-  prefetch: 1_000,
+  prefetch: 2_000,
   notify: true,
   notifyBackstopMs: 30_000,
   sqlServerProbeMs: 250,

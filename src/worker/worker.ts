@@ -46,8 +46,8 @@ const MAX_PENDING_COMPLETIONS = 10_000;
  *   tenants round-robin (claim-planner.ts); buffered messages are handed to free handler slots one
  *   tenant at a time, round-robin, so a tenant with a big backlog cannot starve the others;
  *   `tenantConcurrency` caps one tenant.
- * - Active tenants are claimed directly: a claim that came back full is repeated at once (up to
- *   MAX_CLAIMS_PER_TENANT claims of one tenant overlap), a failing tenant is marked down and backs
+ * - Active tenants are claimed directly: a claim that came back full is repeated as soon as it
+ *   answered (MAX_CLAIMS_PER_TENANT in flight per tenant), a failing tenant is marked down and backs
  *   off up to tenantBackoffMaxMs (its own circuit breaker) while the others run on.
  * - Idle tenants are parked: a claim that came back short of its limit means the queue is
  *   drained, so the tenant is left to its probe group (parking-lot.ts, probe-group.ts): one statement per

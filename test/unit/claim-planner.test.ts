@@ -6,7 +6,7 @@ import pino from 'pino';
 import { createPostgresPoolRegistry } from '../../src/store/postgres/create-pool';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store';
 import type { ClaimedMessage } from '../../src/store/types';
-import { ClaimPlanner, MIN_FAIR_CLAIM } from '../../src/worker/claim-planner';
+import { ClaimPlanner, MAX_CLAIMS_PER_TENANT, MIN_FAIR_CLAIM } from '../../src/worker/claim-planner';
 import { DEFAULT_WORKER_OPTIONS, type WorkerOptions } from '../../src/worker/options';
 import { TenantSlot } from '../../src/worker/tenant-slot';
 import { pgTenant } from '../support/worker-fixtures';
@@ -66,18 +66,26 @@ describe('prefetch room', () => {
 });
 
 describe('offer', () => {
-  test('one due tenant gets the room in batches of batchSize, overlapping while claims come back full', () => {
+  test('one due tenant gets one claim of batchSize at a time, even while its claims come back full', () => {
     const p = planner({ concurrency: 10, batchSize: 200, prefetch: 1_000 });
     const now = runAt(p, 40_000);
     const [slot] = slots(1);
     slot!.lastClaimFull = true;
-    // room = 10 + 1000: four overlapping claims of 200 (MAX_CLAIMS_PER_TENANT), then it waits.
-    expect(offer(p, now, [slot!]).claims).toEqual([
-      ['t0', 200],
-      ['t0', 200],
-      ['t0', 200],
-      ['t0', 200],
-    ]);
+    // room = 10 + 1000, but claims of one queue never overlap (MAX_CLAIMS_PER_TENANT): one of 200.
+    expect(MAX_CLAIMS_PER_TENANT).toBe(1);
+    expect(offer(p, now, [slot!]).claims).toEqual([['t0', 200]]);
+    // While it is in flight nothing more is asked of this tenant; once it answered, the next follows.
+    expect(offer(p, now, [slot!]).claims).toEqual([]);
+    slot!.claims = 0;
+    expect(offer(p, now, [slot!], 200).claims).toEqual([['t0', 200]]);
+  });
+
+  test('with the defaults a fast queue is claimed 1,000 rows at a time, the local queue up to 2,000', () => {
+    const p = planner({ concurrency: 10 });
+    const now = runAt(p, 40_000);
+    expect(p.prefetchRoom(now)).toBe(2_000);
+    const [slot] = slots(1);
+    expect(offer(p, now, [slot!]).claims).toEqual([['t0', 1_000]]);
   });
 
   test('a tenant whose last claim came back short gets one claim at a time', () => {
