@@ -24,8 +24,13 @@ const METHOD_NOTES = `## How the figures are taken
   runs.
 - **Drain rate**: the queue is filled first (untimed, one bulk insert, then ANALYZE), then the worker
   starts; rate = messages handled / (last handler start - first handler start), so start-up (schema
-  checks, migrations) is not counted. Every message id is checked for duplicates, and tqw's
-  Completed rows are counted afterwards (\`latest.json\`: \`details.runs[].verified\`).
+  checks, migrations) is not counted. Scenario 1 drains the queue once untimed before each
+  subject's timed runs (a warm-up: the subject's code compiled, its tables in the server's cache),
+  except pg-boss defaults, which is measured over a window. Every message id is checked for
+  duplicates, and tqw's Completed rows are counted afterwards (\`latest.json\`: \`details.runs[].verified\`).
+- **CPU per message** (scenario 1): the contender process's CPU (\`process.cpuUsage()\`) and the CPU of
+  every PostgreSQL process on the machine (\`/proc/<pid>/stat\`, backends and background workers alike),
+  between the first and the last handler start, divided by the messages handled.
 - **Pickup latency**: an idle worker; one message at a time through the contender's own producer
   API (tqw \`enqueue()\`, graphile-worker \`addJob\`, pg-boss \`send\`) on a separate connection; latency =
   handler start - the moment the producer sent its INSERT, both stamped in the contender's process

@@ -19,10 +19,11 @@ function urlsFor(ctx, subject) {
  * @param {number} o.perTenant          messages seeded per tenant
  * @param {number} o.timeLimitMs        cap of one drain
  * @param {boolean} [o.trackTenants]    record each tenant's finish time
+ * @param {boolean} [o.warmUp]          one untimed drain first (same size), its result discarded
  * @param {string} o.step               progress label
- * @returns {Promise<object[]>} the drain results of each run
+ * @returns {Promise<object[]>} the drain results of each timed run
  */
-async function drainSeries(ctx, subject, { schemas, perTenant, timeLimitMs, trackTenants = false, step }) {
+async function drainSeries(ctx, subject, { schemas, perTenant, timeLimitMs, trackTenants = false, warmUp = false, step }) {
   const { runs, sizes } = ctx.options;
   const tenants = subject.contender === 'tqw' ? schemas : ['default'];
   const results = [];
@@ -36,16 +37,25 @@ async function drainSeries(ctx, subject, { schemas, perTenant, timeLimitMs, trac
       concurrency: sizes.concurrency,
       dialect: subject.dialect,
     });
-    for (let run = 1; run <= runs; run++) {
-      ctx.progress.begin(`${step}: ${subject.label}, run ${run}/${runs}`);
+    const drainOnce = async () => {
       await proc.request('reset');
       await proc.request('seed', { perTenant: perTenant * (subject.contender === 'tqw' ? 1 : schemas.length) });
-      const result = await proc.request('drain', {
+      return proc.request('drain', {
         expected: perTenant * schemas.length,
         perTenantExpected: trackTenants && subject.contender === 'tqw' ? perTenant : undefined,
         timeLimitMs,
       });
-      results.push(result);
+    };
+    if (warmUp) {
+      // Every subject's timed runs then start alike: its process's code compiled by the JIT and the
+      // server's caches holding its tables, instead of the first subject of a run paying for both.
+      ctx.progress.begin(`${step}: ${subject.label}, warm-up (untimed)`);
+      await drainOnce();
+      ctx.progress.end();
+    }
+    for (let run = 1; run <= runs; run++) {
+      ctx.progress.begin(`${step}: ${subject.label}, run ${run}/${runs}`);
+      results.push(await drainOnce());
       ctx.progress.end();
     }
     await proc.request('reset');

@@ -43,7 +43,9 @@ interface DrainResult {
   elapsedMs: number | null;
   ratePerS: number | null;
   tenantFinishMs?: Record<string, number>;
-  verified: { completedInDatabase?: number } | null;
+  verified: { completedInDatabase?: number; rowsLeftInDatabase?: number } | null;
+  /** µs of CPU per message between the first and the last handler start (postgres: null without /proc). */
+  cpuUsPerMessage?: { worker: number; postgres: number | null };
 }
 interface BenchDb {
   adminUrl: string;
@@ -63,7 +65,7 @@ const { createBenchDatabase, dropBenchDatabase, tenantSchema } = require('../../
   tenantSchema(i: number): string;
 };
 const { drainSeries, verificationNote } = require('../../bench/scenarios/drain-series') as {
-  drainSeries(ctx: unknown, subject: unknown, o: { schemas: string[]; perTenant: number; timeLimitMs: number; trackTenants?: boolean; step: string }): Promise<DrainResult[]>;
+  drainSeries(ctx: unknown, subject: unknown, o: { schemas: string[]; perTenant: number; timeLimitMs: number; trackTenants?: boolean; warmUp?: boolean; step: string }): Promise<DrainResult[]>;
   verificationNote(results: DrainResult[]): string | undefined;
 };
 const { subject } = require('../../bench/scenarios/subjects') as { subject(label: string): { label: string; contender: string } };
@@ -184,5 +186,40 @@ describe('bench tiny scenario: tqw drains 200 messages through a contender proce
     const table = renderTable([m]);
     expect(table).toContain('tqw non-transactional');
     expect(table).toContain('drain rate');
+  });
+
+  it('a warm-up drain comes first and is not counted; each timed run reports the CPU per message of the worker and of PostgreSQL', async () => {
+    const options = parseOptions(['--quick', '--runs', '2']);
+    const steps: string[] = [];
+    const ctx = {
+      options,
+      db,
+      runtimes: { tqw: { execPath: process.execPath, version: process.version } },
+      mssqlUrl: null,
+      versions: {} as Record<string, unknown>,
+      progress: { begin: (label: string) => steps.push(label), end: () => 0, log: () => undefined },
+    };
+    const results = await drainSeries(ctx, subject('tqw non-transactional, fast settings'), {
+      schemas: [tenantSchema(3)],
+      perTenant: 300,
+      timeLimitMs: 30_000,
+      warmUp: true,
+      step: 'warm',
+    });
+    expect(steps).toEqual([
+      'warm: tqw non-transactional, fast settings, warm-up (untimed)',
+      'warm: tqw non-transactional, fast settings, run 1/2',
+      'warm: tqw non-transactional, fast settings, run 2/2',
+    ]);
+    expect(results).toHaveLength(2);
+    for (const r of results) {
+      expect(r).toMatchObject({ expected: 300, handled: 300, duplicates: 0, timedOut: false });
+      // deleteOnCompletion (one of the fast settings): no row left behind.
+      expect(r.verified).toEqual({ rowsLeftInDatabase: 0 });
+      expect(r.cpuUsPerMessage?.worker).toBeGreaterThan(0);
+      // Read from /proc (Linux); 0 when the server runs elsewhere (PG_URL to another host or container).
+      expect(r.cpuUsPerMessage?.postgres).toEqual(expect.any(Number));
+      expect(r.cpuUsPerMessage!.postgres!).toBeGreaterThanOrEqual(0);
+    }
   });
 });
