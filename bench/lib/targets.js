@@ -5,6 +5,7 @@
  * this run (scenario not selected) is reported as "not measured".
  */
 const { ratio } = require('./stats');
+const { TQW_DRAIN_LABELS } = require('../scenarios/subjects');
 
 function medianOf(measurements, scenario, subject, metric) {
   const m = measurements.find((x) => x.scenario === scenario && x.subject === subject && x.metric === metric);
@@ -112,14 +113,7 @@ function checkTargets(measurements, sizes) {
 }
 
 const PEERS = ['graphile-worker defaults', 'graphile-worker fast', 'pg-boss defaults', 'pg-boss fast', 'pg-boss notify'];
-const TQW = [
-  'tqw non-transactional',
-  'tqw transactional',
-  'tqw non-transactional, delete on completion',
-  'tqw transactional, delete on completion',
-  'tqw non-transactional, fast settings',
-  'tqw transactional, fast settings',
-];
+const TQW = TQW_DRAIN_LABELS;
 
 /** tqw / peer ratios of the medians: drain rate (higher is better) and pickup p50 (peer / tqw, so > 1 means tqw is faster). */
 function peerRatios(measurements) {

@@ -8,15 +8,10 @@
  */
 const { measurement } = require('../lib/measurement');
 const { drainSeries, verificationNote } = require('./drain-series');
-const { withSqlServer } = require('./subjects');
+const { TQW_DRAIN_LABELS, withSqlServer } = require('./subjects');
 
 const LABELS = [
-  'tqw non-transactional',
-  'tqw transactional',
-  'tqw non-transactional, delete on completion',
-  'tqw transactional, delete on completion',
-  'tqw non-transactional, fast settings',
-  'tqw transactional, fast settings',
+  ...TQW_DRAIN_LABELS,
   'graphile-worker defaults',
   'graphile-worker fast',
   'pg-boss defaults',

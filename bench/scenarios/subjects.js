@@ -110,4 +110,7 @@ function selected(ctx, list) {
   return list.filter((s) => filter.some((word) => s.label.includes(word)));
 }
 
-module.exports = { SUBJECTS, subject, withSqlServer };
+/** tqw's drain subjects (scenario 1), in report order: each configuration with both handler kinds. */
+const TQW_DRAIN_LABELS = Object.keys(SUBJECTS).filter((label) => SUBJECTS[label].contender === 'tqw');
+
+module.exports = { SUBJECTS, TQW_DRAIN_LABELS, subject, withSqlServer };

@@ -150,17 +150,22 @@ describe('bench tiny scenario: tqw drains 200 messages through a contender proce
     await dropBenchDatabase(pgAdminUrl(), database);
   });
 
-  it('drains every message once, leaves them Completed, and reports a rate and per-tenant finish times', async () => {
-    const options = parseOptions(['--quick', '--runs', '2']);
+  /** A run's context as bench/run.js builds it (quick sizes, 2 runs), recording the progress labels. */
+  function runContext() {
     const steps: string[] = [];
     const ctx = {
-      options,
+      options: parseOptions(['--quick', '--runs', '2']),
       db,
       runtimes: { tqw: { execPath: process.execPath, version: process.version } },
       mssqlUrl: null,
       versions: {} as Record<string, unknown>,
       progress: { begin: (label: string) => steps.push(label), end: () => 0, log: () => undefined },
     };
+    return { ctx, steps };
+  }
+
+  it('drains every message once, leaves them Completed, and reports a rate and per-tenant finish times', async () => {
+    const { ctx, steps } = runContext();
     const schemas = [tenantSchema(1), tenantSchema(2)];
     const results = await drainSeries(ctx, subject('tqw non-transactional'), {
       schemas,
@@ -189,16 +194,7 @@ describe('bench tiny scenario: tqw drains 200 messages through a contender proce
   });
 
   it('a warm-up drain comes first and is not counted; each timed run reports the CPU per message of the worker and of PostgreSQL', async () => {
-    const options = parseOptions(['--quick', '--runs', '2']);
-    const steps: string[] = [];
-    const ctx = {
-      options,
-      db,
-      runtimes: { tqw: { execPath: process.execPath, version: process.version } },
-      mssqlUrl: null,
-      versions: {} as Record<string, unknown>,
-      progress: { begin: (label: string) => steps.push(label), end: () => 0, log: () => undefined },
-    };
+    const { ctx, steps } = runContext();
     const results = await drainSeries(ctx, subject('tqw non-transactional, fast settings'), {
       schemas: [tenantSchema(3)],
       perTenant: 300,

@@ -31,6 +31,28 @@ describe('PostgreSQL store specifics', () => {
     return m;
   }
 
+  /**
+   * The situation complete-many.ts describes: a history of 50,000 Completed rows, `pending` new
+   * ones, statistics taken while none was Processing; then `claimed` of them claimed in one batch
+   * (sharing one DequeueTime). Returns the claims and their fence arrays ($1, $2, $3 of completeMany).
+   */
+  async function claimedAfterHistory(store: QueueStore, pending: number, claimed: number) {
+    await fx.query(
+      `INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload", "Status", "LastAttemptTime")
+       SELECT gen_random_uuid(), 't', 'X', '{}', 'Completed', now() FROM generate_series(1, 50000)`,
+    );
+    await fx.query(`INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload") SELECT gen_random_uuid(), 't', 'X', '{}' FROM generate_series(1, ${pending})`);
+    await fx.query(`ANALYZE ${store.tableName}`);
+    const fences = await store.claim({ limit: claimed, leaseMs: 60_000 });
+    const arrays = [fences.map((f) => f.id), fences.map((f) => f.dequeueTime), fences.map((f) => f.processingAttempts)];
+    return { fences, arrays };
+  }
+
+  /** EXPLAIN (COSTS OFF) of a statement, as text. */
+  async function planOf(text: string, params: unknown[]): Promise<string> {
+    return (await fx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${text}`, params)).map((r) => r['QUERY PLAN']).join('\n');
+  }
+
   test('the table has the columns and types EF Core + Npgsql use, and Payload is text so invalid JSON is stored', async () => {
     const store = await fx.makeStore('t');
     const cols = await fx.query<{ column_name: string; data_type: string; is_nullable: string; len: number | null }>(
@@ -152,17 +174,11 @@ describe('PostgreSQL store specifics', () => {
     // (With about 20,000 rows or fewer the planner prefers a sequential scan and a hash join for the
     // UPDATE and the DELETE alike; the history that makes the lookups matter is larger.)
     const store = await fx.makeStore('t', { deleteOnCompletion: true });
-    await fx.query(
-      `INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload", "Status", "LastAttemptTime")
-       SELECT gen_random_uuid(), 't', 'X', '{}', 'Completed', now() FROM generate_series(1, 50000)`,
-    );
-    await fx.query(`INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload") SELECT gen_random_uuid(), 't', 'X', '{}' FROM generate_series(1, 2000)`);
-    await fx.query(`ANALYZE ${store.tableName}`);
-    const fences = (await store.claim({ limit: 1000, leaseMs: 60_000 })).slice(0, 100);
+    const claimed = await claimedAfterHistory(store, 2000, 1000);
+    const fences = claimed.fences.slice(0, 100);
+    const arrays = claimed.arrays.map((a) => a.slice(0, 100));
     const sql = postgresStatements(store.tableName, { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true });
-    const arrays = [fences.map((f) => f.id), fences.map((f) => f.dequeueTime), fences.map((f) => f.processingAttempts)];
-    const plan = async (text: string, params: unknown[]) =>
-      (await fx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${text}`, params)).map((r) => r['QUERY PLAN']).join('\n');
+    const plan = planOf;
 
     const batch = await plan(sql.completeMany, arrays);
     expect(batch).toMatch(/^Delete on "QueueMessages" q/);
@@ -237,16 +253,8 @@ describe('PostgreSQL store specifics', () => {
 
   test('asyncCommit leaves the plans alone: the batch completion is still a nested loop of primary-key lookups', async () => {
     const store = await fx.makeStore('t', { asyncCommit: true });
-    await fx.query(
-      `INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload", "Status", "LastAttemptTime")
-       SELECT gen_random_uuid(), 't', 'X', '{}', 'Completed', now() FROM generate_series(1, 50000)`,
-    );
-    await fx.query(`INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload") SELECT gen_random_uuid(), 't', 'X', '{}' FROM generate_series(1, 200)`);
-    await fx.query(`ANALYZE ${store.tableName}`);
-    const fences = await store.claim({ limit: 100, leaseMs: 60_000 });
-    const arrays = [fences.map((f) => f.id), fences.map((f) => f.dequeueTime), fences.map((f) => f.processingAttempts)];
-    const plan = async (text: string, params: unknown[]) =>
-      (await fx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${text}`, params)).map((r) => r['QUERY PLAN']).join('\n');
+    const { fences, arrays } = await claimedAfterHistory(store, 200, 100);
+    const plan = planOf;
     const fast = postgresStatements(store.tableName, { ...DEFAULT_STORE_OPTIONS, asyncCommit: true });
     const batch = await plan(fast.completeMany, arrays);
     // The setting is one InitPlan run once, gating (One-Time Filter) exactly the join of the plain

@@ -4,35 +4,18 @@
  * onto StoreOptions, and a value that is not a boolean stops start-up with the standard one-line
  * ConfigError.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, loadConfigWithSources } from '../../src/config/load-config';
 import { CONFIG_SCHEMA } from '../../src/config/schema';
 import { toStoreOptions } from '../../src/config/to-options';
 import type { TqwConfig } from '../../src/config/schema';
-import { ConfigError } from '../../src/errors';
+import { configError as configErrorOf, writeConfig } from '../support/config-files';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../../src/store/types';
 
 const cwd = mkdtempSync(join(tmpdir(), 'tqw-config-store-options-'));
-
-function writeConfig(value: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'tqw-config-store-options-file-')), 'config.json');
-  writeFileSync(file, JSON.stringify(value));
-  return file;
-}
-
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    const message = (err as ConfigError).message;
-    expect(message).not.toContain('\n');
-    return message;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
+const configError = (fn: () => unknown): string => configErrorOf(fn).message;
 
 interface OptionKey {
   /** The config key, section.name. */

@@ -1,37 +1,14 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, loadConfigWithSources } from '../../src/config/load-config';
 import { CONFIG_SCHEMA, schemaKeys, type TqwConfig } from '../../src/config/schema';
 import { toPoolOptions, toStoreOptions, toWorkerOptions } from '../../src/config/to-options';
-import { ConfigError } from '../../src/errors';
+import { configError, tempDir, writeConfig } from '../support/config-files';
 import { DEFAULT_POOL_OPTIONS, DEFAULT_STORE_OPTIONS } from '../../src/store/types';
 import { DEFAULT_WORKER_OPTIONS } from '../../src/worker/options';
 
 const cwd = mkdtempSync(join(tmpdir(), 'tqw-config-cwd-'));
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'tqw-config-'));
-}
-
-function writeConfig(value: unknown, dir = tempDir(), name = 'config.json'): string {
-  const file = join(dir, name);
-  writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value, null, 2));
-  return file;
-}
-
-/** Runs `fn`, expects a ConfigError, returns it (and checks it is one line). */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    const e = err as ConfigError;
-    expect(e.message).not.toContain('\n');
-    return e;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
 
 function valueAt(config: TqwConfig, name: string): unknown {
   const [section, key] = name.split('.');
