@@ -11,7 +11,7 @@
  * - Whether series carry the `tenant` label is decided in tenant-labels.ts, not here.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { TenantLabelling, type GaugeRow } from './tenant-labels';
+import { TenantLabelling, type GaugeRow, type SeriesLabels, type TenantHistogram } from './tenant-labels';
 
 export type ProcessedOutcome = 'completed' | 'retried' | 'dead_lettered';
 export type PollResult = 'hit' | 'empty' | 'error';
@@ -149,15 +149,11 @@ export function createMetrics(options: MetricsOptions): TqwMetrics {
   return {
     registry,
     messageProcessed: (tenant, type, outcome) => processed.inc(tenant, { type, outcome }),
-    messageDuration: (tenant, type, seconds) => {
-      if (Number.isFinite(seconds)) duration.observe(tenant, { type }, Math.max(0, seconds));
-    },
-    messageLag: (tenant, type, seconds) => {
-      if (Number.isFinite(seconds)) lag.observe(tenant, { type }, Math.max(0, seconds));
-    },
+    messageDuration: (tenant, type, seconds) => observeSeconds(duration, tenant, { type }, seconds),
+    messageLag: (tenant, type, seconds) => observeSeconds(lag, tenant, { type }, seconds),
     poll: (tenant, result, seconds) => {
       polls.inc(tenant, { result });
-      if (Number.isFinite(seconds)) pollDuration.observe(tenant, {}, Math.max(0, seconds));
+      observeSeconds(pollDuration, tenant, {}, seconds);
     },
     configReload: (result) => configReloads.inc({ result }),
     removeTenant: (tenant) => labelling.forget(tenant),
@@ -176,4 +172,12 @@ function* depthRows(source: MetricsSource): Iterable<GaugeRow<'status'>> {
 
 function* map<T, U>(items: Iterable<T>, fn: (item: T) => U): Iterable<U> {
   for (const item of items) yield fn(item);
+}
+
+/**
+ * Observes a duration, never throwing into the worker: non-finite values (a bug upstream) are dropped, and
+ * negative ones (database clock ahead of this host) count as 0. (No callback: it runs for every message.)
+ */
+function observeSeconds<L extends string>(histogram: TenantHistogram<L>, tenant: string, labels: SeriesLabels<L>, seconds: number): void {
+  if (Number.isFinite(seconds)) histogram.observe(tenant, labels, Math.max(0, seconds));
 }
