@@ -174,6 +174,22 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
      * with the first (stale) fence is refused without calling the function, and the row is the
      * second claim's. Returns that current claim.
      */
+    /**
+     * A completing transaction held open past its 200 ms lease: another worker's claim meanwhile
+     * gets nothing (the row lock outlasts the lease). Returns the message's id, completed.
+     */
+    async function expectNotReclaimedWhileCompleting(store: QueueStore): Promise<string> {
+      const other = await fx.openPeer(store);
+      const id = await enqueueOne(store);
+      const claimed = await claimOne(store, 200);
+      const stolen = await completing(store)(claimed, async () => {
+        await sleep(500);
+        return other.claim({ limit: 10, leaseMs: 200 });
+      });
+      expect(stolen).toEqual([]);
+      return id;
+    }
+
     async function expectStaleFenceRefused(store: QueueStore): Promise<{ id: string; current: ClaimedMessage }> {
       const id = await enqueueOne(store);
       const stale = await claimOne(store, 100);
@@ -598,14 +614,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('while the transaction is open no claimer takes the row, even after its lease expired', async () => {
         const store = await fx.makeStore(TENANT);
-        const other = await fx.openPeer(store);
-        const id = await enqueueOne(store);
-        const claimed = await claimOne(store, 200);
-        const stolen = await completing(store)(claimed, async () => {
-          await sleep(500);
-          return other.claim({ limit: 10, leaseMs: 200 });
-        });
-        expect(stolen).toEqual([]);
+        const id = await expectNotReclaimedWhileCompleting(store);
         expect((await store.getMessage(id))?.status).toBe('Completed');
       });
     });
@@ -758,15 +767,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('while the completing transaction is open no claimer takes the row, even after its lease expired', async () => {
         const store = await deleting();
-        const other = await fx.openPeer(store);
-        const id = await enqueueOne(store);
-        const claimed = await claimOne(store, 200);
-        const stolen = await completing(store)(claimed, async () => {
-          await sleep(500);
-          return other.claim({ limit: 10, leaseMs: 200 });
-        });
-        expect(stolen).toEqual([]);
-        await expectGone(store, id);
+        await expectGone(store, await expectNotReclaimedWhileCompleting(store));
       });
 
       test('retry, dead-letter and release keep their rows; retention still purges Completed rows written before', async () => {
