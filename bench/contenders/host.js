@@ -7,7 +7,7 @@
  * - latency: an idle worker; one message at a time; insert -> handler start, per message.
  */
 const { wallMs, jitter, sleep } = require('../lib/clock');
-const { postgresCpuSeconds } = require('../lib/proc-usage');
+const { postgresCpuSnapshot, postgresCpuSeconds } = require('../lib/proc-usage');
 
 const ADAPTERS = {
   tqw: './tqw-adapter',
@@ -39,7 +39,7 @@ async function drain({ expected, perTenantExpected, timeLimitMs }) {
   // CPU between the first and the last handler start: this process (the worker) and PostgreSQL.
   let cpuAtFirst = null;
   let cpuAtLast = null;
-  const cpuNow = () => ({ worker: process.cpuUsage(), postgres: postgresCpuSeconds() });
+  const cpuNow = () => ({ worker: process.cpuUsage(), postgres: postgresCpuSnapshot() });
   const onHandle = (tenant, _payload, id) => {
     const now = wallMs();
     if (first === null) {
@@ -87,7 +87,7 @@ function cpuPerMessage(from, to, messages) {
   const workerUs = to.worker.user - from.worker.user + (to.worker.system - from.worker.system);
   return {
     worker: workerUs / messages,
-    postgres: from.postgres === null || to.postgres === null ? null : ((to.postgres - from.postgres) * 1e6) / messages,
+    postgres: from.postgres === null || to.postgres === null ? null : (postgresCpuSeconds(from.postgres, to.postgres) * 1e6) / messages,
   };
 }
 

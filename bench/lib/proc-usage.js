@@ -19,13 +19,23 @@ function clockTicks() {
   return ticksPerSecond;
 }
 
-/** User + system CPU seconds the process has used so far. */
-function cpuSeconds(pid) {
+/** Fields 4 (ppid), 14-15 (own user + system time) and 16-17 (reaped children's) of /proc/<pid>/stat, in seconds. */
+function statTimes(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) is in parentheses and may contain spaces: split after its last ')'.
+  // fields[0] is then field 3 (state): field 4 is fields[1], fields 14-17 are fields[11..14].
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state), so field 14 is fields[11] and field 15 is fields[12].
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  const tick = clockTicks();
+  return {
+    ppid: Number(fields[1]),
+    self: (Number(fields[11]) + Number(fields[12])) / tick,
+    children: (Number(fields[13]) + Number(fields[14])) / tick,
+  };
+}
+
+/** User + system CPU seconds the process has used so far. */
+function cpuSeconds(pid) {
+  return statTimes(pid).self;
 }
 
 /** { peakRssMb, rssMb } from /proc/<pid>/status. */
@@ -40,28 +50,46 @@ function memory(pid) {
 }
 
 /**
- * CPU seconds used so far by every PostgreSQL process on this machine (command name "postgres": the
- * postmaster, backends, WAL writer, checkpointer, autovacuum). Backends that exit between two readings
- * drop out of the sum, so readings are taken while a contender's connections stay open (its drain).
- * Null where /proc is not readable (not Linux).
+ * Every PostgreSQL process on this machine (command name "postgres": postmasters, backends, WAL
+ * writer, checkpointer, autovacuum) with its CPU times, for postgresCpuSeconds(). Null where /proc is
+ * not readable (not Linux).
  */
-function postgresCpuSeconds() {
+function postgresCpuSnapshot() {
   let pids;
   try {
     pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
   } catch {
     return null;
   }
-  let total = 0;
+  const snapshot = new Map();
   for (const pid of pids) {
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
-      total += cpuSeconds(pid);
+      snapshot.set(Number(pid), statTimes(pid));
     } catch {
       // the process ended while we read it
     }
   }
+  return snapshot;
+}
+
+/**
+ * CPU seconds PostgreSQL used between two snapshots. Processes come and go in between: a backend
+ * that exits has its CPU added to its postmaster's reaped-children time, so its whole life is in the
+ * postmaster's delta, and what it had used before the first snapshot is taken off again; a process
+ * that started in between counts in full; a whole server that stopped in between (its postmaster
+ * gone too) counts for nothing, instead of making the sum go down.
+ */
+function postgresCpuSeconds(from, to) {
+  let total = 0;
+  for (const [pid, now] of to) {
+    const then = from.get(pid);
+    total += now.self + now.children - (then ? then.self + then.children : 0);
+  }
+  for (const [pid, then] of from) {
+    if (!to.has(pid) && to.has(then.ppid)) total -= then.self + then.children;
+  }
   return total;
 }
 
-module.exports = { cpuSeconds, memory, postgresCpuSeconds };
+module.exports = { cpuSeconds, memory, postgresCpuSnapshot, postgresCpuSeconds };

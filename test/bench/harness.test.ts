@@ -73,6 +73,45 @@ const { measurement } = require('../../bench/lib/measurement') as {
   measurement(m: { scenario: string; subject: string; metric: string; unit: string; values: number[] }): { summary: Summary };
 };
 const { renderTable } = require('../../bench/lib/console-table') as { renderTable(ms: unknown[]): string };
+type CpuTimes = { ppid: number; self: number; children: number };
+const { postgresCpuSeconds, postgresCpuSnapshot } = require('../../bench/lib/proc-usage') as {
+  postgresCpuSeconds(from: Map<number, CpuTimes>, to: Map<number, CpuTimes>): number;
+  postgresCpuSnapshot(): Map<number, CpuTimes> | null;
+};
+
+describe('PostgreSQL CPU between two snapshots', () => {
+  const snap = (entries: Array<[number, CpuTimes]>) => new Map(entries);
+  const postmaster = (self: number, children: number): [number, CpuTimes] => [100, { ppid: 1, self, children }];
+  const backend = (pid: number, self: number): [number, CpuTimes] => [pid, { ppid: 100, self, children: 0 }];
+
+  it('adds what each process used in between', () => {
+    expect(postgresCpuSeconds(snap([postmaster(1, 0), backend(101, 2)]), snap([postmaster(1.5, 0), backend(101, 5)]))).toBeCloseTo(3.5);
+  });
+
+  it('counts a backend that exited in between by what it used after the first snapshot (its time moved to the postmaster)', () => {
+    // 101 used 2 s before, 3 s after the first snapshot, then exited: the postmaster reaped 5 s.
+    expect(postgresCpuSeconds(snap([postmaster(1, 0), backend(101, 2)]), snap([postmaster(1, 5)]))).toBeCloseTo(3);
+  });
+
+  it('counts a backend started in between in full', () => {
+    expect(postgresCpuSeconds(snap([postmaster(1, 0)]), snap([postmaster(1, 0), backend(102, 0.5)]))).toBeCloseTo(0.5);
+  });
+
+  it('never goes down when another server stops in between', () => {
+    const other: Array<[number, CpuTimes]> = [
+      [200, { ppid: 1, self: 7, children: 30 }],
+      [201, { ppid: 200, self: 9, children: 0 }],
+    ];
+    expect(postgresCpuSeconds(snap([postmaster(1, 0), backend(101, 2), ...other]), snap([postmaster(1, 0), backend(101, 2.25)]))).toBeCloseTo(0.25);
+  });
+
+  it('reads this machine: every postgres process with non-negative times', () => {
+    const now = postgresCpuSnapshot();
+    expect(now).not.toBeNull();
+    for (const times of now!.values()) expect(Math.min(times.self, times.children)).toBeGreaterThanOrEqual(0);
+    expect(postgresCpuSeconds(now!, postgresCpuSnapshot()!)).toBeGreaterThanOrEqual(0);
+  });
+});
 
 describe('bench statistics helpers', () => {
   it('interpolates percentiles between closest ranks and ignores non-finite values', () => {
