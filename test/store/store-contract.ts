@@ -147,6 +147,31 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
      * (`expectCompleted` checks the row), exactly once: a second attempt with the same fence is
      * refused (LeaseLostError) without calling the function.
      */
+    /**
+     * Four claims, then b's lease extended (its first fence stale) and c dead-lettered; completeMany
+     * of the four first fences completes exactly a and d. Returns the claims and b's current fence.
+     */
+    async function completeManyOfFour(store: QueueStore) {
+      for (let i = 0; i < 4; i++) await enqueueOne(store);
+      const [a, b, c, d] = await store.claim({ limit: 4, leaseMs: LONG_LEASE });
+      const bMoved = await store.extendLease(b!); // b's original fence is now stale
+      expect(await store.deadLetter(c!, 'gone')).toBe(true); // c is no longer Processing
+      const done = await store.completeMany([fenceOf(a!), fenceOf(b!), fenceOf(c!), fenceOf(d!)]);
+      expect([...done].sort()).toEqual([a!.id, d!.id].sort());
+      return { a, b, c, d, bMoved };
+    }
+
+    /** A completing transaction on `fence` is refused with LeaseLostError, without calling the function. */
+    async function expectCompletingRefused(store: QueueStore, fence: ClaimFence): Promise<void> {
+      let called = false;
+      await expect(
+        completing(store)(fence, async () => {
+          called = true;
+        }),
+      ).rejects.toBeInstanceOf(LeaseLostError);
+      expect(called).toBe(false);
+    }
+
     async function expectCompletesOnce(store: QueueStore, expectCompleted: (id: string) => Promise<void>): Promise<void> {
       await fx.createEffectsTable(store);
       const id = await enqueueOne(store);
@@ -159,21 +184,10 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       await expectCompleted(id);
       expect(await fx.countEffects(store, id)).toBe(1);
 
-      let called = false;
-      await expect(
-        completing(store)(claimed, async () => {
-          called = true;
-        }),
-      ).rejects.toBeInstanceOf(LeaseLostError);
-      expect(called).toBe(false);
+      await expectCompletingRefused(store, claimed);
       expect(await fx.countEffects(store, id)).toBe(1);
     }
 
-    /**
-     * A message claimed, then reclaimed after its 100 ms lease ran out: a completing transaction
-     * with the first (stale) fence is refused without calling the function, and the row is the
-     * second claim's. Returns that current claim.
-     */
     /**
      * A completing transaction held open past its 200 ms lease: another worker's claim meanwhile
      * gets nothing (the row lock outlasts the lease). Returns the message's id, completed.
@@ -190,18 +204,17 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       return id;
     }
 
+    /**
+     * A message claimed, then reclaimed after its 100 ms lease ran out: a completing transaction
+     * with the first (stale) fence is refused without calling the function, and the row is the
+     * second claim's. Returns that current claim.
+     */
     async function expectStaleFenceRefused(store: QueueStore): Promise<{ id: string; current: ClaimedMessage }> {
       const id = await enqueueOne(store);
       const stale = await claimOne(store, 100);
       await sleep(300);
       const current = await claimOne(store, 100); // the lease of 100 ms ran out: reclaimed
-      let called = false;
-      await expect(
-        completing(store)(stale, async () => {
-          called = true;
-        }),
-      ).rejects.toBeInstanceOf(LeaseLostError);
-      expect(called).toBe(false);
+      await expectCompletingRefused(store, stale);
       expect(await store.getMessage(id)).toMatchObject({ status: 'Processing', processingAttempts: 2 });
       return { id, current };
     }
@@ -571,13 +584,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('completeMany completes in one call exactly the claims whose fence matches', async () => {
         const store = await fx.makeStore(TENANT);
-        for (let i = 0; i < 4; i++) await enqueueOne(store);
-        const [a, b, c, d] = await store.claim({ limit: 4, leaseMs: LONG_LEASE });
-        const bMoved = await store.extendLease(b!); // b's original fence is now stale
-        expect(await store.deadLetter(c!, 'gone')).toBe(true); // c is no longer Processing
-
-        const done = await store.completeMany([fenceOf(a!), fenceOf(b!), fenceOf(c!), fenceOf(d!)]);
-        expect([...done].sort()).toEqual([a!.id, d!.id].sort());
+        const { a, b, c, d, bMoved } = await completeManyOfFour(store);
         expect((await store.getMessage(a!.id))?.status).toBe('Completed');
         expect((await store.getMessage(b!.id))?.status).toBe('Processing');
         expect((await store.getMessage(c!.id))?.status).toBe('DeadLetter');
@@ -695,13 +702,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('completeMany deletes exactly the claims whose fence matches and returns their ids', async () => {
         const store = await deleting();
-        for (let i = 0; i < 4; i++) await enqueueOne(store);
-        const [a, b, c, d] = await store.claim({ limit: 4, leaseMs: LONG_LEASE });
-        const bMoved = await store.extendLease(b!); // b's original fence is now stale
-        expect(await store.deadLetter(c!, 'gone')).toBe(true); // c is no longer Processing
-
-        const done = await store.completeMany([fenceOf(a!), fenceOf(b!), fenceOf(c!), fenceOf(d!)]);
-        expect([...done].sort()).toEqual([a!.id, d!.id].sort());
+        const { a, b, c, d, bMoved } = await completeManyOfFour(store);
         await expectGone(store, a!.id);
         await expectGone(store, d!.id);
         expect((await store.getMessage(b!.id))?.status).toBe('Processing');

@@ -30,8 +30,18 @@ afterAll(async () => {
 });
 
 /** A one-connection pool: a second transaction must wait for the first one's connection. */
-function onePool(): pg.Pool {
-  return createPgPool(db.url, { max: 1, idleTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+function onePool(max = 1): pg.Pool {
+  return createPgPool(db.url, { max, idleTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+}
+
+/** A chain over a fresh pool of `max` connections (default one), ended afterwards whatever happens. */
+async function withChain(fn: (chain: TransactionChain, pool: pg.Pool) => Promise<void>, max = 1): Promise<void> {
+  const pool = onePool(max);
+  try {
+    await fn(new TransactionChain(() => pool), pool);
+  } finally {
+    await pool.end();
+  }
 }
 
 const BEGIN = ['BEGIN'];
@@ -40,9 +50,7 @@ const committedIds = async () => (await admin.query<{ id: string }>('SELECT id F
 const backendPid = async (client: pg.PoolClient) => (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 
 test('a commit opens the waiting transaction on the same connection, and both keep their own outcome', async () => {
-  const pool = onePool();
-  const chain = new TransactionChain(() => pool);
-  try {
+  await withChain(async (chain, pool) => {
     const a = await chain.open(BEGIN, insertEffect('a'));
     expect(a.result.rows).toEqual([{ id: 'a' }]);
     const pidA = await backendPid(a.client);
@@ -59,15 +67,11 @@ test('a commit opens the waiting transaction on the same connection, and both ke
     await chain.rollback(b.client);
     expect(await committedIds()).toEqual(['a']);
     expect(pool.idleCount).toBe(1); // the connection went back to the pool
-  } finally {
-    await pool.end();
-  }
+  });
 });
 
 test('a COMMIT that fails fails its own transaction only; the waiting one opens on a fresh connection', async () => {
-  const pool = onePool();
-  const chain = new TransactionChain(() => pool);
-  try {
+  await withChain(async (chain) => {
     const a = await chain.open(BEGIN, { text: "INSERT INTO deferred (id) VALUES ('dup'), ('dup')" });
     const pidA = await backendPid(a.client);
     const waiting = chain.open(BEGIN, insertEffect('b'));
@@ -79,15 +83,11 @@ test('a COMMIT that fails fails its own transaction only; the waiting one opens 
     await expect(chain.commit(b.client)).resolves.toBe('COMMIT');
     expect(await committedIds()).toEqual(['b']);
     expect((await admin.query('SELECT count(*)::int AS n FROM deferred')).rows[0].n).toBe(0);
-  } finally {
-    await pool.end();
-  }
+  });
 });
 
 test('when the COMMIT succeeds but the next opening fails, the commit stands and the opener gets the error', async () => {
-  const pool = onePool();
-  const chain = new TransactionChain(() => pool);
-  try {
+  await withChain(async (chain) => {
     const a = await chain.open(BEGIN, insertEffect('a'));
     const waiting = chain.open(BEGIN, { text: 'INSERT INTO no_such_table VALUES (1)' });
     const failed = waiting.catch((err: unknown) => err);
@@ -100,15 +100,11 @@ test('when the COMMIT succeeds but the next opening fails, the commit stands and
     const c = await chain.open(BEGIN, insertEffect('c'));
     await chain.commit(c.client);
     expect(await committedIds()).toEqual(['a', 'c']);
-  } finally {
-    await pool.end();
-  }
+  });
 });
 
 test('a transaction whose statement failed reports ROLLBACK at commit; the waiting one still opens', async () => {
-  const pool = onePool();
-  const chain = new TransactionChain(() => pool);
-  try {
+  await withChain(async (chain) => {
     const a = await chain.open(BEGIN, insertEffect('a'));
     await a.client.query('SELECT 1 / 0').catch(() => undefined); // a handler that swallowed a database error
     const waiting = chain.open(BEGIN, insertEffect('b'));
@@ -117,15 +113,11 @@ test('a transaction whose statement failed reports ROLLBACK at commit; the waiti
     const b = await waiting;
     await expect(chain.commit(b.client)).resolves.toBe('COMMIT');
     expect(await committedIds()).toEqual(['b']);
-  } finally {
-    await pool.end();
-  }
+  });
 });
 
 test('a commit does not keep the connection while someone else waits for the pool', async () => {
-  const pool = onePool();
-  const chain = new TransactionChain(() => pool);
-  try {
+  await withChain(async (chain, pool) => {
     const a = await chain.open(BEGIN, insertEffect('a'));
     const order: string[] = [];
     // Someone else (a claim, another tenant) asks the pool first, then a transaction waits.
@@ -146,30 +138,22 @@ test('a commit does not keep the connection while someone else waits for the poo
     expect(order).toEqual(['outsider', 'chained']);
     await chain.commit(b.client);
     expect(await committedIds()).toEqual(['a', 'b']);
-  } finally {
-    await pool.end();
-  }
+  });
 });
 
 test('transactions opened while the pool is free do not wait for a commit', async () => {
-  const pool = createPgPool(db.url, { max: 3, idleTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
-  const chain = new TransactionChain(() => pool);
-  try {
+  await withChain(async (chain, pool) => {
     const opened = await Promise.all(['x', 'y', 'z'].map((id) => chain.open(BEGIN, insertEffect(id))));
     const pids = await Promise.all(opened.map((o) => backendPid(o.client)));
     expect(new Set(pids).size).toBe(3);
     for (const o of opened) await chain.commit(o.client);
     expect(await committedIds()).toEqual(['x', 'y', 'z']);
     expect(pool.idleCount).toBe(3);
-  } finally {
-    await pool.end();
-  }
+  }, 3);
 });
 
 test('a waiter is served by the connection it asked for even when others queue behind it (no lost waiter)', async () => {
-  const pool = onePool();
-  const chain = new TransactionChain(() => pool);
-  try {
+  await withChain(async (chain, pool) => {
     const a = await chain.open(BEGIN, insertEffect('a'));
     const waiting = chain.open(BEGIN, insertEffect('b'));
     // Someone else asks the pool after the waiter: the commit must not chain past it, and the
@@ -181,7 +165,5 @@ test('a waiter is served by the connection it asked for even when others queue b
     await chain.commit(b.client);
     (await later).release();
     expect(await committedIds()).toEqual(['a', 'b']);
-  } finally {
-    await pool.end();
-  }
+  });
 });
