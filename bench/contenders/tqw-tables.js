@@ -21,13 +21,15 @@ const postgres = {
   },
   /**
    * `count` due messages for one tenant in one statement, ScheduledTime 1 ms apart in seq order
-   * (as a producer enqueueing them one after another would leave them).
+   * (as a producer enqueueing them one after another would leave them). The Id is the table's
+   * default, as for a producer that leaves it to the table: uuidv7() on PostgreSQL 18 (migration
+   * 0004), time-ordered like the ids tqw's enqueue() makes.
    */
   async seed(db, schema, count) {
     await db.query(
       `INSERT INTO "${schema}"."QueueMessages"
-         ("Id", "TenantId", "MessageType", "Payload", "ScheduledTime", "ProcessingAttempts", "Status", "CreatedAt")
-       SELECT gen_random_uuid(), $1::varchar, $2::varchar, json_build_object('seq', g)::text,
+         ("TenantId", "MessageType", "Payload", "ScheduledTime", "ProcessingAttempts", "Status", "CreatedAt")
+       SELECT $1::varchar, $2::varchar, json_build_object('seq', g)::text,
               now() - ($3::int - g) * interval '1 millisecond', 0, 'Pending', now()
          FROM generate_series(1, $3::int) AS g`,
       [schema, MESSAGE_TYPE, count],

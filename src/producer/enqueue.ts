@@ -20,8 +20,8 @@
  * ScheduledTime = the database's now + delayMs, Status Pending, 0 attempts. A pg Pool or an
  * mssql ConnectionPool works too, but then the insert commits on its own (no outbox guarantee).
  */
-import { randomUUID } from 'node:crypto';
 import type mssql from 'mssql';
+import { newMessageId } from '../store/message-id';
 import { enqueueSql as postgresEnqueueSql } from '../store/postgres/sql/enqueue';
 import { serializePayload } from '../store/postgres/payload';
 import { quoteTable as quotePostgresTable } from '../store/postgres/quote-table';
@@ -55,11 +55,12 @@ const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 /** Inserts `message` through `target` and resolves with its id. Validation errors are TypeErrors naming the field. */
 export async function enqueue(target: EnqueueTarget, message: NewMessage, options: EnqueueOptions = {}): Promise<string> {
   validate(message);
-  const id = message.id ?? randomUUID();
+  const dialect = options.dialect ?? detectDialect(target);
+  // Time-ordered in the database's uuid order (see message-id.ts): the index grows at its end.
+  const id = message.id ?? newMessageId(dialect);
   const payload = serializePayload(message.payload, message.messageType);
   const delayMs = message.delayMs ?? 0;
   const correlationId = message.correlationId ?? null;
-  const dialect = options.dialect ?? detectDialect(target);
 
   if (dialect === 'postgres') {
     const client = target as PostgresQueryable;

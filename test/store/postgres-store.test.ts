@@ -112,6 +112,28 @@ describe('PostgreSQL store specifics', () => {
     expect(indexes.some((i) => /TenantId/.test(i.indexdef))).toBe(false);
   });
 
+  test('ids are time-ordered: the table default is uuidv7() where the server has it, and enqueue() makes v7 ids', async () => {
+    const store = await fx.makeStore('t');
+    const [{ has }] = await fx.query<{ has: boolean }>(`SELECT to_regprocedure('uuidv7()') IS NOT NULL AS has`);
+    const [{ def }] = await fx.query<{ def: string }>(
+      `SELECT pg_get_expr(d.adbin, d.adrelid) AS def FROM pg_attrdef d
+         JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+        WHERE d.adrelid = $1::regclass AND a.attname = 'Id'`,
+      [store.tableName],
+    );
+    // PostgreSQL 18+ has uuidv7(); an older server keeps gen_random_uuid() (the migration checks).
+    expect(def).toBe(has ? 'uuidv7()' : 'gen_random_uuid()');
+    const rows = await fx.query<{ Id: string }>(
+      `INSERT INTO ${store.tableName} ("TenantId", "MessageType", "Payload") SELECT 't', 'X', '{}' FROM generate_series(1, 3) RETURNING "Id"`,
+    );
+    for (const r of rows) expect(r.Id[14]).toBe(has ? '7' : '4');
+    // The store's own enqueue (and so `tqw enqueue`) makes v7 ids whatever the server.
+    const before = Date.now();
+    const id = await store.enqueue({ tenantId: 't', messageType: 'X', payload: {} });
+    expect(id[14]).toBe('7');
+    expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBeGreaterThanOrEqual(before);
+  });
+
   test('migrate adopts a table an application created itself (no defaults, no CHECK) and enqueue still works', async () => {
     const schema = `app_${randomBytes(4).toString('hex')}`;
     await fx.query(`CREATE SCHEMA ${quoteIdent(schema)}`);

@@ -65,6 +65,18 @@ describe('enqueue() on PostgreSQL', () => {
     }
   });
 
+  it('makes time-ordered (UUIDv7) ids when the message has none, in the order they were enqueued', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(await enqueue(pool, { tenantId: 'acme', messageType: 'Ordered', payload: { i } }, { schema: 'acme' }));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    for (const id of ids) expect(id[14]).toBe('7');
+    // PostgreSQL sorts uuid bytewise: the ids come back in enqueue order.
+    const { rows } = await pool.query<{ Id: string }>(`SELECT "Id" FROM acme."QueueMessages" WHERE "MessageType" = 'Ordered' ORDER BY "Id"`);
+    expect(rows.map((r) => r.Id)).toEqual(ids);
+  });
+
   it('writes the same row as the store would, with delay, correlation id, given id and string payloads', async () => {
     const correlationId = randomUUID();
     const id = randomUUID();

@@ -112,3 +112,28 @@ test('a failed flush loses nothing: the rows stay Processing, are not counted as
   expect(attempts).toEqual([1, 2]);
   expect((await store.getMessage(id))?.processingAttempts).toBe(2);
 });
+
+test('handlers keep running while a batched completion is on its way: finished messages do not take room from claims', async () => {
+  const { tenant, store } = await freshTenant();
+  const n = 400;
+  await sql(
+    db.url,
+    `INSERT INTO "${tenant.schema}"."QueueMessages" ("TenantId","MessageType","Payload","ScheduledTime","ProcessingAttempts","Status","CreatedAt")
+     SELECT $1, 'Fast', '{}', now(), 0, 'Pending', now() FROM generate_series(1, $2)`,
+    [tenant.id, n],
+  );
+  // Every completeMany waits until the gate opens: nothing is recorded Completed meanwhile.
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const gated = (s: QueueStore): QueueStore => ({ ...s, completeMany: async (fences) => (await gate, s.completeMany(fences)) });
+  let handled = 0;
+  const h: Handler = { type: 'Fast', transactional: false, handle: () => void (handled += 1) };
+  // Room for 10 running + 40 prefetched: if finished-but-not-recorded messages counted against it,
+  // the worker would stop after 50 until a completion came back.
+  const w = startTestWorker([tenant], [h], { concurrency: 10, batchSize: 40, prefetch: 40 }, gated);
+  running.push(w);
+  await waitFor(() => handled === n, { what: `all ${n} handled while every completion waits` });
+  expect((await store.depth()).Processing).toBe(n);
+  open();
+  await waitFor(async () => (await store.stats()).counts.Completed === n, { what: 'all completed once the gate opens' });
+});

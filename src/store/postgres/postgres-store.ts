@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { newMessageId } from '../message-id';
 import type { PoolLease, PoolRegistry } from '../pool-registry';
 import type { Tenant } from '../../tenants/types';
 import {
@@ -139,7 +139,7 @@ export function createPostgresStore(
     },
 
     async enqueue(message, tx) {
-      const id = message.id ?? randomUUID();
+      const id = message.id ?? newMessageId('postgres');
       const payload = serializePayload(message.payload, message.messageType);
       await via(tx).query(sql.enqueue, [
         id,

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import mssql from 'mssql';
+import { newMessageId } from '../message-id';
 import { parseConnectionString, poolKeyOf } from '../../tenants/connection-string';
 import type { Tenant } from '../../tenants/types';
 import { sharingKey, withDigest } from '../sharing-key';
@@ -145,7 +145,7 @@ export function createSqlServerStore(
     },
 
     async enqueue(message, tx) {
-      const id = message.id ?? randomUUID();
+      const id = message.id ?? newMessageId('sqlserver');
       assertUuid(id, 'message id');
       // Checked here because SQL Server silently truncates a parameter value longer than its
       // declared NVARCHAR(n), which would store another tenant id or message type than asked for.

@@ -1,9 +1,15 @@
 import { createQueueMessages } from './0001-create-queue-messages';
 import { createQueueIndexes } from './0002-create-queue-indexes';
 import { notifyOnInsert } from './0003-notify-on-insert';
+import { timeOrderedIdDefault } from './0004-time-ordered-id-default';
 import type { PostgresMigration } from './types';
 
 export type { PostgresMigration } from './types';
 
 /** Every migration, in the order they apply. Append new ones at the end; never reorder or edit. */
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [createQueueMessages, createQueueIndexes, notifyOnInsert];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  createQueueMessages,
+  createQueueIndexes,
+  notifyOnInsert,
+  timeOrderedIdDefault,
+];
