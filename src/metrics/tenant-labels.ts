@@ -12,7 +12,8 @@
  *
  * The metric definitions in metrics.ts therefore contain no `if (tenantLabel)` at all.
  */
-import { Counter, Gauge, Histogram, type LabelValues, type Registry } from 'prom-client';
+import { Counter, Gauge, type LabelValues, type Registry } from 'prom-client';
+import { SeriesHistogram } from './series-histogram';
 
 export const TENANT_LABEL = 'tenant';
 
@@ -83,26 +84,43 @@ export class TenantLabelling {
     readonly tenantLabel: boolean,
   ) {}
 
+  /**
+   * Increments are added up per series here and handed to prom-client when it collects (on each
+   * scrape): inc() runs for every message, and prom-client's inc() validates and hashes the labels
+   * on every call (see series-histogram.ts for the measurement).
+   */
   counter<L extends string>(definition: MetricDefinition<L>): TenantCounter<L> {
+    const pending = new Map<LabelValues<string>, number>();
     const counter = new Counter<string>({
       name: definition.name,
       help: definition.help,
       labelNames: this.labelNames(definition.labelNames),
       registers: [this.registry],
+      collect(this: Counter<string>) {
+        for (const [labels, by] of pending) this.inc(labels, by);
+        pending.clear();
+      },
     });
-    const series = this.series((labels) => counter.remove(labels));
+    const series = this.series((labels) => {
+      pending.delete(labels);
+      counter.remove(labels);
+    });
     return {
-      inc: (tenant, labels, by = 1) => counter.inc(series(tenant, labels), by),
+      inc: (tenant, labels, by = 1) => {
+        if (!(by >= 0) || !Number.isFinite(by)) throw new RangeError(`${definition.name}: cannot increment by ${by}`);
+        const key = series(tenant, labels);
+        pending.set(key, (pending.get(key) ?? 0) + by);
+      },
     };
   }
 
   histogram<L extends string>(definition: MetricDefinition<L> & { buckets: number[] }): TenantHistogram<L> {
-    const histogram = new Histogram<string>({
+    const histogram = new SeriesHistogram({
       name: definition.name,
       help: definition.help,
       labelNames: this.labelNames(definition.labelNames),
       buckets: definition.buckets,
-      registers: [this.registry],
+      registry: this.registry,
     });
     const series = this.series((labels) => histogram.remove(labels));
     return {
