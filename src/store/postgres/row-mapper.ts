@@ -79,11 +79,19 @@ export function fenceArrays(fences: readonly ClaimFence[]): [string, string, str
   const ids: string[] = [];
   const times: string[] = [];
   const attempts: string[] = [];
+  // The messages of one claim share their DequeueTime: format each distinct time once.
+  let lastMs = Number.NaN;
+  let lastText = '';
   for (const f of fences) {
     if (!UUID_TEXT.test(f.id)) throw new TypeError(`fence id must be a UUID, got '${f.id}'`);
     if (!Number.isInteger(f.processingAttempts)) throw new RangeError(`fence processingAttempts of ${f.id} must be an integer`);
     ids.push(f.id);
-    times.push(f.dequeueTime.toISOString()); // throws RangeError on an invalid Date
+    const ms = f.dequeueTime.getTime();
+    if (ms !== lastMs) {
+      lastText = f.dequeueTime.toISOString(); // throws RangeError on an invalid Date
+      lastMs = ms;
+    }
+    times.push(lastText);
     attempts.push(String(f.processingAttempts));
   }
   return [`{${ids.join(',')}}`, `{${times.join(',')}}`, `{${attempts.join(',')}}`];
