@@ -52,9 +52,12 @@ export const MIN_FAIR_CLAIM = 50;
 export class ClaimPlanner {
   private cursor = 0;
   /** Messages started per second: sizes the prefetch. */
-  private readonly throughput = new ThroughputMeter(Date.now());
+  private readonly throughput: ThroughputMeter;
 
-  constructor(private readonly options: WorkerOptions) {}
+  constructor(private readonly options: WorkerOptions) {
+    // A partial window counts once twice the handler slots have started in it (see ThroughputMeter).
+    this.throughput = new ThroughputMeter(Date.now(), 2 * options.concurrency);
+  }
 
   /** A message started (feeds the rate the prefetch follows). */
   started(): void {

@@ -5,11 +5,19 @@
 import { ThroughputMeter } from '../../src/worker/throughput-meter';
 
 describe('ThroughputMeter', () => {
-  test('a rise is reported within a quarter window, not after a whole one', () => {
+  test('a rise is reported after a tenth of a window, not after a whole one', () => {
     const meter = new ThroughputMeter(0);
     meter.record(300);
-    expect(meter.perSecond(10)).toBe(0); // too early to tell: the rate so far
+    expect(meter.perSecond(5)).toBe(0); // too early to tell: the rate so far
     expect(meter.perSecond(30)).toBe(10_000); // 300 in 30 ms
+  });
+
+  test('a partial window counts only once enough messages started in it (a burst of slow handlers is not a rate)', () => {
+    const meter = new ThroughputMeter(0, 20);
+    meter.record(10); // ten slow handlers starting together
+    expect(meter.perSecond(12)).toBe(0);
+    meter.record(10);
+    expect(meter.perSecond(20)).toBe(1_000); // 20 in 20 ms
   });
 
   test('a finished window is blended half and half into the rate', () => {
