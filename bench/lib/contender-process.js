@@ -14,13 +14,14 @@ const STDERR_TAIL = 4000;
  * @param {object} o
  * @param {string} o.contender  'tqw' | 'graphile-worker' | 'pg-boss'
  * @param {string} o.execPath   the Node binary to run it with
+ * @param {string[]} [o.execArgv] Node flags for it (the runtime's: bench/lib/runtimes.js)
  * @returns {{ pid: number, request: (cmd: string, args?: object) => Promise<any>, close: () => Promise<void> }}
  */
-function startContender({ contender, execPath }) {
+function startContender({ contender, execPath, execArgv = [] }) {
   const child = fork(HOST, [contender], {
     execPath,
     // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": profile the contenders (see bench/README.md).
-    execArgv: (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+    execArgv: [...execArgv, ...(process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
   });

@@ -9,6 +9,7 @@ const { writeFileSync, openSync, closeSync, readFileSync, existsSync } = require
 const { join } = require('node:path');
 const { createServer } = require('node:net');
 const { sleep } = require('./clock');
+const { TQW_NODE_FLAGS } = require('./runtimes');
 
 const REPO_ROOT = join(__dirname, '..', '..');
 const { tqwRoot } = require('./tqw-snapshot');
@@ -55,7 +56,8 @@ async function startTqwDaemon({ dir, workerUrl, schemas, concurrency }) {
   const fd = openSync(logFile, 'a');
   let child;
   try {
-    child = spawn(process.execPath, [join(tqwRoot(), 'bin', 'tqw.js'), 'run', '--config', configFile], {
+    // With the Node flags the Docker image runs the daemon with (see runtimes.js).
+    child = spawn(process.execPath, [...TQW_NODE_FLAGS, join(tqwRoot(), 'bin', 'tqw.js'), 'run', '--config', configFile], {
       cwd: REPO_ROOT,
       env: cleanEnv(),
       stdio: ['ignore', fd, fd, 'ipc'],

@@ -27,7 +27,7 @@ async function drainSeries(ctx, subject, { schemas, perTenant, timeLimitMs, trac
   const { runs, sizes } = ctx.options;
   const tenants = subject.contender === 'tqw' ? schemas : ['default'];
   const results = [];
-  await withContender({ contender: subject.contender, execPath: ctx.runtimes[subject.runtime].execPath }, async (proc) => {
+  await withContender({ contender: subject.contender, ...ctx.runtimes[subject.runtime] }, async (proc) => {
     ctx.versions[subject.contender] = await proc.request('versions');
     await proc.request('setup', {
       ...urlsFor(ctx, subject),

@@ -19,7 +19,7 @@ const PICKUP_TIMEOUT_MS = 30_000;
 
 /** Creates (or empties) the QueueMessages tables of `schemas` through tqw's own migration. */
 async function prepareTenants(ctx, subject, schemas) {
-  await withContender({ contender: 'tqw', execPath: ctx.runtimes.tqw.execPath }, async (proc) => {
+  await withContender({ contender: 'tqw', ...ctx.runtimes.tqw }, async (proc) => {
     await proc.request('setup', { ...urlsFor(ctx, subject), schemas, variant: 'non-transactional', concurrency: ctx.options.sizes.concurrency, dialect: subject.dialect });
   });
 }

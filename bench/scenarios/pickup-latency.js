@@ -35,7 +35,7 @@ module.exports = {
     const out = [];
     for (const subject of subjects(ctx)) {
       const perRun = [];
-      await withContender({ contender: subject.contender, execPath: ctx.runtimes[subject.runtime].execPath }, async (proc) => {
+      await withContender({ contender: subject.contender, ...ctx.runtimes[subject.runtime] }, async (proc) => {
         ctx.versions[subject.contender] = await proc.request('versions');
         const schemas = subject.contender === 'tqw' ? ['latency'] : ['default'];
         await proc.request('setup', { ...urlsFor(ctx, subject), schemas, variant: subject.variant, concurrency: sizes.concurrency, dialect: subject.dialect });

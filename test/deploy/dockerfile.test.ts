@@ -4,6 +4,7 @@
  * dependencies pruned, tini as PID 1, non-root user, a curl-free HEALTHCHECK on /livez, and ports, paths and
  * config that match the application's real defaults (src/config/schema.ts, package.json).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,9 @@ import { validate } from 'dockerfile-utils';
 import { loadConfig } from '../../src/config/load-config';
 import { CONFIG_SCHEMA } from '../../src/config/schema';
 import { readJson, readRepoFile, repoFileExists } from './support/repo';
+
+// The bench is plain JS (its own package); its runtime module is read as is.
+const { TQW_NODE_FLAGS } = require('../../bench/lib/runtimes') as { TQW_NODE_FLAGS: string[] };
 
 const DOCKERFILE = readRepoFile('Dockerfile');
 const dockerfile: Dockerfile = DockerfileParser.parse(DOCKERFILE);
@@ -107,8 +111,15 @@ describe('Dockerfile', () => {
     expect(ofKind(runtime, 'RUN').map(args).join('\n')).toMatch(/apt-get install[^\n]*\btini\b/);
     const entrypoint = jsonArgs(args(runtime.image.getENTRYPOINTs()[0]!));
     const bin = readJson<{ bin: Record<string, string> }>('package.json').bin.tqw;
-    expect(entrypoint).toEqual(['/usr/bin/tini', '--', 'node', `/app/${bin}`]);
+    expect(entrypoint).toEqual(['/usr/bin/tini', '--', 'node', ...TQW_NODE_FLAGS, `/app/${bin}`]);
     expect(jsonArgs(args(runtime.image.getCMDs()[0]!))).toEqual(['run']);
+  });
+
+  test('the daemon runs with the Node flags the bench measures it with (bench/lib/runtimes.js), and Node accepts them', () => {
+    expect(TQW_NODE_FLAGS).toEqual(['--max-semi-space-size=32']);
+    // Node refuses an unknown or malformed flag at start-up: this must print and exit 0.
+    const out = execFileSync(process.execPath, [...TQW_NODE_FLAGS, '-e', 'process.stdout.write("ok")'], { encoding: 'utf8' });
+    expect(out).toBe('ok');
   });
 
   test('runs as the non-root node user: the last USER is node, set after every root-only step', () => {
