@@ -411,9 +411,7 @@ export class Worker {
     const blocked = this.completing > MAX_PENDING_COMPLETIONS || this.inQuarantine();
     earliest = Math.min(
       earliest,
-      // Messages whose handler has finished (their outcome is being written) hold no handler slot:
-      // they do not take room from claims (their number is capped by MAX_PENDING_COMPLETIONS).
-      this.planner.offer(now, this.active, this.held - this.completing, blocked, (slot, limit) => void this.claim(slot, limit)),
+      this.planner.offer(now, this.active, this.held, this.completing, blocked, (slot, limit) => void this.claim(slot, limit)),
     );
     this.dispatch(now);
     this.armTimer(earliest, now);

@@ -26,9 +26,9 @@ function planner(options: Partial<WorkerOptions> = {}): ClaimPlanner {
 }
 
 /** Runs one offer and records the claims it asks for (counting them in the slots as the worker does). */
-function offer(p: ClaimPlanner, now: number, active: TenantSlot[], held = 0, blocked = false) {
+function offer(p: ClaimPlanner, now: number, active: TenantSlot[], held = 0, blocked = false, completing = 0) {
   const claims: Array<[string, number]> = [];
-  const earliest = p.offer(now, active, held, blocked, (slot, limit) => {
+  const earliest = p.offer(now, active, held, completing, blocked, (slot, limit) => {
     slot.claims += 1;
     slot.reserved += limit;
     claims.push([slot.id, limit]);
@@ -86,6 +86,17 @@ describe('offer', () => {
     expect(p.prefetchRoom(now)).toBe(2_000);
     const [slot] = slots(1);
     expect(offer(p, now, [slot!]).claims).toEqual([['t0', 1_000]]);
+  });
+
+  test('messages being completed take no room while one tenant is due, and count while several are', () => {
+    const p = planner({ concurrency: 10, batchSize: 1_000, prefetch: 1_000 });
+    const now = runAt(p, 40_000);
+    // 1,000 claimed and not finished, 900 of them only waiting for their batched completion.
+    const [one] = slots(1);
+    expect(offer(p, now, [one!], 1_000, false, 900).claims).toEqual([['t0', 910]]);
+    const several = slots(2);
+    const claims = offer(p, now, several, 1_000, false, 900).claims;
+    expect(claims.reduce((sum, [, n]) => sum + n, 0)).toBe(10);
   });
 
   test('a tenant whose last claim came back short gets one claim at a time', () => {
