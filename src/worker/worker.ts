@@ -415,6 +415,10 @@ export class Worker {
     );
     this.dispatch(now);
     this.armTimer(earliest, now);
+    // Nothing left to run: the slice ends here, not when a setImmediate queued during it runs (that
+    // can be after the event loop waited idle for the next message, which would then start its
+    // first slice already expired).
+    if (this.inflight === 0 && this.ready.length === 0) this.sliceStartedAt = undefined;
   }
 
   /** Hands prefetched messages to free handler slots, one tenant at a time (round-robin). */
