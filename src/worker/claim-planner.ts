@@ -56,9 +56,13 @@ export class ClaimPlanner {
   /** Messages started per second: sizes the prefetch. */
   private readonly throughput: ThroughputMeter;
 
-  constructor(private readonly options: WorkerOptions) {
+  /** `now`: when the rate measurement starts (default: now). */
+  constructor(
+    private readonly options: WorkerOptions,
+    now: number = Date.now(),
+  ) {
     // A partial window counts once twice the handler slots have started in it (see ThroughputMeter).
-    this.throughput = new ThroughputMeter(Date.now(), 2 * options.concurrency);
+    this.throughput = new ThroughputMeter(now, 2 * options.concurrency);
   }
 
   /** A message started (feeds the rate the prefetch follows). */
