@@ -40,14 +40,18 @@ function shuffled<T>(items: T[]): T[] {
   return out;
 }
 
+/** RFC 9562 text with version `version`, the variant bits 10, and `ms` in the 48 bits `timeHex` picks out. */
+function expectLayout(id: string, version: string, timeHex: (id: string) => string, ms: number): void {
+  expect(id).toMatch(UUID_TEXT);
+  expect(id[14]).toBe(version);
+  expect(['8', '9', 'a', 'b']).toContain(id[19]);
+  expect(parseInt(timeHex(id), 16)).toBe(ms);
+}
+
 describe('uuidV7 (PostgreSQL order)', () => {
   it('is an RFC 9562 version 7 UUID with the millisecond time in its first 48 bits', () => {
     const ms = Date.UTC(2026, 10, 24, 20, 30, 0, 123);
-    const id = uuidV7(ms);
-    expect(id).toMatch(UUID_TEXT);
-    expect(id[14]).toBe('7');
-    expect(['8', '9', 'a', 'b']).toContain(id[19]);
-    expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(ms);
+    expectLayout(uuidV7(ms), '7', (id) => id.replace(/-/g, '').slice(0, 12), ms);
   });
 
   it('sorts by time under PostgreSQL comparison, whatever the random bits', () => {
@@ -70,11 +74,7 @@ describe('uuidV7 (PostgreSQL order)', () => {
 describe('sqlServerSequentialId (SQL Server order)', () => {
   it('is a version 8 UUID with the time in its last six bytes', () => {
     const ms = Date.UTC(2026, 10, 24, 20, 30, 0, 456);
-    const id = sqlServerSequentialId(ms);
-    expect(id).toMatch(UUID_TEXT);
-    expect(id[14]).toBe('8');
-    expect(['8', '9', 'a', 'b']).toContain(id[19]);
-    expect(parseInt(id.slice(24), 16)).toBe(ms);
+    expectLayout(sqlServerSequentialId(ms), '8', (id) => id.slice(24), ms);
   });
 
   it('sorts by time under SQL Server comparison, and a v7 id does not', () => {
