@@ -190,6 +190,47 @@ describe('PostgreSQL store specifics', () => {
     }
   });
 
+  test('the claim updates its rows through primary-key lookups, not a scan of the whole table, in custom and generic plans', async () => {
+    // 20,000 due rows: a size where the planner, given a join to the picked ids, prices a hash join
+    // over a sequential scan of the table below 1,000 index lookups (see claim.ts).
+    const store = await fx.makeStore('t');
+    await fx.query(`INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload") SELECT gen_random_uuid(), 't', 'X', '{}' FROM generate_series(1, 20000)`);
+    await fx.query(`ANALYZE ${store.tableName}`);
+    const claim = postgresStatements(store.tableName).claim;
+    const plans = async (text: string) => {
+      const client = new pg.Client({ connectionString: fx.database().url });
+      await client.connect();
+      try {
+        await client.query(`PREPARE claim_plan(int, double precision) AS ${text}`);
+        const out: string[] = [];
+        for (const mode of ['force_custom_plan', 'force_generic_plan']) {
+          await client.query(`SET plan_cache_mode = ${mode}`);
+          const rows = (await client.query<{ 'QUERY PLAN': string }>('EXPLAIN (COSTS OFF) EXECUTE claim_plan(1000, 60000)')).rows;
+          out.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
+        }
+        return out;
+      } finally {
+        await client.end();
+      }
+    };
+    for (const plan of await plans(claim)) {
+      expect(plan).toMatch(/^Update on "QueueMessages" q/);
+      // An index scan of the primary key by the picked ids (a bitmap one where the ids are random).
+      expect(plan).toMatch(/Index Scan (using|on) "PK_QueueMessages"( on "QueueMessages" q)?\n\s+Index Cond: \("Id" = ANY/);
+      expect(plan).not.toMatch(/Seq Scan/);
+      expect(plan).not.toMatch(/Hash Join/);
+    }
+    // Control: the same claim written as a join to the picked rows gets the plan claim.ts avoids.
+    const joined = claim
+      .replace('WHERE q."Id" = ANY (ARRAY(SELECT "Id" FROM picked))', 'FROM picked WHERE q."Id" = picked."Id"');
+    expect(joined).not.toBe(claim);
+    for (const plan of await plans(joined)) expect(plan).toMatch(/Hash Join[\s\S]*Seq Scan on "QueueMessages" q/);
+    // And the claim still claims: 1,000 rows, each once.
+    const claimed = await store.claim({ limit: 1000, leaseMs: 60_000 });
+    expect(new Set(claimed.map((m) => m.id)).size).toBe(1000);
+    expect((await store.depth()).Processing).toBe(1000);
+  });
+
   test('deleteOnCompletion: the batch DELETE is a nested loop of primary-key lookups over the fences, like the UPDATE', async () => {
     // The situation complete-many.ts describes: statistics taken while no row was Processing, then
     // a claim batch sharing one DequeueTime. The plain status equality would scan "IX_QueueMessages_Lease".

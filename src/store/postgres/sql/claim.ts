@@ -15,6 +15,11 @@ import { newDequeueTime } from './fence';
  *   running claim transaction (withClaimTransaction) are skipped even after their lease expired. The CTEs lock up to $1 + 1 rows; the few that `picked` drops are
  *   unlocked when this statement commits.
  * - MATERIALIZED: the locking SELECTs run exactly once, before the UPDATE.
+ * - The UPDATE finds the picked rows by primary key, `"Id" = ANY (ARRAY(SELECT ...))`: an index scan
+ *   with one lookup per picked id. Written as a join to `picked`, the planner (pricing each lookup
+ *   as a random page read) chose a hash join over a sequential scan of the WHOLE table, Completed
+ *   history included, for every claim: measured 20-25 µs per claimed row on a 50,000-row queue
+ *   against 10-12 µs this way, and the gap grows with the table.
  * - At most ONE expired lease per claim: such a message's previous attempt never finished, maybe
  *   because it kills its worker. The worker runs it alone (ClaimedMessage.reclaimed); taking one at
  *   a time keeps the others unclaimed meanwhile, so if it kills this worker too, no other message
@@ -27,27 +32,28 @@ import { newDequeueTime } from './fence';
  * equals DequeueTime by this very statement, and formatting (and parsing) two more values per row
  * is measurable at hundreds of rows per claim.
  * "TqwReclaimed" tells rows taken over from an expired lease (their previous claim never recorded
- * an outcome) from due work; the worker runs those alone (see ClaimedMessage.reclaimed).
+ * an outcome) from due work; the worker runs those alone (see ClaimedMessage.reclaimed). It is the
+ * row's membership in `expired_leases` (at most one row, so a one-entry hashed subplan).
  * RETURNING order is unspecified; the store sorts the claimed rows by ScheduledTime.
  * `asyncCommit`: see async-commit.ts (StoreOptions.asyncCommit).
  */
 export function claimSql(table: string, asyncCommit = false): string {
   return `WITH due_work AS MATERIALIZED (
-  SELECT "Id", "ScheduledTime", false AS "Reclaimed" FROM ${table}
+  SELECT "Id", "ScheduledTime" FROM ${table}
   WHERE "Status" IN ('Pending', 'Failed') AND "ScheduledTime" <= now()
   ORDER BY "ScheduledTime"
   LIMIT $1
   FOR UPDATE SKIP LOCKED
 ),
 expired_leases AS MATERIALIZED (
-  SELECT "Id", "ScheduledTime", true AS "Reclaimed" FROM ${table}
+  SELECT "Id", "ScheduledTime" FROM ${table}
   WHERE "Status" = 'Processing' AND "DequeueTime" <= now() - $2::double precision * interval '1 millisecond'
   ORDER BY "DequeueTime"
   LIMIT 1
   FOR UPDATE SKIP LOCKED
 ),
 picked AS (
-  SELECT "Id", "Reclaimed" FROM (SELECT * FROM due_work UNION ALL SELECT * FROM expired_leases) AS due
+  SELECT "Id" FROM (SELECT * FROM due_work UNION ALL SELECT * FROM expired_leases) AS due
   ORDER BY "ScheduledTime"
   LIMIT $1
 )
@@ -56,8 +62,8 @@ SET "Status" = 'Processing',
     "DequeueTime" = ${newDequeueTime('q."DequeueTime"')},
     "LastAttemptTime" = ${newDequeueTime('q."DequeueTime"')},
     "ProcessingAttempts" = q."ProcessingAttempts" + 1
-FROM picked
-WHERE q."Id" = picked."Id"${asyncCommitCondition(asyncCommit)}
+WHERE q."Id" = ANY (ARRAY(SELECT "Id" FROM picked))${asyncCommitCondition(asyncCommit)}
 RETURNING q."Id", q."TenantId", q."MessageType", q."Payload", q."ScheduledTime", q."DequeueTime",
-  q."ProcessingAttempts", q."ErrorMessage", q."CorrelationId", q."CreatedAt", picked."Reclaimed" AS "TqwReclaimed"`;
+  q."ProcessingAttempts", q."ErrorMessage", q."CorrelationId", q."CreatedAt",
+  q."Id" IN (SELECT "Id" FROM expired_leases) AS "TqwReclaimed"`;
 }
