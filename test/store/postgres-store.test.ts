@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { LeaseLostError } from '../../src/errors';
 import { createPostgresPoolRegistry } from '../../src/store/postgres/create-pool';
+import { fenceArrays } from '../../src/store/postgres/fence-arrays';
+import { FENCE_ROWS } from '../../src/store/postgres/sql/fence';
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store';
 import { quoteIdent, quoteTable } from '../../src/store/postgres/quote-table';
@@ -188,6 +190,23 @@ describe('PostgreSQL store specifics', () => {
     } finally {
       await client.end();
     }
+  });
+
+  test('the server reads the binary fence arrays of completeMany as the fences, and refuses them under another type', async () => {
+    const fences = [
+      { id: '0190a6f1-0000-7000-8000-000000000001', dequeueTime: new Date('2026-11-24T21:00:00.123Z'), processingAttempts: 1 },
+      { id: 'ABCDEF01-2345-6789-ABCD-EF0123456789', dequeueTime: new Date('1999-12-31T23:59:59.999Z'), processingAttempts: 2_147_483_647 },
+      { id: '0190a6f1-0000-7000-8000-000000000003', dequeueTime: new Date('2026-11-24T21:00:00.123Z'), processingAttempts: -1 },
+    ];
+    const rows = await fx.query<{ id: string; t: Date; a: number }>(
+      `SELECT "Id"::text AS id, "DequeueTime" AS t, "ProcessingAttempts" AS a FROM ${FENCE_ROWS}`,
+      fenceArrays(fences),
+    );
+    expect(rows).toEqual(fences.map((f) => ({ id: f.id.toLowerCase(), t: f.dequeueTime, a: f.processingAttempts })));
+    // The casts of the statement type the parameters; an array of another element type is an error.
+    const [ids, times] = fenceArrays(fences);
+    await expect(fx.query('SELECT unnest($1::timestamptz[])', [ids])).rejects.toThrow(/element type/);
+    await expect(fx.query('SELECT unnest($1::uuid[])', [times])).rejects.toThrow(/element type/);
   });
 
   test('the claim updates its rows through primary-key lookups, not a scan of the whole table, in custom and generic plans', async () => {

@@ -25,7 +25,8 @@ import { serializePayload } from './payload';
 import { quoteTable } from './quote-table';
 import { CLAIM_TYPES } from './fast-types';
 import { preparedName } from './prepared';
-import { fenceArrays, fenceParams, toClaimedMessage, toQueueMessageRow, type PgClaimedRow, type PgQueueRow } from './row-mapper';
+import { fenceArrays } from './fence-arrays';
+import { fenceParams, toClaimedMessage, toQueueMessageRow, type PgClaimedRow, type PgQueueRow } from './row-mapper';
 import { postgresStatements } from './statements';
 
 type Queryable = Pick<pg.Pool, 'query'>;

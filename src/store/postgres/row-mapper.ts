@@ -67,36 +67,6 @@ export function toClaimedMessage(r: PgClaimedRow): ClaimedMessage {
   };
 }
 
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * The fences of completeMany as three PostgreSQL array literals ($1 uuid[], $2 timestamptz[],
- * $3 integer[]), written here rather than by node-postgres' generic array serialiser (which
- * escapes every element and formats Dates field by field): a flush carries hundreds of fences.
- * Every element is checked to need no quoting: a UUID, an ISO 8601 UTC time, an integer.
- */
-export function fenceArrays(fences: readonly ClaimFence[]): [string, string, string] {
-  const ids: string[] = [];
-  const times: string[] = [];
-  const attempts: string[] = [];
-  // The messages of one claim share their DequeueTime: format each distinct time once.
-  let lastMs = Number.NaN;
-  let lastText = '';
-  for (const f of fences) {
-    if (!UUID_TEXT.test(f.id)) throw new TypeError(`fence id must be a UUID, got '${f.id}'`);
-    if (!Number.isInteger(f.processingAttempts)) throw new RangeError(`fence processingAttempts of ${f.id} must be an integer`);
-    ids.push(f.id);
-    const ms = f.dequeueTime.getTime();
-    if (ms !== lastMs) {
-      lastText = f.dequeueTime.toISOString(); // throws RangeError on an invalid Date
-      lastMs = ms;
-    }
-    times.push(lastText);
-    attempts.push(String(f.processingAttempts));
-  }
-  return [`{${ids.join(',')}}`, `{${times.join(',')}}`, `{${attempts.join(',')}}`];
-}
-
 /** The bind parameters of the fence ($n = id, $n+1 = DequeueTime, $n+2 = attempts) in statement order. */
 export function fenceParams(fence: ClaimFence): [string, Date, number] {
   return [fence.id, fence.dequeueTime, fence.processingAttempts];

@@ -20,7 +20,7 @@ export const FENCE = `"Id" = $1::uuid AND ${STATUS_IS_PROCESSING} AND "DequeueTi
 
 /**
  * The fences of a batch as rows: $1 uuid[], $2 timestamptz[], $3 integer[] are parallel arrays
- * (see fenceArrays) that unnest zips into rows f("Id", "DequeueTime", "ProcessingAttempts").
+ * (see fenceArrays in fence-arrays.ts: binary arrays) that unnest zips into rows f("Id", "DequeueTime", "ProcessingAttempts").
  */
 export const FENCE_ROWS = `unnest($1::uuid[], $2::timestamptz[], $3::integer[]) AS f("Id", "DequeueTime", "ProcessingAttempts")`;
 
