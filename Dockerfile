@@ -97,7 +97,12 @@ STOPSIGNAL SIGTERM
 # and its local queue (up to worker.prefetch messages) outlives a default-sized scavenge or two; with
 # 32 MB semi-spaces fewer of them are copied and promoted. Measured (50,000-message no-op drains,
 # docs/performance.md): worker CPU per message 10.7-11.3 -> 7.2-9.3 us. The young generation grows to
-# it only under allocation pressure, so an idle worker's memory is unchanged. (bench/lib/runtimes.js
-# runs tqw with the same flags.)
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=32", "/app/bin/tqw.js"]
+# it only under allocation pressure, so an idle worker's memory is unchanged.
+# --no-allocation-site-pretenuring: V8 otherwise learns from a busy spell that the claimed messages
+# survive their first scavenge (they wait in the local queue and for their batched completion) and
+# starts allocating them straight into the old generation, where they die a few ms later and cost
+# major collections: measured in 50,000-message drains, 6 of 28 drains of a warm worker ran with
+# 1-3 major GCs and a third more worker CPU; with the flag none of 28 did (docs/performance.md).
+# (bench/lib/runtimes.js runs tqw with the same flags.)
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=32", "--no-allocation-site-pretenuring", "/app/bin/tqw.js"]
 CMD ["run"]

@@ -12,10 +12,10 @@ const BENCH_DIR = join(__dirname, '..');
 
 /**
  * Node flags tqw runs with, exactly as the Docker image's ENTRYPOINT runs the daemon (Dockerfile:
- * a larger young generation; test/deploy/dockerfile.test.ts checks that the two agree). The peers
+ * a larger young generation, no pretenuring; test/deploy/dockerfile.test.ts checks that the two agree). The peers
  * run with Node's defaults, as their documentation leaves them.
  */
-const TQW_NODE_FLAGS = ['--max-semi-space-size=32'];
+const TQW_NODE_FLAGS = ['--max-semi-space-size=32', '--no-allocation-site-pretenuring'];
 const NODE22 = join(BENCH_DIR, 'node_modules', 'node', 'bin', 'node');
 
 function versionOf(binary) {

@@ -4,7 +4,7 @@
  * report prints. Peer settings follow their documentation; concurrency is the harness's for all.
  */
 
-const TQW_DEFAULTS = 'worker defaults (batchSize 1000, prefetch up to 2000, one claim in flight per tenant, pollMinMs 200, pollMaxMs 2000, db.poolMax 10); node --max-semi-space-size=32 as in the Docker image';
+const TQW_DEFAULTS = 'worker defaults (batchSize 1000, prefetch up to 2000, one claim in flight per tenant, pollMinMs 200, pollMaxMs 2000, db.poolMax 10); node --max-semi-space-size=32 --no-allocation-site-pretenuring as in the Docker image';
 /** How the peers treat a finished job (they delete it), as a tqw setting: no Completed history kept. */
 const DELETE_ON_COMPLETION = 'retention.deleteOnCompletion: true (a completed message\'s row is deleted, as the peers delete finished jobs, instead of kept as Completed)';
 
