@@ -21,17 +21,22 @@ export function fenceArrays(fences: readonly ClaimFence[]): [Buffer, Buffer, Buf
   const attempts = arrayBuffer(INT4_OID, 4, n);
   // The messages of one claim share their DequeueTime: convert each distinct time once.
   let lastMs = Number.NaN;
-  let lastMicros = 0n;
+  let high = 0;
+  let low = 0;
   for (let i = 0; i < n; i++) {
     const f = fences[i]!;
     writeUuid(ids, HEADER + i * 20 + 4, f.id);
     const ms = f.dequeueTime.getTime();
     if (ms !== lastMs) {
       if (!Number.isFinite(ms)) throw new RangeError(`fence dequeueTime of ${f.id} is an invalid Date`);
-      lastMicros = BigInt(ms - POSTGRES_EPOCH_MS) * 1000n;
+      // The int64 as two 32-bit halves, computed once: writeBigInt64BE allocates per call.
+      const micros = BigInt(ms - POSTGRES_EPOCH_MS) * 1000n;
+      high = Number(BigInt.asIntN(32, micros >> 32n));
+      low = Number(BigInt.asUintN(32, micros));
       lastMs = ms;
     }
-    times.writeBigInt64BE(lastMicros, HEADER + i * 12 + 4);
+    times.writeInt32BE(high, HEADER + i * 12 + 4);
+    times.writeUInt32BE(low, HEADER + i * 12 + 8);
     const tries = f.processingAttempts;
     if (!Number.isInteger(tries) || tries < -0x80000000 || tries > 0x7fffffff) {
       throw new RangeError(`fence processingAttempts of ${f.id} must be an integer column value, got ${tries}`);
