@@ -1,23 +1,11 @@
-import { HandlerTimeoutError, ShutdownAbortError } from '../errors';
-
-/** Registers a callback for the tenant's shutdown deadline; returns its unregister function. */
-export type ShutdownHook = (onShutdown: () => void) => () => void;
-
-/** A ShutdownHook on an AbortSignal (one listener per attempt; the worker passes a cheaper hook). */
-export function shutdownHookOf(signal: AbortSignal): ShutdownHook {
-  return (onShutdown) => {
-    if (signal.aborted) {
-      onShutdown();
-      return () => undefined;
-    }
-    signal.addEventListener('abort', onShutdown, { once: true });
-    return () => signal.removeEventListener('abort', onShutdown);
-  };
-}
+import type { ListLinks } from './intrusive-list';
+import type { RunningAttempts } from './running-attempts';
 
 /**
- * The time limit and cancellation of one handler attempt: its timeout, the shutdown deadline, and
- * the AbortSignal the handler sees as ctx.signal.
+ * The time limit and cancellation of one handler attempt: its timeout, the shutdown deadline of
+ * its tenant, and the AbortSignal the handler sees as ctx.signal. The deadline and the shutdown
+ * signal are watched by the worker's RunningAttempts (one timer and one listener per tenant for
+ * all attempts), which calls abort().
  *
  * The AbortController is created only when the handler reads ctx.signal (most never do; an
  * AbortSignal is an EventTarget, costly to create per message at tens of thousands per second).
@@ -25,17 +13,25 @@ export function shutdownHookOf(signal: AbortSignal): ShutdownHook {
  * reason, whether or not the handler honours the signal; a handler that ignores it keeps running
  * detached, and its eventual rejection is swallowed here so it cannot crash the process.
  */
-export class AttemptControl {
+export class AttemptControl implements ListLinks<AttemptControl> {
+  /** performance.now() after which the attempt times out. */
+  readonly deadline: number;
+  prev: AttemptControl | undefined = undefined;
+  next: AttemptControl | undefined = undefined;
+  listed = false;
   private controller: AbortController | undefined;
   private aborted = false;
   private reason: unknown;
   private rejectRun: ((reason: unknown) => void) | undefined;
-  private readonly timer: NodeJS.Timeout;
-  private readonly unregister: () => void;
 
-  constructor(timeoutMs: number, onShutdown: ShutdownHook) {
-    this.timer = setTimeout(() => this.abort(new HandlerTimeoutError(timeoutMs)), timeoutMs);
-    this.unregister = onShutdown(() => this.abort(new ShutdownAbortError()));
+  /** Starts the clock: registers with `running` (which aborts it at once if `shutdownSignal` already fired). */
+  constructor(
+    readonly timeoutMs: number,
+    readonly shutdownSignal: AbortSignal,
+    private readonly running: RunningAttempts,
+  ) {
+    this.deadline = performance.now() + timeoutMs;
+    running.add(this);
   }
 
   /** ctx.signal: fires on timeout or at the shutdown deadline. */
@@ -71,9 +67,8 @@ export class AttemptControl {
     });
   }
 
-  /** Stops the timer and the shutdown registration (call when the attempt is over). */
+  /** Stops watching the deadline and the shutdown signal (call when the attempt is over). */
   dispose(): void {
-    clearTimeout(this.timer);
-    this.unregister();
+    this.running.remove(this);
   }
 }

@@ -74,8 +74,15 @@ export class CompletionBatcher {
     const batch = this.queue.splice(0, this.maxBatch);
     this.inFlight += batch.length;
     try {
-      const matched = new Set((await this.store.completeMany(batch.map((p) => p.fence))).map((id) => id.toLowerCase()));
-      for (const p of batch) p.resolve(matched.has(p.fence.id.toLowerCase()));
+      const ids = await this.store.completeMany(batch.map((p) => p.fence));
+      if (ids.length === batch.length) {
+        // Every fence matched (the usual case): a row is completed once per statement, so as many
+        // ids as fences means none was left out. No per-id lookup needed.
+        for (const p of batch) p.resolve(true);
+      } else {
+        const matched = new Set(ids.map((id) => id.toLowerCase()));
+        for (const p of batch) p.resolve(matched.has(p.fence.id.toLowerCase()));
+      }
     } catch (err) {
       for (const p of batch) p.reject(err);
     } finally {

@@ -1,11 +1,15 @@
 import type { ClaimFence, QueueStore } from '../store/types';
+import { IntrusiveList, type ListLinks } from './intrusive-list';
 
 /** One running non-transactional message whose lease is being kept. */
-export class KeptLease {
+export class KeptLease implements ListLinks<KeptLease> {
   fence: ClaimFence | null;
   lastBeatAt: number;
   inFlight: Promise<void> | undefined;
   stopped = false;
+  prev: KeptLease | undefined = undefined;
+  next: KeptLease | undefined = undefined;
+  listed = false;
 
   constructor(
     readonly store: QueueStore,
@@ -47,14 +51,14 @@ export class KeptLease {
  * (DequeueTime moved to now) once `intervalMs` (leaseMs / 3, so two beats can fail before the lease
  * runs out) has passed since its claim or last beat. ONE timer serves every running message
  * (checking four times per interval), instead of a timer per message: most handlers finish long
- * before their first beat, and then keeping their lease cost a Set insert and delete.
+ * before their first beat, and then keeping their lease costs a link and an unlink (IntrusiveList).
  *
  * Each beat changes the fence, so stop() waits for a beat in flight and returns the current fence
  * for the final write. If a beat finds the fence gone (the lease was lost), `onLost` runs. A beat
  * that fails for another reason (database blip) is retried at the next check.
  */
 export class LeaseKeeper {
-  private readonly leases = new Set<KeptLease>();
+  private readonly leases = new IntrusiveList<KeptLease>();
   private timer: NodeJS.Timeout | undefined;
   private readonly tickMs: number;
 
@@ -73,7 +77,7 @@ export class LeaseKeeper {
   }
 
   forget(lease: KeptLease): void {
-    this.leases.delete(lease);
+    this.leases.remove(lease);
     if (this.leases.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
@@ -85,7 +89,9 @@ export class LeaseKeeper {
     // Beat when at least 3/4 of the interval has passed: checks every 1/4 interval, so beats come
     // between 3/4 and 1 interval apart, never later.
     const due = now - (this.intervalMs * 3) / 4;
-    for (const lease of this.leases) if (lease.lastBeatAt <= due) this.beat(lease, now);
+    this.leases.forEach((lease) => {
+      if (lease.lastBeatAt <= due) this.beat(lease, now);
+    });
   }
 
   private beat(lease: KeptLease, now: number): void {

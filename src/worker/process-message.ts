@@ -12,10 +12,11 @@ import { resolvePolicy } from '../handlers/resolve-policy';
 import type { HandlerContext, Message } from '../handlers/types';
 import type { TqwMetrics } from '../metrics/metrics';
 import type { ClaimFence, ClaimedMessage, QueueStore } from '../store/types';
-import { AttemptControl, shutdownHookOf, type ShutdownHook } from './attempt-control';
+import { AttemptControl } from './attempt-control';
 import { decideFailure, truncate } from './failure-policy';
 import { LeaseKeeper } from './heartbeat';
 import type { WorkerOptions } from './options';
+import type { RunningAttempts } from './running-attempts';
 
 /**
  * What became of one claimed message:
@@ -46,8 +47,8 @@ export interface ProcessDeps {
   complete?: (fence: ClaimFence) => Promise<boolean>;
   /** Called when a failed attempt was recorded as a retry due in `delayMs`. */
   onRetryScheduled?: (delayMs: number) => void;
-  /** Registers for the shutdown deadline more cheaply than a listener on shutdownSignal per message. */
-  onShutdown?: ShutdownHook;
+  /** The worker's running attempts: times them out, and aborts them when shutdownSignal fires. */
+  attempts: RunningAttempts;
   /** Keeps the leases of running non-transactional messages (one timer for all). Default: one per message. */
   leases?: LeaseKeeper;
 }
@@ -161,7 +162,7 @@ class MessageAttempt {
         createdAt: claim.createdAt,
       };
 
-      const control = new AttemptControl(policy.timeoutMs, deps.onShutdown ?? shutdownHookOf(deps.shutdownSignal));
+      const control = new AttemptControl(policy.timeoutMs, deps.shutdownSignal, deps.attempts);
       const handler = loaded.handler;
       const invoke = (db: unknown) => control.run(() => handler.handle(message, new AttemptContext(tenantId, db, this, control)));
 

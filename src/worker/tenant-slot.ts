@@ -63,27 +63,7 @@ export class TenantSlot {
     readonly logger: Logger,
   ) {
     this.completions = new CompletionBatcher(store);
-    // One listener on the tenant's abort signal serves every in-flight attempt (see onShutdown).
-    this.abort.signal.addEventListener(
-      'abort',
-      () => {
-        for (const callback of [...this.shutdownCallbacks]) callback();
-      },
-      { once: true },
-    );
   }
-
-  private readonly shutdownCallbacks = new Set<() => void>();
-
-  /** Calls `callback` when this tenant's handlers must stop (at once if they already must); returns its unregister function. */
-  readonly onShutdown = (callback: () => void): (() => void) => {
-    if (this.abort.signal.aborted) {
-      callback();
-      return () => undefined;
-    }
-    this.shutdownCallbacks.add(callback);
-    return () => this.shutdownCallbacks.delete(callback);
-  };
 
   get id(): string {
     return this.tenant.id;

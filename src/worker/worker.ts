@@ -5,6 +5,7 @@ import type { TenantGaugeSnapshot, TqwMetrics } from '../metrics/metrics';
 import type { ClaimedMessage, QueueStore } from '../store/types';
 import type { Tenant } from '../tenants/types';
 import { LeaseKeeper } from './heartbeat';
+import { RunningAttempts } from './running-attempts';
 import { DEFAULT_WORKER_OPTIONS, type WorkerOptions } from './options';
 import { processMessage, type ProcessDeps, type ProcessOutcome } from './process-message';
 import { ParkingLot } from './parking-lot';
@@ -95,6 +96,8 @@ export class Worker {
   private readonly parking: ParkingLot;
   /** Keeps the leases of running non-transactional messages (one timer for all). */
   private readonly leases: LeaseKeeper;
+  /** Times out running attempts and aborts them at their tenant's shutdown deadline (one timer for all). */
+  private readonly attempts = new RunningAttempts();
   /** Claim sizing and tenant round-robin (see claim-planner.ts). */
   private readonly planner: ClaimPlanner;
   private inflight = 0;
@@ -184,6 +187,9 @@ export class Worker {
         if (!changed.includes(tenant.id)) added.push(tenant.id);
         const logger = this.deps.logger.child({ tenant: tenant.id });
         const slot = new TenantSlot(tenant, this.deps.createStore(tenant), logger);
+        // One listener per tenant aborts all of its running attempts at its shutdown deadline.
+        const signal = slot.abort.signal;
+        signal.addEventListener('abort', () => this.attempts.abortTenant(signal), { once: true });
         this.slots.set(tenant.id, slot);
         this.subscribe(slot);
         // Start parked where the store can be probed: one probe statement per chunk of tenants
@@ -606,7 +612,7 @@ export class Worker {
       shutdownSignal: slot.abort.signal,
       complete: (fence) => slot.completions.complete(fence),
       onRetryScheduled: (delayMs) => this.scheduleWake(slot, Date.now() + delayMs),
-      onShutdown: slot.onShutdown,
+      attempts: this.attempts,
       leases: this.leases,
     });
   }
