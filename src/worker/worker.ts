@@ -5,6 +5,7 @@ import type { TenantGaugeSnapshot, TqwMetrics } from '../metrics/metrics';
 import type { ClaimedMessage, QueueStore } from '../store/types';
 import type { Tenant } from '../tenants/types';
 import { LeaseKeeper } from './heartbeat';
+import { LoopScheduler } from './loop-scheduler';
 import { RunningAttempts } from './running-attempts';
 import { DEFAULT_WORKER_OPTIONS, type WorkerOptions } from './options';
 import { processMessage, type ProcessDeps, type ProcessOutcome } from './process-message';
@@ -37,14 +38,6 @@ export type WorkerPhase = 'idle' | 'running' | 'draining' | 'stopped';
 
 /** Pending non-transactional completions (all tenants) above which no new claims are made. */
 const MAX_PENDING_COMPLETIONS = 10_000;
-
-/**
- * Longest run of the worker's loop (dispatching messages whose handlers finish at once) before it
- * lets the event loop read its sockets (see Worker.sliceExpired). Measured on a 50,000-message
- * no-op drain (PostgreSQL, fast settings): 46-47k messages/s without a break, 54-62k with 0.1-1 ms
- * slices; the break costs at most one setImmediate per millisecond of loop work.
- */
-const DISPATCH_SLICE_MS = 1;
 
 /**
  * The poll loop: ONE scheduler for all tenants.
@@ -107,11 +100,8 @@ export class Worker {
   private completing = 0;
   /** Outstanding processMessage calls (until their outcome is written). */
   private unfinished = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
-  private pumpQueued = false;
-  /** When the current slice of loop work began (see sliceExpired). */
-  private sliceStartedAt: number | undefined;
+  /** When the loop runs next (now, at the end of this turn, or at a time; see loop-scheduler.ts). */
+  private readonly scheduler = new LoopScheduler(() => this.pump());
   private phase: WorkerPhase = 'idle';
   private idleWaiters: Array<() => void> = [];
   private readonly done: Promise<void>;
@@ -256,7 +246,7 @@ export class Worker {
   async stop(): Promise<void> {
     if (this.phase === 'stopped' || this.phase === 'draining') return this.done;
     this.phase = 'draining';
-    this.clearTimer();
+    this.scheduler.cancel();
     for (const slot of this.allSlots()) this.closeSubscription(slot);
     const { shutdownTimeoutMs } = this.options;
     this.deps.logger.info({ inflight: this.inflight }, 'draining: claiming stopped');
@@ -374,40 +364,8 @@ export class Worker {
 
   /** Runs the loop once at the end of this turn: many handlers finishing together cost one pass. */
   private pumpSoon(): void {
-    if (this.pumpQueued) return;
-    this.pumpQueued = true;
-    if (this.sliceExpired()) {
-      setImmediate(this.pumpQueuedNow);
-      return;
-    }
-    queueMicrotask(this.pumpQueuedNow);
+    this.scheduler.soon();
   }
-
-  private readonly pumpQueuedNow = (): void => {
-    this.pumpQueued = false;
-    this.pump();
-  };
-
-  /**
-   * True once this turn of the event loop has run the loop for DISPATCH_SLICE_MS. Handlers that
-   * finish at once (no I/O of their own) chain the loop through microtasks: without a break the
-   * worker runs its whole local queue in one turn, and meanwhile nobody reads the sockets, so a
-   * claim's rows (and completions' answers) wait in the kernel and PostgreSQL stalls sending them.
-   * After a slice the next pump goes through setImmediate, after the I/O callbacks.
-   */
-  private sliceExpired(): boolean {
-    const now = performance.now();
-    if (this.sliceStartedAt === undefined) {
-      this.sliceStartedAt = now;
-      setImmediate(this.endSlice);
-      return false;
-    }
-    return now - this.sliceStartedAt >= DISPATCH_SLICE_MS;
-  }
-
-  private readonly endSlice = (): void => {
-    this.sliceStartedAt = undefined;
-  };
 
   private pumpOnce(): void {
     if (this.phase !== 'running') return;
@@ -420,11 +378,8 @@ export class Worker {
       this.planner.offer(now, this.active, this.held, this.completing, blocked, (slot, limit) => void this.claim(slot, limit)),
     );
     this.dispatch(now);
-    this.armTimer(earliest, now);
-    // Nothing left to run: the slice ends here, not when a setImmediate queued during it runs (that
-    // can be after the event loop waited idle for the next message, which would then start its
-    // first slice already expired).
-    if (this.inflight === 0 && this.ready.length === 0) this.sliceStartedAt = undefined;
+    this.scheduler.at(earliest, now);
+    if (this.inflight === 0 && this.ready.length === 0) this.scheduler.idle();
   }
 
   /** Hands prefetched messages to free handler slots, one tenant at a time (round-robin). */
@@ -486,24 +441,6 @@ export class Worker {
     if (slot.queued || slot.buffer.length === 0 || this.phase !== 'running') return;
     slot.queued = true;
     this.ready.push(slot);
-  }
-
-  private armTimer(at: number, now: number): void {
-    if (at === Infinity) return;
-    if (this.timer && this.timerAt <= at) return;
-    this.clearTimer();
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.pump();
-    }, Math.max(0, at - now));
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Infinity;
   }
 
   // ---- claiming and running --------------------------------------------------------------------
@@ -696,7 +633,7 @@ export class Worker {
   private fail(err: unknown): void {
     this.deps.logger.fatal({ err }, 'unexpected error in the worker loop');
     this.phase = 'stopped';
-    this.clearTimer();
+    this.scheduler.cancel();
     this.rejectDone(err);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The worker's loop breaks its work into slices (src/worker/worker.ts, DISPATCH_SLICE_MS): handlers
+ * The worker's loop breaks its work into slices (src/worker/loop-scheduler.ts, DISPATCH_SLICE_MS): handlers
  * that finish at once must not keep the event loop from reading sockets until the whole local
  * queue has run. Real PostgreSQL, real store.
  */
