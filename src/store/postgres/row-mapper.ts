@@ -1,4 +1,5 @@
 import type { ClaimFence, ClaimedMessage, MessageStatus, QueueMessageRow } from '../types';
+import { CLAIM_COLUMNS } from './sql/claim';
 
 /**
  * A QueueMessages row as node-postgres returns it: quoted PascalCase column names; timestamptz
@@ -38,32 +39,48 @@ export function toQueueMessageRow(r: PgQueueRow): QueueMessageRow {
   };
 }
 
-/** A row returned by the claim statement (sql/claim.ts names its columns). */
-export type PgClaimedRow = Omit<PgQueueRow, 'Status' | 'LastAttemptTime' | 'DequeueTime'> & { DequeueTime: Date; TqwReclaimed?: boolean };
+/**
+ * A row of the claim statement as node-postgres returns it in rowMode 'array': its values in the
+ * order of CLAIM_COLUMNS (sql/claim.ts).
+ */
+export type PgClaimedRow = unknown[];
+
+/** Positions of the claim's columns in a PgClaimedRow. */
+const C = Object.fromEntries(CLAIM_COLUMNS.map((name, i) => [name, i])) as Record<(typeof CLAIM_COLUMNS)[number], number>;
+
+/**
+ * Checks that a claim answer has exactly the columns of CLAIM_COLUMNS, in order (the positions
+ * toClaimedMessage reads); throws a store bug otherwise.
+ */
+export function checkClaimColumns(fields: ReadonlyArray<{ name: string }>): void {
+  if (fields.length === CLAIM_COLUMNS.length && fields.every((f, i) => f.name === CLAIM_COLUMNS[i])) return;
+  throw new Error(`claim returned columns ${fields.map((f) => f.name).join(', ')}, expected ${CLAIM_COLUMNS.join(', ')} (store bug)`);
+}
 
 /**
  * A row returned by the claim statement: Status is Processing and LastAttemptTime equals
  * DequeueTime, both set by that statement, so it does not return them.
  */
 export function toClaimedMessage(r: PgClaimedRow): ClaimedMessage {
-  if (!(r.DequeueTime instanceof Date)) {
-    throw new Error(`claim returned message ${r.Id} without a DequeueTime (store bug)`);
+  const dequeueTime = r[C.DequeueTime];
+  if (!(dequeueTime instanceof Date)) {
+    throw new Error(`claim returned message ${String(r[C.Id])} without a DequeueTime (store bug)`);
   }
   // Built directly (not via toQueueMessageRow + spread): claims map hundreds of rows per statement.
   return {
-    id: r.Id,
-    tenantId: r.TenantId,
-    messageType: r.MessageType,
-    payload: r.Payload,
-    scheduledTime: r.ScheduledTime,
-    dequeueTime: r.DequeueTime,
-    processingAttempts: r.ProcessingAttempts,
-    lastAttemptTime: r.DequeueTime,
+    id: r[C.Id] as string,
+    tenantId: r[C.TenantId] as string,
+    messageType: r[C.MessageType] as string,
+    payload: r[C.Payload] as string,
+    scheduledTime: r[C.ScheduledTime] as Date,
+    dequeueTime,
+    processingAttempts: r[C.ProcessingAttempts] as number,
+    lastAttemptTime: dequeueTime,
     status: 'Processing',
-    errorMessage: r.ErrorMessage,
-    correlationId: r.CorrelationId,
-    createdAt: r.CreatedAt,
-    reclaimed: r.TqwReclaimed === true,
+    errorMessage: r[C.ErrorMessage] as string | null,
+    correlationId: r[C.CorrelationId] as string | null,
+    createdAt: r[C.CreatedAt] as Date,
+    reclaimed: r[C.TqwReclaimed] === true,
   };
 }
 

@@ -28,7 +28,7 @@ import { newDequeueTime } from './fence';
  *   worker can dead-letter it (and log it as a security event) instead of leaving it forever.
  * - Times come from the database clock (now()), so workers with skewed clocks agree on leases.
  *   Claiming counts the attempt (ProcessingAttempts + 1) even if the worker then crashes.
- * RETURNING names the columns the worker uses, not q.*: Status is Processing and LastAttemptTime
+ * RETURNING names the columns the worker uses (CLAIM_COLUMNS, in that order), not q.*: Status is Processing and LastAttemptTime
  * equals DequeueTime by this very statement, and formatting (and parsing) two more values per row
  * is measurable at hundreds of rows per claim.
  * "TqwReclaimed" tells rows taken over from an expired lease (their previous claim never recorded
@@ -67,3 +67,22 @@ RETURNING q."Id", q."TenantId", q."MessageType", q."Payload", q."ScheduledTime",
   q."ProcessingAttempts", q."ErrorMessage", q."CorrelationId", q."CreatedAt",
   q."Id" IN (SELECT "Id" FROM expired_leases) AS "TqwReclaimed"`;
 }
+
+/**
+ * The claim's RETURNING columns, in order. The store reads claimed rows as arrays (node-postgres'
+ * rowMode 'array': no keyed object built per row) and maps them by these positions
+ * (row-mapper.ts, toClaimedMessage); it checks each answer's column names against this list.
+ */
+export const CLAIM_COLUMNS = [
+  'Id',
+  'TenantId',
+  'MessageType',
+  'Payload',
+  'ScheduledTime',
+  'DequeueTime',
+  'ProcessingAttempts',
+  'ErrorMessage',
+  'CorrelationId',
+  'CreatedAt',
+  'TqwReclaimed',
+] as const;
