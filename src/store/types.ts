@@ -69,23 +69,6 @@ export interface ClaimOptions {
   limit: number;
   /** Lease length: a Processing row whose DequeueTime is older than this is due again. */
   leaseMs: number;
-  /**
-   * Called at most once with the claimed rows (as claim() resolves them) as soon as they arrive,
-   * BEFORE the claim's commit is confirmed; claim() still resolves after the commit, or rejects if
-   * it failed. Only for work that cannot act on the rows before that commit: see
-   * CompletingTransactionOptions.afterClaimCommit. A store that cannot tell never calls it.
-   */
-  onRows?: (rows: ClaimedMessage[]) => void;
-}
-
-export interface CompletingTransactionOptions {
-  /**
-   * The claim of this message may not have committed yet (ClaimOptions.onRows): the transaction
-   * first waits for the claim's row lock (a statement that locks the row by id), so its fenced
-   * statement then reads the row as the claim left it. Without it the fenced statement would read
-   * the row as it was before the claim and match nothing.
-   */
-  afterClaimCommit?: boolean;
 }
 
 export interface RetryOptions {
@@ -224,7 +207,7 @@ export interface QueueStore {
    * StoreOptions.deleteOnCompletion the opening statement is the fenced DELETE instead (same lock,
    * same fence check): inside `fn` the row is already gone, and a rollback brings it back.
    */
-  withCompletingTransaction?<T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>, options?: CompletingTransactionOptions): Promise<T>;
+  withCompletingTransaction?<T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
 
   /**
    * Optional: statements that cover many tenants' tables at once (readiness probe, depth,

@@ -11,7 +11,7 @@ import type { HandlerRegistry } from '../handlers/handler-registry';
 import { resolvePolicy } from '../handlers/resolve-policy';
 import type { HandlerContext, Message } from '../handlers/types';
 import type { TqwMetrics } from '../metrics/metrics';
-import type { ClaimFence, ClaimedMessage, CompletingTransactionOptions, QueueStore } from '../store/types';
+import type { ClaimFence, ClaimedMessage, QueueStore } from '../store/types';
 import { AttemptControl } from './attempt-control';
 import { decideFailure, truncate } from './failure-policy';
 import { LeaseKeeper } from './heartbeat';
@@ -59,20 +59,10 @@ export interface ProcessDeps {
  * `onHandlerDone` is called once when the handler has finished: for a non-transactional message
  * when its completion is queued, for a transactional one when it succeeded and its COMMIT is about
  * to be sent. The handler slot is free from then on, while the outcome is still being written.
- * `beforeClaimCommit`: the message was started before its claim's commit was confirmed (the worker
- * does that only for transactional messages that need no other write first): its transaction waits
- * for the claim (CompletingTransactionOptions.afterClaimCommit).
  */
-export function processMessage(
-  claim: ClaimedMessage,
-  deps: ProcessDeps,
-  onHandlerDone?: () => void,
-  beforeClaimCommit = false,
-): Promise<ProcessOutcome> {
-  return new MessageAttempt(claim, deps, onHandlerDone, beforeClaimCommit).run();
+export function processMessage(claim: ClaimedMessage, deps: ProcessDeps, onHandlerDone?: () => void): Promise<ProcessOutcome> {
+  return new MessageAttempt(claim, deps, onHandlerDone).run();
 }
-
-const AFTER_CLAIM_COMMIT: CompletingTransactionOptions = { afterClaimCommit: true };
 
 /**
  * ctx of a handler. A class (getters on the prototype) rather than an object literal with getters,
@@ -110,7 +100,6 @@ class MessageAttempt {
     private readonly claim: ClaimedMessage,
     private readonly deps: ProcessDeps,
     private readonly onHandlerDone: (() => void) | undefined,
-    private readonly beforeClaimCommit: boolean,
   ) {
     this.fence = claim;
   }
@@ -186,14 +175,10 @@ class MessageAttempt {
             // The handler slot is free once the handler succeeded, while its COMMIT is on the way:
             // the next message starts at once, and the store can open its transaction in the same
             // round trip as this COMMIT (see the PostgreSQL store's transaction-chain.ts).
-            await store.withCompletingTransaction(
-              this.fence,
-              async (tx) => {
-                await invoke(tx.handle);
-                this.onHandlerDone?.();
-              },
-              this.beforeClaimCommit ? AFTER_CLAIM_COMMIT : undefined,
-            );
+            await store.withCompletingTransaction(this.fence, async (tx) => {
+              await invoke(tx.handle);
+              this.onHandlerDone?.();
+            });
           } else {
             const fence = this.fence;
             await store.withClaimTransaction(fence, async (tx) => {

@@ -4,7 +4,6 @@ import type { HandlerRegistry } from '../handlers/handler-registry';
 import type { TenantGaugeSnapshot, TqwMetrics } from '../metrics/metrics';
 import type { ClaimedMessage, QueueStore } from '../store/types';
 import type { Tenant } from '../tenants/types';
-import { resolvePolicy } from '../handlers/resolve-policy';
 import { LeaseKeeper } from './heartbeat';
 import { LoopScheduler } from './loop-scheduler';
 import { RunningAttempts } from './running-attempts';
@@ -92,9 +91,6 @@ export class Worker {
   private readonly leases: LeaseKeeper;
   /** Times out running attempts and aborts them at their tenant's shutdown deadline (one timer for all). */
   private readonly attempts = new RunningAttempts();
-  /** Claimed messages accepted before their claim's commit was confirmed, not yet started (see startsBeforeCommit); the count is an upper bound that keeps the lookup off the usual path. */
-  private readonly beforeClaimCommit = new WeakSet<ClaimedMessage>();
-  private beforeClaimCommitCount = 0;
   /** Claim sizing and tenant round-robin (see claim-planner.ts). */
   private readonly planner: ClaimPlanner;
   private inflight = 0;
@@ -383,7 +379,7 @@ export class Worker {
     );
     this.dispatch(now);
     this.scheduler.at(earliest, now);
-    if (this.isLoopIdle()) this.scheduler.idle();
+    if (this.inflight === 0 && this.ready.length === 0) this.scheduler.idle();
   }
 
   /** Hands prefetched messages to free handler slots, one tenant at a time (round-robin). */
@@ -456,21 +452,8 @@ export class Worker {
     this.claimsInFlight += 1;
     const started = process.hrtime.bigint();
     let rows: ClaimedMessage[] = [];
-    // An idle worker starts transactional messages as soon as their rows arrive, while the claim's
-    // commit is still being flushed (see startsBeforeCommit): a round trip off its pickup latency.
-    let accepted = false;
-    const onRows = this.isLoopIdle()
-      ? (early: ClaimedMessage[]) => {
-          if (!this.startsBeforeCommit(slot, early)) return;
-          accepted = true;
-          for (const row of early) this.beforeClaimCommit.add(row);
-          this.beforeClaimCommitCount += early.length;
-          this.acceptClaimed(slot, early);
-          this.pumpSoon();
-        }
-      : undefined;
     try {
-      rows = await slot.store.claim({ limit, leaseMs: this.options.leaseMs, onRows });
+      rows = await slot.store.claim({ limit, leaseMs: this.options.leaseMs });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.deps.metrics.poll(slot.id, rows.length > 0 ? 'hit' : 'empty', seconds);
       const now = Date.now();
@@ -500,56 +483,21 @@ export class Worker {
       this.held -= limit;
       this.claimsInFlight -= 1;
     }
-    if (rows.length > 0 && !accepted) this.acceptClaimed(slot, rows);
+    if (rows.length > 0) {
+      const claimedAt = Date.now();
+      const fresh = rows.filter((row) => !row.reclaimed);
+      for (const row of rows) if (row.reclaimed) this.suspects.push({ slot, row, claimedAt });
+      slot.buffer.push(fresh, claimedAt);
+      this.held += rows.length;
+      if (this.phase === 'running' && this.slots.get(slot.id) === slot) this.enqueueReady(slot);
+      else {
+        this.releaseBuffered(slot, 'the tenant was removed or the worker stopped while the message was being claimed');
+        this.releaseSuspects(slot, 'the tenant was removed or the worker stopped while the message was being claimed');
+      }
+    }
     this.maybeFinishRetiring(slot);
     this.notifyIfIdle();
     this.pump();
-  }
-
-  /** Claimed rows join the tenant's local queue (reclaimed ones wait to run alone). */
-  private acceptClaimed(slot: TenantSlot, rows: ClaimedMessage[]): void {
-    const claimedAt = Date.now();
-    const fresh = rows.filter((row) => !row.reclaimed);
-    for (const row of rows) if (row.reclaimed) this.suspects.push({ slot, row, claimedAt });
-    slot.buffer.push(fresh, claimedAt);
-    this.held += rows.length;
-    if (this.phase === 'running' && this.slots.get(slot.id) === slot) this.enqueueReady(slot);
-    else {
-      this.releaseBuffered(slot, 'the tenant was removed or the worker stopped while the message was being claimed');
-      this.releaseSuspects(slot, 'the tenant was removed or the worker stopped while the message was being claimed');
-    }
-  }
-
-  /** Nothing running and nothing waiting for a handler slot. */
-  private isLoopIdle(): boolean {
-    return this.inflight === 0 && this.ready.length === 0;
-  }
-
-  /**
-   * Whether rows whose claim has not committed yet may start (ClaimOptions.onRows). Only when each
-   * is a transactional message of this tenant whose first write is its transaction's opening, which
-   * waits for the claim's commit (CompletingTransactionOptions.afterClaimCommit): a handler exists,
-   * the row names this tenant, it is not taken over from an expired lease, it has attempts left and
-   * its payload parses. Any of those failing means an autocommitted fenced write (retry, dead
-   * letter) before any transaction, which would not wait for the claim and would find the row as it
-   * was before it. Anything else waits for the commit, as before.
-   */
-  private startsBeforeCommit(slot: TenantSlot, rows: readonly ClaimedMessage[]): boolean {
-    if (rows.length === 0 || this.phase !== 'running' || this.slots.get(slot.id) !== slot || this.inQuarantine()) return false;
-    if (!slot.store.withCompletingTransaction) return false;
-    for (const row of rows) {
-      if (row.reclaimed || row.tenantId !== slot.id) return false;
-      const loaded = this.deps.handlers.get(row.messageType);
-      if (!loaded) return false;
-      const policy = resolvePolicy(loaded, this.options);
-      if (!policy.transactional || row.processingAttempts > policy.maxAttempts) return false;
-      try {
-        JSON.parse(row.payload);
-      } catch {
-        return false;
-      }
-    }
-    return true;
   }
 
   private startMessage(slot: TenantSlot, row: ClaimedMessage, onFinished?: () => void): void {
@@ -581,9 +529,7 @@ export class Worker {
       this.notifyIfIdle();
       this.pumpSoon();
     };
-    const early = this.beforeClaimCommitCount > 0 && this.beforeClaimCommit.delete(row);
-    if (early) this.beforeClaimCommitCount -= 1;
-    processMessage(row, this.processDepsOf(slot), freeSlot, early).then(finished, (err: unknown) => {
+    processMessage(row, this.processDepsOf(slot), freeSlot).then(finished, (err: unknown) => {
       // processMessage never throws by design; if it does, that is a bug: fail loudly.
       finished(undefined);
       this.fail(err);

@@ -209,62 +209,6 @@ describe('PostgreSQL store specifics', () => {
     await expect(fx.query('SELECT unnest($1::uuid[])', [times])).rejects.toThrow(/element type/);
   });
 
-  test("a claim's rows come before its commit (onRows); a transaction opened then waits for the claim only with afterClaimCommit", async () => {
-    // A deferred constraint trigger makes every commit that updated a row take 400 ms: a window
-    // during which the claim has answered with its rows but not committed.
-    const store = await fx.makeStore('t');
-    const schema = quoteIdent(schemaOf(store));
-    await fx.query(`CREATE FUNCTION ${schema}.slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.4); RETURN NULL; END $$`);
-    await fx.query(
-      `CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON ${store.tableName} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${schema}.slow_commit()`,
-    );
-    const claimWith = async (options: { afterClaimCommit: boolean }) => {
-      const id = await store.enqueue({ tenantId: 't', messageType: 'X', payload: '{}' });
-      const started = Date.now();
-      let rowsAt = 0;
-      let opened: Promise<string> | undefined;
-      const claimed = await store.claim({
-        limit: 5,
-        leaseMs: 60_000,
-        onRows: (rows) => {
-          rowsAt = Date.now();
-          expect(rows.map((r) => r.id)).toEqual([id]);
-          opened = store.withCompletingTransaction!(rows[0]!, async () => 'ran', options).then(
-            (v) => v,
-            (err: unknown) => (err instanceof LeaseLostError ? 'lease lost' : `error: ${String(err)}`),
-          );
-        },
-      });
-      const resolvedAt = Date.now();
-      expect(claimed.map((r) => r.id)).toEqual([id]);
-      // The rows came at least the slow commit's 400 ms before claim() resolved.
-      expect(rowsAt - started).toBeLessThan(resolvedAt - started - 300);
-      return { id, outcome: await opened! };
-    };
-
-    const waited = await claimWith({ afterClaimCommit: true });
-    expect(waited.outcome).toBe('ran');
-    expect((await store.getMessage(waited.id))?.status).toBe('Completed');
-
-    // Control: without the wait, the fenced UPDATE reads the row as it was before the claim.
-    const early = await claimWith({ afterClaimCommit: false });
-    expect(early.outcome).toBe('lease lost');
-    expect((await store.getMessage(early.id))?.status).toBe('Processing');
-  });
-
-  test('a claim that fails before answering, with onRows, rejects with the error and the store works on', async () => {
-    const store = await fx.makeStore('t');
-    await store.enqueue({ tenantId: 't', messageType: 'X', payload: '{}' });
-    await fx.query(`ALTER TABLE ${store.tableName} RENAME TO "QueueMessagesAway"`);
-    const seen: unknown[] = [];
-    await expect(store.claim({ limit: 5, leaseMs: 60_000, onRows: (rows) => seen.push(rows) })).rejects.toThrow(/does not exist/);
-    expect(seen).toEqual([]);
-    await fx.query(`ALTER TABLE ${quoteTable(schemaOf(store), 'QueueMessagesAway')} RENAME TO "QueueMessages"`);
-    const claimed = await store.claim({ limit: 5, leaseMs: 60_000, onRows: (rows) => seen.push(rows.length) });
-    expect(claimed).toHaveLength(1);
-    expect(seen).toEqual([1]);
-  });
-
   test('the claim updates its rows through primary-key lookups, not a scan of the whole table, in custom and generic plans', async () => {
     // 20,000 due rows: a size where the planner, given a join to the picked ids, prices a hash join
     // over a sequential scan of the table below 1,000 index lookups (see claim.ts).

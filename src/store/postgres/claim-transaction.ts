@@ -43,8 +43,6 @@ export async function runClaimTransaction<T>(
  * Measured on PostgreSQL 18 with 10 connections (server CPU per message): four round trips
  * (BEGIN, SELECT ... FOR UPDATE, UPDATE, COMMIT) 228 µs; BEGIN + UPDATE with literals in one
  * simple-protocol string 123 µs (planned every time); BEGIN, then a prepared UPDATE 92 µs.
- * `waitForClaim`: a statement (sql/wait-for-claim.ts) that goes out before the UPDATE, in the same
- * round trip, when the claim may not have committed yet.
  * `preparedName`: the UPDATE as a named statement, parsed once per connection (the store passes
  * one only where a connection holds few tables' statements); else it is parsed each time.
  * If the opening round trip fails, the connection is discarded, not reused (see BeginThenQuery).
@@ -58,10 +56,8 @@ export async function runCompletingTransaction<T>(
   fn: (tx: StoreTransaction) => Promise<T>,
   schema: string | undefined,
   preparedName: string | undefined,
-  waitForClaim?: string,
 ): Promise<T> {
   const preamble = schema === undefined ? ['BEGIN'] : ['BEGIN', `SET LOCAL search_path TO ${quoteIdent(schema)}, public`];
-  if (waitForClaim) preamble.push(waitForClaim);
   const { client, result } = await chain.open(preamble, { name: preparedName, text: completingSql, values: fenceParams(fence) });
   // See inTransaction: a lent-out client's connection may die between statements.
   let broken: Error | undefined;

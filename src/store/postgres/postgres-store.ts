@@ -28,8 +28,6 @@ import { preparedName } from './prepared';
 import { fenceArrays } from './fence-arrays';
 import { checkClaimColumns, fenceParams, toClaimedMessage, toQueueMessageRow, type PgClaimedRow, type PgQueueRow } from './row-mapper';
 import { postgresStatements } from './statements';
-import { queryRowsBeforeCommit } from './rows-before-commit-query';
-import { waitForClaimSql } from './sql/wait-for-claim';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -87,38 +85,27 @@ export function createPostgresStore(
       await runMigrations(pool(), tenant.schema);
     },
 
-    async claim({ limit, leaseMs, onRows }) {
+    async claim({ limit, leaseMs }) {
       if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`claim limit must be an integer >= 1, got ${limit}`);
       const p = pool();
       // Prepared where few tables share the pool (see MAX_TABLES_FOR_PREPARED): planning this
       // statement costs about as much as running it for a batch of ten (measured: 12% less server
       // CPU per message at the default batch size, no difference at 100).
       const name = prepared(claimName);
-      const config = { name, text: sql.claim, values: [limit, leaseMs], types: CLAIM_TYPES, rowMode: 'array' as const };
-      const claimed = (result: pg.QueryResult<PgClaimedRow>) => {
-        checkClaimColumns(result.fields);
-        return result.rows.map(toClaimedMessage).sort(byScheduledTime);
-      };
-      if (!onRows) return claimed(await p.query<PgClaimedRow>(config));
-      // The rows before the commit (see rows-before-commit-query.ts), mapped once for both answers.
-      let early: ClaimedMessage[] | undefined;
-      const result = await queryRowsBeforeCommit<PgClaimedRow>(p, config, limit, (r) => {
-        early = claimed(r);
-        onRows(early);
-      });
-      return early ?? claimed(result);
+      const result = await p.query<PgClaimedRow>({ name, text: sql.claim, values: [limit, leaseMs], types: CLAIM_TYPES, rowMode: 'array' });
+      checkClaimColumns(result.fields);
+      return result.rows.map(toClaimedMessage).sort(byScheduledTime);
     },
 
     async withClaimTransaction(fence, fn) {
       return runClaimTransaction(pool(), table, fence, fn, tenant.schema);
     },
 
-    async withCompletingTransaction(fence, fn, options) {
+    async withCompletingTransaction(fence, fn) {
       // A prepared statement lives on each connection of the pool; with many tenant tables per
       // database that would be many plans per connection, so only few-table pools prepare it.
       const name = prepared(completingName);
-      const waitForClaim = options?.afterClaimCommit ? waitForClaimSql(table, fence.id) : undefined;
-      return runCompletingTransaction(transactions, sql.completingUpdate, fence, fn, tenant.schema, name, waitForClaim);
+      return runCompletingTransaction(transactions, sql.completingUpdate, fence, fn, tenant.schema, name);
     },
 
     group: createPostgresGroup(sharingKey(tenant), table, pool),
