@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors';
+import { UUID_TEXT } from '../store/message-id';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -39,11 +40,9 @@ export function required(value: string | undefined, flag: string): string {
   return value;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A UUID option (message ids and correlation ids are UNIQUEIDENTIFIER / uuid columns). */
 export function uuidOption(value: string, flag: string): string {
-  if (!UUID.test(value.trim())) throw new UsageError(`${flag} must be a UUID like 0b5e2c1a-8f3d-4c2e-9a7b-1d2e3f4a5b6c, got '${value}'`);
+  if (!UUID_TEXT.test(value.trim())) throw new UsageError(`${flag} must be a UUID like 0b5e2c1a-8f3d-4c2e-9a7b-1d2e3f4a5b6c, got '${value}'`);
   return value.trim().toLowerCase();
 }
 

@@ -21,7 +21,7 @@
  * mssql ConnectionPool works too, but then the insert commits on its own (no outbox guarantee).
  */
 import type mssql from 'mssql';
-import { newMessageId } from '../store/message-id';
+import { newMessageId, UUID_TEXT } from '../store/message-id';
 import { enqueueSql as postgresEnqueueSql } from '../store/postgres/sql/enqueue';
 import { serializePayload } from '../store/postgres/payload';
 import { quoteTable as quotePostgresTable } from '../store/postgres/quote-table';
@@ -50,7 +50,6 @@ export interface EnqueueOptions {
 /** Limits of the table contract: TenantId NVARCHAR(50), MessageType NVARCHAR(255). */
 const MAX_TENANT_ID = 50;
 const MAX_MESSAGE_TYPE = 255;
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Inserts `message` through `target` and resolves with its id. Validation errors are TypeErrors naming the field. */
 export async function enqueue(target: EnqueueTarget, message: NewMessage, options: EnqueueOptions = {}): Promise<string> {

@@ -48,6 +48,9 @@ function writeTime48(b: Uint8Array, offset: number, ms: number): void {
 }
 
 /** A UUIDv7 (PostgreSQL's sort order): time in bytes 0-5. `nowMs` defaults to Date.now(). */
+/** UUID text: 8-4-4-4-12 hex digits, any case (the one pattern every UUID check of the project uses). */
+export const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function uuidV7(nowMs: number = Date.now()): string {
   const b = randomFillSync(new Uint8Array(16));
   writeTime48(b, 0, nowMs);

@@ -1,14 +1,12 @@
 import mssql from 'mssql';
 import type { ClaimFence } from '../types';
+import { UUID_TEXT } from '../message-id';
 
 /**
  * Typed parameter binding. Every parameter states its SQL type, so SQL Server compares it with the
  * column without implicit conversions (e.g. NVARCHAR vs the NVARCHAR columns, not VARCHAR), and the
  * plan cache sees one statement shape.
  */
-
-/** UNIQUEIDENTIFIER text: 8-4-4-4-12 hex digits (any case). */
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Throws a TypeError naming `what` when `id` is not UUID text (SQL Server would fail on the conversion mid-statement). */
 export function assertUuid(id: string, what: string): void {
