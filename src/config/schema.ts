@@ -30,7 +30,7 @@ export interface TqwConfig {
   http: { host: string; port: number };
   /** Exactly the engine's WorkerOptions, one key each. */
   worker: { [K in keyof WorkerOptions]: WorkerOptions[K] };
-  db: { poolMax: number; idleTimeoutMs: number; connectTimeoutMs: number; notifyListenersMax: number; asyncCommit: boolean };
+  db: { poolMax: number; idleTimeoutMs: number; connectTimeoutMs: number; notifyListenersMax: number; asyncCommit: boolean; asyncClaims: boolean };
   metrics: { tenantLabel: boolean; depthIntervalMs: number };
   retention: { completedMaxAgeMs: number; deadLetterMaxAgeMs: number; intervalMs: number; batchSize: number; deleteOnCompletion: boolean };
   log: { level: LogLevel };
@@ -258,6 +258,12 @@ export const CONFIG_SCHEMA: TqwSchema = {
       doc: "PostgreSQL: commit the worker's own bookkeeping (claims, non-transactional completions, lease extensions) without waiting for the log flush (synchronous_commit off for those statements only, set inside each statement; no session setting is left on the connection). Faster draining of fast non-transactional handlers; after a crash of the database server (not a clean restart) the last moments of claims and completions (up to about 3 x wal_writer_delay, 600 ms by default) can be lost and those messages run again (at-least-once, as after any crash). Transactional handlers always commit synchronously: exactly-once effects hold. Ignored by SQL Server tenants.",
       default: DEFAULT_STORE_OPTIONS.asyncCommit,
       env: 'TQW_DB_ASYNC_COMMIT',
+      ...boolean,
+    },
+    asyncClaims: {
+      doc: "PostgreSQL: claims commit without waiting for the log flush, even with db.asyncCommit off. Any later synchronous commit on the server (the message's completion, a transactional handler's COMMIT, a retry) makes the claim durable. A worker crash loses nothing; only a crash of the database server within moments of a claim can undo it: the message is Pending again, its attempt not counted, and a transactional handler's work in that moment is rolled back with it (exactly-once effects hold). Saves one log flush per claim: about 0.5 ms of pickup latency and 10-20% drain rate. false (with db.asyncCommit off): every claim waits for its own flush. Ignored by SQL Server tenants.",
+      default: DEFAULT_STORE_OPTIONS.asyncClaims,
+      env: 'TQW_DB_ASYNC_CLAIMS',
       ...boolean,
     },
   },

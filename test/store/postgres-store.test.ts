@@ -306,7 +306,7 @@ describe('PostgreSQL store specifics', () => {
       return [...new Set(rows.map((r) => r.setting))];
     };
     const plainPools = createPostgresPoolRegistry();
-    const plain = createPostgresStore(fx.tenantOf(fast), plainPools, TEST_POOL_OPTIONS, undefined, DEFAULT_STORE_OPTIONS);
+    const plain = createPostgresStore(fx.tenantOf(fast), plainPools, TEST_POOL_OPTIONS, undefined, { ...DEFAULT_STORE_OPTIONS, asyncClaims: false });
     try {
       for (let i = 0; i < 4; i++) await fast.enqueue({ tenantId: 't', messageType: 'X', payload: '{}' });
       expect(await settings()).toEqual([]);
@@ -330,6 +330,44 @@ describe('PostgreSQL store specifics', () => {
     } finally {
       await plain.close();
       await plainPools.closeAll();
+    }
+  });
+
+  test('asyncClaims (the default): only the claim commits with synchronous_commit off; asyncClaims false claims synchronously', async () => {
+    const store = await fx.makeStore('t');
+    const table = store.tableName;
+    const schema = quoteIdent(schemaOf(store));
+    const log = quoteTable(schemaOf(store), 'CommitLog');
+    await fx.query(`CREATE TABLE ${log} (n serial PRIMARY KEY, op text NOT NULL, setting text NOT NULL)`);
+    await fx.query(
+      `CREATE FUNCTION ${schema}.log_commit_setting() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN INSERT INTO ${log} (op, setting) VALUES (TG_OP, current_setting('synchronous_commit')); RETURN NULL; END $$`,
+    );
+    await fx.query(`CREATE TRIGGER log_commit_setting AFTER UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${schema}.log_commit_setting()`);
+    const settings = async () => {
+      const rows = await fx.query<{ setting: string }>(`DELETE FROM ${log} RETURNING setting`);
+      return [...new Set(rows.map((r) => r.setting))];
+    };
+    expect(DEFAULT_STORE_OPTIONS.asyncClaims).toBe(true);
+    for (let i = 0; i < 5; i++) await store.enqueue({ tenantId: 't', messageType: 'X', payload: '{}' });
+    const [a, b, c, d] = await store.claim({ limit: 4, leaseMs: 60_000 });
+    expect(await settings()).toEqual(['off']);
+    // Everything after the claim commits synchronously, and each such flush covers the claim's log.
+    const moved = await store.extendLease(a!);
+    expect(await settings()).toEqual(['on']);
+    expect(await store.complete(moved!)).toBe(true);
+    expect(await store.completeMany([b!])).toEqual([b!.id]);
+    await store.withCompletingTransaction!(c!, async () => undefined);
+    expect(await store.retry(d!, { error: 'boom', delayMs: 0 })).toBe(true);
+    expect(await settings()).toEqual(['on']);
+    const durablePools = createPostgresPoolRegistry();
+    const durable = createPostgresStore(fx.tenantOf(store), durablePools, TEST_POOL_OPTIONS, undefined, { ...DEFAULT_STORE_OPTIONS, asyncClaims: false });
+    try {
+      expect(await durable.claim({ limit: 2, leaseMs: 60_000 })).toHaveLength(2);
+      expect(await settings()).toEqual(['on']);
+    } finally {
+      await durable.close();
+      await durablePools.closeAll();
     }
   });
 

@@ -44,6 +44,8 @@ export interface MakeStoreOptions {
   deleteOnCompletion?: boolean;
   /** StoreOptions.asyncCommit of the store (and of its peers). Default false. */
   asyncCommit?: boolean;
+  /** StoreOptions.asyncClaims of the store. Default DEFAULT_STORE_OPTIONS.asyncClaims (true). */
+  asyncClaims?: boolean;
 }
 
 /** What a dialect provides to run the contract suite. Every store it makes is closed by afterEachTest/teardown. */

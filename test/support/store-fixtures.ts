@@ -9,7 +9,7 @@ import type { PoolRegistry } from '../../src/store/pool-registry';
 import { createPostgresPoolRegistry } from '../../src/store/postgres/create-pool';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store';
 import { quoteTable } from '../../src/store/postgres/quote-table';
-import type { PoolOptions, QueueStore, StoreOptions, StoreTransaction } from '../../src/store/types';
+import { DEFAULT_STORE_OPTIONS, type PoolOptions, type QueueStore, type StoreOptions, type StoreTransaction } from '../../src/store/types';
 import type { Tenant } from '../../src/tenants/types';
 import type { MakeStoreOptions, RawRow, StoreContractFixture } from '../store/store-contract';
 import { createTestDatabase, type TestDatabase } from './postgres';
@@ -110,7 +110,7 @@ export function createPostgresStoreFixture(prefix = 'tqw_store'): PostgresStoreF
     async makeStore(tenantId: string, options: MakeStoreOptions = {}) {
       const schema = options.schema === null ? undefined : (options.schema ?? `t_${randomBytes(5).toString('hex')}`);
       const pools = options.sharePoolsWith ? infoOf(options.sharePoolsWith).pools : newRegistry();
-      const store = open(makeTenant(tenantId, schema), pools, { deleteOnCompletion: options.deleteOnCompletion ?? false, asyncCommit: options.asyncCommit ?? false });
+      const store = open(makeTenant(tenantId, schema), pools, { deleteOnCompletion: options.deleteOnCompletion ?? false, asyncCommit: options.asyncCommit ?? false, asyncClaims: options.asyncClaims ?? DEFAULT_STORE_OPTIONS.asyncClaims });
       if (options.migrate !== false) await store.migrate();
       return store;
     },

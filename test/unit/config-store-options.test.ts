@@ -1,6 +1,7 @@
 /**
- * The config keys that become StoreOptions: retention.deleteOnCompletion and db.asyncCommit. Each
- * is off by default (the store default), read from the file and from its env var (env wins), mapped
+ * The config keys that become StoreOptions: retention.deleteOnCompletion, db.asyncCommit and
+ * db.asyncClaims. Each defaults to the store default (the first two off, asyncClaims on), is read
+ * from the file and from its env var (env wins), mapped
  * onto StoreOptions, and a value that is not a boolean stops start-up with the standard one-line
  * ConfigError.
  */
@@ -21,7 +22,9 @@ interface OptionKey {
   /** The config key, section.name. */
   key: string;
   section: 'retention' | 'db';
-  name: 'deleteOnCompletion' | 'asyncCommit';
+  name: 'deleteOnCompletion' | 'asyncCommit' | 'asyncClaims';
+  /** Its default (the store default). */
+  byDefault: boolean;
   option: keyof StoreOptions;
   env: string;
   /** Words its documentation must carry (what it trades). */
@@ -29,33 +32,34 @@ interface OptionKey {
 }
 
 const KEYS: OptionKey[] = [
-  { key: 'retention.deleteOnCompletion', section: 'retention', name: 'deleteOnCompletion', option: 'deleteOnCompletion', env: 'TQW_RETENTION_DELETE_ON_COMPLETION', doc: /Completed history/ },
-  { key: 'db.asyncCommit', section: 'db', name: 'asyncCommit', option: 'asyncCommit', env: 'TQW_DB_ASYNC_COMMIT', doc: /crash of the database server.*run again.*exactly-once/ },
+  { key: 'retention.deleteOnCompletion', section: 'retention', name: 'deleteOnCompletion', option: 'deleteOnCompletion', byDefault: false, env: 'TQW_RETENTION_DELETE_ON_COMPLETION', doc: /Completed history/ },
+  { key: 'db.asyncCommit', section: 'db', name: 'asyncCommit', option: 'asyncCommit', byDefault: false, env: 'TQW_DB_ASYNC_COMMIT', doc: /crash of the database server.*run again.*exactly-once/ },
+  { key: 'db.asyncClaims', section: 'db', name: 'asyncClaims', option: 'asyncClaims', byDefault: true, env: 'TQW_DB_ASYNC_CLAIMS', doc: /worker crash loses nothing.*crash of the database server.*attempt not counted.*exactly-once effects hold/ },
 ];
 
 const valueOf = (config: TqwConfig, k: OptionKey): unknown => (config[k.section] as unknown as Record<string, unknown>)[k.name];
 const fileWith = (k: OptionKey, value: unknown) => writeConfig({ [k.section]: { [k.name]: value } });
 
 describe.each(KEYS)('$key', (k) => {
-  test('off by default, equal to the store default, and documented with its env var', () => {
+  test('defaults to the store default and is documented with its env var', () => {
     const config = loadConfig({ env: {}, cwd });
-    expect(valueOf(config, k)).toBe(false);
-    expect(toStoreOptions(config)).toEqual({ deleteOnCompletion: false, asyncCommit: false });
-    expect(DEFAULT_STORE_OPTIONS[k.option]).toBe(false);
+    expect(valueOf(config, k)).toBe(k.byDefault);
+    expect(toStoreOptions(config)).toEqual({ deleteOnCompletion: false, asyncCommit: false, asyncClaims: true });
+    expect(DEFAULT_STORE_OPTIONS[k.option]).toBe(k.byDefault);
     const schema = (CONFIG_SCHEMA[k.section] as unknown as Record<string, { doc: string }>)[k.name];
-    expect(schema).toMatchObject({ env: k.env, kind: 'boolean', default: false });
+    expect(schema).toMatchObject({ env: k.env, kind: 'boolean', default: k.byDefault });
     expect(schema!.doc).toMatch(k.doc);
   });
 
   test('read from the file, and the env var overrides the file', () => {
-    const file = fileWith(k, true);
+    const file = fileWith(k, !k.byDefault);
     const fromFile = loadConfigWithSources({ configFile: file, env: {}, cwd });
-    expect(valueOf(fromFile.config, k)).toBe(true);
+    expect(valueOf(fromFile.config, k)).toBe(!k.byDefault);
     expect(fromFile.sources[k.key]).toBe('file');
-    expect(toStoreOptions(fromFile.config)).toEqual({ ...DEFAULT_STORE_OPTIONS, [k.option]: true });
+    expect(toStoreOptions(fromFile.config)).toEqual({ ...DEFAULT_STORE_OPTIONS, [k.option]: !k.byDefault });
 
-    const overridden = loadConfigWithSources({ configFile: file, env: { [k.env]: 'false' }, cwd });
-    expect(valueOf(overridden.config, k)).toBe(false);
+    const overridden = loadConfigWithSources({ configFile: file, env: { [k.env]: String(k.byDefault) }, cwd });
+    expect(valueOf(overridden.config, k)).toBe(k.byDefault);
     expect(overridden.sources[k.key]).toBe('env');
   });
 

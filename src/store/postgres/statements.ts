@@ -26,13 +26,14 @@ import { statsSql } from './sql/stats';
  * (complete-delete.ts, complete-many-delete.ts, completing-delete.ts) instead of UPDATEs to
  * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. With
  * `asyncCommit` the bookkeeping statements outside a handler's transaction (claim, complete,
- * completeMany, extendLease) commit asynchronously (sql/async-commit.ts).
+ * completeMany, extendLease) commit asynchronously (sql/async-commit.ts); with `asyncClaims` (the
+ * default) the claim does.
  */
 export function postgresStatements(table: string, options: StoreOptions = DEFAULT_STORE_OPTIONS) {
   const del = options.deleteOnCompletion;
   const async = options.asyncCommit;
   return {
-    claim: claimSql(table, async),
+    claim: claimSql(table, async || options.asyncClaims),
     complete: del ? completeDeleteSql(table, async) : completeSql(table, async),
     completeMany: del ? completeManyDeleteSql(table, async) : completeManySql(table, async),
     completingUpdate: del ? completingDeleteSql(table) : completingUpdateSql(table),
