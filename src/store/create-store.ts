@@ -10,7 +10,8 @@ import { DEFAULT_POOL_OPTIONS, DEFAULT_STORE_OPTIONS, type PoolOptions, type Que
  * The connection pools of one process, one registry per dialect. Tenants with the same
  * `poolKey` (same database) share a pool; each pool opens connections lazily and closes idle ones.
  * Also carries what every store opened through them is given: `options` (pool settings) and
- * `storeOptions` (what the stores write, e.g. deleteOnCompletion; default DEFAULT_STORE_OPTIONS).
+ * `storeOptions` (what the stores write, e.g. deleteOnCompletion): the keys given override
+ * DEFAULT_STORE_OPTIONS, so `{ deleteOnCompletion: true }` keeps every other default.
  */
 export class StorePools {
   readonly postgres = new PoolRegistry<Pool>((pool) => pool.end());
@@ -21,12 +22,15 @@ export class StorePools {
   /** PostgreSQL LISTEN connections (one per database at most), used by stores' subscribe(). */
   readonly listeners: PgListenerRegistry;
 
+  readonly storeOptions: Readonly<StoreOptions>;
+
   constructor(
     readonly options: PoolOptions = DEFAULT_POOL_OPTIONS,
     notify: NotifyOptions = { ...DEFAULT_NOTIFY_OPTIONS, connectTimeoutMs: options.connectTimeoutMs },
-    readonly storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
+    storeOptions: Partial<StoreOptions> = {},
   ) {
     this.listeners = new PgListenerRegistry(notify);
+    this.storeOptions = Object.freeze({ ...DEFAULT_STORE_OPTIONS, ...storeOptions });
   }
 
   get size(): number {
