@@ -12,6 +12,7 @@ import { processMessage, type ProcessDeps, type ProcessOutcome } from './process
 import { ParkingLot } from './parking-lot';
 import { TenantSlot, type TenantRunState } from './tenant-slot';
 import { ClaimPlanner } from './claim-planner';
+import { Quarantine } from './quarantine';
 
 export interface WorkerDeps {
   handlers: HandlerRegistry;
@@ -58,7 +59,7 @@ const MAX_PENDING_COMPLETIONS = 10_000;
  *   start-up costs one probe per chunk, not a claim per tenant. A NOTIFY (PostgreSQL) wakes a
  *   parked tenant at once; our own retries wake it at their due time. Stores without a group API
  *   are polled on their own: empty claims back off from pollMinMs to pollMaxMs.
- * - Quarantine: a message taken over from an expired lease runs alone (see `suspects`).
+ * - Quarantine: a message taken over from an expired lease runs alone (quarantine.ts).
  * - Non-transactional completions are batched per tenant (CompletionBatcher): the handler slot is
  *   free as soon as the handler returns; one statement completes everything finished meanwhile.
  *   A transactional handler's slot is free once it succeeded, while its COMMIT is on the way.
@@ -77,14 +78,8 @@ export class Worker {
   private active: TenantSlot[] = [];
   /** Tenants with prefetched messages waiting for a handler slot, in round-robin order. */
   private ready: TenantSlot[] = [];
-  /**
-   * Messages taken over from an expired lease (ClaimedMessage.reclaimed), waiting to run alone.
-   * While any waits or runs, the worker is in quarantine: no claims, no other handler starts, and
-   * prefetched messages are given back, so if one of them kills the process (the reason its
-   * previous claim never finished, perhaps), no innocent message is counted as an attempt with it.
-   */
-  private suspects: Array<{ slot: TenantSlot; row: ClaimedMessage; claimedAt: number }> = [];
-  private suspectRunning = false;
+  /** Messages taken over from an expired lease, each run alone (see quarantine.ts). */
+  private readonly quarantine = new Quarantine();
   /** Idle tenants left to their probe group (see parking-lot.ts). */
   private readonly parking: ParkingLot;
   /** Keeps the leases of running non-transactional messages (one timer for all). */
@@ -408,7 +403,7 @@ export class Worker {
   }
 
   private inQuarantine(): boolean {
-    return this.suspectRunning || this.suspects.length > 0;
+    return this.quarantine.active;
   }
 
   /**
@@ -421,8 +416,8 @@ export class Worker {
     for (const slot of this.allSlots()) {
       if (slot.buffer.length > 0) this.releaseBuffered(slot, 'the worker first ran a message taken over from an expired lease, alone');
     }
-    if (this.suspectRunning || this.inflight > 0) return;
-    const next = this.suspects.shift();
+    if (this.quarantine.isRunning || this.inflight > 0) return;
+    const next = this.quarantine.shift();
     if (!next) return;
     this.held -= 1;
     if (now - next.claimedAt > this.options.leaseMs / 2 || this.slots.get(next.slot.id) !== next.slot) {
@@ -431,10 +426,7 @@ export class Worker {
       return;
     }
     this.held += 1;
-    this.suspectRunning = true;
-    this.startMessage(next.slot, next.row, () => {
-      this.suspectRunning = false;
-    });
+    this.startMessage(next.slot, next.row, this.quarantine.started());
   }
 
   private enqueueReady(slot: TenantSlot): void {
@@ -486,7 +478,7 @@ export class Worker {
     if (rows.length > 0) {
       const claimedAt = Date.now();
       const fresh = rows.filter((row) => !row.reclaimed);
-      for (const row of rows) if (row.reclaimed) this.suspects.push({ slot, row, claimedAt });
+      for (const row of rows) if (row.reclaimed) this.quarantine.admit({ slot, row, claimedAt });
       slot.buffer.push(fresh, claimedAt);
       this.held += rows.length;
       if (this.phase === 'running' && this.slots.get(slot.id) === slot) this.enqueueReady(slot);
@@ -563,16 +555,10 @@ export class Worker {
 
   /** Gives back the tenant's reclaimed messages waiting to run alone (`slot` undefined: every tenant's). */
   private releaseSuspects(slot: TenantSlot | undefined, why: string): void {
-    const keep: typeof this.suspects = [];
-    for (const suspect of this.suspects) {
-      if (slot && suspect.slot !== slot) {
-        keep.push(suspect);
-        continue;
-      }
+    for (const suspect of this.quarantine.take(slot)) {
       this.held -= 1;
       this.releaseOne(suspect.slot, suspect.row, `released: ${why}; the attempt was not counted`);
     }
-    this.suspects = keep;
   }
 
   /** Gives back every prefetched message of the tenant (not started: the attempt is not counted). */

@@ -1,0 +1,62 @@
+import type { ClaimedMessage } from '../store/types';
+import type { TenantSlot } from './tenant-slot';
+
+/** A message taken over from an expired lease, waiting to run alone. */
+export interface Suspect {
+  slot: TenantSlot;
+  row: ClaimedMessage;
+  /** Date.now() when its claim came back (it must start within half its lease). */
+  claimedAt: number;
+}
+
+/**
+ * Messages taken over from an expired lease (ClaimedMessage.reclaimed): their previous claim never
+ * recorded an outcome, perhaps because running them killed the process. Each runs alone: while one
+ * waits or runs the worker is in quarantine (no claims, no other handler starts, prefetched messages
+ * are given back), so if it kills the process again no innocent message is counted as an attempt
+ * with it. The worker decides when the next one may start (nothing else running); this class keeps
+ * the queue and whether one is running.
+ */
+export class Quarantine {
+  private waiting: Suspect[] = [];
+  private running = false;
+
+  /** True while a suspect waits or runs. */
+  get active(): boolean {
+    return this.running || this.waiting.length > 0;
+  }
+
+  /** True while a suspect's handler runs. */
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  admit(suspect: Suspect): void {
+    this.waiting.push(suspect);
+  }
+
+  /** The next suspect, removed from the queue (undefined when none waits). */
+  shift(): Suspect | undefined {
+    return this.waiting.shift();
+  }
+
+  /** A suspect's handler started; `finished` ends quarantine for it. */
+  started(): () => void {
+    this.running = true;
+    return () => {
+      this.running = false;
+    };
+  }
+
+  /** Removes and returns the waiting suspects of `slot` (of every tenant when undefined). */
+  take(slot: TenantSlot | undefined): Suspect[] {
+    if (!slot) {
+      const all = this.waiting;
+      this.waiting = [];
+      return all;
+    }
+    const taken = this.waiting.filter((s) => s.slot === slot);
+    if (taken.length > 0) this.waiting = this.waiting.filter((s) => s.slot !== slot);
+    return taken;
+  }
+}
