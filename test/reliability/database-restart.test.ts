@@ -1,9 +1,11 @@
 /**
  * Database restart mid-run: all 3 tenants live on a PostgreSQL server of the scenario's own, which is
  * stopped (fast shutdown: every session is cut, transactions in flight are rolled back) and started
- * again while 3 `tqw run` processes work. Every process recovers by itself: none exits, none is
- * restarted, /readyz stays 200 through the outage (an orchestrator would not restart it), every tenant
- * is back up afterwards, and nothing is lost or applied twice.
+ * again while 3 `tqw run` processes work, then crashed once (a backend killed with SIGKILL: every
+ * session is cut and the write-ahead log not yet written is lost, so claims committed without their
+ * own flush, db.asyncClaims, the default, can be undone). Every process recovers by itself: none
+ * exits, none is restarted, /readyz stays 200 through the outage (an orchestrator would not restart
+ * it), every tenant is back up afterwards, and nothing is lost or applied twice.
  */
 import { ControllablePgServer } from '../support/pg-server';
 import { controllable, tearDownOnOwnServer } from './support/pg-servers';
@@ -41,12 +43,33 @@ interface Outage {
 }
 
 test(
-  `${RESTARTS} database restarts under load (3 workers, 3 tenants): every worker recovers by itself, no loss`,
+  `${RESTARTS} database restarts and a crash under load (3 workers, 3 tenants): every worker recovers by itself, no loss`,
   async () => {
     const fleet = await scenario.startFleet();
     const pids = fleet.live().map((i) => i.pid);
     const { rng } = scenario;
     for (const id of TENANTS) await scenario.seed(id, workload(PER_TENANT, rng, WORK));
+
+    /** After a fault: no process died of it, what was in flight is recorded, every tenant is back up. */
+    const afterFault = async (kind: 'database restart' | 'database crash', t0: Date, before: Set<string>) => {
+      const t1 = new Date();
+      // No process may have died of the outage (the orchestrator would restart it: a crash loop in disguise).
+      expect(fleet.crashes.map((c) => `${describeCrash(c)} (seed ${rng.seed})`)).toEqual([]);
+      // In flight at the fault: Processing just before it, plus whatever was claimed in the moments the
+      // fault took (their invocations were recorded after t0; nothing can be claimed while it is down).
+      const invokedDuring = (await scenario.recorder.invocations()).filter((i) => i.type === 'RecordExt' && i.at >= t0 && i.at <= t1);
+      const inflight = [...new Set([...before, ...invokedDuring.map((i) => i.messageId)])];
+      scenario.recordFault(kind, [], inflight);
+      const recovered = Date.now();
+      // Every process polls every tenant successfully again, by itself.
+      for (const instance of fleet.live()) {
+        await waitUntil(async () => {
+          const health = JSON.parse((await fleet.get(instance, '/healthz')).body) as { tenants: Array<{ state: string }> };
+          return health.tenants.length === TENANTS.length && health.tenants.every((t) => t.state === 'up');
+        }, 60_000, `${instance.label}: every tenant up again`);
+      }
+      return { inflight: inflight.length, recoveredAfterMs: Date.now() - recovered, t1 };
+    };
 
     const outages: Outage[] = [];
     let seeded = TENANTS.length * PER_TENANT;
@@ -68,24 +91,17 @@ test(
       await sleep(downMs / 2);
       await server.startAgain();
       serverDown = false;
-      const t1 = new Date();
-      // No process may have died of the outage (the orchestrator would restart it: a crash loop in disguise).
-      expect(fleet.crashes.map((c) => `${describeCrash(c)} (seed ${rng.seed})`)).toEqual([]);
-      // In flight at the fault: Processing just before the stop, plus whatever was claimed in the moments
-      // the stop took (their invocations were recorded after t0; nothing can be claimed while it is down).
-      const invokedDuring = (await scenario.recorder.invocations()).filter((i) => i.type === 'RecordExt' && i.at >= t0 && i.at <= t1);
-      const inflight = [...new Set([...before, ...invokedDuring.map((i) => i.messageId)])];
-      scenario.recordFault('database restart', [], inflight);
-      const recovered = Date.now();
-      // Every process polls every tenant successfully again, by itself.
-      for (const instance of fleet.live()) {
-        await waitUntil(async () => {
-          const health = JSON.parse((await fleet.get(instance, '/healthz')).body) as { tenants: Array<{ state: string }> };
-          return health.tenants.length === TENANTS.length && health.tenants.every((t) => t.state === 'up');
-        }, 60_000, `${instance.label}: every tenant up again`);
-      }
-      outages.push({ stoppedAt: t0.toISOString(), startedAt: t1.toISOString(), downMs, inflightExt: inflight.length, readyDuringOutage, recoveredAfterMs: Date.now() - recovered });
+      const { inflight, recoveredAfterMs, t1 } = await afterFault('database restart', t0, before);
+      outages.push({ stoppedAt: t0.toISOString(), startedAt: t1.toISOString(), downMs, inflightExt: inflight, readyDuringOutage, recoveredAfterMs });
     }
+    // A crash under load: claims made without their own log flush in its last moments may be undone
+    // (their messages Pending again, the attempt not counted); each must still finish exactly once.
+    await sleep(rng.int(800, 2_000));
+    seeded += await scenario.ensureBacklog(PER_TENANT, PER_TENANT / 2, WORK);
+    const crashT0 = new Date(Date.now() - 50);
+    const crashBefore = new Set(await scenario.inflightExt());
+    await server.crash();
+    const crash = await afterFault('database crash', crashT0, crashBefore);
     await scenario.waitSettled(TIMEOUT_MS - 60_000);
     const { report, exits } = await scenario.finish();
 
@@ -101,7 +117,7 @@ test(
 
     writeFigures({
       scenario: 'database-restart',
-      title: 'Database restart mid-run',
+      title: 'Database restarts and a crash mid-run',
       seed: rng.seed,
       secretsScan: scenario.secretFigures(),
       seconds: scenario.seconds,
@@ -109,12 +125,15 @@ test(
       tenants: TENANTS.length,
       messages: report.figures.messages,
       databaseRestarts: outages.length,
+      databaseCrashes: 1,
       outages,
+      crash: { at: crashT0.toISOString(), inflightExt: crash.inflight, recoveredAfterMs: crash.recoveredAfterMs },
       invariants: report.figures,
       proved: [
         `${outages.length} stop/start of the PostgreSQL server holding all ${TENANTS.length} tenants (down ${outages.map((o) => `${(o.downMs / 1000).toFixed(1)} s`).join(', ')}) under 3 processes: no process exited or was restarted, /readyz stayed 200`,
-        `every process reported every tenant up again by itself (slowest ${Math.max(...outages.map((o) => o.recoveredAfterMs))} ms after the server was back)`,
-        `${report.figures.messages} messages all Completed; ${report.figures.effects} transactional effects, 0 duplicates; ${report.figures.extRepeatedInvocations} repeated non-transactional invocations (at most ${report.figures.inflightAtFaults} were in flight at the restarts)`,
+        `then one crash of that server under load (a backend killed with SIGKILL: every session cut, unwritten log lost, so claims committed without their own flush may be undone): no process exited`,
+        `every process reported every tenant up again by itself (slowest ${Math.max(crash.recoveredAfterMs, ...outages.map((o) => o.recoveredAfterMs))} ms after the server was back)`,
+        `${report.figures.messages} messages all Completed; ${report.figures.effects} transactional effects, 0 duplicates; ${report.figures.extRepeatedInvocations} repeated non-transactional invocations (at most ${report.figures.inflightAtFaults} were in flight at the restarts and the crash)`,
         `the fleet's /metrics totals equal the table`,
       ],
     });

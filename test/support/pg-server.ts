@@ -48,6 +48,47 @@ export class ControllablePgServer {
     });
   }
 
+  /**
+   * Crashes the server the way a PostgreSQL process crash does: one client backend is killed with
+   * SIGKILL, so the postmaster ends every session, throws away shared memory (write-ahead log not yet
+   * written to a file is lost, e.g. commits made with synchronous_commit off) and recovers from the
+   * log on disk. Resolves once the server accepts connections again; a sentinel session of our own
+   * must have been cut meanwhile, which proves the crash happened.
+   */
+  async crash(timeoutMs = 60_000): Promise<void> {
+    const sentinel = new Client({ connectionString: this.url() });
+    await sentinel.connect();
+    const cut = new Promise<Error>((resolve) => sentinel.on('error', resolve));
+    try {
+      const { rows } = await sentinel.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() ORDER BY backend_start LIMIT 1",
+      );
+      const victim = rows[0]?.pid;
+      if (victim === undefined) throw new Error('no client session to kill: crash() is meant for a server under load');
+      process.kill(victim, 'SIGKILL');
+      const error = await withTimeout(cut, timeoutMs, 'the sentinel session to be cut by the crash');
+      // PostgreSQL ends the other sessions at once (SIGQUIT): the client sees the crash message or just
+      // the connection closing. Either way a session nobody killed was cut: the crash happened.
+      if (!/crash of another server process|terminated unexpectedly/.test(error.message)) throw new Error(`the sentinel session ended, but not by a crash: ${error.message}`);
+    } finally {
+      await sentinel.end().catch(() => undefined);
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const probe = new Client({ connectionString: this.url() });
+      try {
+        await probe.connect();
+        await probe.query('SELECT 1');
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`the server did not come back within ${timeoutMs} ms after the crash: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        await probe.end().catch(() => undefined);
+      }
+    }
+  }
+
   async createDatabase(name: string): Promise<string> {
     const c = new Client({ connectionString: this.url() });
     await c.connect();
@@ -58,4 +99,12 @@ export class ControllablePgServer {
     }
     return this.url(name);
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -21,7 +21,7 @@ import type { Invocation } from './recorder';
 export const TX_TYPE = 'RecordTx';
 export const EXT_TYPE = 'RecordExt';
 
-export type FaultKind = 'kill -9' | 'crash' | 'database restart' | 'shutdown deadline' | 'tenant outage';
+export type FaultKind = 'kill -9' | 'crash' | 'database restart' | 'database crash' | 'shutdown deadline' | 'tenant outage';
 
 export interface Fault {
   kind: FaultKind;

@@ -187,6 +187,7 @@ function writeDoc(dir, meta) {
       f.crashes && `${f.crashes} process.exit`,
       f.restarts && `${f.restarts} process restarts`,
       f.databaseRestarts && `${f.databaseRestarts} database restarts`,
+      f.databaseCrashes && `${f.databaseCrashes} database crash${f.databaseCrashes > 1 ? 'es' : ''}`,
       f.tenantOutages && `${f.tenantOutages} tenant outages`,
       f.sigterms && `${f.sigterms} SIGTERM under load`,
     ]
