@@ -126,6 +126,7 @@ const COMMANDS = {
   reset: () => adapter.reset(),
   drain,
   latency,
+  roundTrip: (args) => adapter.roundTrip(args),
   close: async () => {
     await adapter.close();
     setImmediate(() => process.exit(0));

@@ -104,6 +104,18 @@ function createAdapter() {
       }
     },
 
+    /** Median of `samples` `SELECT 1` round trips from this process to the tenants' server (ms). */
+    async roundTrip({ samples }) {
+      const times = [];
+      for (let i = 0; i < samples; i++) {
+        const t0 = performance.now();
+        await tables.ping(admin);
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      return { medianMs: times[Math.floor(times.length / 2)] };
+    },
+
     async verify() {
       // With deleteOnCompletion a completed message leaves no row: every row left is a miss.
       if (settings.storeOptions?.deleteOnCompletion) return { rowsLeftInDatabase: await tables.rows(admin, settings.schemas) };

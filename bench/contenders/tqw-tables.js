@@ -52,6 +52,10 @@ const postgres = {
   completed(db, schemas) {
     return this.count(db, schemas, 'Completed');
   },
+  /** One round trip to the server (what the SQL Server pickup target allows on top of the probe interval). */
+  ping(db) {
+    return db.query('SELECT 1 AS one');
+  },
   rows(db, schemas) {
     return this.count(db, schemas);
   },
@@ -102,6 +106,9 @@ const sqlserver = {
   },
   completed(db, schemas) {
     return this.count(db, schemas, 'Completed');
+  },
+  ping(db) {
+    return db.query('SELECT 1 AS one');
   },
   rows(db, schemas) {
     return this.count(db, schemas);

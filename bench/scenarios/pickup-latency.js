@@ -20,6 +20,9 @@ const LABELS = [
   'pg-boss notify',
 ];
 
+/** SELECT 1 round trips timed after each SQL Server latency run (their median is the run's value). */
+const ROUND_TRIP_SAMPLES = 50;
+
 function subjects(ctx) {
   return withSqlServer(ctx, LABELS);
 }
@@ -35,6 +38,8 @@ module.exports = {
     const out = [];
     for (const subject of subjects(ctx)) {
       const perRun = [];
+      // SQL Server: one round trip to the server per run, for its target (probe interval + one round trip).
+      const roundTrips = [];
       await withContender({ contender: subject.contender, ...ctx.runtimes[subject.runtime] }, async (proc) => {
         ctx.versions[subject.contender] = await proc.request('versions');
         const schemas = subject.contender === 'tqw' ? ['latency'] : ['default'];
@@ -51,6 +56,7 @@ module.exports = {
               idleMs: sizes.latencyIdleS * 1000,
             }),
           );
+          if (subject.dialect === 'sqlserver') roundTrips.push((await proc.request('roundTrip', { samples: ROUND_TRIP_SAMPLES })).medianMs);
           ctx.progress.end();
         }
         await proc.request('reset');
@@ -68,6 +74,7 @@ module.exports = {
         measurement({ ...base, metric: 'pickup p95', values: pct.map((p) => p.p95), note: undefined }),
         measurement({ ...base, metric: 'pickup p99', values: pct.map((p) => p.p99), note: undefined }),
       );
+      if (roundTrips.length > 0) out.push(measurement({ ...base, metric: 'round trip', values: roundTrips, note: `median of ${ROUND_TRIP_SAMPLES} SELECT 1 from the bench process` }));
     }
     return out;
   },

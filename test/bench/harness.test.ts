@@ -68,6 +68,10 @@ const { drainSeries, verificationNote } = require('../../bench/scenarios/drain-s
   drainSeries(ctx: unknown, subject: unknown, o: { schemas: string[]; perTenant: number; timeLimitMs: number; trackTenants?: boolean; warmUp?: boolean; step: string }): Promise<DrainResult[]>;
   verificationNote(results: DrainResult[]): string | undefined;
 };
+const { urlsFor } = require('../../bench/scenarios/drain-series') as { urlsFor(ctx: unknown, subject: unknown): { workerUrl: string; adminUrl: string } };
+const { withContender } = require('../../bench/lib/contender-process') as {
+  withContender<T>(o: { contender: string; execPath: string }, fn: (proc: { request(cmd: string, args?: unknown): Promise<unknown> }) => Promise<T>): Promise<T>;
+};
 const { subject } = require('../../bench/scenarios/subjects') as { subject(label: string): { label: string; contender: string } };
 const { measurement } = require('../../bench/lib/measurement') as {
   measurement(m: { scenario: string; subject: string; metric: string; unit: string; values: number[] }): { summary: Summary };
@@ -230,6 +234,17 @@ describe('bench tiny scenario: tqw drains 200 messages through a contender proce
     const table = renderTable([m]);
     expect(table).toContain('tqw non-transactional');
     expect(table).toContain('drain rate');
+  });
+
+  it("the contender's roundTrip command times SELECT 1 against the tenants' server (the SQL Server pickup target's allowance)", async () => {
+    const { ctx } = runContext();
+    const tqw = subject('tqw non-transactional') as { label: string; contender: string; variant?: string; dialect?: string };
+    const result = await withContender({ contender: 'tqw', ...ctx.runtimes.tqw }, async (proc) => {
+      await proc.request('setup', { ...urlsFor(ctx, tqw), schemas: [tenantSchema(4)], variant: tqw.variant, concurrency: 1, dialect: tqw.dialect });
+      return (await proc.request('roundTrip', { samples: 5 })) as { medianMs: number };
+    });
+    expect(result.medianMs).toBeGreaterThan(0);
+    expect(result.medianMs).toBeLessThan(10_000);
   });
 
   it('a warm-up drain comes first and is not counted; each timed run reports the CPU per message of the worker and of PostgreSQL', async () => {

@@ -72,6 +72,24 @@ describe('.github/workflows/ci.yml', () => {
     expect(runs(image)).toContain('docker compose config -q');
   });
 
+  test('the bench-sqlserver job runs the tqw latency and drain scenarios with MSSQL_URL set to its own healthy SQL Server', () => {
+    const bench = workflow.jobs['bench-sqlserver']!;
+    expect(bench.services?.mssql?.image).toBe('mcr.microsoft.com/mssql/server:2022-latest');
+    expect(bench.services?.mssql?.options).toMatch(/--health-cmd "\/opt\/mssql-tools18\/bin\/sqlcmd -C [^"]*SELECT 1/);
+    expect(parseConnectionString(bench.env!.MSSQL_URL!).password).toBe(bench.services?.mssql?.env?.MSSQL_SA_PASSWORD);
+    const commands = runs(bench);
+    expect(commands.indexOf('npm ci')).toBeGreaterThanOrEqual(0);
+    const run = commands.find((c) => c.startsWith('npm run bench -- '));
+    expect(commands.indexOf('npm ci')).toBeLessThan(commands.indexOf(run!));
+    // The scenarios it names exist, and the SQL Server latency rows are among the targets it prints.
+    const scenarios = /--scenario (\S+)/.exec(run!)![1]!.split(',');
+    const { SCENARIO_IDS } = require('../../bench/lib/options') as { SCENARIO_IDS: string[] };
+    expect(scenarios.every((id) => SCENARIO_IDS.includes(id))).toBe(true);
+    expect(scenarios).toContain('latency');
+    const { TARGETS } = require('../../bench/lib/targets') as { TARGETS: Array<{ text: string }> };
+    expect(TARGETS.filter((t) => t.text.startsWith('Pickup latency on SQL Server'))).toHaveLength(2);
+  });
+
   test('the compose-demo job brings the demo up with the README command and tears it down', () => {
     const demo = workflow.jobs['compose-demo']!;
     expect(runs(demo)[0]).toMatch(/^docker compose up --build\b/);
