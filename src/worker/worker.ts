@@ -13,6 +13,7 @@ import { ParkingLot } from './parking-lot';
 import { TenantSlot, type TenantRunState } from './tenant-slot';
 import { ClaimPlanner } from './claim-planner';
 import { Quarantine } from './quarantine';
+import { runClaim, type ClaimRunnerDeps } from './claim-runner';
 
 export interface WorkerDeps {
   handlers: HandlerRegistry;
@@ -88,6 +89,8 @@ export class Worker {
   private readonly attempts = new RunningAttempts();
   /** Claim sizing and tenant round-robin (see claim-planner.ts). */
   private readonly planner: ClaimPlanner;
+  /** What runClaim needs (claim-runner.ts: the claim statement and its outcome on the tenant). */
+  private readonly claimDeps: ClaimRunnerDeps;
   private inflight = 0;
   /** Claimed and not finished, all tenants (see TenantSlot.held). */
   private held = 0;
@@ -121,6 +124,13 @@ export class Worker {
         this.pump();
       },
     });
+    this.claimDeps = {
+      options: this.options,
+      metrics: deps.metrics,
+      parking: this.parking,
+      redact: deps.redact,
+      running: () => this.phase === 'running',
+    };
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -442,33 +452,9 @@ export class Worker {
     slot.reserved += limit;
     this.held += limit;
     this.claimsInFlight += 1;
-    const started = process.hrtime.bigint();
-    let rows: ClaimedMessage[] = [];
+    let rows: ClaimedMessage[];
     try {
-      rows = await slot.store.claim({ limit, leaseMs: this.options.leaseMs });
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.deps.metrics.poll(slot.id, rows.length > 0 ? 'hit' : 'empty', seconds);
-      const now = Date.now();
-      slot.onClaimSucceeded(rows.length, limit, this.options, now);
-      slot.lastClaimFull = rows.length >= limit;
-      if (rows.length < limit) {
-        if (this.phase === 'running') this.parking.park(slot, now);
-      } else if (slot.parked) {
-        // An overlapping claim drained the queue and parked the tenant, but this one came back full.
-        this.parking.unpark(slot);
-      }
-    } catch (err) {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.deps.metrics.poll(slot.id, 'error', seconds);
-      const error = this.deps.redact(describeError(err));
-      const delay = slot.onClaimFailed(error, this.options, Date.now());
-      slot.lastClaimFull = false;
-      this.parking.leaveGroup(slot);
-      // One line per backoff step (each failed poll is one step), not one per poll interval.
-      slot.logger.warn(
-        { consecutiveFailures: slot.consecutiveFailures, retryInMs: delay, error },
-        'tenant poll failed; tenant marked down and backing off',
-      );
+      rows = await runClaim(slot, limit, this.claimDeps);
     } finally {
       slot.claims -= 1;
       slot.reserved -= limit;

@@ -1,0 +1,56 @@
+import { describeError } from '../errors';
+import type { TqwMetrics } from '../metrics/metrics';
+import type { ClaimedMessage } from '../store/types';
+import type { WorkerOptions } from './options';
+import type { ParkingLot } from './parking-lot';
+import type { TenantSlot } from './tenant-slot';
+
+/** What running a claim needs from the worker. */
+export interface ClaimRunnerDeps {
+  options: WorkerOptions;
+  metrics: TqwMetrics;
+  parking: ParkingLot;
+  /** Removes secrets from text (the claim's error, stored on the tenant and logged). */
+  redact: (text: string) => string;
+  /** Whether the worker still runs (a tenant that drained its queue is parked only then). */
+  running(): boolean;
+}
+
+/**
+ * Runs one claim statement for a tenant and records its outcome on the tenant, the metrics and the
+ * parking lot; returns the claimed rows (none when the claim failed). The worker's own accounting
+ * (room held for the claim, buffering the rows) stays with the worker.
+ * - Success: poll metric 'hit' or 'empty', the tenant is up again (its circuit breaker closes); a
+ *   claim that came back short of its limit drained the queue, so the tenant is parked (left to its
+ *   probe group); a full one unparks a tenant an overlapping claim had parked.
+ * - Failure: poll metric 'error', the tenant is marked down and backs off (its own circuit breaker),
+ *   leaves its probe group (so it cannot make the probe of the others fail), and ONE warning per
+ *   backoff step says so, with the error's secrets removed.
+ */
+export async function runClaim(slot: TenantSlot, limit: number, deps: ClaimRunnerDeps): Promise<ClaimedMessage[]> {
+  const started = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  try {
+    const rows = await slot.store.claim({ limit, leaseMs: deps.options.leaseMs });
+    deps.metrics.poll(slot.id, rows.length > 0 ? 'hit' : 'empty', seconds());
+    const now = Date.now();
+    slot.onClaimSucceeded(rows.length, limit, deps.options, now);
+    slot.lastClaimFull = rows.length >= limit;
+    if (rows.length < limit) {
+      if (deps.running()) deps.parking.park(slot, now);
+    } else if (slot.parked) {
+      // An overlapping claim drained the queue and parked the tenant, but this one came back full.
+      deps.parking.unpark(slot);
+    }
+    return rows;
+  } catch (err) {
+    deps.metrics.poll(slot.id, 'error', seconds());
+    const error = deps.redact(describeError(err));
+    const delay = slot.onClaimFailed(error, deps.options, Date.now());
+    slot.lastClaimFull = false;
+    deps.parking.leaveGroup(slot);
+    // One line per backoff step (each failed poll is one step), not one per poll interval.
+    slot.logger.warn({ consecutiveFailures: slot.consecutiveFailures, retryInMs: delay, error }, 'tenant poll failed; tenant marked down and backing off');
+    return [];
+  }
+}
