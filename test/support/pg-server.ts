@@ -11,10 +11,12 @@ export class ControllablePgServer {
     readonly dataDir: string,
     readonly port: number,
     readonly password: string,
+    /** Server settings passed as `-c name=value` on every start. */
+    readonly settings: Record<string, string>,
   ) {}
 
-  static async start(password = 'ctl-pg-secret-pw'): Promise<ControllablePgServer> {
-    const server = new ControllablePgServer(tempDir('ctlpg'), await freePort(), password);
+  static async start(password = 'ctl-pg-secret-pw', settings: Record<string, string> = {}): Promise<ControllablePgServer> {
+    const server = new ControllablePgServer(tempDir('ctlpg'), await freePort(), password, settings);
     await server.startAgain();
     return server;
   }
@@ -24,7 +26,7 @@ export class ControllablePgServer {
   }
 
   async startAgain(): Promise<void> {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'test', 'support', 'pg-server-process.mjs'), this.dataDir, String(this.port), this.password], {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'test', 'support', 'pg-server-process.mjs'), this.dataDir, String(this.port), this.password, JSON.stringify(this.settings)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child = child;
