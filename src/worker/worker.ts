@@ -377,7 +377,7 @@ export class Worker {
     const now = Date.now();
     let earliest = this.parking.serve(now);
     this.dispatch(now);
-    const blocked = this.completing > MAX_PENDING_COMPLETIONS || this.inQuarantine();
+    const blocked = this.completing > MAX_PENDING_COMPLETIONS || this.quarantine.active;
     earliest = Math.min(
       earliest,
       this.planner.offer(now, this.active, this.held, this.completing, blocked, (slot, limit) => void this.claim(slot, limit)),
@@ -389,7 +389,7 @@ export class Worker {
 
   /** Hands prefetched messages to free handler slots, one tenant at a time (round-robin). */
   private dispatch(now: number): void {
-    if (this.inQuarantine()) {
+    if (this.quarantine.active) {
       this.dispatchSuspect(now);
       return;
     }
@@ -410,10 +410,6 @@ export class Worker {
       }
       this.enqueueReady(slot);
     }
-  }
-
-  private inQuarantine(): boolean {
-    return this.quarantine.active;
   }
 
   /**
