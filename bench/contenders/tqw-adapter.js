@@ -11,6 +11,7 @@ const { mkdtempSync, writeFileSync, rmSync, readFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const pino = require('pino');
+const { summarize } = require('../lib/stats');
 const { tqwRoot } = require('../lib/tqw-snapshot');
 const { TABLES, MESSAGE_TYPE } = require('./tqw-tables');
 
@@ -112,8 +113,7 @@ function createAdapter() {
         await tables.ping(admin);
         times.push(performance.now() - t0);
       }
-      times.sort((a, b) => a - b);
-      return { medianMs: times[Math.floor(times.length / 2)] };
+      return { medianMs: summarize(times).median };
     },
 
     async verify() {

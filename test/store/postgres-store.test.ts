@@ -289,22 +289,29 @@ describe('PostgreSQL store specifics', () => {
     expect((await store.depth()).Processing).toBe(900);
   });
 
-  test('asyncCommit: claims, completions and lease extensions commit with synchronous_commit off; handler transactions and other stores do not', async () => {
-    // A row trigger records the setting in force inside each writing statement's own transaction:
-    // what the commit of that transaction obeys.
-    const fast = await fx.makeStore('t', { asyncCommit: true });
-    const table = fast.tableName;
-    const log = quoteTable(schemaOf(fast), 'CommitLog');
+  /**
+   * A row trigger on the store's table records the synchronous_commit in force inside each writing
+   * statement's own transaction (what the commit of that transaction obeys); the function returned
+   * gives the distinct settings recorded since its last call.
+   */
+  async function recordCommitSettings(store: QueueStore): Promise<() => Promise<string[]>> {
+    const schema = quoteIdent(schemaOf(store));
+    const log = quoteTable(schemaOf(store), 'CommitLog');
     await fx.query(`CREATE TABLE ${log} (n serial PRIMARY KEY, op text NOT NULL, setting text NOT NULL)`);
     await fx.query(
-      `CREATE FUNCTION ${quoteIdent(schemaOf(fast))}.log_commit_setting() RETURNS trigger LANGUAGE plpgsql AS $$
+      `CREATE FUNCTION ${schema}.log_commit_setting() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN INSERT INTO ${log} (op, setting) VALUES (TG_OP, current_setting('synchronous_commit')); RETURN NULL; END $$`,
     );
-    await fx.query(`CREATE TRIGGER log_commit_setting AFTER UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${quoteIdent(schemaOf(fast))}.log_commit_setting()`);
-    const settings = async () => {
+    await fx.query(`CREATE TRIGGER log_commit_setting AFTER UPDATE OR DELETE ON ${store.tableName} FOR EACH ROW EXECUTE FUNCTION ${schema}.log_commit_setting()`);
+    return async () => {
       const rows = await fx.query<{ setting: string }>(`DELETE FROM ${log} RETURNING setting`);
       return [...new Set(rows.map((r) => r.setting))];
     };
+  }
+
+  test('asyncCommit: claims, completions and lease extensions commit with synchronous_commit off; handler transactions and other stores do not', async () => {
+    const fast = await fx.makeStore('t', { asyncCommit: true });
+    const settings = await recordCommitSettings(fast);
     const plainPools = createPostgresPoolRegistry();
     const plain = createPostgresStore(fx.tenantOf(fast), plainPools, TEST_POOL_OPTIONS, undefined, { ...DEFAULT_STORE_OPTIONS, asyncClaims: false });
     try {
@@ -335,19 +342,7 @@ describe('PostgreSQL store specifics', () => {
 
   test('asyncClaims (the default): only the claim commits with synchronous_commit off; asyncClaims false claims synchronously', async () => {
     const store = await fx.makeStore('t');
-    const table = store.tableName;
-    const schema = quoteIdent(schemaOf(store));
-    const log = quoteTable(schemaOf(store), 'CommitLog');
-    await fx.query(`CREATE TABLE ${log} (n serial PRIMARY KEY, op text NOT NULL, setting text NOT NULL)`);
-    await fx.query(
-      `CREATE FUNCTION ${schema}.log_commit_setting() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN INSERT INTO ${log} (op, setting) VALUES (TG_OP, current_setting('synchronous_commit')); RETURN NULL; END $$`,
-    );
-    await fx.query(`CREATE TRIGGER log_commit_setting AFTER UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${schema}.log_commit_setting()`);
-    const settings = async () => {
-      const rows = await fx.query<{ setting: string }>(`DELETE FROM ${log} RETURNING setting`);
-      return [...new Set(rows.map((r) => r.setting))];
-    };
+    const settings = await recordCommitSettings(store);
     expect(DEFAULT_STORE_OPTIONS.asyncClaims).toBe(true);
     for (let i = 0; i < 5; i++) await store.enqueue({ tenantId: 't', messageType: 'X', payload: '{}' });
     const [a, b, c, d] = await store.claim({ limit: 4, leaseMs: 60_000 });

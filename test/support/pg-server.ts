@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { REPO_ROOT, freePort, tempDir } from './processes';
+import { waitFor } from './worker-fixtures';
 
 /** A PostgreSQL server of its own that a test can stop and start again (same data directory and port). */
 export class ControllablePgServer {
@@ -75,20 +76,21 @@ export class ControllablePgServer {
     } finally {
       await sentinel.end().catch(() => undefined);
     }
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const probe = new Client({ connectionString: this.url() });
-      try {
-        await probe.connect();
-        await probe.query('SELECT 1');
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`the server did not come back within ${timeoutMs} ms after the crash: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, 100));
-      } finally {
-        await probe.end().catch(() => undefined);
-      }
-    }
+    await waitFor(
+      async () => {
+        const probe = new Client({ connectionString: this.url() });
+        try {
+          await probe.connect();
+          await probe.query('SELECT 1');
+          return true;
+        } catch {
+          return false;
+        } finally {
+          await probe.end().catch(() => undefined);
+        }
+      },
+      { timeoutMs, intervalMs: 100, what: 'the server to accept connections again after the crash' },
+    );
   }
 
   async createDatabase(name: string): Promise<string> {
