@@ -18,6 +18,8 @@ export type TqwErrorCode =
   | 'TQW_TENANT_MISMATCH'
   | 'TQW_NO_HANDLER'
   | 'TQW_ABORTED'
+  | 'TQW_TRANSACTION_CLOSED'
+  | 'TQW_QUERY_IN_FLIGHT'
   | 'TQW_USAGE';
 
 export class TqwError extends Error {
@@ -87,6 +89,35 @@ export class HandlerTimeoutError extends TqwError {
 export class ShutdownAbortError extends TqwError {
   constructor() {
     super('TQW_ABORTED', 'handler aborted: the worker is shutting down and the drain deadline passed');
+  }
+}
+
+/**
+ * A handler used `ctx.db` after its attempt ended (timed out, aborted at the shutdown deadline, or
+ * returned): the transaction is over and nothing sent through it now can commit, on its own or in
+ * another message's transaction.
+ */
+export class TransactionClosedError extends TqwError {
+  constructor(messageId: string, why: string) {
+    super(
+      'TQW_TRANSACTION_CLOSED',
+      `ctx.db of message ${messageId} can no longer be used: its attempt ended (${why}) and its transaction was ` +
+        'rolled back or committed; nothing sent through it now is saved. Stop work when ctx.signal aborts.',
+    );
+  }
+}
+
+/**
+ * A transactional handler returned while a query it started through `ctx.db` was still running.
+ * The transaction is rolled back (nothing saved) and the attempt counts as failed, on both stores.
+ */
+export class QueryInFlightError extends TqwError {
+  constructor(messageId: string) {
+    super(
+      'TQW_QUERY_IN_FLIGHT',
+      `the handler of message ${messageId} returned while a query it started through ctx.db was still running; ` +
+        'the transaction was rolled back and nothing was saved. Await every query of a transactional handler before returning.',
+    );
   }
 }
 

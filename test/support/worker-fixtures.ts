@@ -5,7 +5,7 @@ import { HandlerRegistry } from '../../src/handlers/handler-registry';
 import type { Handler } from '../../src/handlers/types';
 import { createMetrics, type TqwMetrics } from '../../src/metrics/metrics';
 import { StorePools, createStore } from '../../src/store/create-store';
-import type { QueueStore } from '../../src/store/types';
+import { DEFAULT_POOL_OPTIONS, type PoolOptions, type QueueStore } from '../../src/store/types';
 import type { Tenant } from '../../src/tenants/types';
 import { Worker } from '../../src/worker/worker';
 import type { WorkerOptions } from '../../src/worker/options';
@@ -64,9 +64,11 @@ export function startTestWorker(
   options: Partial<WorkerOptions> = {},
   /** Wraps each store the worker opens (e.g. to count the statements it sends); default: as is. */
   wrapStore: (store: QueueStore, tenant: Tenant) => QueueStore = (store) => store,
+  /** Pool settings over DEFAULT_POOL_OPTIONS (e.g. { max: 1 }). */
+  poolOptions: Partial<PoolOptions> = {},
 ): TestWorker {
   const logs = new LogCapture();
-  const pools = new StorePools();
+  const pools = new StorePools({ ...DEFAULT_POOL_OPTIONS, ...poolOptions });
   let worker!: Worker;
   const metrics = createMetrics({ defaultMetrics: false, source: { tenants: () => worker.gaugeSnapshots() } });
   worker = new Worker({

@@ -1,5 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
-import { LeaseLostError } from '../../errors';
+import { LeaseLostError, QueryInFlightError } from '../../errors';
+import { TransactionGuard } from '../transaction-guard';
+import { guardPgClient } from './guarded-client';
 import type { ClaimFence, StoreTransaction } from '../types';
 import { fenceParams } from './row-mapper';
 import { quoteIdent } from './quote-table';
@@ -65,19 +67,21 @@ export async function runCompletingTransaction<T>(
     broken = err;
   };
   client.on('error', onError);
+  const guard = new TransactionGuard(fence.id);
   let value: T;
   try {
     if (result.rowCount !== 1) throw new LeaseLostError(fence.id);
-    value = await fn({ dialect: 'postgres', handle: client });
+    value = await fn({ dialect: 'postgres', handle: guardPgClient(client, guard) });
   } catch (err) {
     client.removeListener('error', onError);
-    await chain.rollback(client, broken);
+    await chain.rollback(client, broken ?? abandoned(guard, { error: err }));
     throw err;
   }
   client.removeListener('error', onError);
-  if (broken) {
-    await chain.rollback(client, broken);
-    throw broken;
+  const leftRunning = abandoned(guard);
+  if (broken || leftRunning) {
+    await chain.rollback(client, broken ?? leftRunning);
+    throw broken ?? new QueryInFlightError(fence.id);
   }
   const command = await chain.commit(client);
   if (command === 'ROLLBACK') throw rolledBackAtCommit(fence);
@@ -117,16 +121,26 @@ async function inTransaction<T>(
     broken = err;
   };
   client.on('error', onError);
+  const guard = new TransactionGuard(fence.id);
   try {
     let result: T;
     try {
       if (!(await open(client))) throw new LeaseLostError(fence.id);
-      result = await fn({ dialect: 'postgres', handle: client });
+      result = await fn({ dialect: 'postgres', handle: guardPgClient(client, guard) });
     } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-        broken = rollbackErr;
-      });
+      // A query of the ended attempt still running: discard the connection (nothing on it can commit).
+      broken ??= abandoned(guard, { error: err });
+      if (!broken) {
+        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+          broken = rollbackErr;
+        });
+      }
       throw err;
+    }
+    const leftRunning = abandoned(guard);
+    if (leftRunning) {
+      broken ??= leftRunning;
+      throw new QueryInFlightError(fence.id);
     }
     const committed = await client.query('COMMIT').catch((commitErr: Error) => {
       broken = commitErr;
@@ -138,4 +152,14 @@ async function inTransaction<T>(
     client.removeListener('error', onError);
     client.release(broken);
   }
+}
+
+/**
+ * Closes the handler's `ctx.db` (every later query is refused) and, when a query it started is
+ * still running, returns the reason to discard the connection instead of reusing it: ROLLBACK would
+ * wait behind that query, and destroying the session rolls the transaction back just the same.
+ */
+function abandoned(guard: TransactionGuard, outcome?: { error: unknown }): Error | undefined {
+  const running = guard.close(outcome);
+  return running > 0 ? new Error(`${running} query(ies) of the ended attempt on message ${guard.messageId} still running`) : undefined;
 }
