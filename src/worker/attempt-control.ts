@@ -1,3 +1,4 @@
+import type { ClaimedMessage } from '../store/types';
 import type { ListLinks } from './intrusive-list';
 import type { RunningAttempts } from './running-attempts';
 
@@ -29,6 +30,9 @@ export class AttemptControl implements ListLinks<AttemptControl> {
     readonly timeoutMs: number,
     readonly shutdownSignal: AbortSignal,
     private readonly running: RunningAttempts,
+    /** Whose attempt this is (named in the last log line of a dying process). */
+    readonly tenantId = '',
+    readonly claim?: ClaimedMessage,
   ) {
     this.deadline = performance.now() + timeoutMs;
     running.add(this);

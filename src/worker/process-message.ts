@@ -162,7 +162,7 @@ class MessageAttempt {
         createdAt: claim.createdAt,
       };
 
-      const control = new AttemptControl(policy.timeoutMs, deps.shutdownSignal, deps.attempts);
+      const control = new AttemptControl(policy.timeoutMs, deps.shutdownSignal, deps.attempts, tenantId, claim);
       const handler = loaded.handler;
       const invoke = (db: unknown) => control.run(() => handler.handle(message, new AttemptContext(tenantId, db, this, control)));
 

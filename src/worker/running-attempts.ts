@@ -15,6 +15,15 @@ import { IntrusiveList } from './intrusive-list';
  * the new earliest head. An attempt that finishes leaves its list and the timer stays as it is (it
  * fires once for nothing at worst); while no attempt is left it does not keep the process alive.
  */
+/** A running handler attempt, as the last log line of a dying process names it. */
+export interface RunningMessage {
+  tenant: string;
+  messageId: string;
+  type: string;
+  attempt: number;
+  runningMs: number;
+}
+
 export class RunningAttempts {
   private readonly lists = new Map<number, IntrusiveList<AttemptControl>>();
   private count = 0;
@@ -52,6 +61,25 @@ export class RunningAttempts {
     // attempt), but it must not keep the process alive. Re-arming per burst cost a timer object
     // every few messages.
     if (this.count === 0) this.timer?.unref();
+  }
+
+  /** Every running attempt, oldest first within each timeout length. */
+  describe(): RunningMessage[] {
+    const now = performance.now();
+    const out: RunningMessage[] = [];
+    for (const list of this.lists.values()) {
+      list.forEach((control) => {
+        const claim = control.claim;
+        out.push({
+          tenant: control.tenantId,
+          messageId: claim?.id ?? '',
+          type: claim?.messageType ?? '',
+          attempt: claim?.processingAttempts ?? 0,
+          runningMs: Math.round(now - (control.deadline - control.timeoutMs)),
+        });
+      });
+    }
+    return out;
   }
 
   /** Aborts every attempt whose tenant `signal` is (the tenant's shutdown deadline passed). */

@@ -6,7 +6,7 @@ import type { ClaimedMessage, QueueStore } from '../store/types';
 import type { Tenant } from '../tenants/types';
 import { LeaseKeeper } from './heartbeat';
 import { LoopScheduler } from './loop-scheduler';
-import { RunningAttempts } from './running-attempts';
+import { RunningAttempts, type RunningMessage } from './running-attempts';
 import { DEFAULT_WORKER_OPTIONS, type WorkerOptions } from './options';
 import { processMessage, type ProcessDeps, type ProcessOutcome } from './process-message';
 import { ParkingLot } from './parking-lot';
@@ -232,6 +232,11 @@ export class Worker {
   /** The current tenants and their stores (for the depth cache, retention and admin tasks). */
   stores(): Array<{ tenantId: string; store: QueueStore }> {
     return [...this.slots.values()].map((slot) => ({ tenantId: slot.id, store: slot.store }));
+  }
+
+  /** The handler attempts running now (tenant, message id, type, attempt), for a dying process's last log line. */
+  runningMessages(): RunningMessage[] {
+    return this.attempts.describe();
   }
 
   get inflightCount(): number {

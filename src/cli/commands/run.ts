@@ -1,6 +1,7 @@
 import { loadConfig } from '../../config/load-config';
 import { startDaemon } from '../../daemon/daemon';
-import { describeError } from '../../errors';
+import { TransactionClosedError, describeError } from '../../errors';
+import { reportOnExit } from '../../daemon/exit-report';
 import { createLogger } from '../../log/logger';
 import { createRedactor } from '../../log/redact';
 
@@ -25,14 +26,24 @@ export async function runCommand(options: RunCommandOptions = {}): Promise<numbe
   const redactor = createRedactor([]);
   const logger = createLogger({ level: config.log.level, redactor });
 
+  let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
+  // Whatever ends the process, its last line names the handler attempts that were running.
+  const lastWords = reportOnExit(logger, () => daemon?.worker.runningMessages() ?? []);
   const onFatal = (kind: string) => (err: unknown) => {
-    logger.fatal({ err }, `${kind}: exiting so the orchestrator restarts the process`);
+    // A handler that did not await a query refused after its attempt ended: nothing was written
+    // (that is the point of the refusal), so it is no reason to stop the other tenants' work.
+    if (err instanceof TransactionClosedError) {
+      logger.warn({ err }, 'a handler left a query unawaited that was refused because its attempt had ended');
+      return;
+    }
+    lastWords.fatal(err, `${kind}: exiting so the orchestrator restarts the process`);
     process.exit(1);
   };
   process.on('uncaughtException', onFatal('uncaught exception'));
   process.on('unhandledRejection', onFatal('unhandled promise rejection'));
 
-  const daemon = await startDaemon({ config, logger, redactor, env });
+  daemon = await startDaemon({ config, logger, redactor, env });
+  const started = daemon;
 
   let signalled = false;
   const onStopSignal = (signal: NodeJS.Signals) => {
@@ -42,18 +53,18 @@ export async function runCommand(options: RunCommandOptions = {}): Promise<numbe
     }
     signalled = true;
     logger.info({ signal }, 'shutting down gracefully');
-    void daemon.stop();
+    void started.stop();
   };
   const onHup = () => {
     logger.info({ signal: 'SIGHUP' }, 'reloading the tenants file');
-    daemon.reloadTenants();
+    started.reloadTenants();
   };
   process.on('SIGTERM', onStopSignal);
   process.on('SIGINT', onStopSignal);
   process.on('SIGHUP', onHup);
 
   try {
-    await daemon.promise;
+    await started.promise;
     logger.info('stopped cleanly');
     return 0;
   } catch (err) {
@@ -63,5 +74,6 @@ export async function runCommand(options: RunCommandOptions = {}): Promise<numbe
     process.off('SIGTERM', onStopSignal);
     process.off('SIGINT', onStopSignal);
     process.off('SIGHUP', onHup);
+    lastWords.uninstall();
   }
 }

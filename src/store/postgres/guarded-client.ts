@@ -24,7 +24,11 @@ export function guardPgClient(client: PoolClient, guard: TransactionGuard): Pool
       }
       const first = args[0] as { submit?: unknown } | undefined;
       if (first && typeof first.submit === 'function') throw err;
-      return Promise.reject(err);
+      // Marked handled: a handler that does not await its late query must not crash the process
+      // with an unhandled rejection; one that awaits it still gets the error.
+      const refused = Promise.reject(err);
+      refused.catch(() => undefined);
+      return refused;
     }
     const done = guard.started();
     if (callback) {

@@ -1,5 +1,7 @@
 import mssql from 'mssql';
-import { LeaseLostError, describeError } from '../../errors';
+import { LeaseLostError, QueryInFlightError, describeError } from '../../errors';
+import { TransactionGuard } from '../transaction-guard';
+import { guardMssqlTransaction, type GuardedTransaction } from './guarded-transaction';
 import type { ClaimFence, StoreTransaction } from '../types';
 import { bindFence } from './params';
 
@@ -31,13 +33,23 @@ export async function runClaimTransaction<T>(
   // a previous user of this pooled connection set, the lock statement runs at the level it expects.
   await transaction.begin(mssql.ISOLATION_LEVEL.READ_COMMITTED);
   let result: T;
+  const guard = new TransactionGuard(fence.id);
+  const lent = guardMssqlTransaction(transaction, guard);
   try {
     const locked = await bindFence(transaction.request(), fence).query(lockClaimSql);
     if (!fenceHeld(locked.recordset)) throw new LeaseLostError(fence.id);
-    result = await fn({ dialect: 'sqlserver', handle: transaction });
+    result = await fn({ dialect: 'sqlserver', handle: lent.handle });
   } catch (err) {
+    endAttempt(guard, lent, { error: err });
     await rollbackQuietly(transaction, requestTimeoutMs);
     throw err;
+  }
+  // mssql starts a request on the next turn (setImmediate): let one the handler started just before
+  // returning reach acquire(), so it is seen in flight here as on PostgreSQL, not refused after COMMIT.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (endAttempt(guard, lent)) {
+    await rollbackQuietly(transaction, requestTimeoutMs);
+    throw new QueryInFlightError(fence.id);
   }
   try {
     await transaction.commit();
@@ -46,6 +58,17 @@ export async function runClaimTransaction<T>(
     throw commitError(fence.id, err);
   }
   return result;
+}
+
+/**
+ * Closes the handler's `ctx.db` (every later request is refused) and cancels a request of the
+ * handler still running, so the rollback need not wait for it. Returns whether one was running.
+ */
+function endAttempt(guard: TransactionGuard, lent: GuardedTransaction, outcome?: { error: unknown }): boolean {
+  guard.close(outcome);
+  const running = lent.running();
+  for (const request of running) request.cancel();
+  return running.length > 0;
 }
 
 /**
