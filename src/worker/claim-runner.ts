@@ -1,4 +1,5 @@
 import { describeError } from '../errors';
+import { isConnectivityError } from '../store/connectivity-error';
 import type { TqwMetrics } from '../metrics/metrics';
 import type { ClaimedMessage } from '../store/types';
 import type { WorkerOptions } from './options';
@@ -14,6 +15,8 @@ export interface ClaimRunnerDeps {
   redact: (text: string) => string;
   /** Whether the worker still runs (a tenant that drained its queue is parked only then). */
   running(): boolean;
+  /** The tenant's database answered (`true`) or could not be reached (`false`): see recovery-watch.ts. */
+  reached(slot: TenantSlot, reachable: boolean): void;
 }
 
 /**
@@ -34,9 +37,14 @@ export async function runClaim(slot: TenantSlot, limit: number, deps: ClaimRunne
     const rows = await slot.store.claim({ limit, leaseMs: deps.options.leaseMs });
     deps.metrics.poll(slot.id, rows.length > 0 ? 'hit' : 'empty', seconds());
     const now = Date.now();
-    slot.onClaimSucceeded(rows.length, limit, deps.options, now);
-    slot.lastClaimFull = rows.length >= limit;
-    if (rows.length < limit) {
+    deps.reached(slot, true);
+    // A message taken over from an expired lease comes alone (see the claim's reclaim rule): more
+    // expired leases may wait, so the tenant is claimed again as soon as that one has run (back
+    // to back), as after a full claim, instead of parking.
+    const more = rows.length >= limit || rows.some((row) => row.reclaimed === true);
+    slot.onClaimSucceeded(more ? limit : rows.length, limit, deps.options, now);
+    slot.lastClaimFull = more;
+    if (!more) {
       if (deps.running()) deps.parking.park(slot, now);
     } else if (slot.parked) {
       // An overlapping claim drained the queue and parked the tenant, but this one came back full.
@@ -45,6 +53,7 @@ export async function runClaim(slot: TenantSlot, limit: number, deps: ClaimRunne
     return rows;
   } catch (err) {
     deps.metrics.poll(slot.id, 'error', seconds());
+    if (isConnectivityError(err)) deps.reached(slot, false);
     const error = deps.redact(describeError(err));
     const delay = slot.onClaimFailed(error, deps.options, Date.now());
     slot.lastClaimFull = false;

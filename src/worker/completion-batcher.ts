@@ -25,8 +25,8 @@ interface Pending {
  * fence is still checked on its own (a fence that no longer matches resolves false: lease lost).
  *
  * A flush that fails (database error) rejects every complete() in it and changes nothing: those
- * rows stay Processing, and when their lease expires they are claimed again. Nothing is lost;
- * a non-transactional handler may run again, which is its documented at-least-once contract.
+ * rows stay Processing with their fences, and each message's attempt writes its completion again
+ * (outcome-retry.ts) until it is written or the fence is gone.
  */
 export class CompletionBatcher {
   private queue: Pending[] = [];

@@ -17,14 +17,17 @@ import { decideFailure, truncate } from './failure-policy';
 import { LeaseKeeper } from './heartbeat';
 import type { WorkerOptions } from './options';
 import type { RunningAttempts } from './running-attempts';
+import type { OutcomeRetry } from './outcome-retry';
+import { isConnectivityError } from '../store/connectivity-error';
 
 /**
  * What became of one claimed message:
  * completed / retried / dead_lettered: recorded in the table (these three are the metric outcomes);
  * released: given back on shutdown without counting the attempt;
  * lease_lost: another worker reclaimed it, this attempt changed nothing;
- * unrecorded: the outcome could not be written (database error): the lease will expire and
- * another attempt will follow, so nothing is lost.
+ * unrecorded: the outcome could not be written and the worker gave up writing it (shutting down
+ * with the database unreachable): the lease will expire and another attempt will follow, so
+ * nothing is lost.
  */
 export type ProcessOutcome = 'completed' | 'retried' | 'dead_lettered' | 'released' | 'lease_lost' | 'unrecorded';
 
@@ -51,6 +54,11 @@ export interface ProcessDeps {
   attempts: RunningAttempts;
   /** Keeps the leases of running non-transactional messages (one timer for all). Default: one per message. */
   leases?: LeaseKeeper;
+  /**
+   * When an outcome write fails: whether (and when) to write it again (see outcome-retry.ts).
+   * Without it a failed write is given up at once (the message waits for its lease).
+   */
+  outcomes?: OutcomeRetry;
 }
 
 /**
@@ -95,6 +103,8 @@ class MessageAttempt {
   private child: Logger | undefined;
   private policy!: ReturnType<typeof resolvePolicy>;
   private readonly startedAt = Date.now();
+  /** The handler was called (a failure before that, e.g. no connection for its transaction, is released, not counted). */
+  private invoked = false;
 
   constructor(
     private readonly claim: ClaimedMessage,
@@ -164,7 +174,10 @@ class MessageAttempt {
 
       const control = new AttemptControl(policy.timeoutMs, deps.shutdownSignal, deps.attempts, tenantId, claim);
       const handler = loaded.handler;
-      const invoke = (db: unknown) => control.run(() => handler.handle(message, new AttemptContext(tenantId, db, this, control)));
+      const invoke = (db: unknown) => {
+        this.invoked = true;
+        return control.run(() => handler.handle(message, new AttemptContext(tenantId, db, this, control)));
+      };
 
       let completion: Promise<boolean> | undefined;
       try {
@@ -208,16 +221,16 @@ class MessageAttempt {
         metrics.messageDuration(tenantId, claim.messageType, (Date.now() - this.startedAt) / 1000);
       }
       if (completion) {
-        // The handler succeeded; only the Completed write is left. If that write fails the row stays
-        // Processing with its lease, and is claimed again when the lease expires: never recorded as a
-        // failed attempt of the handler, never lost.
+        // The handler succeeded; only the Completed write is left. If that write fails the message
+        // is kept and the write repeated (never recorded as a failed attempt of the handler).
         this.onHandlerDone?.();
-        let matched: boolean;
-        try {
-          matched = await completion;
-        } catch (writeErr) {
-          return this.unrecorded(writeErr, 'completion');
-        }
+        const complete = deps.complete ?? ((fence: ClaimFence) => store.complete(fence));
+        const matched = await this.write('completion', () => {
+          const first = completion;
+          completion = undefined;
+          return first ?? complete(this.fence);
+        });
+        if (matched === undefined) return 'unrecorded';
         if (!matched) return this.leaseLost();
       }
       metrics.messageProcessed(tenantId, claim.messageType, 'completed');
@@ -242,6 +255,11 @@ class MessageAttempt {
       if (err instanceof ShutdownAbortError) {
         return await this.recordRelease();
       }
+      if (!this.invoked && isConnectivityError(err)) {
+        // The database went away before the handler could start (no connection for its
+        // transaction): nothing ran, so the attempt is given back instead of counted.
+        return await this.recordRelease('released: the database could not be reached before the handler started; the attempt was not counted');
+      }
       return await this.recordFailure(err);
     }
   }
@@ -249,11 +267,9 @@ class MessageAttempt {
   private async recordFailure(err: unknown): Promise<ProcessOutcome> {
     const decision = decideFailure(err, this.claim.processingAttempts, this.policy, this.deps.redact);
     if (decision.kind === 'deadLetter') return this.recordDeadLetter(decision.error, err);
-    try {
-      if (!(await this.deps.store.retry(this.fence, { delayMs: decision.delayMs, error: decision.error }))) return this.leaseLost();
-    } catch (writeErr) {
-      return this.unrecorded(writeErr, 'retry');
-    }
+    const matched = await this.write('retry', () => this.deps.store.retry(this.fence, { delayMs: decision.delayMs, error: decision.error }));
+    if (matched === undefined) return 'unrecorded';
+    if (!matched) return this.leaseLost();
     this.deps.metrics.messageProcessed(this.deps.tenantId, this.claim.messageType, 'retried');
     this.deps.onRetryScheduled?.(decision.delayMs);
     this.logger().warn({ err: this.errForLog(err), retryInMs: decision.delayMs }, `attempt failed, retrying: ${decision.error}`);
@@ -261,25 +277,49 @@ class MessageAttempt {
   }
 
   private async recordDeadLetter(error: string, cause?: unknown): Promise<ProcessOutcome> {
-    try {
-      if (!(await this.deps.store.deadLetter(this.fence, error))) return this.leaseLost();
-    } catch (writeErr) {
-      return this.unrecorded(writeErr, 'dead-letter');
-    }
+    const matched = await this.write('dead-letter', () => this.deps.store.deadLetter(this.fence, error));
+    if (matched === undefined) return 'unrecorded';
+    if (!matched) return this.leaseLost();
     this.deps.metrics.messageProcessed(this.deps.tenantId, this.claim.messageType, 'dead_lettered');
     this.logger().error({ err: cause === undefined ? undefined : this.errForLog(cause) }, `message dead-lettered: ${error}`);
     return 'dead_lettered';
   }
 
-  private async recordRelease(): Promise<ProcessOutcome> {
-    try {
-      const reason = 'released: the worker shut down before the handler finished; the attempt was not counted';
-      if (!(await this.deps.store.release(this.fence, reason))) return this.leaseLost();
-    } catch (writeErr) {
-      return this.unrecorded(writeErr, 'release');
-    }
-    this.logger().warn('handler aborted at the shutdown deadline; message released for another worker');
+  private async recordRelease(
+    reason = 'released: the worker shut down before the handler finished; the attempt was not counted',
+  ): Promise<ProcessOutcome> {
+    const matched = await this.write('release', () => this.deps.store.release(this.fence, reason));
+    if (matched === undefined) return 'unrecorded';
+    if (!matched) return this.leaseLost();
+    this.logger().warn(`${reason}; message released for another worker`);
     return 'released';
+  }
+
+  /**
+   * Writes an outcome (true: written, false: the fence no longer matched). When the write fails the
+   * message is kept with its fence and the write repeated (deps.outcomes decides when: at once when
+   * the database answers again), so a database restart does not leave it for its lease to expire.
+   * undefined: the worker gave up (shutting down with the database still unreachable).
+   */
+  private async write(what: string, attempt: () => Promise<boolean>): Promise<boolean | undefined> {
+    const retry = this.deps.outcomes;
+    if (!retry) {
+      try {
+        return await attempt();
+      } catch (err) {
+        this.unrecorded(err, what);
+        return undefined;
+      }
+    }
+    return retry.write(attempt, {
+      failed: (err) =>
+        this.logger().warn(
+          { err: this.errForLog(err) },
+          `could not record the ${what} of this message (database error); the worker keeps it and writes it again when the database answers`,
+        ),
+      recovered: (tries) => this.logger().info({ tries }, `recorded the ${what} of this message after ${tries} failed write(s)`),
+      gaveUp: (err) => this.unrecorded(err, what),
+    });
   }
 
   private leaseLost(): ProcessOutcome {
@@ -287,12 +327,11 @@ class MessageAttempt {
     return 'lease_lost';
   }
 
-  private unrecorded(writeErr: unknown, what: string): ProcessOutcome {
+  private unrecorded(writeErr: unknown, what: string): void {
     this.logger().error(
       { err: this.errForLog(writeErr) },
-      `could not record the ${what} of this message (database error); it stays Processing until its lease expires, then it is retried`,
+      `could not record the ${what} of this message (database error) and gave up; it stays Processing until its lease expires, then it is retried`,
     );
-    return 'unrecorded';
   }
 
   /** Non-Error values thrown by handlers are logged as text, Errors through the err serializer. */

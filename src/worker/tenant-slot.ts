@@ -6,6 +6,7 @@ import { CompletionBatcher } from './completion-batcher';
 import { MessageBuffer } from './message-buffer';
 import type { ProcessDeps } from './process-message';
 import type { WorkerOptions } from './options';
+import { OutcomeRetry } from './outcome-retry';
 
 export type TenantRunState = 'starting' | 'up' | 'down' | 'draining';
 
@@ -56,13 +57,20 @@ export class TenantSlot {
   unfinished = 0;
   /** What processMessage needs about this tenant, built by the worker on the first message (see Worker.processDepsOf). */
   processDeps: ProcessDeps | undefined;
+  /** Outcome writes that failed and are written again (see outcome-retry.ts). */
+  readonly outcomes: OutcomeRetry;
 
   constructor(
     readonly tenant: Tenant,
     readonly store: QueueStore,
     readonly logger: Logger,
+    /** The worker's last grace period at shutdown is over: failed outcome writes are given up. */
+    giveUp: AbortSignal = new AbortController().signal,
+    /** A statement failed because the database could not be reached (the worker watches for its return). */
+    onUnreachable: (slot: TenantSlot) => void = () => undefined,
   ) {
     this.completions = new CompletionBatcher(store);
+    this.outcomes = new OutcomeRetry(giveUp, () => onUnreachable(this));
   }
 
   get id(): string {
@@ -110,6 +118,15 @@ export class TenantSlot {
     });
     this.nextPollAt = now + delay;
     return delay;
+  }
+
+  /**
+   * Its database answers again (the recovery watch's ping, its NOTIFY listener reconnecting): a
+   * down tenant's backoff ends now instead of at its timer, and its held outcomes are written.
+   */
+  onReachable(now: number): void {
+    this.outcomes.reachable();
+    if (this.state === 'down') this.nextPollAt = Math.min(this.nextPollAt, now);
   }
 
   /** Wakes the tenant for an immediate poll (e.g. a notification that work arrived). */

@@ -14,6 +14,7 @@ import { TenantSlot, type TenantRunState } from './tenant-slot';
 import { ClaimPlanner } from './claim-planner';
 import { Quarantine } from './quarantine';
 import { runClaim, type ClaimRunnerDeps } from './claim-runner';
+import { RecoveryWatch } from './recovery-watch';
 
 export interface WorkerDeps {
   handlers: HandlerRegistry;
@@ -91,6 +92,10 @@ export class Worker {
   private readonly planner: ClaimPlanner;
   /** What runClaim needs (claim-runner.ts: the claim statement and its outcome on the tenant). */
   private readonly claimDeps: ClaimRunnerDeps;
+  /** Databases that could not be reached, pinged until they answer (see recovery-watch.ts). */
+  private readonly recovery: RecoveryWatch;
+  /** Fired when the last grace period at shutdown is over: failed outcome writes are given up. */
+  private readonly giveUp = new AbortController();
   private inflight = 0;
   /** Claimed and not finished, all tenants (see TenantSlot.held). */
   private held = 0;
@@ -124,12 +129,23 @@ export class Worker {
         this.pump();
       },
     });
+    this.recovery = new RecoveryWatch((slots) => {
+      const now = Date.now();
+      for (const slot of slots) slot.onReachable(now);
+      this.pump();
+    });
     this.claimDeps = {
       options: this.options,
       metrics: deps.metrics,
       parking: this.parking,
       redact: deps.redact,
       running: () => this.phase === 'running',
+      reached: (slot, reachable) => {
+        if (reachable) {
+          this.recovery.recovered(slot);
+          slot.outcomes.reachable();
+        } else this.recovery.watch(slot);
+      },
     };
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
@@ -181,7 +197,7 @@ export class Worker {
       if (!this.slots.has(tenant.id)) {
         if (!changed.includes(tenant.id)) added.push(tenant.id);
         const logger = this.deps.logger.child({ tenant: tenant.id });
-        const slot = new TenantSlot(tenant, this.deps.createStore(tenant), logger);
+        const slot = new TenantSlot(tenant, this.deps.createStore(tenant), logger, this.giveUp.signal, (s) => this.recovery.watch(s));
         // One listener per tenant aborts all of its running attempts at its shutdown deadline.
         const signal = slot.abort.signal;
         signal.addEventListener('abort', () => this.attempts.abortTenant(signal), { once: true });
@@ -269,6 +285,14 @@ export class Worker {
       // Releasing is one short UPDATE per message; bound the wait in case the database is gone.
       await this.waitForIdle(RELEASE_GRACE_MS);
     }
+    if (!this.isIdle()) {
+      // Outcomes still unwritten (the database is unreachable): give up; those messages wait for their lease.
+      const held = [...this.allSlots()].reduce((n, slot) => n + slot.outcomes.size, 0);
+      this.deps.logger.error({ held }, 'shutting down with message outcomes still unwritten (database unreachable); those messages are claimed again when their lease expires');
+      this.giveUp.abort();
+      await this.waitForIdle(RELEASE_GRACE_MS);
+    }
+    this.recovery.clear();
     await this.closeStores([...this.allSlots()]);
     this.slots.clear();
     this.retiring.clear();
@@ -299,6 +323,11 @@ export class Worker {
           if (slot.listening === listening) return;
           slot.listening = listening;
           this.parking.onListening(slot, listening);
+          // The listener reconnected: its database is back, whatever backoff the tenant reached.
+          if (listening) {
+            this.recovery.recovered(slot);
+            slot.onReachable(Date.now());
+          }
           this.pump();
         },
       });
@@ -348,6 +377,7 @@ export class Worker {
 
   /** A retired tenant is gone for good once drained: drop its metric series (unless it came back). */
   private forgetRetired(slot: TenantSlot): void {
+    this.recovery.remove(slot);
     if (!this.slots.has(slot.id)) this.deps.metrics.removeTenant(slot.id);
     void this.closeStores([slot]);
   }
@@ -527,6 +557,7 @@ export class Worker {
       redact: this.deps.redact,
       shutdownSignal: slot.abort.signal,
       complete: (fence) => slot.completions.complete(fence),
+      outcomes: slot.outcomes,
       onRetryScheduled: (delayMs) => this.scheduleWake(slot, Date.now() + delayMs),
       attempts: this.attempts,
       leases: this.leases,
@@ -555,16 +586,18 @@ export class Worker {
     for (const row of buffered) this.releaseOne(slot, row, `released: ${why}; the attempt was not counted`);
   }
 
+  /** Gives back a claimed message that never started; a failed write is repeated like any outcome (outcome-retry.ts). */
   private releaseOne(slot: TenantSlot, row: ClaimedMessage, reason: string): void {
     slot.unfinished += 1;
     this.unfinished += 1;
-    slot.store
-      .release(row, reason)
-      .catch((err: unknown) => {
-        slot.logger.warn(
-          { messageId: row.id, type: row.messageType, err: this.deps.redact(describeError(err)) },
-          'could not release a prefetched message; it is claimed again when its lease expires',
-        );
+    const about = { messageId: row.id, type: row.messageType, attempt: row.processingAttempts };
+    slot.outcomes
+      .write(() => slot.store.release(row, reason), {
+        failed: (err) =>
+          slot.logger.warn({ ...about, err: this.deps.redact(describeError(err)) }, 'could not release a prefetched message; the worker writes it again when the database answers'),
+        recovered: (tries) => slot.logger.info({ ...about, tries }, 'released a prefetched message after the database answered again'),
+        gaveUp: (err) =>
+          slot.logger.error({ ...about, err: this.deps.redact(describeError(err)) }, 'could not release a prefetched message and gave up; it is claimed again when its lease expires'),
       })
       .finally(() => {
         slot.unfinished -= 1;
