@@ -67,8 +67,10 @@ export interface ProcessDeps {
  * `onHandlerDone` is called once when the handler has finished: for a non-transactional message
  * when its completion is queued, for a transactional one when it succeeded and its COMMIT is about
  * to be sent. The handler slot is free from then on, while the outcome is still being written.
+ * It is called with `true` when a write of the outcome failed and waits to be repeated: the
+ * message then holds no claim room either (see Worker.startMessage).
  */
-export function processMessage(claim: ClaimedMessage, deps: ProcessDeps, onHandlerDone?: () => void): Promise<ProcessOutcome> {
+export function processMessage(claim: ClaimedMessage, deps: ProcessDeps, onHandlerDone?: (holding?: boolean) => void): Promise<ProcessOutcome> {
   return new MessageAttempt(claim, deps, onHandlerDone).run();
 }
 
@@ -109,7 +111,7 @@ class MessageAttempt {
   constructor(
     private readonly claim: ClaimedMessage,
     private readonly deps: ProcessDeps,
-    private readonly onHandlerDone: (() => void) | undefined,
+    private readonly onHandlerDone: ((holding?: boolean) => void) | undefined,
   ) {
     this.fence = claim;
   }
@@ -312,11 +314,14 @@ class MessageAttempt {
       }
     }
     return retry.write(attempt, {
-      failed: (err) =>
+      failed: (err) => {
+        // Waiting to write its outcome again, the message takes no handler slot nor claim room.
+        this.onHandlerDone?.(true);
         this.logger().warn(
           { err: this.errForLog(err) },
           `could not record the ${what} of this message (database error); the worker keeps it and writes it again when the database answers`,
-        ),
+        );
+      },
       recovered: (tries) => this.logger().info({ tries }, `recorded the ${what} of this message after ${tries} failed write(s)`),
       gaveUp: (err) => this.unrecorded(err, what),
     });

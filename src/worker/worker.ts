@@ -515,30 +515,46 @@ export class Worker {
     this.inflight += 1;
     slot.unfinished += 1;
     this.unfinished += 1;
-    let slotFreed = false;
-    const freeSlot = () => {
-      if (slotFreed) return;
-      slotFreed = true;
-      slot.inflight -= 1;
-      this.inflight -= 1;
-      slot.completing += 1;
-      this.completing += 1;
+    // running: holds a handler slot; completing: the handler finished, its outcome is being
+    // written; held: a write of its outcome failed and waits to be repeated (outcome-retry.ts): it
+    // takes neither a handler slot nor room for claims, so a tenant whose database is down does not
+    // shrink the others' share.
+    let phase: 'running' | 'completing' | 'held' = 'running';
+    const onHandlerDone = (holding?: boolean) => {
+      if (phase === 'held' || (phase === 'completing' && !holding)) return;
+      if (phase === 'running') {
+        slot.inflight -= 1;
+        this.inflight -= 1;
+      } else {
+        slot.completing -= 1;
+        this.completing -= 1;
+      }
+      if (holding) {
+        this.held -= 1;
+        phase = 'held';
+      } else {
+        slot.completing += 1;
+        this.completing += 1;
+        phase = 'completing';
+      }
       this.enqueueReady(slot);
       this.pumpSoon();
     };
     const finished = (_outcome: ProcessOutcome | undefined) => {
       onFinished?.();
-      freeSlot();
-      slot.completing -= 1;
-      this.completing -= 1;
+      onHandlerDone();
+      if (phase === 'completing') {
+        slot.completing -= 1;
+        this.completing -= 1;
+        this.held -= 1;
+      }
       slot.unfinished -= 1;
       this.unfinished -= 1;
-      this.held -= 1;
       this.maybeFinishRetiring(slot);
       this.notifyIfIdle();
       this.pumpSoon();
     };
-    processMessage(row, this.processDepsOf(slot), freeSlot).then(finished, (err: unknown) => {
+    processMessage(row, this.processDepsOf(slot), onHandlerDone).then(finished, (err: unknown) => {
       // processMessage never throws by design; if it does, that is a bug: fail loudly.
       finished(undefined);
       this.fail(err);
