@@ -40,10 +40,13 @@ export class Quarantine {
     return this.waiting.shift();
   }
 
-  /** A suspect's handler started; `finished` ends quarantine for it. */
+  /** A suspect's handler started; the function returned ends quarantine for it (once; later calls do nothing). */
   started(): () => void {
     this.running = true;
+    let ended = false;
     return () => {
+      if (ended) return;
+      ended = true;
       this.running = false;
     };
   }

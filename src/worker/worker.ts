@@ -522,6 +522,9 @@ export class Worker {
     let phase: 'running' | 'completing' | 'held' = 'running';
     const onHandlerDone = (holding?: boolean) => {
       if (phase === 'held' || (phase === 'completing' && !holding)) return;
+      // A message run alone (quarantine) has done its harm or not once its handler is over: the
+      // next may start while this one's outcome is written (reclaimed messages back to back).
+      onFinished?.();
       if (phase === 'running') {
         slot.inflight -= 1;
         this.inflight -= 1;
@@ -541,7 +544,6 @@ export class Worker {
       this.pumpSoon();
     };
     const finished = (_outcome: ProcessOutcome | undefined) => {
-      onFinished?.();
       onHandlerDone();
       if (phase === 'completing') {
         slot.completing -= 1;
