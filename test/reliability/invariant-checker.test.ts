@@ -98,3 +98,14 @@ test('dead-lettered rows must match the fleet total of dead_lettered when every 
   input.tenants[0]!.messages.push(message('gone', 'NoSuchType', 'DeadLetter'));
   expect(checkInvariants(input).violations.join('\n')).toMatch(/fleet \/metrics dead_lettered 0 != 1 DeadLetter rows/);
 });
+
+test('an effect of a LateWrite message (a write after its attempt ended) is a violation; an Unawaited message completed with one effect is not', () => {
+  const input = clean();
+  input.tenants[0]!.messages.push(message('late', 'LateWrite', 'DeadLetter'), message('una', 'Unawaited'));
+  input.tenants[0]!.effects.push({ messageId: 'una', pid: 10, payloadBytes: 2, at: T0 });
+  input.survivors[0]!.totals.completed += 1;
+  input.survivors[0]!.totals.dead_lettered += 1;
+  expect(checkInvariants(input).violations).toEqual([]);
+  input.tenants[0]!.effects.push({ messageId: 'late', pid: 10, payloadBytes: 2, at: T0 });
+  expect(checkInvariants(input).violations.join('\n')).toMatch(/effects of messages that were not completed by RecordTx: late \(type LateWrite\)/);
+});

@@ -3,8 +3,9 @@
  * the handlers recorded, the faults injected, and the /metrics of the processes that lived to the end:
  *
  * 1. Final states: every message is Completed or DeadLetter (none Pending, Failed or Processing).
- * 2. Transactional effects exactly once: a Completed RecordTx message has exactly one row in
- *    "ReliabilityEffects" (the primary key forbids two), a dead-lettered one none, no effect exists
+ * 2. Transactional effects exactly once: a Completed RecordTx (or Unawaited) message has exactly one
+ *    row in "ReliabilityEffects" (the primary key forbids two), a dead-lettered one none, no message of
+ *    another type has one (LateWrite's writes after its attempt ended must never land), no effect exists
  *    without its message, and the handler never found its effect already applied (recorder `duplicates`).
  * 3. Non-transactional repeats are explained by faults: a RecordExt message invoked k > 1 times was in
  *    flight (in the fault's snapshot of Processing rows) at >= k - 1 faults, so the repeated invocations
@@ -19,6 +20,12 @@ import type { TenantSnapshot } from './probe';
 import type { Invocation } from './recorder';
 
 export const TX_TYPE = 'RecordTx';
+/**
+ * Transactional types whose Completed messages have exactly one effect and whose other messages
+ * have none. Any other type (e.g. LateWrite, whose writes come after its attempt ended) may have
+ * no effect at all.
+ */
+export const EFFECT_TYPES: ReadonlySet<string> = new Set([TX_TYPE, 'Unawaited']);
 export const EXT_TYPE = 'RecordExt';
 
 export type FaultKind = 'kill -9' | 'crash' | 'database restart' | 'database crash' | 'shutdown deadline' | 'tenant outage';
@@ -124,7 +131,7 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
         deadLetterReasons[reason] = (deadLetterReasons[reason] ?? 0) + 1;
       }
       const effect = effectOf.get(m.id);
-      if (m.type === TX_TYPE) {
+      if (EFFECT_TYPES.has(m.type)) {
         if (m.status === 'Completed') {
           transactionalCompleted += 1;
           if (!effect) missing.push(m.id);

@@ -19,6 +19,8 @@ export interface Recorder {
   readonly url: string;
   invocations(): Promise<Invocation[]>;
   duplicates(): Promise<Array<{ messageId: string; tenantId: string; pid: number }>>;
+  /** Writes a handler made after its attempt ended, with what each got (an error code, or 'committed'). */
+  lateWrites(): Promise<Array<{ messageId: string; attempt: number; outcome: string }>>;
   drop(): Promise<void>;
 }
 
@@ -30,7 +32,10 @@ export async function createRecorder(): Promise<Recorder> {
        id bigserial PRIMARY KEY, message_id uuid NOT NULL, tenant_id text NOT NULL, type text NOT NULL,
        pid integer NOT NULL, attempt integer NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp());
      CREATE TABLE duplicates (
-       message_id uuid NOT NULL, tenant_id text NOT NULL, pid integer NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+       message_id uuid NOT NULL, tenant_id text NOT NULL, pid integer NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp());
+     CREATE TABLE late_writes (
+       message_id uuid NOT NULL, tenant_id text NOT NULL, pid integer NOT NULL, attempt integer NOT NULL, outcome text NOT NULL,
+       at timestamptz NOT NULL DEFAULT clock_timestamp())`,
   );
   return {
     url: db.url,
@@ -44,6 +49,10 @@ export async function createRecorder(): Promise<Recorder> {
     async duplicates() {
       const rows = await query<{ message_id: string; tenant_id: string; pid: number }>(db.url, 'SELECT message_id, tenant_id, pid FROM duplicates');
       return rows.map((r) => ({ messageId: r.message_id, tenantId: r.tenant_id, pid: r.pid }));
+    },
+    async lateWrites() {
+      const rows = await query<{ message_id: string; attempt: number; outcome: string }>(db.url, 'SELECT message_id, attempt, outcome FROM late_writes ORDER BY at');
+      return rows.map((r) => ({ messageId: r.message_id, attempt: r.attempt, outcome: r.outcome }));
     },
     drop: () => db.drop(),
   };
