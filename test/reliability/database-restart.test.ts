@@ -14,16 +14,22 @@ import { Scenario, tenantSpecs } from './support/scenario';
 import { workload } from './support/seed';
 import { writeFigures } from './support/figures';
 import { sleep, type WorkerInstance } from './support/fleet';
+import { heldClaims, stillOnClaim, type HeldClaim } from './support/probe';
+import type { TenantDb } from './support/tenant-db';
 
 const TENANTS = ['a', 'b', 'c'];
 const PER_TENANT = scale(2_000, 8_000);
 const RESTARTS = scale(2, 5);
 const WORK = { extShare: 0.3, maxSleepMs: 40 };
 const TIMEOUT_MS = scale(150_000, 900_000);
+/** The goal: every claim held at a restart is settled (or released) within this long of the server's return. */
+const SETTLE_WITHIN_MS = 5_000;
 
 let server: ControllablePgServer;
 let serverDown = false;
 let scenario: Scenario;
+/** The figures of the restarts (the SIGTERM test below adds its own and writes them again). */
+let restartFigures: (Parameters<typeof writeFigures>[0] & { proved: string[] }) | undefined;
 
 beforeAll(async () => {
   server = await ControllablePgServer.start(`restart-srv-${Math.random().toString(36).slice(2, 12)}`);
@@ -40,6 +46,26 @@ interface Outage {
   inflightExt: number;
   readyDuringOutage: number[];
   recoveredAfterMs: number;
+  /** Claims held when the server stopped, and how long after its return the last of them left that claim. */
+  heldAtStop: number;
+  settledAfterMs: number;
+}
+
+/** Every tenant's claims held now. */
+async function snapshotHeld(tenants: readonly TenantDb[]): Promise<Array<{ t: TenantDb; claims: HeldClaim[] }>> {
+  return Promise.all(tenants.map(async (t) => ({ t, claims: await heldClaims(t) })));
+}
+
+/** Waits until none of `held` is Processing on the same claim any more; returns how long it took. */
+async function settled(held: Array<{ t: TenantDb; claims: HeldClaim[] }>, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    let left = 0;
+    for (const { t, claims } of held) left += (await stillOnClaim(t, claims)).length;
+    if (left === 0) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`${left} claim(s) held at the restart still unsettled ${timeoutMs} ms after the server was back`);
+    await sleep(50);
+  }
 }
 
 test(
@@ -83,6 +109,7 @@ test(
       // (The recorder's clock_timestamp() and Date.now() read the same machine clock; 50 ms of slack.)
       const t0 = new Date(Date.now() - 50);
       const before = new Set(await scenario.inflightExt());
+      const held = await snapshotHeld(scenario.tenants);
       serverDown = true;
       await server.stop();
       await sleep(downMs / 2);
@@ -91,8 +118,21 @@ test(
       await sleep(downMs / 2);
       await server.startAgain();
       serverDown = false;
+      // Every claim held at the stop leaves it soon after the return: completed, retried or released
+      // by the process that held it (none waits for its lease, unless the outage outlasted the lease).
+      const settledAfterMs = await settled(held, 30_000);
+      if (downMs < scenario.workerSettings.leaseMs) expect(settledAfterMs).toBeLessThan(SETTLE_WITHIN_MS);
       const { inflight, recoveredAfterMs, t1 } = await afterFault('database restart', t0, before);
-      outages.push({ stoppedAt: t0.toISOString(), startedAt: t1.toISOString(), downMs, inflightExt: inflight, readyDuringOutage, recoveredAfterMs });
+      outages.push({
+        stoppedAt: t0.toISOString(),
+        startedAt: t1.toISOString(),
+        downMs,
+        inflightExt: inflight,
+        readyDuringOutage,
+        recoveredAfterMs,
+        heldAtStop: held.reduce((n, h) => n + h.claims.length, 0),
+        settledAfterMs,
+      });
     }
     // A crash under load: claims made without their own log flush in its last moments may be undone
     // (their messages Pending again, the attempt not counted); each must still finish exactly once.
@@ -121,7 +161,7 @@ test(
     const backUp = fleet.instances.map((i) => i.daemon.lines.filter((l) => l.msg === 'tenant is back up').length);
     expect(backUp.every((n) => n >= TENANTS.length)).toBe(true);
 
-    writeFigures({
+    restartFigures = {
       scenario: 'database-restart',
       title: 'Database restarts and a crash mid-run',
       seed: rng.seed,
@@ -139,13 +179,51 @@ test(
         `${outages.length} stop/start of the PostgreSQL server holding all ${TENANTS.length} tenants (down ${outages.map((o) => `${(o.downMs / 1000).toFixed(1)} s`).join(', ')}) under 3 processes: no process exited or was restarted, /readyz stayed 200`,
         `then one crash of that server under load (a backend killed with SIGKILL: every session cut, unwritten log lost, so claims committed without their own flush may be undone: ${claimsUndone} were, seen as a message run again with the same attempt number): no process exited`,
         `every process reported every tenant up again by itself (slowest ${Math.max(crash.recoveredAfterMs, ...outages.map((o) => o.recoveredAfterMs))} ms after the server was back)`,
+        `the claims held at each stop (${outages.map((o) => o.heldAtStop).join(', ')}) all left their claim (completed, retried or released by the process holding them) ${outages.map((o) => `${o.settledAfterMs} ms`).join(', ')} after the server was back`,
         `${report.figures.messages} messages all Completed; ${report.figures.effects} transactional effects, 0 duplicates; ${report.figures.extRepeatedInvocations} repeated non-transactional invocations (at most ${report.figures.inflightAtFaults} were in flight at the restarts and the crash)`,
         `the fleet's /metrics totals equal the table`,
       ],
-    });
+    };
+    writeFigures(restartFigures);
   },
   TIMEOUT_MS,
 );
+
+test('a restart under load followed at once by SIGTERM: every process exits 0 and leaves no row Processing', async () => {
+  const fleet = await scenario.startFleet();
+  const { rng } = scenario;
+  for (const id of TENANTS) await scenario.seed(id, workload(PER_TENANT / 2, rng, WORK));
+  await sleep(1_500);
+  const held = await snapshotHeld(scenario.tenants);
+  serverDown = true;
+  await server.stop();
+  await sleep(2_000);
+  await server.startAgain();
+  serverDown = false;
+  const back = Date.now();
+  // SIGTERM right after the return: the drain writes every held outcome before the processes exit.
+  const exits = await Promise.all(fleet.live().map((i) => fleet.terminate(i)));
+  expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
+  const processing = (await snapshotHeld(scenario.tenants)).reduce((n, h) => n + h.claims.length, 0);
+  expect(processing).toBe(0);
+  const heldAtStop = held.reduce((n, h) => n + h.claims.length, 0);
+  const exitedAfterMs = Date.now() - back;
+  if (restartFigures) {
+    writeFigures({
+      ...restartFigures,
+      sigtermAfterRestart: { heldAtStop, exitedAfterMs, strandedProcessing: processing },
+      proved: [
+        ...restartFigures.proved,
+        `a restart with ${heldAtStop} claims held, then SIGTERM to all 3 processes as soon as the server was back: all exited 0 within ${exitedAfterMs} ms, ${processing} rows left Processing`,
+      ],
+    });
+  }
+  // The messages left Pending/Failed are finished by a new fleet, for the invariant check below.
+  await scenario.startFleet();
+  await scenario.waitSettled(60_000);
+  const { report } = await scenario.finish();
+  expect(report.violations).toEqual([]);
+}, 120_000);
 
 test('no password appears in any log line, stderr, CLI output, HTTP response or ErrorMessage', () => {
   scenario.collectOutputs();

@@ -69,3 +69,29 @@ export async function processingExtIds(t: TenantDb): Promise<string[]> {
   const rows = await query<{ Id: string }>(t.adminUrl, `SELECT "Id" FROM ${t.queueTable} WHERE "Status" = 'Processing' AND "MessageType" = 'RecordExt'`);
   return rows.map((r) => r.Id);
 }
+
+/** A claim as the table holds it (its fence). */
+export interface HeldClaim {
+  id: string;
+  dequeueTime: number;
+  attempts: number;
+}
+
+/** Every Processing row of the tenant with its fence: the claims held at this moment. */
+export async function heldClaims(t: TenantDb): Promise<HeldClaim[]> {
+  const rows = await query<{ Id: string; DequeueTime: Date; ProcessingAttempts: number }>(
+    t.adminUrl,
+    `SELECT "Id", "DequeueTime", "ProcessingAttempts" FROM ${t.queueTable} WHERE "Status" = 'Processing'`,
+  );
+  return rows.map((r) => ({ id: r.Id, dequeueTime: r.DequeueTime.getTime(), attempts: r.ProcessingAttempts }));
+}
+
+/** Of `claims`, those still Processing on that same claim (same fence): not settled, not reclaimed. */
+export async function stillOnClaim(t: TenantDb, claims: readonly HeldClaim[]): Promise<HeldClaim[]> {
+  if (claims.length === 0) return [];
+  const now = new Map((await heldClaims(t)).map((c) => [c.id, c]));
+  return claims.filter((c) => {
+    const current = now.get(c.id);
+    return current !== undefined && current.dequeueTime === c.dequeueTime && current.attempts === c.attempts;
+  });
+}

@@ -28,6 +28,8 @@ const ORDER = [
   'tenant-outage',
   'graceful-shutdown',
   'bad-messages',
+  'poison-recovery',
+  'late-writes',
   'bad-config',
   'least-privilege',
   'sqlserver',
