@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { LeaseLostError } from '../../src/errors';
 import type { ClaimFence, ClaimedMessage, MessageStatus, QueueStore, StoreTransaction } from '../../src/store/types';
+import { describeTransactionGuardContract } from './transaction-guard-contract';
 
 /** A row written by plain SQL, as a producer (or an operator) would, bypassing enqueue(). */
 export interface RawRow {
@@ -1008,5 +1009,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         for (const m of claimed) await store.complete(m);
       });
     });
+
+    describeTransactionGuardContract(fx, TENANT);
   });
 }
