@@ -29,7 +29,7 @@ export interface OutcomeWriteReport {
  *   of the tenant succeeds or the recovery watch's ping does), so a restart settles every held
  *   message within about a ping interval of the server's return, without a timer per message
  *   hammering a server that is down.
- * - Once `giveUp` fires (the worker's last grace period at shutdown is over), wait() answers
+ * - Once giveUp() was called (the worker's last grace period at shutdown is over), wait() answers
  *   false: the message stays Processing and is reclaimed when its lease expires.
  */
 export class OutcomeRetry {
@@ -37,13 +37,17 @@ export class OutcomeRetry {
   private woken: Promise<void> | undefined;
   private waiting = 0;
 
+  private gaveUp = false;
+
   constructor(
-    private readonly giveUp: AbortSignal,
     /** A write failed because the database could not be reached (the worker watches for its return). */
     private readonly onUnreachable: () => void,
-  ) {
-    // One listener for all waiters: giving up wakes them all, and they see `aborted`.
-    giveUp.addEventListener('abort', () => this.reachable(), { once: true });
+  ) {}
+
+  /** The worker's last grace period at shutdown is over: every waiting write gives up, and so will later ones. */
+  giveUp(): void {
+    this.gaveUp = true;
+    this.reachable();
   }
 
   /** Outcomes waiting to be written again. */
@@ -86,7 +90,7 @@ export class OutcomeRetry {
    * true to try again, false when the worker gave up (shutting down, grace period over).
    */
   async wait(tries: number, err: unknown): Promise<boolean> {
-    if (this.giveUp.aborted) return false;
+    if (this.gaveUp) return false;
     const unreachable = isConnectivityError(err);
     if (unreachable) this.onUnreachable();
     const delay = unreachable ? UNREACHABLE_BACKSTOP_MS : Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, tries - 1));
@@ -101,6 +105,6 @@ export class OutcomeRetry {
       this.waiting -= 1;
       clearTimeout(timer);
     }
-    return !this.giveUp.aborted;
+    return !this.gaveUp;
   }
 }

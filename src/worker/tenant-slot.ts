@@ -64,13 +64,11 @@ export class TenantSlot {
     readonly tenant: Tenant,
     readonly store: QueueStore,
     readonly logger: Logger,
-    /** The worker's last grace period at shutdown is over: failed outcome writes are given up. */
-    giveUp: AbortSignal = new AbortController().signal,
     /** A statement failed because the database could not be reached (the worker watches for its return). */
     onUnreachable: (slot: TenantSlot) => void = () => undefined,
   ) {
     this.completions = new CompletionBatcher(store);
-    this.outcomes = new OutcomeRetry(giveUp, () => onUnreachable(this));
+    this.outcomes = new OutcomeRetry(() => onUnreachable(this));
   }
 
   get id(): string {

@@ -94,8 +94,6 @@ export class Worker {
   private readonly claimDeps: ClaimRunnerDeps;
   /** Databases that could not be reached, pinged until they answer (see recovery-watch.ts). */
   private readonly recovery: RecoveryWatch;
-  /** Fired when the last grace period at shutdown is over: failed outcome writes are given up. */
-  private readonly giveUp = new AbortController();
   private inflight = 0;
   /** Claimed and not finished, all tenants (see TenantSlot.held). */
   private held = 0;
@@ -197,7 +195,7 @@ export class Worker {
       if (!this.slots.has(tenant.id)) {
         if (!changed.includes(tenant.id)) added.push(tenant.id);
         const logger = this.deps.logger.child({ tenant: tenant.id });
-        const slot = new TenantSlot(tenant, this.deps.createStore(tenant), logger, this.giveUp.signal, (s) => this.recovery.watch(s));
+        const slot = new TenantSlot(tenant, this.deps.createStore(tenant), logger, (s) => this.recovery.watch(s));
         // One listener per tenant aborts all of its running attempts at its shutdown deadline.
         const signal = slot.abort.signal;
         signal.addEventListener('abort', () => this.attempts.abortTenant(signal), { once: true });
@@ -289,7 +287,7 @@ export class Worker {
       // Outcomes still unwritten (the database is unreachable): give up; those messages wait for their lease.
       const held = [...this.allSlots()].reduce((n, slot) => n + slot.outcomes.size, 0);
       this.deps.logger.error({ held }, 'shutting down with message outcomes still unwritten (database unreachable); those messages are claimed again when their lease expires');
-      this.giveUp.abort();
+      for (const slot of this.allSlots()) slot.outcomes.giveUp();
       await this.waitForIdle(RELEASE_GRACE_MS);
     }
     this.recovery.clear();
@@ -353,7 +351,12 @@ export class Worker {
       return;
     }
     this.retiring.add(slot);
-    const timer = setTimeout(() => slot.abort.abort(), this.options.shutdownTimeoutMs);
+    // Its handlers get the drain deadline, its unwritten outcomes a grace period after it (as at
+    // shutdown): a removed tenant whose database is gone for good must not be retried forever.
+    const timer = setTimeout(() => {
+      slot.abort.abort();
+      setTimeout(() => slot.outcomes.giveUp(), RELEASE_GRACE_MS).unref();
+    }, this.options.shutdownTimeoutMs);
     timer.unref();
   }
 
