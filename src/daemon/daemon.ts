@@ -60,7 +60,10 @@ export async function startDaemon({ config, logger, redactor, env = process.env 
 
   try {
     const tenants = loadTenants(config.tenants.file, env);
-    redactor.setSecrets(tenants.map((t) => t.connectionString));
+    // Every connection string of every tenant map of this process stays a secret: a tenant removed or
+    // changed by a reload may still be draining on its old connection (and its errors name it).
+    const secrets = new Set(tenants.map((t) => t.connectionString));
+    redactor.setSecrets(secrets);
     const handlers = await loadHandlers(config.handlers.dir);
     if (handlers.size === 0) logger.warn({ dir: config.handlers.dir }, 'no handler modules found: every message will be retried, then dead-lettered');
     logger.info({ tenants: tenants.map((t) => ({ id: t.id, store: t.dialect, connection: t.redactedConnection })) }, 'tenant map loaded');
@@ -128,7 +131,8 @@ export async function startDaemon({ config, logger, redactor, env = process.env 
     const reloadTenants = (): boolean => {
       try {
         const next = loadTenants(config.tenants.file, env);
-        redactor.setSecrets([...tenants, ...next].map((t) => t.connectionString));
+        for (const t of next) secrets.add(t.connectionString);
+        redactor.setSecrets(secrets);
         const diff = worker.setTenants(next);
         metrics.configReload('success');
         logger.info(diff, 'tenants file reloaded');
