@@ -3,4 +3,4 @@ export { defineHandler } from './define-handler';
 export type { Handler, HandlerContext, LoadedHandler, Message } from './types';
 export { HandlerRegistry } from './handler-registry';
 export { loadHandlers } from './load-handlers';
-export { isPermanentError } from './is-permanent-error';
+export { isPermanentError } from '../retry/retry-policy';

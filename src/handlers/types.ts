@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { RetryPolicy } from '../retry/retry-policy';
 
 /** What a handler receives about the message it handles. */
 export interface Message<TPayload = unknown> {
@@ -39,9 +40,11 @@ export interface Handler<TPayload = unknown, TDb = unknown> {
   timeoutMs?: number;
   /** Overrides worker.maxAttempts for these types. */
   maxAttempts?: number;
-  /** Overrides worker.backoffBaseMs / worker.backoffMaxMs for these types. */
+  /** Overrides worker.backoffBaseMs / worker.backoffMaxMs for these types (the default policy's delays). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Replaces parts of the retry policy for these types (src/retry/retry-policy.ts): `delayMs`, `isPermanent`. */
+  retryPolicy?: Partial<RetryPolicy>;
   /** Default true: run inside the tenant database transaction. false: lease heartbeat instead. */
   transactional?: boolean;
 }

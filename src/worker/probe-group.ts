@@ -1,5 +1,5 @@
 import type { Dialect, StoreGroup } from '../store/types';
-import { jitteredDelayMs } from './backoff';
+import { jitteredDelayMs } from '../retry/backoff';
 import type { WorkerOptions } from './options';
 import type { TenantSlot } from './tenant-slot';
 

@@ -8,12 +8,12 @@ import {
   describeError,
 } from '../errors';
 import type { HandlerRegistry } from '../handlers/handler-registry';
-import { resolvePolicy } from '../handlers/resolve-policy';
+import type { HandlerPolicies, HandlerPolicy } from '../handlers/resolve-policy';
 import type { HandlerContext, Message } from '../handlers/types';
 import type { TqwMetrics } from '../metrics/metrics';
 import type { ClaimFence, ClaimedMessage, QueueStore } from '../store/types';
 import { AttemptControl } from './attempt-control';
-import { decideFailure, truncate } from './failure-policy';
+import { decideFailure, exhaustedByCrashes } from '../retry/retry-policy';
 import { LeaseKeeper } from './heartbeat';
 import type { WorkerOptions } from './options';
 import type { RunningAttempts } from './running-attempts';
@@ -35,6 +35,8 @@ export interface ProcessDeps {
   tenantId: string;
   store: QueueStore;
   handlers: HandlerRegistry;
+  /** Each message type's timeout, attempts and retry policy (resolved once per type). */
+  policies: HandlerPolicies;
   options: WorkerOptions;
   /** Logger bound to the tenant. */
   logger: Logger;
@@ -103,7 +105,7 @@ class AttemptContext implements HandlerContext {
 class MessageAttempt {
   private fence: ClaimFence;
   private child: Logger | undefined;
-  private policy!: ReturnType<typeof resolvePolicy>;
+  private policy!: HandlerPolicy;
   private readonly startedAt = Date.now();
   /** The handler was called (a failure before that, e.g. no connection for its transaction, is released, not counted). */
   private invoked = false;
@@ -132,7 +134,7 @@ class MessageAttempt {
     metrics.messageLag(tenantId, claim.messageType, Math.max(0, (this.startedAt - claim.scheduledTime.getTime()) / 1000));
 
     const loaded = deps.handlers.get(claim.messageType);
-    const policy = (this.policy = resolvePolicy(loaded, deps.options));
+    const policy = (this.policy = deps.policies.of(loaded));
 
     try {
       // A row that names another tenant is never handed to a handler: it could make one tenant's
@@ -143,16 +145,9 @@ class MessageAttempt {
         return await this.recordFailure(mismatch);
       }
 
-      // More claims than allowed attempts means earlier attempts never finished (the worker crashed,
-      // was killed mid-handler, or lost the lease). Stop here instead of crash-looping forever.
-      if (claim.processingAttempts > policy.maxAttempts) {
-        const error = truncate(
-          `dead-lettered: claimed ${claim.processingAttempts} times, more than maxAttempts ${policy.maxAttempts}; ` +
-            `earlier attempts never finished (worker crashed, was killed or lost its lease)` +
-            (claim.errorMessage ? `; last recorded error: ${deps.redact(claim.errorMessage)}` : ''),
-        );
-        return await this.recordDeadLetter(error);
-      }
+      // More claims than allowed attempts: earlier attempts never finished. Stop instead of crash-looping.
+      const exhausted = exhaustedByCrashes(claim.processingAttempts, policy.maxAttempts, claim.errorMessage && deps.redact(claim.errorMessage));
+      if (exhausted) return await this.recordDeadLetter(exhausted);
 
       if (!loaded) return await this.recordFailure(new NoHandlerError(claim.messageType));
 
@@ -267,7 +262,12 @@ class MessageAttempt {
   }
 
   private async recordFailure(err: unknown): Promise<ProcessOutcome> {
-    const decision = decideFailure(err, this.claim.processingAttempts, this.policy, this.deps.redact);
+    const { claim, policy } = this;
+    const decision = decideFailure(
+      { error: err, attempt: claim.processingAttempts, maxAttempts: policy.maxAttempts, messageType: claim.messageType },
+      policy.retry,
+      this.deps.redact,
+    );
     if (decision.kind === 'deadLetter') return this.recordDeadLetter(decision.error, err);
     const matched = await this.write('retry', () => this.deps.store.retry(this.fence, { delayMs: decision.delayMs, error: decision.error }));
     if (matched === undefined) return 'unrecorded';

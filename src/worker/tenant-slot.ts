@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { QueueStore, WorkSubscription } from '../store/types';
 import type { Tenant } from '../tenants/types';
-import { jitteredDelayMs } from './backoff';
+import { jitteredDelayMs } from '../retry/backoff';
 import { CompletionBatcher } from './completion-batcher';
 import { MessageBuffer } from './message-buffer';
 import type { ProcessDeps } from './process-message';

@@ -15,6 +15,8 @@ import { ClaimPlanner } from './claim-planner';
 import { Quarantine } from './quarantine';
 import { runClaim, type ClaimRunnerDeps } from './claim-runner';
 import { RecoveryWatch } from './recovery-watch';
+import { HandlerPolicies } from '../handlers/resolve-policy';
+import type { RetryPolicy } from '../retry/retry-policy';
 
 export interface WorkerDeps {
   handlers: HandlerRegistry;
@@ -25,6 +27,8 @@ export interface WorkerDeps {
   /** Removes secrets from text (errors stored in rows, shown in /healthz, logged). */
   redact: (text: string) => string;
   options?: Partial<WorkerOptions>;
+  /** Replaces parts of the default retry policy for every type (a handler's own retryPolicy wins; src/retry/retry-policy.ts). */
+  retryPolicy?: Partial<RetryPolicy>;
 }
 
 export interface TenantStatus {
@@ -94,6 +98,8 @@ export class Worker {
   private readonly claimDeps: ClaimRunnerDeps;
   /** Databases that could not be reached, pinged until they answer (see recovery-watch.ts). */
   private readonly recovery: RecoveryWatch;
+  /** Each message type's timeout, attempts and retry policy. */
+  private readonly policies: HandlerPolicies;
   private inflight = 0;
   /** Claimed and not finished, all tenants (see TenantSlot.held). */
   private held = 0;
@@ -113,6 +119,7 @@ export class Worker {
     this.options = { ...DEFAULT_WORKER_OPTIONS, ...deps.options };
     this.leases = new LeaseKeeper(Math.floor(this.options.leaseMs / 3));
     this.planner = new ClaimPlanner(this.options);
+    this.policies = new HandlerPolicies(this.options, deps.retryPolicy);
     this.parking = new ParkingLot({
       options: this.options,
       logger: deps.logger,
@@ -572,6 +579,7 @@ export class Worker {
       tenantId: slot.id,
       store: slot.store,
       handlers: this.deps.handlers,
+      policies: this.policies,
       options: this.options,
       logger: slot.logger,
       metrics: this.deps.metrics,
