@@ -51,7 +51,7 @@ export class ParkingLot {
   park(tenant: WorkerTenant, now: number, initial = false): boolean {
     const storeGroup = tenant.store.group;
     const eligible = tenant.state === 'up' || (initial && tenant.state === 'starting');
-    if (!storeGroup || !eligible || !this.host.isCurrent(tenant)) return false;
+    if (!eligible || !this.host.isCurrent(tenant)) return false;
     const { options } = this.host;
     let group = this.groups.get(storeGroup.key);
     if (!group) {
@@ -136,8 +136,7 @@ export class ParkingLot {
   }
 
   private groupOf(tenant: WorkerTenant): ProbeGroup | undefined {
-    const key = tenant.store.group?.key;
-    return key === undefined ? undefined : this.groups.get(key);
+    return this.groups.get(tenant.store.group.key);
   }
 
   private leave(group: ProbeGroup, tenant: WorkerTenant): void {

@@ -212,7 +212,7 @@ export class ProbeGroup {
    */
   private rebuild(now: number): void {
     this.dirty = false;
-    const size = Math.max(1, this.members[0]?.store.group?.maxTablesPerStatement ?? 1);
+    const size = Math.max(1, this.members[0]?.store.group.maxTablesPerStatement ?? 1);
     const old = this.current;
     this.current = [];
     this.chunkOf.clear();
@@ -226,7 +226,7 @@ export class ProbeGroup {
       } else {
         chunk = {
           members,
-          tables: members.map((m) => m.store.group!.table),
+          tables: members.map((m) => m.store.group.table),
           nextProbeAt: previous === undefined ? now : Math.min(previous.nextProbeAt, now + this.options.pollMinMs),
           step: 1,
           // A probe in flight for the old member list answers for that list (matched by identity, then ignored).

@@ -179,23 +179,15 @@ class MessageAttempt {
       let completion: Promise<boolean> | undefined;
       try {
         if (policy.transactional) {
-          // The handler's writes and the Completed status commit together, or not at all.
-          if (store.withCompletingTransaction) {
-            // Completed is the transaction's first statement (lock + fence check); fewer round trips.
-            // The handler slot is free once the handler succeeded, while its COMMIT is on the way:
-            // the next message starts at once, and the store can open its transaction in the same
-            // round trip as this COMMIT (see the PostgreSQL store's transaction-chain.ts).
-            await store.withCompletingTransaction(this.fence, async (tx) => {
-              await invoke(tx.handle);
-              this.onHandlerDone?.();
-            });
-          } else {
-            const fence = this.fence;
-            await store.withClaimTransaction(fence, async (tx) => {
-              await invoke(tx.handle);
-              if (!(await store.complete(fence, tx))) throw new LeaseLostError(claim.id);
-            });
-          }
+          // The handler's writes and the Completed status commit together, or not at all: Completed
+          // is the transaction's first statement (lock + fence check). The handler slot is free once
+          // the handler succeeded, while its COMMIT is on the way: the next message starts at once,
+          // and the store can open its transaction in the same round trip as this COMMIT (see the
+          // PostgreSQL store's transaction-chain.ts).
+          await store.withCompletingTransaction(this.fence, async (tx) => {
+            await invoke(tx.handle);
+            this.onHandlerDone?.();
+          });
         } else {
           const leases = deps.leases ?? new LeaseKeeper(Math.floor(deps.options.leaseMs / 3));
           const kept = leases.keep(

@@ -15,8 +15,7 @@ interface Watched {
 
 /**
  * Watches for the return of databases that could not be reached. A tenant joins when one of its
- * statements failed for that reason (a claim, an outcome write); its group (store.group.key, else the
- * tenant alone) is then pinged every RECOVERY_PING_MS with ONE cheap statement through one of its
+ * statements failed for that reason (a claim, an outcome write); its group (store.group.key) is then pinged every RECOVERY_PING_MS with ONE cheap statement through one of its
  * stores, and the first success (or any statement of a member succeeding, recovered()) hands every
  * member back to the worker (`onRecovered`): its backoff ends and its held outcomes are written.
  * Costs nothing while every database answers.
@@ -101,5 +100,5 @@ export class RecoveryWatch {
 }
 
 function keyOf(tenant: WorkerTenant): string {
-  return tenant.store.group?.key ?? `tenant:${tenant.id}`;
+  return tenant.store.group.key;
 }

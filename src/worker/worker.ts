@@ -64,8 +64,9 @@ const MAX_PENDING_COMPLETIONS = 10_000;
  *   chunk of up to ~100 tenants (PostgreSQL: one database; SQL Server: one server) per interval
  *   tells which of them have work due and when; only those are claimed. Tenants start parked, so
  *   start-up costs one probe per chunk, not a claim per tenant. A NOTIFY (PostgreSQL) wakes a
- *   parked tenant at once; our own retries wake it at their due time. Stores without a group API
- *   are polled on their own: empty claims back off from pollMinMs to pollMaxMs.
+ *   parked tenant at once; our own retries wake it at their due time. A tenant that cannot be
+ *   parked (it is down, or its group is cooling down after a failed probe) is polled on its own:
+ *   empty claims back off from pollMinMs to pollMaxMs.
  * - Quarantine: a message taken over from an expired lease runs alone (quarantine.ts).
  * - Non-transactional completions are batched per tenant (CompletionBatcher): the handler slot is
  *   free as soon as the handler returns; one statement completes everything finished meanwhile.
