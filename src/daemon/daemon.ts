@@ -4,6 +4,7 @@ import type { TqwConfig } from '../config/load-config';
 import { toNotifyOptions, toPoolOptions, toStoreOptions, toWorkerOptions } from '../config/to-options';
 import { loadHandlers } from '../handlers/load-handlers';
 import type { HandlerRegistry } from '../handlers/handler-registry';
+import type { RetryPolicy } from '../retry/retry-policy';
 import { startHttpServer } from '../http/server';
 import type { Redactor } from '../log/redact';
 import { createMetrics, type TqwMetrics } from '../metrics/metrics';
@@ -23,6 +24,10 @@ export interface DaemonOptions {
   logger: Logger;
   redactor: Redactor;
   env?: NodeJS.ProcessEnv;
+  /** The handlers to run; default: the modules of config handlers.dir. */
+  handlers?: HandlerRegistry;
+  /** Replaces parts of the default retry policy for every type (src/retry/retry-policy.ts). Default none. */
+  retryPolicy?: Partial<RetryPolicy>;
 }
 
 export interface DaemonHandle {
@@ -45,7 +50,7 @@ export interface DaemonHandle {
  * undone in reverse order, so a failure half-way through start-up leaves nothing running.
  * Configuration problems (tenants file, handler modules) throw ConfigError before any claim.
  */
-export async function startDaemon({ config, logger, redactor, env = process.env }: DaemonOptions): Promise<DaemonHandle> {
+export async function startDaemon({ config, logger, redactor, env = process.env, handlers: given, retryPolicy }: DaemonOptions): Promise<DaemonHandle> {
   const releasers: Array<() => Promise<void> | void> = [];
   const release = async () => {
     for (const undo of releasers.reverse()) {
@@ -64,8 +69,8 @@ export async function startDaemon({ config, logger, redactor, env = process.env 
     // changed by a reload may still be draining on its old connection (and its errors name it).
     const secrets = new Set(tenants.map((t) => t.connectionString));
     redactor.setSecrets(secrets);
-    const handlers = await loadHandlers(config.handlers.dir);
-    if (handlers.size === 0) logger.warn({ dir: config.handlers.dir }, 'no handler modules found: every message will be retried, then dead-lettered');
+    const handlers = given ?? (await loadHandlers(config.handlers.dir));
+    if (handlers.size === 0) logger.warn({ dir: given ? undefined : config.handlers.dir }, 'no handlers: every message will be retried, then dead-lettered');
     logger.info({ tenants: tenants.map((t) => ({ id: t.id, store: t.dialect, connection: t.redactedConnection })) }, 'tenant map loaded');
     const warnIgnoredOptions = (map: readonly Tenant[]) => {
       for (const ignored of ignoredStoreOptions(toStoreOptions(config), map)) logger.warn({ option: ignored.option, tenants: ignored.tenants }, ignored.why);
@@ -99,6 +104,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env 
       metrics,
       redact: (text) => redactor.redact(text),
       options: toWorkerOptions(config),
+      retryPolicy,
     });
     // Depth of every tenant of a database (or SQL Server server) in one statement per refresh.
     const groupedDepth = new GroupedDepth(() => worker.stores(), config.metrics.depthIntervalMs / 2);

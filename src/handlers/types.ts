@@ -1,4 +1,7 @@
 import type { Logger } from 'pino';
+import type { PoolClient } from 'pg';
+import type { Transaction } from 'mssql';
+import type { Dialect } from '../store/types';
 import type { RetryPolicy } from '../retry/retry-policy';
 
 /** What a handler receives about the message it handles. */
@@ -47,6 +50,18 @@ export interface Handler<TPayload = unknown, TDb = unknown> {
   retryPolicy?: Partial<RetryPolicy>;
   /** Default true: run inside the tenant database transaction. false: lease heartbeat instead. */
   transactional?: boolean;
+  /**
+   * The only store this handler runs on (set by definePostgresHandler / defineSqlServerHandler, which
+   * type ctx.db for it). A message of a tenant on the other store is treated as having no handler
+   * (retried, then dead-lettered, saying why). Default: both.
+   */
+  dialect?: Dialect;
+}
+
+/** What ctx.db is on each store: a pg PoolClient inside BEGIN, or an mssql Transaction that has begun. */
+export interface TransactionOf {
+  postgres: PoolClient;
+  sqlserver: Transaction;
 }
 
 /** A handler after loading: where it came from and the types it owns. */

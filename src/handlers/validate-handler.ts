@@ -18,6 +18,7 @@ const KNOWN_KEYS = [
   'backoffMaxMs',
   'transactional',
   'retryPolicy',
+  'dialect',
 ] as const satisfies readonly (keyof Handler)[];
 
 const POSITIVE_INTEGER_KEYS = ['timeoutMs', 'maxAttempts', 'backoffBaseMs', 'backoffMaxMs'] as const;
@@ -96,6 +97,9 @@ export function validateHandler(value: unknown, source: string, label: string = 
       if (key !== 'delayMs' && key !== 'isPermanent') fail(`retryPolicy has unknown key '${key}'; allowed keys are delayMs, isPermanent`);
       if (typeof policy![key] !== 'function') fail(`retryPolicy.${key} must be a function, got ${describeValue(policy![key])}`);
     }
+  }
+  if (record.dialect !== undefined && record.dialect !== 'postgres' && record.dialect !== 'sqlserver') {
+    fail(`dialect must be 'postgres' or 'sqlserver' (or left out: both), got ${describeValue(record.dialect)}`);
   }
   if (record.transactional !== undefined && typeof record.transactional !== 'boolean') {
     fail(`transactional must be true or false, got ${describeValue(record.transactional)}`);

@@ -150,6 +150,10 @@ class MessageAttempt {
       if (exhausted) return await this.recordDeadLetter(exhausted);
 
       if (!loaded) return await this.recordFailure(new NoHandlerError(claim.messageType));
+      const only = loaded.handler.dialect;
+      if (only !== undefined && only !== store.dialect) {
+        return await this.recordFailure(new NoHandlerError(claim.messageType, { handlerDialect: only, tenantDialect: store.dialect }));
+      }
 
       let payload: unknown;
       try {
