@@ -15,6 +15,7 @@ export type TqwErrorCode =
   | 'TQW_PERMANENT_FAILURE'
   | 'TQW_HANDLER_TIMEOUT'
   | 'TQW_PAYLOAD_INVALID_JSON'
+  | 'TQW_PAYLOAD_TOO_LARGE'
   | 'TQW_TENANT_MISMATCH'
   | 'TQW_NO_HANDLER'
   | 'TQW_ABORTED'
@@ -94,6 +95,24 @@ export class ShutdownAbortError extends TqwError {
 export class InvalidPayloadError extends TqwError {
   constructor(detail: string) {
     super('TQW_PAYLOAD_INVALID_JSON', `Payload is not valid JSON (${detail}); fix the producer and requeue the message`);
+  }
+}
+
+/**
+ * The payload is larger than worker.maxPayloadBytes: refused by enqueue() / `tqw enqueue`, and
+ * permanent for the worker (the same bytes will never fit): dead-lettered without being parsed.
+ */
+export class PayloadTooLargeError extends TqwError {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+    messageType: string,
+  ) {
+    super(
+      'TQW_PAYLOAD_TOO_LARGE',
+      `payload of message type '${messageType}' is ${bytes} bytes, over the limit of ${limit} (worker.maxPayloadBytes): ` +
+        'store large data in a table or blob store and send its key, or raise worker.maxPayloadBytes on the producers and workers',
+    );
   }
 }
 

@@ -32,6 +32,11 @@ export interface AdminSession {
   /** The tenant's store (opened once per session, closed with it). */
   store(tenant: Tenant): QueueStore;
   /**
+   * Runs `fn` with one tenant (`--tenant ID`) and its store; an error it throws is rethrown with the
+   * tenant and its table named, so `tqw: ...` says where it happened.
+   */
+  forTenant<T>(id: string, fn: (tenant: Tenant, store: QueueStore) => Promise<T>): Promise<T>;
+  /**
    * Runs `fn` for one tenant (`--tenant ID`) or all of them, a few at a time; one tenant failing does not
    * stop the others. Results are in tenant-map order.
    */
@@ -78,6 +83,15 @@ export async function withAdminSession<T>(
     tenant,
     select,
     store: storeFor,
+    async forTenant(id, fn) {
+      const t = tenant(id);
+      const store = storeFor(t);
+      try {
+        return await fn(t, store);
+      } catch (err) {
+        throw new Error(`tenant '${t.id}' (${store.tableName}, ${t.redactedConnection}): ${redactor.describe(err)}`, { cause: err });
+      }
+    },
     async eachTenant(id, fn) {
       const selected = select(id);
       const outcomes = await mapSettledLimit(selected, TENANT_CONCURRENCY, (t) => fn(t, storeFor(t)));

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closestName } from '../config/closest-name';
 import { UsageError } from '../errors';
 import { UUID_TEXT } from '../store/message-id';
 
@@ -18,8 +19,9 @@ Common options:
   -h, --help      this help`;
 
 /**
- * node:util parseArgs in strict mode, with its errors turned into UsageError (exit 64) carrying the
- * first sentence of Node's message ("Unknown option '--x'").
+ * node:util parseArgs in strict mode, with its errors turned into UsageError (exit 64): an unknown
+ * option gets a did-you-mean, an option whose value starts with '-' says so; otherwise the first
+ * sentence of Node's message.
  */
 export function parseCommandArgs<O extends Options>(
   args: string[],
@@ -29,9 +31,28 @@ export function parseCommandArgs<O extends Options>(
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    throw new UsageError(message.split(/\.\s/)[0].replace(/\.$/, ''));
+    throw describeParseError(err instanceof Error ? err.message : String(err), args, options);
   }
+}
+
+function describeParseError(message: string, args: readonly string[], options: Options): UsageError {
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown) {
+    const flag = unknown[1];
+    const names = Object.keys(options).map((name) => `--${name}`);
+    const suggestion = closestName(flag.split('=')[0], names);
+    return new UsageError(`unknown option '${flag}'${suggestion ? ` (did you mean ${suggestion}?)` : ''}`);
+  }
+  const ambiguous = /^Option '(--[^' ]+)' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const flag = ambiguous[1];
+    const value = args[args.indexOf(flag) + 1] ?? '';
+    return new UsageError(
+      `${flag} needs a value, but '${value}' starts with '-' and reads as an option ` +
+        `(negative values are not accepted; a value that really starts with '-' is written ${flag}=${value})`,
+    );
+  }
+  return new UsageError(message.split(/\.\s/)[0].replace(/\.$/, ''));
 }
 
 /** The value of a required string option, or a UsageError naming it. */

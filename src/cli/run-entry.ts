@@ -12,7 +12,8 @@ Runs the worker: loads the config, the tenants file and the handler modules (exi
 invalid, before claiming anything), then polls every tenant's QueueMessages table and runs the
 handlers. Logs JSON lines on stdout. HTTP on http.host:http.port: /livez /readyz /healthz /metrics.
 
-Signals: SIGTERM/SIGINT drain gracefully (a second one exits at once); SIGHUP re-reads the tenants file.
+Signals: SIGTERM/SIGINT drain gracefully (a second one is logged; the drain goes on to its deadline,
+worker.shutdownTimeoutMs); SIGHUP re-reads the tenants file.
 
   --config FILE   config file (JSON); default: TQW_CONFIG, else defaults and TQW_* env vars
   -h, --help      this help`,
