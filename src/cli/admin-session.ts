@@ -14,6 +14,7 @@ import { loadTenants } from '../tenants/load-tenants';
 import type { Tenant } from '../tenants/types';
 import type { CommandContext } from './command';
 import { mapSettledLimit } from './map-limit';
+import { selectionEnv, type ConfigSelection } from './parse-args';
 
 /** Tenants worked on at once by the per-tenant admin commands (migrate, check, stats). */
 const TENANT_CONCURRENCY = 8;
@@ -45,12 +46,13 @@ export interface AdminSession {
 
 export async function withAdminSession<T>(
   ctx: CommandContext,
-  configFile: string | undefined,
+  selection: ConfigSelection,
   fn: (session: AdminSession) => Promise<T>,
 ): Promise<T> {
   const { io, redactor } = ctx;
-  const config = loadConfig({ configFile, env: io.env, cwd: io.cwd });
-  const tenants = loadTenants(config.tenants.file, io.env);
+  const env = selectionEnv(selection, io.env, io.cwd);
+  const config = loadConfig({ configFile: selection.config, env, cwd: io.cwd });
+  const tenants = loadTenants(config.tenants.file, env);
   redactor.setSecrets(tenants.map((t) => t.connectionString));
   const logger = createLogger({ level: config.log.level, destination: io.logDestination(), redactor, base: { component: 'cli' } });
   const pools = new StorePools(toPoolOptions(config), toNotifyOptions(config), toStoreOptions(config));

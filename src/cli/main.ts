@@ -12,6 +12,7 @@ import { checkCommand } from './commands/check';
 import { configCommand } from './commands/config';
 import { deadLettersCommand } from './commands/dead-letters';
 import { enqueueCommand } from './commands/enqueue';
+import { healthcheckCommand } from './commands/healthcheck';
 import { migrateCommand } from './commands/migrate';
 import { statsCommand } from './commands/stats';
 import { processIo, type CliIo } from './io';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CliCommand[] = [
   statsCommand,
   deadLettersCommand,
   configCommand,
+  healthcheckCommand,
 ];
 
 export function mainUsage(): string {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { closestName } from '../config/closest-name';
 import { UsageError } from '../errors';
@@ -12,11 +13,36 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies Options;
 
+/** The options of the commands that read the tenants file (every one but config and healthcheck). */
+export const TENANT_MAP_OPTIONS = {
+  ...COMMON_OPTIONS,
+  tenants: { type: 'string' },
+} as const satisfies Options;
+
+export const TENANTS_USAGE = `  --tenants FILE  the tenants file for this command (as TQW_TENANTS_FILE): e.g. \`tqw migrate\`
+                  with a file of admin logins while \`tqw run\` uses the least-privilege ones`;
+
 export const COMMON_USAGE = `
 Common options:
   --config FILE   config file (JSON); default: TQW_CONFIG, else defaults and TQW_* env vars
+${TENANTS_USAGE}
   --json          machine-readable JSON on stdout
   -h, --help      this help`;
+
+/** What the config and tenants options of a command select. */
+export interface ConfigSelection {
+  config?: string;
+  tenants?: string;
+}
+
+/**
+ * The environment a command loads its configuration from: `--tenants FILE` is TQW_TENANTS_FILE
+ * (resolved against the working directory), so it takes the same precedence over the config file.
+ */
+export function selectionEnv(selection: ConfigSelection, env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEnv {
+  if (selection.tenants === undefined) return env;
+  return { ...env, TQW_TENANTS_FILE: resolve(cwd, required(selection.tenants, '--tenants')) };
+}
 
 /**
  * node:util parseArgs in strict mode, with its errors turned into UsageError (exit 64): an unknown

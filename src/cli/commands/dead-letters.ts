@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors';
 import { withAdminSession } from '../admin-session';
 import type { CliCommand, CommandContext } from '../command';
-import { COMMON_OPTIONS, COMMON_USAGE, integerOption, parseCommandArgs, required, uuidOption } from '../parse-args';
+import { COMMON_USAGE, TENANT_MAP_OPTIONS, integerOption, parseCommandArgs, required, uuidOption, type ConfigSelection } from '../parse-args';
 import { renderTable, truncate } from '../table';
 
 const DEFAULT_LIMIT = 50;
@@ -28,7 +28,7 @@ ${COMMON_USAGE}`,
     const { values, positionals } = parseCommandArgs(
       args,
       {
-        ...COMMON_OPTIONS,
+        ...TENANT_MAP_OPTIONS,
         tenant: { type: 'string' },
         limit: { type: 'string' },
         id: { type: 'string', multiple: true },
@@ -45,21 +45,21 @@ ${COMMON_USAGE}`,
     if (action === 'list') {
       if (values.id !== undefined || values.all) throw new UsageError('--id and --all belong to `dead-letters requeue`');
       const limit = integerOption(values.limit, '--limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
-      return list(ctx, values.config, required(values.tenant, '--tenant'), limit, values.json === true);
+      return list(ctx, values, required(values.tenant, '--tenant'), limit, values.json === true);
     }
     if (action === 'requeue') {
       if (values.limit !== undefined) throw new UsageError('--limit belongs to `dead-letters list`');
       const ids = (values.id ?? []).map((id) => uuidOption(id, '--id'));
       if (ids.length === 0 && !values.all) throw new UsageError('requeue needs --id UUID (repeatable) or --all');
       if (ids.length > 0 && values.all) throw new UsageError('give either --id or --all, not both');
-      return requeue(ctx, values.config, required(values.tenant, '--tenant'), values.all ? undefined : ids, values.json === true);
+      return requeue(ctx, values, required(values.tenant, '--tenant'), values.all ? undefined : ids, values.json === true);
     }
     throw new UsageError(action === undefined ? 'dead-letters needs an action: list or requeue' : `unknown action '${action}': use list or requeue`);
   },
 };
 
-async function list(ctx: CommandContext, configFile: string | undefined, tenantId: string, limit: number, json: boolean): Promise<number> {
-  return withAdminSession(ctx, configFile, async (session) => {
+async function list(ctx: CommandContext, selection: ConfigSelection, tenantId: string, limit: number, json: boolean): Promise<number> {
+  return withAdminSession(ctx, selection, async (session) => {
     const tenant = session.tenant(tenantId);
     const rows = await session.forTenant(tenantId, (_tenant, store) => store.listDeadLetters(limit));
     // ErrorMessage is written redacted by the worker; redact again for rows other tools wrote.
@@ -81,12 +81,12 @@ async function list(ctx: CommandContext, configFile: string | undefined, tenantI
 
 async function requeue(
   ctx: CommandContext,
-  configFile: string | undefined,
+  selection: ConfigSelection,
   tenantId: string,
   ids: string[] | undefined,
   json: boolean,
 ): Promise<number> {
-  return withAdminSession(ctx, configFile, async (session) => {
+  return withAdminSession(ctx, selection, async (session) => {
     const tenant = session.tenant(tenantId);
     // Named ids are looked up first, so each one that cannot be requeued is reported with the reason.
     const refused: Array<{ id: string; reason: string }> = [];

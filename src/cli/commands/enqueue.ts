@@ -8,7 +8,7 @@ import { withAdminSession } from '../admin-session';
 import type { CliCommand } from '../command';
 import { parseDuration } from '../duration';
 import type { CliIo } from '../io';
-import { COMMON_OPTIONS, COMMON_USAGE, parseCommandArgs, required, uuidOption } from '../parse-args';
+import { COMMON_USAGE, TENANT_MAP_OPTIONS, parseCommandArgs, required, uuidOption } from '../parse-args';
 
 /** MessageType is NVARCHAR(255). */
 const MAX_TYPE_LENGTH = 255;
@@ -33,7 +33,7 @@ ${COMMON_USAGE}`,
 
   async run(args, ctx) {
     const { values } = parseCommandArgs(args, {
-      ...COMMON_OPTIONS,
+      ...TENANT_MAP_OPTIONS,
       tenant: { type: 'string' },
       type: { type: 'string' },
       payload: { type: 'string' },
@@ -61,7 +61,7 @@ ${COMMON_USAGE}`,
     const correlationId = values['correlation-id'] === undefined ? null : uuidOption(values['correlation-id'], '--correlation-id');
     const id = values.id === undefined ? undefined : uuidOption(values.id, '--id');
 
-    return withAdminSession(ctx, values.config, async (session) => {
+    return withAdminSession(ctx, values, async (session) => {
       const tooLarge = payloadTooLarge(payload, session.config.worker.maxPayloadBytes, messageType);
       if (tooLarge) throw new UsageError(`--payload for tenant '${tenantId}': ${tooLarge.message}`);
       // A string payload is stored as is by the store (already checked JSON, or --raw).

@@ -1,6 +1,6 @@
 import { withAdminSession } from '../admin-session';
 import type { CliCommand } from '../command';
-import { COMMON_OPTIONS, COMMON_USAGE, parseCommandArgs } from '../parse-args';
+import { COMMON_USAGE, TENANT_MAP_OPTIONS, parseCommandArgs } from '../parse-args';
 import { renderTable } from '../table';
 
 export const migrateCommand: CliCommand = {
@@ -16,12 +16,12 @@ exits 1 if any tenant failed (the others are still migrated).
 ${COMMON_USAGE}`,
 
   async run(args, ctx) {
-    const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS, tenant: { type: 'string' } });
+    const { values } = parseCommandArgs(args, { ...TENANT_MAP_OPTIONS, tenant: { type: 'string' } });
     if (values.help) {
       ctx.io.stdout(`${this.usage}\n`);
       return 0;
     }
-    return withAdminSession(ctx, values.config, async (session) => {
+    return withAdminSession(ctx, values, async (session) => {
       const outcomes = await session.eachTenant(values.tenant, async (_tenant, store) => ({
         table: store.tableName,
         applied: (await store.migrate()) ?? undefined,
