@@ -3,6 +3,7 @@
  * (documented in the README). Messages say what is wrong, where, and how to fix it, and never
  * carry a secret: callers pass connection strings through `redactConnectionString` first.
  */
+import { withPrivilegeHint } from './store/privilege-hint';
 
 export type TqwErrorCode =
   | 'TQW_CONFIG_INVALID'
@@ -147,10 +148,13 @@ export class UsageError extends TqwError {
 
 export const EXIT_USAGE = 64;
 
-/** Turns any thrown value (including non-Error values) into a one-line description. */
+/**
+ * Turns any thrown value (including non-Error values) into a one-line description. A database's
+ * refusal for lack of privilege gets a hint naming the missing GRANT (store/privilege-hint.ts).
+ */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
-    return err.message ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : err.name;
+    return withPrivilegeHint(err, err.message ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : err.name);
   }
   if (typeof err === 'string') return err;
   try {
