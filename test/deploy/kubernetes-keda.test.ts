@@ -15,7 +15,7 @@ import { join, relative } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
 import { loadConfig } from '../../src/config/load-config';
 import { metricNames } from './support/promql';
-import { readYaml, readYamlAll, repoFileExists, repoPath } from './support/repo';
+import { readYaml, readYamlAll, repoFileExists, repoPath, writeTemp } from './support/repo';
 import { kubectl, promtool, runTool } from './support/tools';
 import { exportedMetrics, labelProblems } from './support/tqw-metrics';
 
@@ -66,11 +66,6 @@ const pdb = one('PodDisruptionBudget');
 const worker = deployment.spec.template.spec.containers[0];
 const configMap = one('ConfigMap');
 
-function writeTemp(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tqw-keda-'));
-  writeFileSync(join(dir, name), text);
-  return join(dir, name);
-}
 
 describe('deploy/kubernetes/keda (optional autoscaling overlay)', () => {
   test('is a kustomize Component (added to the base by an overlay): the ScaledObject and the drain patch, both present', () => {
