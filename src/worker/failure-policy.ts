@@ -1,6 +1,7 @@
 import {
   InvalidPayloadError,
   NoHandlerError,
+  PayloadTooLargeError,
   TenantMismatchError,
   describeError,
 } from '../errors';
@@ -23,7 +24,7 @@ export const MAX_ERROR_MESSAGE_LENGTH = 4000;
 
 /** Errors for which retrying the same message cannot help: dead-letter at once. */
 export function isPermanentFailure(err: unknown): boolean {
-  return err instanceof InvalidPayloadError || err instanceof TenantMismatchError || isPermanentError(err);
+  return err instanceof InvalidPayloadError || err instanceof PayloadTooLargeError || err instanceof TenantMismatchError || isPermanentError(err);
 }
 
 /**

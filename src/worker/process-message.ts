@@ -16,6 +16,7 @@ import { AttemptControl } from './attempt-control';
 import { decideFailure, truncate } from './failure-policy';
 import { LeaseKeeper } from './heartbeat';
 import type { WorkerOptions } from './options';
+import { payloadTooLarge } from './payload-limit';
 import type { RunningAttempts } from './running-attempts';
 import type { OutcomeRetry } from './outcome-retry';
 import { isConnectivityError } from '../store/connectivity-error';
@@ -155,6 +156,9 @@ class MessageAttempt {
       }
 
       if (!loaded) return await this.recordFailure(new NoHandlerError(claim.messageType));
+
+      const tooLarge = payloadTooLarge(claim.payload, deps.options.maxPayloadBytes, claim.messageType);
+      if (tooLarge) return await this.recordFailure(tooLarge);
 
       let payload: unknown;
       try {
