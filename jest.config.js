@@ -15,6 +15,8 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+  // The package and image tests (installs, builds) first, away from the timing-sensitive reliability scenarios.
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   testTimeout: 60_000,
   // Two cores here: two test files at a time against one PostgreSQL server.
   maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,

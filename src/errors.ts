@@ -3,6 +3,7 @@
  * (documented in the README). Messages say what is wrong, where, and how to fix it, and never
  * carry a secret: callers pass connection strings through `redactConnectionString` first.
  */
+import { withPrivilegeHint } from './store/privilege-hint';
 
 export type TqwErrorCode =
   | 'TQW_CONFIG_INVALID'
@@ -15,6 +16,7 @@ export type TqwErrorCode =
   | 'TQW_PERMANENT_FAILURE'
   | 'TQW_HANDLER_TIMEOUT'
   | 'TQW_PAYLOAD_INVALID_JSON'
+  | 'TQW_PAYLOAD_TOO_LARGE'
   | 'TQW_TENANT_MISMATCH'
   | 'TQW_NO_HANDLER'
   | 'TQW_ABORTED'
@@ -128,6 +130,24 @@ export class InvalidPayloadError extends TqwError {
   }
 }
 
+/**
+ * The payload is larger than worker.maxPayloadBytes: refused by enqueue() / `tqw enqueue`, and
+ * permanent for the worker (the same bytes will never fit): dead-lettered without being parsed.
+ */
+export class PayloadTooLargeError extends TqwError {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+    messageType: string,
+  ) {
+    super(
+      'TQW_PAYLOAD_TOO_LARGE',
+      `payload of message type '${messageType}' is ${bytes} bytes, over the limit of ${limit} (worker.maxPayloadBytes): ` +
+        'store large data in a table or blob store and send its key, or raise worker.maxPayloadBytes on the producers and workers',
+    );
+  }
+}
+
 /** The row's TenantId is not the tenant whose table it sits in: never handled, dead-lettered. */
 export class TenantMismatchError extends TqwError {
   constructor(rowTenantId: string, tableTenantId: string, table: string) {
@@ -163,10 +183,13 @@ export class UsageError extends TqwError {
 
 export const EXIT_USAGE = 64;
 
-/** Turns any thrown value (including non-Error values) into a one-line description. */
+/**
+ * Turns any thrown value (including non-Error values) into a one-line description. A database's
+ * refusal for lack of privilege gets a hint naming the missing GRANT (store/privilege-hint.ts).
+ */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
-    return err.message ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : err.name;
+    return withPrivilegeHint(err, err.message ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : err.name);
   }
   if (typeof err === 'string') return err;
   try {

@@ -18,6 +18,7 @@ export {
   LeaseLostError,
   HandlerTimeoutError,
   InvalidPayloadError,
+  PayloadTooLargeError,
   TenantMismatchError,
   NoHandlerError,
   EXIT_CONFIG,

@@ -65,7 +65,7 @@ function startWorker({ configFile, env, logFile }) {
       env,
       stdio: ['ignore', fd, fd],
       // Its own process group: a Ctrl-C typed in the terminal then reaches only the demo, which sends
-      // the worker exactly one SIGTERM (a second signal makes tqw skip the drain and exit at once).
+      // the worker exactly one SIGTERM (a second one would only be logged: tqw drains to its deadline).
       detached: true,
     });
   } finally {

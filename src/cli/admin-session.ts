@@ -14,6 +14,7 @@ import { loadTenants } from '../tenants/load-tenants';
 import type { Tenant } from '../tenants/types';
 import type { CommandContext } from './command';
 import { mapSettledLimit } from './map-limit';
+import { selectionEnv, type ConfigSelection } from './parse-args';
 
 /** Tenants worked on at once by the per-tenant admin commands (migrate, check, stats). */
 const TENANT_CONCURRENCY = 8;
@@ -32,6 +33,11 @@ export interface AdminSession {
   /** The tenant's store (opened once per session, closed with it). */
   store(tenant: Tenant): QueueStore;
   /**
+   * Runs `fn` with one tenant (`--tenant ID`) and its store; an error it throws is rethrown with the
+   * tenant and its table named, so `tqw: ...` says where it happened.
+   */
+  forTenant<T>(id: string, fn: (tenant: Tenant, store: QueueStore) => Promise<T>): Promise<T>;
+  /**
    * Runs `fn` for one tenant (`--tenant ID`) or all of them, a few at a time; one tenant failing does not
    * stop the others. Results are in tenant-map order.
    */
@@ -40,12 +46,13 @@ export interface AdminSession {
 
 export async function withAdminSession<T>(
   ctx: CommandContext,
-  configFile: string | undefined,
+  selection: ConfigSelection,
   fn: (session: AdminSession) => Promise<T>,
 ): Promise<T> {
   const { io, redactor } = ctx;
-  const config = loadConfig({ configFile, env: io.env, cwd: io.cwd });
-  const tenants = loadTenants(config.tenants.file, io.env);
+  const env = selectionEnv(selection, io.env, io.cwd);
+  const config = loadConfig({ configFile: selection.config, env, cwd: io.cwd });
+  const tenants = loadTenants(config.tenants.file, env);
   redactor.setSecrets(tenants.map((t) => t.connectionString));
   const logger = createLogger({ level: config.log.level, destination: io.logDestination(), redactor, base: { component: 'cli' } });
   const pools = new StorePools(toPoolOptions(config), toNotifyOptions(config), toStoreOptions(config));
@@ -78,6 +85,15 @@ export async function withAdminSession<T>(
     tenant,
     select,
     store: storeFor,
+    async forTenant(id, fn) {
+      const t = tenant(id);
+      const store = storeFor(t);
+      try {
+        return await fn(t, store);
+      } catch (err) {
+        throw new Error(`tenant '${t.id}' (${store.tableName}, ${t.redactedConnection}): ${redactor.describe(err)}`, { cause: err });
+      }
+    },
     async eachTenant(id, fn) {
       const selected = select(id);
       const outcomes = await mapSettledLimit(selected, TENANT_CONCURRENCY, (t) => fn(t, storeFor(t)));

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { closestName } from '../config/closest-name';
 import { EXIT_USAGE } from '../errors';
 import { createRedactor } from '../log/redact';
 import type { CliCommand, CommandContext } from './command';
@@ -11,10 +12,11 @@ import { checkCommand } from './commands/check';
 import { configCommand } from './commands/config';
 import { deadLettersCommand } from './commands/dead-letters';
 import { enqueueCommand } from './commands/enqueue';
+import { healthcheckCommand } from './commands/healthcheck';
 import { migrateCommand } from './commands/migrate';
 import { statsCommand } from './commands/stats';
 import { processIo, type CliIo } from './io';
-import { reportError } from './report-error';
+import { reportError, usageHint } from './report-error';
 import { runEntry } from './run-entry';
 
 export const COMMANDS: readonly CliCommand[] = [
@@ -25,6 +27,7 @@ export const COMMANDS: readonly CliCommand[] = [
   statsCommand,
   deadLettersCommand,
   configCommand,
+  healthcheckCommand,
 ];
 
 export function mainUsage(): string {
@@ -61,7 +64,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     command = COMMANDS.find((c) => c.name === name);
     if (!command) {
-      io.stderr(`tqw: unknown command '${name}'\n\n${mainUsage()}\n`);
+      const suggestion = closestName(name, COMMANDS.map((c) => c.name));
+      io.stderr(`tqw: unknown command '${name}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}\n${usageHint(undefined)}\n`);
       return EXIT_USAGE;
     }
     return await command.run([...rest], ctx);

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closestName } from '../config/closest-name';
 import { UsageError } from '../errors';
 import { UUID_TEXT } from '../store/message-id';
 
@@ -11,15 +13,41 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies Options;
 
+/** The options of the commands that read the tenants file (every one but config and healthcheck). */
+export const TENANT_MAP_OPTIONS = {
+  ...COMMON_OPTIONS,
+  tenants: { type: 'string' },
+} as const satisfies Options;
+
+export const TENANTS_USAGE = `  --tenants FILE  the tenants file for this command (as TQW_TENANTS_FILE): e.g. \`tqw migrate\`
+                  with a file of admin logins while \`tqw run\` uses the least-privilege ones`;
+
 export const COMMON_USAGE = `
 Common options:
   --config FILE   config file (JSON); default: TQW_CONFIG, else defaults and TQW_* env vars
+${TENANTS_USAGE}
   --json          machine-readable JSON on stdout
   -h, --help      this help`;
 
+/** What the config and tenants options of a command select. */
+export interface ConfigSelection {
+  config?: string;
+  tenants?: string;
+}
+
 /**
- * node:util parseArgs in strict mode, with its errors turned into UsageError (exit 64) carrying the
- * first sentence of Node's message ("Unknown option '--x'").
+ * The environment a command loads its configuration from: `--tenants FILE` is TQW_TENANTS_FILE
+ * (resolved against the working directory), so it takes the same precedence over the config file.
+ */
+export function selectionEnv(selection: ConfigSelection, env: NodeJS.ProcessEnv, cwd: string): NodeJS.ProcessEnv {
+  if (selection.tenants === undefined) return env;
+  return { ...env, TQW_TENANTS_FILE: resolve(cwd, required(selection.tenants, '--tenants')) };
+}
+
+/**
+ * node:util parseArgs in strict mode, with its errors turned into UsageError (exit 64): an unknown
+ * option gets a did-you-mean, an option whose value starts with '-' says so; otherwise the first
+ * sentence of Node's message.
  */
 export function parseCommandArgs<O extends Options>(
   args: string[],
@@ -29,9 +57,28 @@ export function parseCommandArgs<O extends Options>(
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    throw new UsageError(message.split(/\.\s/)[0].replace(/\.$/, ''));
+    throw describeParseError(err instanceof Error ? err.message : String(err), args, options);
   }
+}
+
+function describeParseError(message: string, args: readonly string[], options: Options): UsageError {
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown) {
+    const flag = unknown[1];
+    const names = Object.keys(options).map((name) => `--${name}`);
+    const suggestion = closestName(flag.split('=')[0], names);
+    return new UsageError(`unknown option '${flag}'${suggestion ? ` (did you mean ${suggestion}?)` : ''}`);
+  }
+  const ambiguous = /^Option '(--[^' ]+)' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const flag = ambiguous[1];
+    const value = args[args.indexOf(flag) + 1] ?? '';
+    return new UsageError(
+      `${flag} needs a value, but '${value}' starts with '-' and reads as an option ` +
+        `(negative values are not accepted; a value that really starts with '-' is written ${flag}=${value})`,
+    );
+  }
+  return new UsageError(message.split(/\.\s/)[0].replace(/\.$/, ''));
 }
 
 /** The value of a required string option, or a UsageError naming it. */

@@ -1,6 +1,6 @@
 import type { CliCommand } from './command';
 import { runCommand } from './commands/run';
-import { COMMON_OPTIONS, parseCommandArgs } from './parse-args';
+import { TENANTS_USAGE, TENANT_MAP_OPTIONS, parseCommandArgs, selectionEnv } from './parse-args';
 
 /** `tqw run`: parses its options and hands over to runCommand (the daemon, src/cli/commands/run.ts). */
 export const runEntry: CliCommand = {
@@ -12,18 +12,20 @@ Runs the worker: loads the config, the tenants file and the handler modules (exi
 invalid, before claiming anything), then polls every tenant's QueueMessages table and runs the
 handlers. Logs JSON lines on stdout. HTTP on http.host:http.port: /livez /readyz /healthz /metrics.
 
-Signals: SIGTERM/SIGINT drain gracefully (a second one exits at once); SIGHUP re-reads the tenants file.
+Signals: SIGTERM/SIGINT drain gracefully (a second one is logged; the drain goes on to its deadline,
+worker.shutdownTimeoutMs); SIGHUP re-reads the tenants file.
 
   --config FILE   config file (JSON); default: TQW_CONFIG, else defaults and TQW_* env vars
+${TENANTS_USAGE}
   -h, --help      this help`,
 
   async run(args, ctx) {
-    const { config, help } = COMMON_OPTIONS;
-    const { values } = parseCommandArgs(args, { config, help });
+    const { config, help, tenants } = TENANT_MAP_OPTIONS;
+    const { values } = parseCommandArgs(args, { config, help, tenants });
     if (values.help) {
       ctx.io.stdout(`${this.usage}\n`);
       return 0;
     }
-    return runCommand({ configFile: values.config, env: ctx.io.env });
+    return runCommand({ configFile: values.config, env: selectionEnv(values, ctx.io.env, ctx.io.cwd) });
   },
 };

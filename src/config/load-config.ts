@@ -7,13 +7,14 @@
  * file when the config file set them, and against the working directory when they come from an
  * environment variable or the default (also when there is no config file).
  *
- * Every failure throws ConfigError with ONE line naming the file or environment variable, the key,
- * what is wrong and how to fix it. The config holds no secrets (connection strings live in the
+ * Every problem names the file or environment variable, the key, what is wrong and how to fix it;
+ * all problems of one load are reported together in one ConfigError (config-problems.ts), except a
+ * config file that cannot be read or parsed at all (nothing else can be checked then). The config holds no secrets (connection strings live in the
  * tenants file), so values may be quoted in messages.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import convict from 'convict';
-import { ConfigError } from '../errors';
+import { ConfigProblems } from './config-problems';
 import { readConfigFile } from './read-config-file';
 import { checkFileValues, normalizeEnv } from './raw-values';
 import { CONFIG_SCHEMA, schemaKeys, type SchemaKey, type TqwConfig, type TqwSchema } from './schema';
@@ -51,9 +52,10 @@ export function loadConfigWithSources(options: LoadConfigOptions = {}, schema: T
   const fileArg = options.configFile ?? (env.TQW_CONFIG?.trim() ? env.TQW_CONFIG.trim() : undefined);
   const configFile = fileArg === undefined ? undefined : resolve(cwd, fileArg);
 
-  const fileValues = configFile === undefined ? {} : readConfigFile(configFile);
-  if (configFile !== undefined) checkFileValues(fileValues, configFile, schema);
-  const envValues = normalizeEnv(env, schema);
+  const problems = new ConfigProblems();
+  const rawFileValues = configFile === undefined ? {} : readConfigFile(configFile);
+  const fileValues = configFile === undefined ? {} : checkFileValues(rawFileValues, configFile, schema, problems);
+  const envValues = normalizeEnv(env, schema, problems);
 
   const keys = schemaKeys(schema);
   const sources: Record<string, ValueSource> = {};
@@ -62,7 +64,7 @@ export function loadConfigWithSources(options: LoadConfigOptions = {}, schema: T
     else if (fileValueOf(fileValues, k) !== undefined) sources[k.name] = 'file';
     else sources[k.name] = 'default';
   }
-  const describe = new ProblemDescriber(configFile, env, fileValues, sources, keys);
+  const describe = new ProblemDescriber(configFile, env, fileValues, sources, keys, problems);
 
   // args: [] so convict never reads process.argv (the CLI parses its own arguments).
   const config = convict<TqwConfig>(schema as unknown as convict.Schema<TqwConfig>, { env: envValues, args: [] });
@@ -70,10 +72,12 @@ export function loadConfigWithSources(options: LoadConfigOptions = {}, schema: T
   try {
     config.validate({ allowed: 'strict' });
   } catch (err) {
-    throw describe.convictError(err);
+    describe.convictError(err);
   }
   const values = config.getProperties();
-  checkCrossKeyRules(values, describe);
+  // A cross-key rule over a value already reported (and so left at its default) would only confuse.
+  if (problems.size === 0) checkCrossKeyRules(values, describe);
+  problems.throwIfAny();
 
   for (const k of keys) {
     if (!k.spec.path) continue;
@@ -88,7 +92,7 @@ export function loadConfigWithSources(options: LoadConfigOptions = {}, schema: T
 function checkCrossKeyRules(c: TqwConfig, describe: ProblemDescriber): void {
   const atMost = (low: string, lowValue: number, high: string, highValue: number) => {
     if (lowValue > highValue) {
-      throw describe.problem(
+      describe.problem(
         [low, high],
         `${low} (${lowValue}) must be <= ${high} (${highValue})`,
         `lower ${low} or raise ${high}`,
@@ -105,7 +109,7 @@ function fileValueOf(fileValues: Record<string, unknown>, k: SchemaKey): unknown
   return (section as Record<string, unknown>)[k.key];
 }
 
-/** Turns problems into the one-line ConfigError, naming where the offending value came from. */
+/** Adds problems to the list, naming where the offending value came from. */
 class ProblemDescriber {
   private readonly byName: Map<string, SchemaKey>;
 
@@ -115,36 +119,42 @@ class ProblemDescriber {
     private readonly fileValues: Record<string, unknown>,
     private readonly sources: Record<string, ValueSource>,
     keys: SchemaKey[],
+    private readonly problems: ConfigProblems,
   ) {
     this.byName = new Map(keys.map((k) => [k.name, k]));
   }
 
   /** A problem with one or more keys; blames the first key that was not left at its default. */
-  problem(names: string[], detail: string, fix: string): ConfigError {
+  problem(names: string[], detail: string, fix: string): void {
     const blamed = names.find((n) => this.sources[n] !== 'default') ?? names[0];
-    return new ConfigError(`config error in ${this.where(blamed)}: ${detail} (${fix})`);
+    this.problems.add(this.where(blamed), `${detail} (${fix})`);
   }
 
-  /** convict's validate() error: one line per problem; we report the first (and count the rest). */
-  convictError(err: unknown): ConfigError {
+  /** convict's validate() error: one line per problem, each added. */
+  convictError(err: unknown): void {
     const lines = (err instanceof Error ? err.message : String(err)).split('\n').filter((l) => l.trim() !== '');
-    const more = lines.length > 1 ? ` (+${lines.length - 1} more problem${lines.length > 2 ? 's' : ''})` : '';
-    const first = lines[0] ?? 'invalid configuration';
-    const unknown = /configuration param '([^']+)' not declared/.exec(first);
+    if (lines.length === 0) lines.push('invalid configuration');
+    for (const line of lines) this.convictLine(line);
+  }
+
+  private convictLine(line: string): void {
+    const unknown = /configuration param '([^']+)' not declared/.exec(line);
     if (unknown) {
-      return new ConfigError(`config error in ${this.where(unknown[1])}: unknown key "${unknown[1]}" (run 'tqw config --docs' for every key)${more}`);
+      this.problems.add(this.where(unknown[1]), `unknown key "${unknown[1]}" (run 'tqw config --docs' for every key)`);
+      return;
     }
-    const keyed = /^([\w.]+): (.*)$/.exec(first);
+    const keyed = /^([\w.]+): (.*)$/.exec(line);
     const key = keyed ? this.byName.get(keyed[1]) : undefined;
-    if (!keyed || !key) return new ConfigError(`config error in ${this.where(undefined)}: ${first}${more}`);
+    if (!keyed || !key) {
+      this.problems.add(this.where(undefined), line);
+      return;
+    }
     const problem = keyed[2].replace(/: value was .*$/, '');
     const fix =
       this.sources[key.name] === 'env'
         ? `fix or unset ${key.spec.env}`
         : `edit ${key.name} in the file or set ${key.spec.env}`;
-    return new ConfigError(
-      `config error in ${this.where(key.name)}: ${key.name} ${problem}: value was ${this.rawValue(key)} (${fix})${more}`,
-    );
+    this.problems.add(this.where(key.name), `${key.name} ${problem}: value was ${this.rawValue(key)} (${fix})`);
   }
 
   private rawValue(key: SchemaKey): string {

@@ -228,6 +228,12 @@ export const CONFIG_SCHEMA: TqwSchema = {
       env: 'TQW_SQLSERVER_PROBE_MS',
       ...integer(1),
     },
+    maxPayloadBytes: {
+      doc: 'Largest message Payload, in UTF-8 bytes. `tqw enqueue` (and enqueue(), whose maxPayloadBytes option defaults to the same) refuses a larger one; the worker dead-letters one another producer wrote, with the reason, without parsing it (JSON.parse of a large payload blocks every tenant\'s work: 60 MB took ~300 ms). Default 1 MiB, the limit of an SQS message: larger data belongs in a table or blob store, the message carrying its key.',
+      default: w.maxPayloadBytes,
+      env: 'TQW_MAX_PAYLOAD_BYTES',
+      ...integer(1, 1_073_741_824),
+    },
   },
   db: {
     poolMax: {

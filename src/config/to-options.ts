@@ -23,6 +23,7 @@ export function toWorkerOptions(config: TqwConfig): WorkerOptions {
     notify: w.notify,
     notifyBackstopMs: w.notifyBackstopMs,
     sqlServerProbeMs: w.sqlServerProbeMs,
+    maxPayloadBytes: w.maxPayloadBytes,
   };
 }
 

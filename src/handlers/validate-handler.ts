@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors';
 import type { Handler, LoadedHandler } from './types';
+import { editDistance } from '../config/closest-name';
 
 /**
  * The one place that decides whether a value is a usable handler. Used by `loadHandlers()` (files in
@@ -190,17 +191,4 @@ function closestKnownKey(key: string): string | undefined {
     if (distance <= 2 && (!best || distance < best.distance)) best = { key: known, distance };
   }
   return best?.key;
-}
-
-/** Levenshtein distance (two short strings, so the plain dynamic programme is fine). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }

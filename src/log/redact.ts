@@ -13,6 +13,7 @@
  * A Redactor is a plain object passed to whoever writes text (no global state).
  */
 import { describeError } from '../errors';
+import { withPrivilegeHint } from '../store/privilege-hint';
 import { connectionSecrets, detectDialect } from '../tenants/connection-string';
 import {
   MASK,
@@ -114,7 +115,7 @@ export function describeFailure(err: unknown): string {
     return [...new Set(err.errors.map((inner: unknown) => describeFailure(inner)))].join('; ');
   }
   // pg's DatabaseError is named 'error': "error: relation ... does not exist" reads better without it.
-  if (err instanceof Error && err.name === 'error' && err.message) return err.message;
+  if (err instanceof Error && err.name === 'error' && err.message) return withPrivilegeHint(err, err.message);
   return describeError(err);
 }
 

@@ -22,6 +22,8 @@
  */
 import type mssql from 'mssql';
 import { newMessageId, UUID_TEXT } from '../store/message-id';
+import { DEFAULT_WORKER_OPTIONS } from '../worker/options';
+import { payloadTooLarge } from '../worker/payload-limit';
 import { enqueueSql as postgresEnqueueSql } from '../store/postgres/sql/enqueue';
 import { serializePayload } from '../store/postgres/payload';
 import { quoteTable as quotePostgresTable } from '../store/postgres/quote-table';
@@ -45,19 +47,30 @@ export interface EnqueueOptions {
    * one with only `query()` is pg).
    */
   dialect?: Dialect;
+  /**
+   * Largest payload accepted, in UTF-8 bytes; a larger one is refused with PayloadTooLargeError
+   * before anything is sent. Default 1048576 (1 MiB), the workers' default worker.maxPayloadBytes:
+   * keep the two equal (the workers dead-letter a larger payload unread).
+   */
+  maxPayloadBytes?: number;
 }
 
 /** Limits of the table contract: TenantId NVARCHAR(50), MessageType NVARCHAR(255). */
 const MAX_TENANT_ID = 50;
 const MAX_MESSAGE_TYPE = 255;
 
-/** Inserts `message` through `target` and resolves with its id. Validation errors are TypeErrors naming the field. */
+/**
+ * Inserts `message` through `target` and resolves with its id. Validation errors are TypeErrors
+ * naming the field; a payload over `maxPayloadBytes` is a PayloadTooLargeError (TQW_PAYLOAD_TOO_LARGE).
+ */
 export async function enqueue(target: EnqueueTarget, message: NewMessage, options: EnqueueOptions = {}): Promise<string> {
   validate(message);
   const dialect = options.dialect ?? detectDialect(target);
   // Time-ordered in the database's uuid order (see message-id.ts): the index grows at its end.
   const id = message.id ?? newMessageId(dialect);
   const payload = serializePayload(message.payload, message.messageType);
+  const tooLarge = payloadTooLarge(payload, options.maxPayloadBytes ?? DEFAULT_WORKER_OPTIONS.maxPayloadBytes, message.messageType);
+  if (tooLarge) throw tooLarge;
   const delayMs = message.delayMs ?? 0;
   const correlationId = message.correlationId ?? null;
 

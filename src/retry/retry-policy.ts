@@ -1,6 +1,7 @@
 import {
   InvalidPayloadError,
   NoHandlerError,
+  PayloadTooLargeError,
   PermanentError,
   TenantMismatchError,
   describeError,
@@ -20,7 +21,8 @@ import { jitteredDelayMs, type RandomSource } from './backoff';
  *   dead-letters, whatever the policy says;
  * - a message claimed more often than maxAttempts (its earlier attempts never finished: they killed
  *   the worker or lost the lease) is dead-lettered without running again (exhaustedByCrashes);
- * - a payload that is not JSON and a row of another tenant are permanent (engine errors).
+ * - a payload that is not JSON or over worker.maxPayloadBytes, and a row of another tenant, are
+ *   permanent (engine errors).
  */
 
 /** A failed attempt, as the retry policy sees it. */
@@ -108,7 +110,7 @@ export const MAX_ERROR_MESSAGE_LENGTH = 4000;
 export function decideFailure(failure: FailedAttempt, policy: RetryPolicy, redact: (text: string) => string): FailureDecision {
   const { error, attempt, maxAttempts } = failure;
   const described = redact(describeError(error));
-  if (error instanceof InvalidPayloadError || error instanceof TenantMismatchError || policy.isPermanent(error)) {
+  if (error instanceof InvalidPayloadError || error instanceof PayloadTooLargeError || error instanceof TenantMismatchError || policy.isPermanent(error)) {
     return { kind: 'deadLetter', error: truncate(`permanent failure on attempt ${attempt}: ${described}`) };
   }
   if (attempt >= maxAttempts) {

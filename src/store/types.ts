@@ -114,8 +114,12 @@ export interface QueueStore {
   /** `"schema"."QueueMessages"` or `[schema].[QueueMessages]`, for messages and logs. */
   readonly tableName: string;
 
-  /** Creates the table and its indexes if missing (idempotent, safe to run concurrently). */
-  migrate(): Promise<void>;
+  /**
+   * Creates the table and its indexes if missing (idempotent, safe to run concurrently). Resolves
+   * with the ids of the migrations it applied (empty: already up to date), or with nothing where
+   * the store does not report them.
+   */
+  migrate(): Promise<readonly string[] | void>;
 
   /**
    * Atomically claims up to `limit` due rows (Pending/Failed with ScheduledTime <= now, or Processing

@@ -58,6 +58,13 @@ export interface WorkerOptions {
    * idle tenant's new message waits about this long plus one round trip. Default 250.
    */
   sqlServerProbeMs: number;
+  /**
+   * Largest Payload accepted, in UTF-8 bytes: enqueue() and `tqw enqueue` refuse a larger one, and
+   * the worker dead-letters one that another producer wrote, without parsing it (parsing runs on the
+   * event loop every tenant shares: a 60 MB payload stalled it for ~300 ms). Default 1048576 (1 MiB,
+   * the limit of SQS messages; larger data belongs in a table or blob store, the message carrying its key).
+   */
+  maxPayloadBytes: number;
 }
 
 export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = Object.freeze({
@@ -77,4 +84,5 @@ export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = Object.freeze({
   notify: true,
   notifyBackstopMs: 30_000,
   sqlServerProbeMs: 250,
+  maxPayloadBytes: 1_048_576,
 });

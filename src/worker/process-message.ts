@@ -16,6 +16,7 @@ import { AttemptControl } from './attempt-control';
 import { decideFailure, exhaustedByCrashes } from '../retry/retry-policy';
 import { LeaseKeeper } from './heartbeat';
 import type { WorkerOptions } from './options';
+import { payloadTooLarge } from './payload-limit';
 import type { RunningAttempts } from './running-attempts';
 import type { OutcomeRetry } from './outcome-retry';
 import { isConnectivityError } from '../store/connectivity-error';
@@ -154,6 +155,9 @@ class MessageAttempt {
       if (only !== undefined && only !== store.dialect) {
         return await this.recordFailure(new NoHandlerError(claim.messageType, { handlerDialect: only, tenantDialect: store.dialect }));
       }
+
+      const tooLarge = payloadTooLarge(claim.payload, deps.options.maxPayloadBytes, claim.messageType);
+      if (tooLarge) return await this.recordFailure(tooLarge);
 
       let payload: unknown;
       try {

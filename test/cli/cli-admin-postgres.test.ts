@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { runCli, tempDir, writeJson, type CliResult } from '../support/processes';
 
@@ -70,19 +71,25 @@ describe('tqw admin commands against PostgreSQL', () => {
     expect(r.stdout).toMatch(/handlers\s+ok\s+1 message type\(s\) from .*: ProductUpdate/);
   });
 
-  it('migrate creates the table in every tenant and is idempotent', async () => {
+  it('migrate creates the table in every tenant and is idempotent: a repeated migrate says "up to date"', async () => {
     const first = await tqw(['migrate']);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^a\s+postgres\s+migrated "tenant_a"\."QueueMessages"$/m);
-    expect(first.stdout).toMatch(/^b\s+postgres\s+migrated "tenant_b"\."QueueMessages"$/m);
-    expect(first.stdout).toContain('2 of 2 tenant(s) migrated');
-    const again = await tqw(['migrate', '--json']);
+    const count = POSTGRES_MIGRATIONS.length;
+    expect(first.stdout).toMatch(new RegExp(`^a\\s+postgres\\s+migrated "tenant_a"\\."QueueMessages" \\(${count} migration\\(s\\) applied\\)$`, 'm'));
+    expect(first.stdout).toMatch(/^b\s+postgres\s+migrated "tenant_b"\."QueueMessages"/m);
+    expect(first.stdout).toContain('2 tenant(s): 2 migrated\n');
+    const again = await tqw(['migrate']);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toEqual({
+    expect(again.stdout).toMatch(/^a\s+postgres\s+up to date "tenant_a"\."QueueMessages" \(nothing to apply\)$/m);
+    expect(again.stdout).not.toContain('migrated');
+    expect(again.stdout).toContain('2 tenant(s): 2 already up to date\n');
+    const json = await tqw(['migrate', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
       ok: true,
       tenants: [
-        { tenant: 'a', store: 'postgres', table: '"tenant_a"."QueueMessages"', ok: true },
-        { tenant: 'b', store: 'postgres', table: '"tenant_b"."QueueMessages"', ok: true },
+        { tenant: 'a', store: 'postgres', table: '"tenant_a"."QueueMessages"', applied: [], ok: true },
+        { tenant: 'b', store: 'postgres', table: '"tenant_b"."QueueMessages"', applied: [], ok: true },
       ],
     });
     expect(await rows('tenant_a')).toEqual([]);
@@ -91,9 +98,9 @@ describe('tqw admin commands against PostgreSQL', () => {
   it('migrate with an unreachable tenant migrates the others and exits 1', async () => {
     const r = await tqw(['migrate'], configWithDown);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^a\s+postgres\s+migrated/m);
+    expect(r.stdout).toMatch(/^a\s+postgres\s+up to date/m);
     expect(r.stdout).toMatch(/^down\s+postgres\s+FAILED: .*ECONNREFUSED/m);
-    expect(r.stdout).toContain('2 of 3 tenant(s) migrated, 1 failed');
+    expect(r.stdout).toContain('3 tenant(s): 2 already up to date, 1 failed\n');
   });
 
   it('enqueue inserts a Pending row with the delay, correlation id and payload, and prints its id', async () => {
@@ -147,6 +154,27 @@ describe('tqw admin commands against PostgreSQL', () => {
     const r = await tqw(['enqueue', '--tenant', 'nope', '--type', 'T', '--payload', '{}']);
     expect(r.code).toBe(64);
     expect(r.stderr.split('\n')[0]).toBe(`tqw: tenant 'nope' is not in ${join(dir, 'tenants.json')} (tenants: a, b)`);
+  });
+
+  it('enqueue refuses a payload over worker.maxPayloadBytes, naming the tenant and the limit, and inserts nothing', async () => {
+    const before = (await rows('tenant_b')).length;
+    const r = await runCli(['enqueue', '--tenant', 'b', '--type', 'Big', '--payload', JSON.stringify({ s: 'x'.repeat(60) }), '--config', config], {
+      TQW_MAX_PAYLOAD_BYTES: '50',
+    });
+    expect(r.code).toBe(64);
+    expect(r.stderr.split('\n')[0]).toBe(
+      "tqw: --payload for tenant 'b': payload of message type 'Big' is 68 bytes, over the limit of 50 (worker.maxPayloadBytes): " +
+        'store large data in a table or blob store and send its key, or raise worker.maxPayloadBytes on the producers and workers',
+    );
+    expect((await rows('tenant_b')).length).toBe(before);
+  });
+
+  it('enqueue errors name the tenant and its table (here: a schema never migrated)', async () => {
+    const tenantsFile = writeJson(join(dir, 'tenants-unmigrated.json'), [{ id: 'fresh', connectionString: db.url, schema: 'never_migrated' }]);
+    const unmigrated = writeJson(join(dir, 'config-unmigrated.json'), { handlers: { dir: './handlers' }, tenants: { file: tenantsFile, watch: false } });
+    const r = await tqw(['enqueue', '--tenant', 'fresh', '--type', 'T', '--payload', '{}'], unmigrated);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^tqw: tenant 'fresh' \("never_migrated"\."QueueMessages", postgres:\/\/.*\): .*relation "never_migrated\.QueueMessages" does not exist/m);
   });
 
   it('stats counts by status per tenant', async () => {
@@ -203,17 +231,24 @@ describe('tqw admin commands against PostgreSQL', () => {
     expect(limited.stdout).not.toContain(ids[2]);
     expect(limited.stdout).toContain('2 dead letter(s) of tenant a (limit 2; use --limit for more)');
 
-    const one = await tqw(['dead-letters', 'requeue', '--tenant', 'a', '--id', ids[1], '--id', randomUUID()]);
-    expect(one.code).toBe(0);
+    const missing = randomUUID();
+    const one = await tqw(['dead-letters', 'requeue', '--tenant', 'a', '--id', ids[1], '--id', missing]);
+    // The id that names no message is an error (exit 1), reported with the reason; the other is requeued.
+    expect(one.code).toBe(1);
     expect(one.stdout).toBe('requeued 1 dead letter(s) of tenant a\n');
-    expect(one.stderr).toContain('tqw: note: 1 of the 2 id(s) were not DeadLetter messages of tenant a');
+    expect(one.stderr).toContain(`tqw: not requeued: ${missing} (tenant a): no message with this id in "tenant_a"."QueueMessages"`);
     const log = one.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(log).toEqual([expect.objectContaining({ level: 'info', service: 'tqw', tenant: 'a', requeued: 1, ids: [ids[1], expect.any(String)] })]);
+    expect(log).toEqual([expect.objectContaining({ level: 'info', service: 'tqw', tenant: 'a', requeued: 1, ids: [ids[1], missing] })]);
+    // Requeueing it again: it is Pending now, not DeadLetter.
+    const again = await tqw(['dead-letters', 'requeue', '--tenant', 'a', '--id', ids[1]]);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe('requeued 0 dead letter(s) of tenant a\n');
+    expect(again.stderr).toContain(`tqw: not requeued: ${ids[1]} (tenant a): it is Pending, not DeadLetter`);
     const requeued = (await rows('tenant_a')).find((row) => row.Id === ids[1]);
     expect(requeued).toMatchObject({ Status: 'Pending', ProcessingAttempts: 0 });
 
     const all = await tqw(['dead-letters', 'requeue', '--tenant', 'a', '--all', '--json']);
-    expect(JSON.parse(all.stdout)).toEqual({ tenant: 'a', requeued: 2, requested: 'all' });
+    expect(JSON.parse(all.stdout)).toEqual({ tenant: 'a', requeued: 2, requested: 'all', refused: [] });
     const statuses = (await rows('tenant_a')).filter((row) => row.MessageType === 'Poison').map((row) => row.Status);
     expect(statuses).toEqual(['Pending', 'Pending', 'Pending']);
   });

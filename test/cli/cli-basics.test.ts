@@ -59,6 +59,21 @@ describe('configuration errors: exit 78, one line on stderr, no password', () =>
     expect(expectOneLine(bad.stderr)).toContain('worker.concurrency must be an integer between 1 and 10000: value was "ten"');
   });
 
+  it('several config problems (file and environment) are listed all at once, one line each', async () => {
+    const config = configWith([], { worker: { concurency: 4, leaseMs: 'long', maxAttempts: 0 }, htp: {} });
+    const r = await runCli(['run', '--config', config], { TQW_CONCURRENCY: 'ten' });
+    expect(r.code).toBe(78);
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toEqual([
+      'tqw: 5 config errors (fix them all, then start again):',
+      `  - in ${config}: unknown key "worker.concurency" (did you mean "worker.concurrency"?) (run 'tqw config --docs' for every key)`,
+      `  - in ${config}: worker.leaseMs must be a JSON number (integer between 1 and 2147483647), not a string: value was "long" (edit the file or set TQW_LEASE_MS)`,
+      `  - in ${config}: unknown section "htp" (did you mean "http"?) (run 'tqw config --docs' for every key)`,
+      '  - in environment variable TQW_CONCURRENCY: worker.concurrency must be an integer between 1 and 10000: value was "ten" (fix or unset TQW_CONCURRENCY)',
+      `  - in ${config}: worker.maxAttempts must be an integer between 1 and 1000: value was 0 (edit worker.maxAttempts in the file or set TQW_MAX_ATTEMPTS)`,
+    ]);
+    expect(r.stderr).not.toMatch(/more problem/);
+  });
+
   it('a missing config file given by TQW_CONFIG', async () => {
     const r = await runCli(['migrate'], { TQW_CONFIG: '/nonexistent/tqw.json' });
     expect(r.code).toBe(78);
@@ -66,31 +81,49 @@ describe('configuration errors: exit 78, one line on stderr, no password', () =>
   });
 });
 
-describe('usage: exit 64 with a usage text, --help exits 0', () => {
-  it('no command, an unknown command, an unknown option, a missing option', async () => {
+describe('usage: exit 64 with the error and a one-line hint, --help exits 0', () => {
+  it('no command prints the usage; an unknown command, an unknown option, a missing option print the error and a hint', async () => {
     const none = await runCli([]);
     expect(none.code).toBe(64);
     expect(none.stderr).toContain('Usage: tqw <command>');
 
     const unknown = await runCli(['frobnicate']);
     expect(unknown.code).toBe(64);
-    expect(unknown.stderr.split('\n')[0]).toBe("tqw: unknown command 'frobnicate'");
+    expect(unknown.stderr).toBe("tqw: unknown command 'frobnicate'\nRun 'tqw --help' for the commands.\n");
+    const typo = await runCli(['migrte']);
+    expect(typo.stderr.split('\n')[0]).toBe("tqw: unknown command 'migrte' (did you mean 'migrate'?)");
 
     const option = await runCli(['stats', '--frob']);
     expect(option.code).toBe(64);
-    expect(option.stderr.split('\n')[0]).toBe("tqw: Unknown option '--frob'");
-    expect(option.stderr).toContain('Usage: tqw stats');
+    expect(option.stderr).toBe("tqw: unknown option '--frob'\nRun 'tqw stats --help' for its options.\n");
+
+    const misspelt = await runCli(['enqueue', '--tenat', 'a', '--type', 'T', '--payload', '{}']);
+    expect(misspelt.code).toBe(64);
+    expect(misspelt.stderr.split('\n')[0]).toBe("tqw: unknown option '--tenat' (did you mean --tenant?)");
 
     const missing = await runCli(['enqueue', '--type', 'T', '--payload', '{}']);
     expect(missing.code).toBe(64);
-    expect(missing.stderr.split('\n')[0]).toBe('tqw: --tenant is required');
-    expect(missing.stderr).toContain('Usage: tqw enqueue');
+    expect(missing.stderr).toBe("tqw: --tenant is required\nRun 'tqw enqueue --help' for its options.\n");
+    expect(missing.stderr).not.toContain('Usage:');
+  });
+
+  it('--delay: a bare number is seconds; a negative delay is a clear error, with or without =', async () => {
+    const { parseDuration } = await import('../../src/cli/duration');
+    expect([parseDuration('5'), parseDuration('2.5'), parseDuration('0'), parseDuration('1m30s')]).toEqual([5_000, 2_500, 0, 90_000]);
+    const spaced = await runCli(['enqueue', '--tenant', 'a', '--type', 'T', '--payload', '{}', '--delay', '-3s']);
+    expect(spaced.code).toBe(64);
+    expect(spaced.stderr.split('\n')[0]).toBe(
+      "tqw: --delay needs a value, but '-3s' starts with '-' and reads as an option (negative values are not accepted; a value that really starts with '-' is written --delay=-3s)",
+    );
+    const joined = await runCli(['enqueue', '--tenant', 'a', '--type', 'T', '--payload', '{}', '--delay=-3s']);
+    expect(joined.code).toBe(64);
+    expect(joined.stderr.split('\n')[0]).toBe("tqw: --delay '-3s' is negative: a delay is 0 or more, e.g. 0, 30s or 2m");
   });
 
   it('argument errors are found before the config is read', async () => {
     const cases: Array<[string[], string]> = [
       [['enqueue', '--tenant', 'a', '--type', 'T', '--payload', '{"a":'], 'tqw: --payload is not valid JSON'],
-      [['enqueue', '--tenant', 'a', '--type', 'T', '--payload', '{}', '--delay', '30'], "tqw: --delay '30' is not a duration"],
+      [['enqueue', '--tenant', 'a', '--type', 'T', '--payload', '{}', '--delay', '30x'], "tqw: --delay '30x' is not a duration"],
       [['enqueue', '--tenant', 'a', '--type', 'T', '--payload', '{}', '--correlation-id', 'nope'], 'tqw: --correlation-id must be a UUID'],
       [['enqueue', '--tenant', 'a', '--type', 'T', '--payload', '@/nonexistent.json'], 'tqw: --payload file /nonexistent.json does not exist'],
       [['dead-letters', 'requeue', '--tenant', 'a'], 'tqw: requeue needs --id UUID (repeatable) or --all'],

@@ -13,12 +13,20 @@ describe('parseDuration (--delay)', () => {
     ['1.5s', 1_500],
     [' 2M ', 120_000],
     ['0s', 0],
+    // A bare number is seconds (as the demo's options and `sleep` read it).
+    ['30', 30_000],
+    ['2.5', 2_500],
+    ['0', 0],
   ])('%j is %d ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['30', '', 's', '10 s', '1w', '-5s', '5s3', 'abc'])('rejects %j', (text) => {
-    expect(() => parseDuration(text)).toThrow(/is not a duration: use a number with a unit/);
+  it.each(['', 's', '10 s', '1w', '5s3', 'abc', '1.2.3'])('rejects %j', (text) => {
+    expect(() => parseDuration(text)).toThrow(/is not a duration: use seconds \(5\) or a number with a unit/);
+  });
+
+  it.each(['-5s', '-3', ' -1m'])('rejects the negative %j, saying so', (text) => {
+    expect(() => parseDuration(text)).toThrow(`'${text}' is negative: a delay is 0 or more`);
   });
 });
 

@@ -12,6 +12,7 @@ import { DockerfileParser, type Dockerfile, type ImageTemplate, type Instruction
 import { validate } from 'dockerfile-utils';
 import { loadConfig } from '../../src/config/load-config';
 import { CONFIG_SCHEMA } from '../../src/config/schema';
+import { COMMANDS } from '../../src/cli/main';
 import { readJson, readRepoFile, repoFileExists } from './support/repo';
 
 // The bench is plain JS (its own package); its runtime module is read as is.
@@ -130,17 +131,22 @@ describe('Dockerfile', () => {
     expect(laterRuns.map(args)).toEqual([]);
   });
 
-  test('HEALTHCHECK calls /livez on the default HTTP port with node itself (no curl or wget)', () => {
+  test('HEALTHCHECK runs `tqw healthcheck` with node itself (no curl or wget), which loads the daemon\'s own config to find its port', () => {
     const healthchecks = runtime.image.getHEALTHCHECKs();
     expect(healthchecks).toHaveLength(1);
     const text = args(healthchecks[0]!);
     expect(text).not.toMatch(/\b(curl|wget)\b/);
     const command = jsonArgs(text.slice(text.indexOf('CMD')));
-    expect(command.slice(0, 2)).toEqual(['node', '-e']);
-    expect(command[2]).toContain('/livez');
-    expect(command[2]).toContain(`|| ${HTTP_PORT})`);
-    expect(command[2]).toContain("require('http').get('http://127.0.0.1:");
+    const bin = readJson<{ bin: Record<string, string> }>('package.json').bin.tqw;
+    expect(command).toEqual(['node', `/app/${bin}`, 'healthcheck']);
+    // The command exists (test/image runs it against a real container).
+    expect(COMMANDS.map((c) => c.name)).toContain('healthcheck');
   });
+
+  test('has no `# syntax=` line (an offline BuildKit would try to pull that frontend image)', () => {
+    expect(DOCKERFILE).not.toMatch(/^#\s*syntax\s*=/im);
+  });
+
 
   test(`EXPOSEs the application's default HTTP port (${HTTP_PORT})`, () => {
     expect(ofKind(runtime, 'EXPOSE').map(args)).toEqual([String(HTTP_PORT)]);

@@ -5,15 +5,13 @@
  * the pods, the config and tenants files in the ConfigMap pass the application's own validation, and every
  * `${VAR}` the tenants file needs is a key of the Secret the pods read.
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { loadAll } from 'js-yaml';
 import { loadConfig } from '../../src/config/load-config';
 import { CONFIG_SCHEMA } from '../../src/config/schema';
 import { parseConnectionString } from '../../src/tenants/connection-string';
 import { loadTenants } from '../../src/tenants/load-tenants';
-import { readRepoFile, readYaml, readYamlAll, repoFileExists, repoPath } from './support/repo';
+import { readRepoFile, readYaml, readYamlAll, repoFileExists, repoPath, writeTemp } from './support/repo';
 import { kubectl, runTool } from './support/tools';
 
 const DIR = 'deploy/kubernetes';
@@ -91,11 +89,6 @@ function resolvePort(port: string | number | undefined): number | undefined {
 }
 function selects(selector: Record<string, string> | undefined): boolean {
   return selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => pod.metadata.labels[k] === v);
-}
-function writeTemp(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tqw-k8s-'));
-  writeFileSync(join(dir, name), text);
-  return join(dir, name);
 }
 
 describe('deploy/kubernetes', () => {

@@ -15,6 +15,7 @@ import { workload, type SeedMessage } from './support/seed';
 import { writeFigures } from './support/figures';
 import { sleep } from './support/fleet';
 import { snapshotTenant, type MessageState } from './support/probe';
+import { DEFAULT_WORKER_OPTIONS } from '../../src/worker/options';
 
 const MAX_ATTEMPTS = 3;
 const LEASE_MS = 3_000;
@@ -22,7 +23,10 @@ const GOOD = scale(400, 3_000);
 const EXIT_MESSAGES = scale(1, 3);
 /** Good messages written together with each process-killing one. */
 const COMPANIONS = 10;
+/** Over worker.maxPayloadBytes (1 MiB by default): dead-lettered unread. */
 const BIG_PAYLOAD_CHARS = 5_000_000;
+/** Just under it: handled like any other. */
+const LARGE_PAYLOAD_CHARS = DEFAULT_WORKER_OPTIONS.maxPayloadBytes - 100;
 const TIMEOUT_MS = scale(150_000, 600_000);
 
 let scenario: Scenario;
@@ -49,6 +53,7 @@ afterAll(async () => {
 const bad = {
   notJson: { type: 'RecordTx', payload: '{"n": 1, this is not JSON' },
   big: { type: 'RecordTx', payload: JSON.stringify({ n: 2, blob: 'x'.repeat(BIG_PAYLOAD_CHARS) }) },
+  large: { type: 'RecordTx', payload: JSON.stringify({ n: 7, blob: 'x'.repeat(LARGE_PAYLOAD_CHARS) }) },
   otherTenant: { type: 'RecordTx', payload: '{"n": 3}', tenantId: 'b' },
   unknownType: { type: 'NoSuchType', payload: '{"n": 4}' },
   hang: { type: 'Hang', payload: '{"n": 5}' },
@@ -155,7 +160,7 @@ test('invariants: every message final, transactional effects exactly once, repea
     proved: [
       `invalid JSON -> DeadLetter after 1 attempt; TenantId of another tenant -> DeadLetter after 1 attempt, logged as a security event, never handled`,
       `unknown type, a handler hanging past its 800 ms timeout, a handler throwing a plain object -> each retried, DeadLetter after ${MAX_ATTEMPTS} attempts with the cause in ErrorMessage`,
-      `a ${(BIG_PAYLOAD_CHARS / 1e6).toFixed(0)} MB payload -> Completed, the handler received all of it`,
+      `a ${(BIG_PAYLOAD_CHARS / 1e6).toFixed(0)} MB payload (over worker.maxPayloadBytes) -> DeadLetter after 1 attempt, unread; one just under the limit -> Completed, the handler received all of it`,
       `${EXIT_MESSAGES} message(s) whose handler calls process.exit(1): ${crashesAfterExits} process exits (${MAX_ATTEMPTS} each), then DeadLetter without running again; no exit afterwards (no crash loop)`,
       `${collateral} good message(s) claimed together with the process-killing one were dead-lettered with it${collateral ? ' (FAILED: see the report)' : ''}`,
       `${report.figures.effects} transactional effects, 0 duplicates; ${report.figures.extRepeatedInvocations} repeated non-transactional invocations (at most ${report.figures.inflightAtFaults} in flight at the exits)`,
@@ -175,10 +180,19 @@ describe('each bad message', () => {
     expect(state('notJson').error).toMatch(/^permanent failure on attempt 1: .*Payload is not valid JSON \(.+\); fix the producer and requeue the message/);
   });
 
-  test(`a payload of ${BIG_PAYLOAD_CHARS / 1e6} MB is handled normally, and the handler got all of it`, async () => {
-    expect(state('big')).toMatchObject({ status: 'Completed', attempts: 1 });
-    const row = (await snapshotTenant(scenario.tenant('a'))).effects.find((e) => e.messageId === ids.big);
-    expect(row?.payloadBytes).toBe(Buffer.byteLength(bad.big.payload));
+  test(`a payload of ${BIG_PAYLOAD_CHARS / 1e6} MB (over worker.maxPayloadBytes) is dead-lettered at once with the reason, never handled`, async () => {
+    expect(state('big')).toMatchObject({ status: 'DeadLetter', attempts: 1 });
+    expect(state('big').error).toMatch(
+      new RegExp(`^permanent failure on attempt 1: PayloadTooLargeError: payload of message type 'RecordTx' is ${Buffer.byteLength(bad.big.payload)} bytes, over the limit of ${DEFAULT_WORKER_OPTIONS.maxPayloadBytes}`),
+    );
+    const effects = (await snapshotTenant(scenario.tenant('a'))).effects;
+    expect(effects.find((e) => e.messageId === ids.big)).toBeUndefined();
+  });
+
+  test('a payload just under the limit is handled normally, and the handler got all of it', async () => {
+    expect(state('large')).toMatchObject({ status: 'Completed', attempts: 1 });
+    const row = (await snapshotTenant(scenario.tenant('a'))).effects.find((e) => e.messageId === ids.large);
+    expect(row?.payloadBytes).toBe(Buffer.byteLength(bad.large.payload));
   });
 
   test("a row with another tenant's TenantId is never handled: dead-lettered at once and logged as a security event", () => {

@@ -63,8 +63,9 @@ export class DaemonProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private partial = '';
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [TQW_BIN, 'run', ...args], { env: { ...process.env, ...env }, cwd: REPO_ROOT });
+  /** `where`: another copy of bin/tqw.js (an installed package) and the directory to run it in. */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, where: { bin: string; cwd: string } = { bin: TQW_BIN, cwd: REPO_ROOT }) {
+    this.child = spawn(process.execPath, [where.bin, 'run', ...args], { env: { ...process.env, ...env }, cwd: where.cwd });
     this.child.stdout!.on('data', (d: Buffer) => this.onStdout(d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolveExit) => this.child.on('exit', (code, signal) => resolveExit({ code, signal })));

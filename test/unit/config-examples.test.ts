@@ -15,8 +15,9 @@ describe('config/ examples', () => {
       expect([section, key, key in (raw[section] ?? {})]).toEqual([section, key, true]);
       if (!spec.path) expect([section, key, config[section][key]]).toEqual([section, key, spec.default]);
     }
-    expect(config.tenants.file).toBe(join(CONFIG_DIR, 'tenants.example.json'));
-    expect(config.handlers.dir).toBe(join(CONFIG_DIR, '..', 'examples', 'handlers'));
+    // Ready to copy: the tenants file and the handlers beside the copy (README, "PostgreSQL you already run").
+    expect(config.tenants.file).toBe(join(CONFIG_DIR, 'tenants.json'));
+    expect(config.handlers.dir).toBe(join(CONFIG_DIR, 'handlers'));
   });
 
   it('tenants.example.json loads, with every form and a shared pool for schema-per-tenant', () => {

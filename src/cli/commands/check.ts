@@ -1,7 +1,7 @@
 import { loadHandlers } from '../../handlers/load-handlers';
 import { withAdminSession } from '../admin-session';
 import type { CliCommand } from '../command';
-import { COMMON_OPTIONS, COMMON_USAGE, parseCommandArgs } from '../parse-args';
+import { COMMON_USAGE, TENANT_MAP_OPTIONS, parseCommandArgs } from '../parse-args';
 import { renderTable } from '../table';
 
 interface CheckResult {
@@ -24,12 +24,12 @@ check; exits 1 if any check failed (78 if the config or tenants file itself is i
 ${COMMON_USAGE}`,
 
   async run(args, ctx) {
-    const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS, tenant: { type: 'string' } });
+    const { values } = parseCommandArgs(args, { ...TENANT_MAP_OPTIONS, tenant: { type: 'string' } });
     if (values.help) {
       ctx.io.stdout(`${this.usage}\n`);
       return 0;
     }
-    return withAdminSession(ctx, values.config, async (session) => {
+    return withAdminSession(ctx, values, async (session) => {
       const results: CheckResult[] = [
         { check: 'config', ok: true, detail: 'valid' },
         { check: 'tenants file', ok: true, detail: `${session.tenants.length} tenant(s) in ${session.config.tenants.file}` },

@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors';
 import { withAdminSession } from '../admin-session';
 import type { CliCommand, CommandContext } from '../command';
-import { COMMON_OPTIONS, COMMON_USAGE, integerOption, parseCommandArgs, required, uuidOption } from '../parse-args';
+import { COMMON_USAGE, TENANT_MAP_OPTIONS, integerOption, parseCommandArgs, required, uuidOption, type ConfigSelection } from '../parse-args';
 import { renderTable, truncate } from '../table';
 
 const DEFAULT_LIMIT = 50;
@@ -15,7 +15,8 @@ export const deadLettersCommand: CliCommand = {
 
 list      prints the tenant's DeadLetter messages, newest last attempt first (default limit ${DEFAULT_LIMIT}).
 requeue   moves DeadLetter messages back to Pending with their attempts reset and due now, so the
-          workers run them again (after the cause is fixed). Logged on stderr.
+          workers run them again (after the cause is fixed). Logged on stderr. Exits 1 if an --id
+          names no message or one that is not DeadLetter (each is reported; the others are requeued).
 
   --tenant ID     the tenant (an id from the tenants file)
   --limit N       list: most messages shown (1-${MAX_LIMIT})
@@ -27,7 +28,7 @@ ${COMMON_USAGE}`,
     const { values, positionals } = parseCommandArgs(
       args,
       {
-        ...COMMON_OPTIONS,
+        ...TENANT_MAP_OPTIONS,
         tenant: { type: 'string' },
         limit: { type: 'string' },
         id: { type: 'string', multiple: true },
@@ -44,23 +45,23 @@ ${COMMON_USAGE}`,
     if (action === 'list') {
       if (values.id !== undefined || values.all) throw new UsageError('--id and --all belong to `dead-letters requeue`');
       const limit = integerOption(values.limit, '--limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
-      return list(ctx, values.config, required(values.tenant, '--tenant'), limit, values.json === true);
+      return list(ctx, values, required(values.tenant, '--tenant'), limit, values.json === true);
     }
     if (action === 'requeue') {
       if (values.limit !== undefined) throw new UsageError('--limit belongs to `dead-letters list`');
       const ids = (values.id ?? []).map((id) => uuidOption(id, '--id'));
       if (ids.length === 0 && !values.all) throw new UsageError('requeue needs --id UUID (repeatable) or --all');
       if (ids.length > 0 && values.all) throw new UsageError('give either --id or --all, not both');
-      return requeue(ctx, values.config, required(values.tenant, '--tenant'), values.all ? undefined : ids, values.json === true);
+      return requeue(ctx, values, required(values.tenant, '--tenant'), values.all ? undefined : ids, values.json === true);
     }
     throw new UsageError(action === undefined ? 'dead-letters needs an action: list or requeue' : `unknown action '${action}': use list or requeue`);
   },
 };
 
-async function list(ctx: CommandContext, configFile: string | undefined, tenantId: string, limit: number, json: boolean): Promise<number> {
-  return withAdminSession(ctx, configFile, async (session) => {
+async function list(ctx: CommandContext, selection: ConfigSelection, tenantId: string, limit: number, json: boolean): Promise<number> {
+  return withAdminSession(ctx, selection, async (session) => {
     const tenant = session.tenant(tenantId);
-    const rows = await session.store(tenant).listDeadLetters(limit);
+    const rows = await session.forTenant(tenantId, (_tenant, store) => store.listDeadLetters(limit));
     // ErrorMessage is written redacted by the worker; redact again for rows other tools wrote.
     const safe = rows.map((r) => ({ ...r, errorMessage: r.errorMessage === null ? null : ctx.redactor.redact(r.errorMessage) }));
     if (json) {
@@ -80,23 +81,31 @@ async function list(ctx: CommandContext, configFile: string | undefined, tenantI
 
 async function requeue(
   ctx: CommandContext,
-  configFile: string | undefined,
+  selection: ConfigSelection,
   tenantId: string,
   ids: string[] | undefined,
   json: boolean,
 ): Promise<number> {
-  return withAdminSession(ctx, configFile, async (session) => {
+  return withAdminSession(ctx, selection, async (session) => {
     const tenant = session.tenant(tenantId);
-    const count = await session.store(tenant).requeueDeadLetters(ids);
+    // Named ids are looked up first, so each one that cannot be requeued is reported with the reason.
+    const refused: Array<{ id: string; reason: string }> = [];
+    const count = await session.forTenant(tenantId, async (_tenant, store) => {
+      for (const id of ids ?? []) {
+        const row = await store.getMessage(id);
+        if (row === null) refused.push({ id, reason: `no message with this id in ${store.tableName}` });
+        else if (row.status !== 'DeadLetter') refused.push({ id, reason: `it is ${row.status}, not DeadLetter` });
+      }
+      const wanted = ids?.filter((id) => !refused.some((r) => r.id === id));
+      return wanted === undefined || wanted.length > 0 ? store.requeueDeadLetters(wanted) : 0;
+    });
     session.logger.info({ tenant: tenant.id, ids: ids ?? 'all', requeued: count }, 'dead letters requeued to Pending (attempts reset)');
     if (json) {
-      ctx.io.stdout(`${JSON.stringify({ tenant: tenant.id, requeued: count, requested: ids ?? 'all' })}\n`);
+      ctx.io.stdout(`${JSON.stringify({ tenant: tenant.id, requeued: count, requested: ids ?? 'all', refused })}\n`);
     } else {
       ctx.io.stdout(`requeued ${count} dead letter(s) of tenant ${tenant.id}\n`);
     }
-    if (ids !== undefined && count < ids.length) {
-      ctx.io.stderr(`tqw: note: ${ids.length - count} of the ${ids.length} id(s) were not DeadLetter messages of tenant ${tenant.id}\n`);
-    }
-    return 0;
+    for (const r of refused) ctx.io.stderr(`tqw: not requeued: ${r.id} (tenant ${tenant.id}): ${r.reason}\n`);
+    return refused.length === 0 ? 0 : 1;
   });
 }

@@ -3,11 +3,12 @@ import { resolve } from 'node:path';
 import { describeJsonSyntaxError } from '../../config/json-syntax-error';
 import { describeReadError } from '../../config/read-config-file';
 import { UsageError } from '../../errors';
+import { payloadTooLarge } from '../../worker/payload-limit';
 import { withAdminSession } from '../admin-session';
 import type { CliCommand } from '../command';
 import { parseDuration } from '../duration';
 import type { CliIo } from '../io';
-import { COMMON_OPTIONS, COMMON_USAGE, parseCommandArgs, required, uuidOption } from '../parse-args';
+import { COMMON_USAGE, TENANT_MAP_OPTIONS, parseCommandArgs, required, uuidOption } from '../parse-args';
 
 /** MessageType is NVARCHAR(255). */
 const MAX_TYPE_LENGTH = 255;
@@ -27,11 +28,12 @@ Inserts one Pending message into the tenant's QueueMessages table and prints its
   --correlation-id UUID  stored in CorrelationId, carried into every log line about the message
   --id UUID              the message id; default a random UUID
   --raw                  store the payload without checking that it is JSON
+  (a payload over worker.maxPayloadBytes, 1 MiB by default, is refused)
 ${COMMON_USAGE}`,
 
   async run(args, ctx) {
     const { values } = parseCommandArgs(args, {
-      ...COMMON_OPTIONS,
+      ...TENANT_MAP_OPTIONS,
       tenant: { type: 'string' },
       type: { type: 'string' },
       payload: { type: 'string' },
@@ -59,11 +61,14 @@ ${COMMON_USAGE}`,
     const correlationId = values['correlation-id'] === undefined ? null : uuidOption(values['correlation-id'], '--correlation-id');
     const id = values.id === undefined ? undefined : uuidOption(values.id, '--id');
 
-    return withAdminSession(ctx, values.config, async (session) => {
-      const tenant = session.tenant(tenantId);
-      const store = session.store(tenant);
+    return withAdminSession(ctx, values, async (session) => {
+      const tooLarge = payloadTooLarge(payload, session.config.worker.maxPayloadBytes, messageType);
+      if (tooLarge) throw new UsageError(`--payload for tenant '${tenantId}': ${tooLarge.message}`);
       // A string payload is stored as is by the store (already checked JSON, or --raw).
-      const messageId = await store.enqueue({ id, tenantId: tenant.id, messageType, payload, delayMs, correlationId });
+      const { tenant, messageId } = await session.forTenant(tenantId, async (tenant, store) => ({
+        tenant,
+        messageId: await store.enqueue({ id, tenantId: tenant.id, messageType, payload, delayMs, correlationId }),
+      }));
       if (values.json) {
         ctx.io.stdout(`${JSON.stringify({ id: messageId, tenant: tenant.id, type: messageType, delayMs, correlationId })}\n`);
       } else {

@@ -1,6 +1,6 @@
 import { withAdminSession } from '../admin-session';
 import type { CliCommand } from '../command';
-import { COMMON_OPTIONS, COMMON_USAGE, parseCommandArgs } from '../parse-args';
+import { COMMON_USAGE, TENANT_MAP_OPTIONS, parseCommandArgs } from '../parse-args';
 import { renderTable } from '../table';
 
 export const migrateCommand: CliCommand = {
@@ -16,19 +16,19 @@ exits 1 if any tenant failed (the others are still migrated).
 ${COMMON_USAGE}`,
 
   async run(args, ctx) {
-    const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS, tenant: { type: 'string' } });
+    const { values } = parseCommandArgs(args, { ...TENANT_MAP_OPTIONS, tenant: { type: 'string' } });
     if (values.help) {
       ctx.io.stdout(`${this.usage}\n`);
       return 0;
     }
-    return withAdminSession(ctx, values.config, async (session) => {
-      const outcomes = await session.eachTenant(values.tenant, async (_tenant, store) => {
-        await store.migrate();
-        return store.tableName;
-      });
+    return withAdminSession(ctx, values, async (session) => {
+      const outcomes = await session.eachTenant(values.tenant, async (_tenant, store) => ({
+        table: store.tableName,
+        applied: (await store.migrate()) ?? undefined,
+      }));
       const results = outcomes.map((o) =>
         o.ok
-          ? { tenant: o.tenant.id, store: o.tenant.dialect, table: o.value, ok: true as const }
+          ? { tenant: o.tenant.id, store: o.tenant.dialect, table: o.value.table, applied: o.value.applied, ok: true as const }
           : { tenant: o.tenant.id, store: o.tenant.dialect, ok: false as const, error: o.error },
       );
       const failed = results.filter((r) => !r.ok).length;
@@ -38,12 +38,25 @@ ${COMMON_USAGE}`,
         ctx.io.stdout(
           renderTable(
             ['TENANT', 'STORE', 'RESULT'],
-            results.map((r) => [r.tenant, r.store, r.ok ? `migrated ${r.table}` : `FAILED: ${r.error}`]),
+            results.map((r) => [r.tenant, r.store, r.ok ? describeMigration(r.table, r.applied) : `FAILED: ${r.error}`]),
           ),
         );
-        ctx.io.stdout(`${results.length - failed} of ${results.length} tenant(s) migrated${failed ? `, ${failed} failed` : ''}\n`);
+        const upToDate = results.filter((r) => r.ok && r.applied?.length === 0).length;
+        const counts = [
+          [results.length - failed - upToDate, 'migrated'],
+          [upToDate, 'already up to date'],
+          [failed, 'failed'],
+        ] as const;
+        ctx.io.stdout(`${results.length} tenant(s): ${counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).join(', ')}\n`);
       }
       return failed === 0 ? 0 : 1;
     });
   },
 };
+
+/** `up to date` when nothing was applied, else what was (a store that does not report it: `migrated`). */
+function describeMigration(table: string, applied: readonly string[] | undefined): string {
+  if (applied === undefined) return `migrated ${table}`;
+  if (applied.length === 0) return `up to date ${table} (nothing to apply)`;
+  return `migrated ${table} (${applied.length} migration(s) applied)`;
+}

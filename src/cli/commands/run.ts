@@ -16,7 +16,9 @@ export interface RunCommandOptions {
  * - Invalid config, tenants file or handler modules throw ConfigError before any claim (the CLI exits 78).
  * - SIGTERM / SIGINT: graceful drain (readiness 503, claiming stops, in-flight handlers get
  *   worker.shutdownTimeoutMs, then are aborted and their messages released), exit 0.
- *   A second SIGTERM / SIGINT exits at once (code 130).
+ *   A second SIGTERM / SIGINT does not cut the drain short: it is logged and the drain goes on to
+ *   its deadline (supervisors and impatient terminals resend signals; skipping the drain would leave
+ *   claimed messages waiting for their lease). SIGKILL still ends the process at once.
  * - SIGHUP: re-read the tenants file.
  * - An unexpected error in the loop is logged as fatal and exits 1 so the orchestrator restarts us.
  */
@@ -45,13 +47,16 @@ export async function runCommand(options: RunCommandOptions = {}): Promise<numbe
   daemon = await startDaemon({ config, logger, redactor, env });
   const started = daemon;
 
-  let signalled = false;
+  let drainDeadline: number | undefined;
   const onStopSignal = (signal: NodeJS.Signals) => {
-    if (signalled) {
-      logger.warn({ signal }, 'second signal: exiting at once');
-      process.exit(130);
+    if (drainDeadline !== undefined) {
+      logger.warn(
+        { signal, drainDeadlineInMs: Math.max(0, drainDeadline - Date.now()) },
+        'already draining: the drain continues until in-flight handlers finish or worker.shutdownTimeoutMs passes (SIGKILL stops at once)',
+      );
+      return;
     }
-    signalled = true;
+    drainDeadline = Date.now() + config.worker.shutdownTimeoutMs;
     logger.info({ signal }, 'shutting down gracefully');
     void started.stop();
   };

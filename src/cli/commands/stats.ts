@@ -1,7 +1,7 @@
 import type { QueueStats } from '../../store/types';
 import { withAdminSession } from '../admin-session';
 import type { CliCommand } from '../command';
-import { COMMON_OPTIONS, COMMON_USAGE, parseCommandArgs } from '../parse-args';
+import { COMMON_USAGE, TENANT_MAP_OPTIONS, parseCommandArgs } from '../parse-args';
 import { formatAge, renderTable } from '../table';
 
 export const statsCommand: CliCommand = {
@@ -17,12 +17,12 @@ if any tenant could not be read.
 ${COMMON_USAGE}`,
 
   async run(args, ctx) {
-    const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS, tenant: { type: 'string' } });
+    const { values } = parseCommandArgs(args, { ...TENANT_MAP_OPTIONS, tenant: { type: 'string' } });
     if (values.help) {
       ctx.io.stdout(`${this.usage}\n`);
       return 0;
     }
-    return withAdminSession(ctx, values.config, async (session) => {
+    return withAdminSession(ctx, values, async (session) => {
       const outcomes = await session.eachTenant(values.tenant, (_tenant, store) => store.stats());
       const results = outcomes.map((o) =>
         o.ok ? { tenant: o.tenant.id, ok: true as const, ...o.value } : { tenant: o.tenant.id, ok: false as const, error: o.error },

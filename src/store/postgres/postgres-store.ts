@@ -81,8 +81,8 @@ export function createPostgresStore(
     tenantId: tenant.id,
     tableName: table,
 
-    async migrate() {
-      await runMigrations(pool(), tenant.schema);
+    migrate() {
+      return runMigrations(pool(), tenant.schema);
     },
 
     async claim({ limit, leaseMs }) {

@@ -30,6 +30,7 @@
 import type mssql from 'mssql';
 import { ConfigError } from '../../errors';
 import { ConnectionStringSyntaxError, parseConnectionString, type ParsedConnection } from '../../tenants/connection-string';
+import { editDistance } from '../../config/closest-name';
 
 /** The application name sessions carry when the connection string names none. */
 export const DEFAULT_APP_NAME = 'tqw';
@@ -344,17 +345,4 @@ function unknownKeyProblem(key: string, isAdo: boolean): string {
     `it has an unknown ${isAdo ? 'key' : 'parameter'} (not shown: it may be part of a value such as a password; ` +
     `${isAdo ? "quote values that contain ';' as Password={...}" : 'percent-encode special characters'}); ${supported}`
   );
-}
-
-/** Levenshtein distance (keys are short; the quadratic table is fine). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

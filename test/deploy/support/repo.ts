@@ -1,5 +1,6 @@
 /** Reading the shipping files (Dockerfile, compose, manifests, dashboards) of the repository under test. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { load, loadAll } from 'js-yaml';
 
@@ -31,4 +32,11 @@ export function readYamlAll(relativePath: string): Array<Record<string, unknown>
 
 export function readJson<T = unknown>(relativePath: string): T {
   return JSON.parse(readRepoFile(relativePath)) as T;
+}
+
+/** Writes `text` as `name` in a fresh temp directory (for the application's own loaders) and returns the path. */
+export function writeTemp(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tqw-deploy-'));
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
 }
