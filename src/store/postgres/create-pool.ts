@@ -14,6 +14,10 @@ export function createPgPool(connectionString: string, options: PoolOptions): pg
     idleTimeoutMillis: options.idleTimeoutMs,
     connectionTimeoutMillis: options.connectTimeoutMs,
     application_name: 'tqw',
+    // Statements written back to back go out together (node-postgres 8.23+): a handler's transaction
+    // opens, and the previous one commits, in one round trip (transaction-chain.ts). Cursors and
+    // streams (pg-cursor, pg-query-stream) are refused on such a connection.
+    pipeline: true,
   });
   // An idle client whose connection dies (database restart, network cut, pg_terminate_backend)
   // emits 'error' on the pool; without a listener Node would crash the whole worker. The pool has
