@@ -9,6 +9,7 @@ import { startHttpServer } from '../http/server';
 import type { Redactor } from '../log/redact';
 import { createMetrics, type TqwMetrics } from '../metrics/metrics';
 import { QueueDepthCache } from '../metrics/queue-depth-cache';
+import { checkSeriesHistogramExport } from '../metrics/series-histogram';
 import { StorePools, createStore } from '../store/create-store';
 import { loadTenants } from '../tenants/load-tenants';
 import type { Tenant } from '../tenants/types';
@@ -64,6 +65,8 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
   };
 
   try {
+    // /metrics must not be silently wrong: refuse to start if prom-client no longer exports our histograms as its own.
+    await checkSeriesHistogramExport();
     const tenants = loadTenants(config.tenants.file, env);
     // Every connection string of every tenant map of this process stays a secret: a tenant removed or
     // changed by a reload may still be draining on its old connection (and its errors name it).
