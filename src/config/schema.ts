@@ -5,7 +5,7 @@
  * DEFAULT_STORE_OPTIONS so the engine's programmatic defaults and the daemon's configured defaults
  * cannot drift apart.
  *
- * The keys are always two levels deep (`section.key`); the public contract keys (issue 2) are
+ * The keys are always two levels deep (`section.key`); the public contract keys (named in the README) are
  * tenants.file, handlers.dir, http.port, worker.concurrency, worker.leaseMs, worker.maxAttempts,
  * worker.backoffBaseMs, worker.backoffMaxMs and log.level, with the env vars named there.
  */
