@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { createPgPool } from '../../src/store/postgres/create-pool';
 import { TransactionChain } from '../../src/store/postgres/transaction-chain';
+import { IN_OPENED_TRANSACTION, openTransactionSql } from '../../src/store/postgres/sql/open-transaction';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 let db: TestDatabase;
@@ -44,8 +45,10 @@ async function withChain(fn: (chain: TransactionChain, pool: pg.Pool) => Promise
   }
 }
 
-const BEGIN = ['BEGIN'];
-const insertEffect = (id: string): pg.QueryConfig => ({ text: 'INSERT INTO effects (id) VALUES ($1) RETURNING id', values: [id] });
+/** The preamble the stores send (BEGIN and the guard's setting). */
+const BEGIN = openTransactionSql(undefined);
+/** An opening statement as the chain requires: guarded, it does nothing outside the transaction its BEGIN opened. */
+const insertEffect = (id: string): pg.QueryConfig => ({ text: `INSERT INTO effects (id) SELECT $1 WHERE ${IN_OPENED_TRANSACTION} RETURNING id`, values: [id] });
 const committedIds = async () => (await admin.query<{ id: string }>('SELECT id FROM effects ORDER BY id')).rows.map((r) => r.id);
 const backendPid = async (client: pg.PoolClient) => (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 
@@ -72,7 +75,7 @@ test('a commit opens the waiting transaction on the same connection, and both ke
 
 test('a COMMIT that fails fails its own transaction only; the waiting one opens all the same, on that connection', async () => {
   await withChain(async (chain) => {
-    const a = await chain.open(BEGIN, { text: "INSERT INTO deferred (id) VALUES ('dup'), ('dup')" });
+    const a = await chain.open(BEGIN, { text: `INSERT INTO deferred (id) SELECT v FROM (VALUES ('dup'), ('dup')) AS t(v) WHERE ${IN_OPENED_TRANSACTION}` });
     const pidA = await backendPid(a.client);
     const waiting = chain.open(BEGIN, insertEffect('b'));
 
@@ -190,7 +193,6 @@ test('pipelined opening statements take effect only inside the transaction BEGIN
     const client = await pool.connect();
     try {
       await admin.query(`INSERT INTO effects (id) VALUES ('guarded')`);
-      const { IN_OPENED_TRANSACTION, openTransactionSql } = await import('../../src/store/postgres/sql/open-transaction');
       const guarded = `DELETE FROM effects WHERE id = 'guarded' AND ${IN_OPENED_TRANSACTION}`;
       // Without BEGIN (as if it had failed), the settings statement lasts for itself only: nothing deleted.
       await client.query(openTransactionSql(undefined)[1]!);

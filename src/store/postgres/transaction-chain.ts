@@ -40,8 +40,9 @@ interface Waiter {
  * - Fairness: a commit chains only while nobody else waits for the pool (claims, completions,
  *   other tenants of the same database): pool.waitingCount counts every connect() waiting, ours
  *   included; when it is above our own, the connection goes back to the pool instead.
- * - Errors: a COMMIT that fails fails the committing transaction only; the next one opens anyway
- *   (its own Sync) unless the connection itself failed, and then it waits again for another one.
+ * - Errors: a COMMIT that fails fails the committing transaction only; the next one is opened again
+ *   on the same connection (the guarded opening statement changed nothing), or, when the connection
+ *   itself failed, waits again for another one.
  *   When the opening failed, the waiter gets the error and the connection is discarded (it may be
  *   left inside an aborted transaction).
  */
@@ -53,7 +54,12 @@ export class TransactionChain {
   /** `pool` is called on each use (the store acquires its pool lazily and throws once closed). */
   constructor(private readonly pool: () => pg.Pool) {}
 
-  /** Opens a transaction: `preamble` (BEGIN first) and `statement` in one round trip. */
+  /**
+   * Opens a transaction: `preamble` (sql/open-transaction.ts: BEGIN and its settings) and `statement`
+   * in one round trip. `statement` must carry the guard IN_OPENED_TRANSACTION: it is written behind
+   * the preamble with a Sync of its own, so were the preamble skipped (a chained COMMIT failed) it
+   * must change nothing.
+   */
   open(preamble: readonly string[], statement: pg.QueryConfig): Promise<OpenedTransaction> {
     return new Promise<OpenedTransaction>((resolve, reject) => {
       const waiter: Waiter = { preamble, statement, resolve, reject };
@@ -80,20 +86,29 @@ export class TransactionChain {
       this.handOver(client);
       return command;
     }
-    const committing = client.query('COMMIT');
-    const opening = sendOpening(client, next);
+    // COMMIT and the next transaction's BEGIN and settings in one simple-protocol query (one write:
+    // node-postgres writes each pipelined query separately), its opening statement right behind it.
+    const committing = client.query<never>(['COMMIT', ...next.preamble].join('; ')) as unknown as Promise<pg.QueryResult[]>;
+    const opening = client.query(next.statement);
     const [committed, opened] = await Promise.allSettled([committing, opening]);
+    if (committed.status === 'rejected') {
+      // The COMMIT failed, so the rest of its query (BEGIN, settings) was skipped and the opening
+      // statement, guarded, changed nothing (sql/open-transaction.ts): open the next transaction
+      // again, on this connection if it still works, else on another one.
+      if (opened.status === 'fulfilled') this.openNext(client, next);
+      else {
+        client.release(asError(opened.reason));
+        this.waiting.unshift(next);
+        this.connect(next);
+      }
+      throw committed.reason;
+    }
     if (opened.status === 'fulfilled') next.resolve({ client, result: opened.value });
     else {
       client.release(asError(opened.reason));
-      if (committed.status === 'rejected') {
-        // The connection failed under both: the next transaction never began; it waits again.
-        this.waiting.unshift(next);
-        this.connect(next);
-      } else next.reject(opened.reason);
+      next.reject(opened.reason);
     }
-    if (committed.status === 'rejected') throw committed.reason;
-    return committed.value.command;
+    return committed.value[0]!.command;
   }
 
   /** Rolls back the transaction on `client` and gives the client up (`broken`: discard it instead). */
@@ -151,9 +166,8 @@ export class TransactionChain {
     else this.openNext(client);
   }
 
-  /** Opens the oldest waiting transaction on `client`, or gives the client back to the pool. */
-  private openNext(client: pg.PoolClient): void {
-    const next = this.waiting.shift();
+  /** Opens `next` (default: the oldest waiting transaction) on `client`, or gives the client back to the pool. */
+  private openNext(client: pg.PoolClient, next = this.waiting.shift()): void {
     if (!next) {
       client.release();
       return;
@@ -185,16 +199,16 @@ export class TransactionChain {
 }
 
 /**
- * Writes the waiter's preamble and opening statement on `client` at once (pipelined: one round
- * trip) and resolves with the opening statement's result, or rejects with the first failure once
- * every statement has answered (so the connection is idle when the caller releases it).
+ * Writes the waiter's preamble (one simple-protocol query: BEGIN; settings) and its opening
+ * statement on `client` at once (pipelined: one round trip) and resolves with the opening
+ * statement's result, or rejects with the first failure once both have answered (so the connection
+ * is idle when the caller releases it).
  */
 async function sendOpening(client: pg.PoolClient, waiter: Waiter): Promise<pg.QueryResult> {
-  const sent = [...waiter.preamble.map((text) => client.query(text)), client.query(waiter.statement)];
-  const settled = await Promise.allSettled(sent);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return (settled[settled.length - 1] as PromiseFulfilledResult<pg.QueryResult>).value;
+  const [preamble, opening] = await Promise.allSettled([client.query(waiter.preamble.join('; ')), client.query(waiter.statement)]);
+  if (preamble.status === 'rejected') throw preamble.reason;
+  if (opening.status === 'rejected') throw opening.reason;
+  return opening.value;
 }
 
 function asError(err: unknown): Error {
