@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { PoolRegistry } from '../pool-registry';
+import { coalescingSocket } from './coalescing-socket';
 import type { PoolOptions } from '../types';
 
 /**
@@ -18,6 +19,8 @@ export function createPgPool(connectionString: string, options: PoolOptions): pg
     // opens, and the previous one commits, in one round trip (transaction-chain.ts). Cursors and
     // streams (pg-cursor, pg-query-stream) are refused on such a connection.
     pipeline: true,
+    // ...and leave in one socket write per turn of the event loop (coalescing-socket.ts).
+    stream: coalescingSocket,
   });
   // An idle client whose connection dies (database restart, network cut, pg_terminate_backend)
   // emits 'error' on the pool; without a listener Node would crash the whole worker. The pool has
