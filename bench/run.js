@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * `npm run bench`: the benchmark harness of issue 6. Starts its own embedded PostgreSQL (or uses
+ * `npm run bench`: the benchmark harness. Starts its own embedded PostgreSQL (or uses
  * PG_URL), runs each selected scenario `--runs` times with a progress bar, prints a table (median,
- * min, max) and the issue's targets, and writes bench/results/latest.json and docs/benchmarks.md.
+ * min, max) and the targets, and writes bench/results/latest.json and docs/benchmarks.md.
  * See bench/lib/options.js for the flags and sizes.
  */
 const { existsSync, mkdirSync, writeFileSync } = require('node:fs');

@@ -161,11 +161,15 @@ export class TenantMismatchError extends TqwError {
 
 /** No handler is registered for the message's type (retried with backoff: one may be deploying). */
 export class NoHandlerError extends TqwError {
-  constructor(messageType: string) {
+  constructor(messageType: string, onlyFor?: { handlerDialect: string; tenantDialect: string }) {
     super(
       'TQW_NO_HANDLER',
-      `no handler for message type '${messageType}'; add a handler module for it to handlers.dir ` +
-        '(the message is retried with backoff and dead-lettered after max attempts)',
+      onlyFor
+        ? `the handler of message type '${messageType}' runs on ${onlyFor.handlerDialect} tenants only and this tenant is on ` +
+            `${onlyFor.tenantDialect}; give it a handler for both stores (defineHandler) or one for ${onlyFor.tenantDialect} ` +
+            '(the message is retried with backoff and dead-lettered after max attempts)'
+        : `no handler for message type '${messageType}'; add a handler module for it to handlers.dir ` +
+            '(the message is retried with backoff and dead-lettered after max attempts)',
     );
   }
 }

@@ -26,7 +26,7 @@ function renderTable(measurements) {
 }
 
 function renderTargets(targets, ratios) {
-  const lines = ['', 'Targets of issue 6:'];
+  const lines = ['', 'Targets:'];
   for (const t of targets) {
     const value = t.value === null ? '-' : `${formatNumber(t.value)} ${t.unit}`;
     lines.push(`  [${t.status.padEnd(12)}] ${t.text}: ${value}${t.caveat ? ` (${t.caveat})` : ''}`);

@@ -75,8 +75,8 @@ function renderMarkdown(results) {
   out.push('');
   out.push(`Command: \`npm run bench -- ${results.argv.join(' ')}\`, ${options.runs} run(s) per measurement.`);
   const reduced = reducedSizes(options.sizes);
-  if (options.quick) out.push('**Quick run: all sizes are reduced** (see the sizes table); these figures are a smoke test, not the issue\'s measurements.');
-  else if (reduced.length) out.push(`**Sizes reduced from the issue's** (${reduced.join(', ')}): see the sizes table.`);
+  if (options.quick) out.push('**Quick run: all sizes are reduced** (see the sizes table); these figures are a smoke test, not the measurements of record.');
+  else if (reduced.length) out.push(`**Sizes reduced from the full run's** (${reduced.join(', ')}): see the sizes table.`);
   if (machine.loadAverageAtStart[0] > machine.cores / 2) {
     out.push('');
     out.push(
@@ -128,7 +128,7 @@ function renderMarkdown(results) {
   );
   out.push('');
 
-  out.push('## Targets of issue 6');
+  out.push('## Targets');
   out.push('');
   out.push(
     table(

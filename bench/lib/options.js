@@ -11,7 +11,7 @@ const { parseArgs } = require('node:util');
 
 const SCENARIO_IDS = ['drain', 'many-tenants', 'latency', 'idle', 'growth'];
 
-/** Sizes of the full run (the figures). */
+/** Sizes of the full run (the figures of record). */
 const FULL_SIZES = Object.freeze({
   /** Scenario 1: messages drained, one tenant. */
   drainMessages: 50_000,

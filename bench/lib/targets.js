@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The issue's targets ("Where we want to be", issue 6), checked against a run's measurements, and the
+ * The performance targets, checked against a run's measurements, and the
  * tqw / peer ratios of the drain and latency scenarios. A target whose inputs were not measured in
  * this run (scenario not selected) is reported as "not measured".
  */

@@ -41,7 +41,7 @@ async function startTqwDaemon({ dir, workerUrl, schemas, concurrency }) {
   const tenantsFile = join(dir, 'tenants.json');
   writeFileSync(tenantsFile, JSON.stringify(schemas.map((schema) => ({ id: schema, connectionString: workerUrl, schema }))));
   const configFile = join(dir, 'config.json');
-  // Defaults for everything the issue does not fix, so the idle cost is the one a user gets.
+  // Defaults for everything the scenario does not fix, so the idle cost is the one a user gets.
   writeFileSync(
     configFile,
     JSON.stringify({

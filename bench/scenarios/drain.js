@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Scenario 1 (issue 6): drain N no-op messages from one tenant at concurrency C, for tqw
+ * Scenario 1: drain N no-op messages from one tenant at concurrency C, for tqw
  * (non-transactional and transactional handlers) and each peer (defaults and fast settings).
  * pg-boss with its defaults fetches one job per worker every 2 s, so it is measured over a short
  * window instead of the whole queue (the note says so). Every other subject first drains the queue

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Scenario 5 (issue 6): how cost grows with tenants. At each tenant count: the drain rate of M
+ * Scenario 5: how cost grows with tenants. At each tenant count: the drain rate of M
  * messages split evenly across the tenants (tqw non-transactional), and the idle cost of `tqw run`
  * over the same tenants with empty queues.
  */

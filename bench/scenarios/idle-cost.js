@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Scenario 4 (issue 6): idle cost of the daemon with many empty tenants (schemas of one database):
+ * Scenario 4: idle cost of the daemon with many empty tenants (schemas of one database):
  * statements per second it sends, CPU and peak RSS; then the pickup latency of one message to a
  * random tenant. A fresh `tqw run` per run, so peak RSS includes its start-up as a user would see it.
  */

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Scenario 2 (issue 6): T tenant schemas x M messages drained by one tqw worker: the total rate and
+ * Scenario 2: T tenant schemas x M messages drained by one tqw worker: the total rate and
  * the fairness between tenants (each tenant's finish time against the median tenant's).
  * The peers have no tenants, so this scenario measures tqw only.
  */

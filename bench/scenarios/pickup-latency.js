@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Scenario 3 (issue 6): pickup latency of an idle worker. One message is enqueued at a time through
+ * Scenario 3: pickup latency of an idle worker. One message is enqueued at a time through
  * each contender's own producer API, and the time from sending it to the handler starting is
  * recorded (in the contender's process, where both stamps are taken). A random gap separates the
  * messages; each contender and run is capped in time (polling peers take ~1 s per message).

@@ -5,7 +5,7 @@
  * DEFAULT_STORE_OPTIONS so the engine's programmatic defaults and the daemon's configured defaults
  * cannot drift apart.
  *
- * The keys are always two levels deep (`section.key`); the public contract keys (issue 2) are
+ * The keys are always two levels deep (`section.key`); the public contract keys (named in the README) are
  * tenants.file, handlers.dir, http.port, worker.concurrency, worker.leaseMs, worker.maxAttempts,
  * worker.backoffBaseMs, worker.backoffMaxMs and log.level, with the env vars named there.
  */
@@ -145,7 +145,7 @@ export const CONFIG_SCHEMA: TqwSchema = {
       ...integer(0, 10_000),
     },
     batchSize: {
-      doc: 'Most messages claimed by one claim statement (one claim per tenant is in flight at a time; claims are also sized by the free room, see worker.prefetch). At most 4000 so SQL Server never escalates a claim\'s row locks to a table lock (it does at 5000 locks on one index).',
+      doc: 'Most messages one claim statement takes (also sized by the free room, see worker.prefetch). At most 4000: SQL Server escalates to a table lock at 5000 row locks.',
       default: w.batchSize,
       env: 'TQW_BATCH_SIZE',
       ...integer(1, 4_000),
@@ -205,31 +205,31 @@ export const CONFIG_SCHEMA: TqwSchema = {
       ...integer(0),
     },
     prefetch: {
-      doc: 'Most messages claimed ahead of free handler slots (a local queue), so handlers never wait for a claim round trip. The local queue adapts to the rate: it holds what the handlers start in about 250 ms, at least worker.concurrency messages, at most this many; claims are sized by the free room (worker.concurrency + that local queue - messages claimed and not finished, at most worker.batchSize each). A prefetched message that waited for more than half of worker.leaseMs is released instead of run. 0 = claim only for free handler slots.',
+      doc: 'Most messages claimed ahead of free handler slots; the local queue adapts to hold ~250 ms of work, at least worker.concurrency. A message that waited over half of worker.leaseMs is released. 0 = claim only for free slots.',
       default: w.prefetch,
       env: 'TQW_PREFETCH',
       ...integer(0, 10_000),
     },
     notify: {
-      doc: 'PostgreSQL: wake idle tenants by LISTEN/NOTIFY (a trigger added by tqw migrate notifies on INSERT; one listening connection per database, see db.notifyListenersMax), so a new message is picked up within milliseconds; polling stays the backstop. false = poll only.',
+      doc: 'PostgreSQL: wake idle tenants by LISTEN/NOTIFY (one connection per database, see db.notifyListenersMax); polling stays the backstop. false = poll only.',
       default: w.notify,
       env: 'TQW_NOTIFY',
       ...boolean,
     },
     notifyBackstopMs: {
-      doc: 'PostgreSQL, while a NOTIFY listener is connected: the readiness probe of idle tenants backs off up to max(worker.pollMaxMs, this) instead of worker.pollMaxMs (new rows wake their tenant by notification; delayed messages and retries wake at the due time the last probe returned). It still catches rows that sent no notification.',
+      doc: 'PostgreSQL, while a NOTIFY listener is connected: the idle probe backs off up to max(worker.pollMaxMs, this); it still catches rows that sent no notification.',
       default: w.notifyBackstopMs,
       env: 'TQW_NOTIFY_BACKSTOP_MS',
       ...integer(1),
     },
     sqlServerProbeMs: {
-      doc: 'SQL Server (no NOTIFY): interval of the readiness probe of idle tenants. One statement per server and login covers every tenant database there (three-part names), so it costs 1000 / this statements per second per server whatever the number of tenants, and an idle tenant picks up a new message within about this long plus one round trip. Lower = faster pickup, more statements.',
+      doc: 'SQL Server (no NOTIFY): interval of the idle probe, one statement per server and login for all its tenants. Lower = faster pickup of a new message, more statements.',
       default: w.sqlServerProbeMs,
       env: 'TQW_SQLSERVER_PROBE_MS',
       ...integer(1),
     },
     maxPayloadBytes: {
-      doc: 'Largest message Payload, in UTF-8 bytes. `tqw enqueue` (and enqueue(), whose maxPayloadBytes option defaults to the same) refuses a larger one; the worker dead-letters one another producer wrote, with the reason, without parsing it (JSON.parse of a large payload blocks every tenant\'s work: 60 MB took ~300 ms). Default 1 MiB, the limit of an SQS message: larger data belongs in a table or blob store, the message carrying its key.',
+      doc: 'Largest Payload in UTF-8 bytes: enqueue refuses a larger one, the worker dead-letters it unparsed (parsing a huge payload blocks every tenant). Default 1 MiB, as SQS.',
       default: w.maxPayloadBytes,
       env: 'TQW_MAX_PAYLOAD_BYTES',
       ...integer(1, 1_073_741_824),
@@ -255,19 +255,19 @@ export const CONFIG_SCHEMA: TqwSchema = {
       ...integer(1),
     },
     notifyListenersMax: {
-      doc: 'Most PostgreSQL databases listened to with LISTEN/NOTIFY at once (worker.notify): each costs one connection. Databases beyond it are polled only (database-per-tenant fleets: keep this below the server\'s max_connections headroom).',
+      doc: 'Most PostgreSQL databases listened to at once (each costs a connection); the others are polled only.',
       default: DEFAULT_NOTIFY_OPTIONS.maxListeners,
       env: 'TQW_DB_NOTIFY_LISTENERS_MAX',
       ...integer(0, 10_000),
     },
     asyncCommit: {
-      doc: "PostgreSQL: commit the worker's own bookkeeping (claims, non-transactional completions, lease extensions) without waiting for the log flush (synchronous_commit off for those statements only, set inside each statement; no session setting is left on the connection). Faster draining of fast non-transactional handlers; after a crash of the database server (not a clean restart) the last moments of claims and completions (up to about 3 x wal_writer_delay, 600 ms by default) can be lost and those messages run again (at-least-once, as after any crash). Transactional handlers always commit synchronously: exactly-once effects hold. Ignored by SQL Server tenants.",
+      doc: "PostgreSQL: the worker's own bookkeeping (claims, completions, lease extensions) commits without waiting for the log flush; a crash of the database server can lose its last moments: those messages run again, exactly-once effects of transactional handlers hold.",
       default: DEFAULT_STORE_OPTIONS.asyncCommit,
       env: 'TQW_DB_ASYNC_COMMIT',
       ...boolean,
     },
     asyncClaims: {
-      doc: "PostgreSQL: claims commit without waiting for the log flush, even with db.asyncCommit off. Any later synchronous commit on the server (the message's completion, a transactional handler's COMMIT, a retry) makes the claim durable. A worker crash loses nothing; only a crash of the database server within moments of a claim can undo it: the message is Pending again, its attempt not counted, and a transactional handler's work in that moment is rolled back with it (exactly-once effects hold). Saves one log flush per claim: about 0.5 ms of pickup latency and 10-20% drain rate. false (with db.asyncCommit off): every claim waits for its own flush. Ignored by SQL Server tenants.",
+      doc: "PostgreSQL: claims commit without waiting for the log flush. A worker crash loses nothing; a crash of the database server within moments can undo a claim (its attempt not counted; exactly-once effects hold). false: every claim waits.",
       default: DEFAULT_STORE_OPTIONS.asyncClaims,
       env: 'TQW_DB_ASYNC_CLAIMS',
       ...boolean,
@@ -313,7 +313,7 @@ export const CONFIG_SCHEMA: TqwSchema = {
       ...integer(1, 4_000),
     },
     deleteOnCompletion: {
-      doc: "Delete a message's row the moment it completes instead of marking it Completed: the cheapest completion (one DELETE writes no new row version or index entries; on PostgreSQL about a third of the UPDATE's server time per message), at the price of no Completed history (tqw stats counts none; retention.completedMaxAgeMs then only clears rows completed before). Same fencing and exactly-once effects of transactional handlers; Failed and DeadLetter rows are kept as always.",
+      doc: "Delete a message's row when it completes instead of marking it Completed: the cheapest completion, but no Completed history. Fencing and exactly-once effects are unchanged; Failed and DeadLetter rows are kept.",
       default: DEFAULT_STORE_OPTIONS.deleteOnCompletion,
       env: 'TQW_RETENTION_DELETE_ON_COMPLETION',
       ...boolean,

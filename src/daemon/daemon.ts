@@ -4,10 +4,12 @@ import type { TqwConfig } from '../config/load-config';
 import { toNotifyOptions, toPoolOptions, toStoreOptions, toWorkerOptions } from '../config/to-options';
 import { loadHandlers } from '../handlers/load-handlers';
 import type { HandlerRegistry } from '../handlers/handler-registry';
+import type { RetryPolicy } from '../retry/retry-policy';
 import { startHttpServer } from '../http/server';
 import type { Redactor } from '../log/redact';
 import { createMetrics, type TqwMetrics } from '../metrics/metrics';
 import { QueueDepthCache } from '../metrics/queue-depth-cache';
+import { checkSeriesHistogramExport } from '../metrics/series-histogram';
 import { StorePools, createStore } from '../store/create-store';
 import { loadTenants } from '../tenants/load-tenants';
 import type { Tenant } from '../tenants/types';
@@ -23,6 +25,10 @@ export interface DaemonOptions {
   logger: Logger;
   redactor: Redactor;
   env?: NodeJS.ProcessEnv;
+  /** The handlers to run; default: the modules of config handlers.dir. */
+  handlers?: HandlerRegistry;
+  /** Replaces parts of the default retry policy for every type (src/retry/retry-policy.ts). Default none. */
+  retryPolicy?: Partial<RetryPolicy>;
 }
 
 export interface DaemonHandle {
@@ -45,7 +51,7 @@ export interface DaemonHandle {
  * undone in reverse order, so a failure half-way through start-up leaves nothing running.
  * Configuration problems (tenants file, handler modules) throw ConfigError before any claim.
  */
-export async function startDaemon({ config, logger, redactor, env = process.env }: DaemonOptions): Promise<DaemonHandle> {
+export async function startDaemon({ config, logger, redactor, env = process.env, handlers: given, retryPolicy }: DaemonOptions): Promise<DaemonHandle> {
   const releasers: Array<() => Promise<void> | void> = [];
   const release = async () => {
     for (const undo of releasers.reverse()) {
@@ -59,10 +65,15 @@ export async function startDaemon({ config, logger, redactor, env = process.env 
   };
 
   try {
+    // /metrics must not be silently wrong: refuse to start if prom-client no longer exports our histograms as its own.
+    await checkSeriesHistogramExport();
     const tenants = loadTenants(config.tenants.file, env);
-    redactor.setSecrets(tenants.map((t) => t.connectionString));
-    const handlers = await loadHandlers(config.handlers.dir);
-    if (handlers.size === 0) logger.warn({ dir: config.handlers.dir }, 'no handler modules found: every message will be retried, then dead-lettered');
+    // Every connection string of every tenant map of this process stays a secret: a tenant removed or
+    // changed by a reload may still be draining on its old connection (and its errors name it).
+    const secrets = new Set(tenants.map((t) => t.connectionString));
+    redactor.setSecrets(secrets);
+    const handlers = given ?? (await loadHandlers(config.handlers.dir));
+    if (handlers.size === 0) logger.warn({ dir: given ? undefined : config.handlers.dir }, 'no handlers: every message will be retried, then dead-lettered');
     logger.info({ tenants: tenants.map((t) => ({ id: t.id, store: t.dialect, connection: t.redactedConnection })) }, 'tenant map loaded');
     const warnIgnoredOptions = (map: readonly Tenant[]) => {
       for (const ignored of ignoredStoreOptions(toStoreOptions(config), map)) logger.warn({ option: ignored.option, tenants: ignored.tenants }, ignored.why);
@@ -96,6 +107,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env 
       metrics,
       redact: (text) => redactor.redact(text),
       options: toWorkerOptions(config),
+      retryPolicy,
     });
     // Depth of every tenant of a database (or SQL Server server) in one statement per refresh.
     const groupedDepth = new GroupedDepth(() => worker.stores(), config.metrics.depthIntervalMs / 2);
@@ -128,7 +140,8 @@ export async function startDaemon({ config, logger, redactor, env = process.env 
     const reloadTenants = (): boolean => {
       try {
         const next = loadTenants(config.tenants.file, env);
-        redactor.setSecrets([...tenants, ...next].map((t) => t.connectionString));
+        for (const t of next) secrets.add(t.connectionString);
+        redactor.setSecrets(secrets);
         const diff = worker.setTenants(next);
         metrics.configReload('success');
         logger.info(diff, 'tenants file reloaded');

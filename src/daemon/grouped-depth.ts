@@ -13,8 +13,7 @@ interface GroupResult {
  * tenant: the first tenant of a group asked for in a refresh runs the group's statement for every
  * current member, and the others of that refresh are answered from its result. A result is used
  * for `maxAgeMs` (half the refresh interval, so each refresh runs each group once). A tenant
- * without a group API, missing from the result, or whose group statement failed is asked on its
- * own (store.depth()), as before.
+ * missing from the result, or whose group statement failed, is asked on its own (store.depth()).
  */
 export class GroupedDepth {
   private readonly results = new Map<string, GroupResult>();
@@ -31,7 +30,6 @@ export class GroupedDepth {
 
   private async depthOf(store: QueueStore): Promise<Depth> {
     const group = store.group;
-    if (!group) return store.depth();
     const now = Date.now();
     let result = this.results.get(group.key);
     if (!result || now - result.at > this.maxAgeMs) {
@@ -50,7 +48,7 @@ export class GroupedDepth {
 
   private async queryGroup(key: string): Promise<Map<string, Depth>> {
     const tables = new Map<string, NonNullable<QueueStore['group']>>();
-    for (const { store } of this.stores()) if (store.group?.key === key) tables.set(store.group.table, store.group);
+    for (const { store } of this.stores()) if (store.group.key === key) tables.set(store.group.table, store.group);
     const groups = [...tables.values()];
     const first = groups[0];
     if (!first) return new Map();

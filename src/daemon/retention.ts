@@ -89,10 +89,6 @@ export class RetentionSweeper {
     const found = new Set<string>();
     const groups = new Map<string, Array<{ tenantId: string; group: StoreGroup }>>();
     for (const { tenantId, store } of entries) {
-      if (!store.group) {
-        found.add(tenantId);
-        continue;
-      }
       const members = groups.get(store.group.key) ?? [];
       members.push({ tenantId, group: store.group });
       groups.set(store.group.key, members);

@@ -1,4 +1,8 @@
 import type { Logger } from 'pino';
+import type { PoolClient } from 'pg';
+import type { Transaction } from 'mssql';
+import type { Dialect } from '../store/types';
+import type { RetryPolicy } from '../retry/retry-policy';
 
 /** What a handler receives about the message it handles. */
 export interface Message<TPayload = unknown> {
@@ -39,11 +43,25 @@ export interface Handler<TPayload = unknown, TDb = unknown> {
   timeoutMs?: number;
   /** Overrides worker.maxAttempts for these types. */
   maxAttempts?: number;
-  /** Overrides worker.backoffBaseMs / worker.backoffMaxMs for these types. */
+  /** Overrides worker.backoffBaseMs / worker.backoffMaxMs for these types (the default policy's delays). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Replaces parts of the retry policy for these types (src/retry/retry-policy.ts): `delayMs`, `isPermanent`. */
+  retryPolicy?: Partial<RetryPolicy>;
   /** Default true: run inside the tenant database transaction. false: lease heartbeat instead. */
   transactional?: boolean;
+  /**
+   * The only store this handler runs on (set by definePostgresHandler / defineSqlServerHandler, which
+   * type ctx.db for it). A message of a tenant on the other store is treated as having no handler
+   * (retried, then dead-lettered, saying why). Default: both.
+   */
+  dialect?: Dialect;
+}
+
+/** What ctx.db is on each store: a pg PoolClient inside BEGIN, or an mssql Transaction that has begun. */
+export interface TransactionOf {
+  postgres: PoolClient;
+  sqlserver: Transaction;
 }
 
 /** A handler after loading: where it came from and the types it owns. */

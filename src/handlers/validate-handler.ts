@@ -18,6 +18,8 @@ const KNOWN_KEYS = [
   'backoffBaseMs',
   'backoffMaxMs',
   'transactional',
+  'retryPolicy',
+  'dialect',
 ] as const satisfies readonly (keyof Handler)[];
 
 const POSITIVE_INTEGER_KEYS = ['timeoutMs', 'maxAttempts', 'backoffBaseMs', 'backoffMaxMs'] as const;
@@ -86,6 +88,19 @@ export function validateHandler(value: unknown, source: string, label: string = 
     record.backoffBaseMs > record.backoffMaxMs
   ) {
     fail(`backoffBaseMs (${record.backoffBaseMs}) is greater than backoffMaxMs (${record.backoffMaxMs}); the cap must be at least the base`);
+  }
+  if (record.retryPolicy !== undefined) {
+    const policy = record.retryPolicy as Record<string, unknown> | null;
+    if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
+      fail(`retryPolicy must be an object like { delayMs: (failure) => ms, isPermanent: (error) => boolean }, got ${describeValue(policy)}`);
+    }
+    for (const key of Object.keys(policy!)) {
+      if (key !== 'delayMs' && key !== 'isPermanent') fail(`retryPolicy has unknown key '${key}'; allowed keys are delayMs, isPermanent`);
+      if (typeof policy![key] !== 'function') fail(`retryPolicy.${key} must be a function, got ${describeValue(policy![key])}`);
+    }
+  }
+  if (record.dialect !== undefined && record.dialect !== 'postgres' && record.dialect !== 'sqlserver') {
+    fail(`dialect must be 'postgres' or 'sqlserver' (or left out: both), got ${describeValue(record.dialect)}`);
   }
   if (record.transactional !== undefined && typeof record.transactional !== 'boolean') {
     fail(`transactional must be true or false, got ${describeValue(record.transactional)}`);

@@ -150,3 +150,31 @@ export class SeriesHistogram {
     return JSON.stringify([...this.labelNames].map((name) => labels[name] ?? null));
   }
 }
+
+/**
+ * Start-up check that prom-client still exports a SeriesHistogram exactly as its own Histogram:
+ * SeriesHistogram relies on the Registry calling `getForPromString()` (an undocumented hook of
+ * prom-client 15, used by its own Histogram) and on how it formats `sharedLabels`. If a prom-client
+ * release changed either, /metrics would silently carry wrong series; this makes the daemon refuse
+ * to start instead, naming the fix. `make` is for tests (a broken exporter must be caught).
+ */
+export async function checkSeriesHistogramExport(make: (options: SeriesHistogramOptions) => Pick<SeriesHistogram, 'observe'> = (o) => new SeriesHistogram(o)): Promise<void> {
+  const { Histogram, Registry } = await import('prom-client');
+  const ours = new Registry();
+  const theirs = new Registry();
+  const options = { name: 'tqw_selfcheck_seconds', help: 'start-up check', labelNames: ['tenant', 'type'], buckets: [0.1, 1] };
+  const mine = make({ ...options, registry: ours });
+  const reference = new Histogram<string>({ ...options, registers: [theirs] });
+  for (const [labels, value] of [[{ tenant: 'a', type: 'T' }, 0.05], [{ tenant: 'b"\\', type: 'T' }, 5]] as const) {
+    mine.observe({ ...labels }, value);
+    reference.observe({ ...labels }, value);
+  }
+  const [text, expected] = [await ours.metrics(), await theirs.metrics()];
+  if (text !== expected) {
+    throw new Error(
+      'prom-client exports tqw\'s per-message histograms differently from its own Histogram (its getForPromString ' +
+        'hook or its label formatting changed); install the prom-client version package.json pins (~15.1) ' +
+        `or update src/metrics/series-histogram.ts. Expected:\n${expected}\nGot:\n${text}`,
+    );
+  }
+}

@@ -51,10 +51,9 @@ export interface ClaimedMessage extends QueueMessageRow {
   /**
    * True when this claim took the row over from an expired lease: its previous claim never
    * recorded an outcome (that worker crashed, was killed, or lost the lease). Such a message may be
-   * what killed the previous worker, so the worker runs it alone (see worker.ts). Optional for
-   * stores that cannot tell (then treated as false).
+   * what killed the previous worker, so the worker runs it alone (see quarantine.ts).
    */
-  reclaimed?: boolean;
+  reclaimed: boolean;
 }
 
 /** The fencing token of a claim (a subset of ClaimedMessage, so a claim can be passed as is). */
@@ -201,8 +200,8 @@ export interface QueueStore {
   close(): Promise<void>;
 
   /**
-   * Optional (both built-in stores have it): like withClaimTransaction + complete(fence, tx), in
-   * fewer round trips. The transaction's FIRST statement is the fenced UPDATE that marks the claim
+   * Like withClaimTransaction + complete(fence, tx), in fewer round trips (the worker's path for
+   * transactional handlers). The transaction's FIRST statement is the fenced UPDATE that marks the claim
    * Completed: it takes the row lock and checks the fence at once (0 rows: rollback,
    * LeaseLostError, `fn` not called). Then `fn`, then COMMIT: the handler's writes and Completed
    * commit together or not at all. When `fn` throws, the rollback undoes the Completed too, so
@@ -211,13 +210,13 @@ export interface QueueStore {
    * StoreOptions.deleteOnCompletion the opening statement is the fenced DELETE instead (same lock,
    * same fence check): inside `fn` the row is already gone, and a rollback brings it back.
    */
-  withCompletingTransaction?<T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  withCompletingTransaction<T>(fence: ClaimFence, fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
 
   /**
-   * Optional: statements that cover many tenants' tables at once (readiness probe, depth,
-   * retention check), so idle tenants cost one statement per database or server, not one each.
+   * Statements that cover many tenants' tables at once (readiness probe, depth, retention check),
+   * so idle tenants cost one statement per database or server, not one each.
    */
-  readonly group?: StoreGroup;
+  readonly group: StoreGroup;
 
   /**
    * Optional: wake-ups when work arrives (PostgreSQL LISTEN/NOTIFY). Returns undefined when this

@@ -1,5 +1,5 @@
 import type { WorkerOptions } from './options';
-import type { TenantSlot } from './tenant-slot';
+import type { WorkerTenant } from './worker-tenant';
 import { ThroughputMeter } from './throughput-meter';
 
 /**
@@ -84,19 +84,19 @@ export class ClaimPlanner {
   }
 
   /**
-   * Offers the free room to the due tenants of `active`, calling `claim(slot, limit)` for each
-   * claim at once (it must count the claim in slot.claims before returning). `held`: messages
+   * Offers the free room to the due tenants of `active`, calling `claim(tenant, limit)` for each
+   * claim at once (it must count the claim in the tenant's counts before returning). `held`: messages
    * claimed and not finished, all tenants, of which `completing` have finished their handler and
    * wait for their outcome to be written; `blocked`: claim nothing now. Returns the earliest
    * future poll time of a tenant not yet due.
    */
   offer(
     now: number,
-    active: readonly TenantSlot[],
+    active: readonly WorkerTenant[],
     held: number,
     completing: number,
     blocked: boolean,
-    claim: (slot: TenantSlot, limit: number) => void,
+    claim: (tenant: WorkerTenant, limit: number) => void,
   ): number {
     const { concurrency, tenantConcurrency, batchSize } = this.options;
     let earliest = Infinity;
@@ -104,32 +104,33 @@ export class ClaimPlanner {
     if (count === 0) return earliest;
     let lastServed = -1;
     let due = 0;
-    for (const slot of active) if (slot.nextPollAt <= now) due += 1;
+    for (const tenant of active) if (tenant.nextPollAt <= now) due += 1;
     let room = blocked ? 0 : concurrency + this.prefetchRoom(now) - (due > 1 ? held : held - completing);
     const share = due > 1 ? Math.max(MIN_FAIR_CLAIM, Math.ceil(room / due)) : Infinity;
     for (let pass = 0; pass < MAX_CLAIMS_PER_TENANT && room > 0; pass++) {
       let served = false;
       for (let i = 0; i < count && room > 0; i++) {
         const index = (this.cursor + i) % count;
-        const slot = active[index]!;
-        if (slot.claims >= (slot.lastClaimFull ? MAX_CLAIMS_PER_TENANT : 1) || slot.claims > pass) continue;
-        if (slot.nextPollAt > now) {
-          earliest = Math.min(earliest, slot.nextPollAt);
+        const tenant = active[index]!;
+        const claims = tenant.counts.claims;
+        if (claims >= (tenant.lastClaimFull ? MAX_CLAIMS_PER_TENANT : 1) || claims > pass) continue;
+        if (tenant.nextPollAt > now) {
+          earliest = Math.min(earliest, tenant.nextPollAt);
           continue;
         }
-        const tenantRoom = tenantConcurrency > 0 ? tenantConcurrency - slot.held : Infinity;
+        const tenantRoom = tenantConcurrency > 0 ? tenantConcurrency - tenant.counts.held : Infinity;
         if (tenantRoom <= 0) continue;
         const limit = Math.min(batchSize, share, room, tenantRoom);
         // A second claim for the same tenant only for a full batch: small ones cost a statement each.
-        if (slot.claims > 0 && limit < batchSize) continue;
-        // No small top-up while the tenant still has a handler slot's worth of messages per slot
+        if (claims > 0 && limit < batchSize) continue;
+        // No small top-up while the tenant still has a handler slot's worth of messages per tenant
         // buffered: waiting until a full batch fits costs the handlers nothing and saves statements
         // (a busy queue would otherwise be claimed a few rows at a time, as handlers finish).
-        if (limit < batchSize && slot.buffer.length >= concurrency) continue;
+        if (limit < batchSize && tenant.buffer.length >= concurrency) continue;
         room -= limit;
         lastServed = index;
         served = true;
-        claim(slot, limit);
+        claim(tenant, limit);
       }
       if (!served) break;
     }

@@ -4,7 +4,7 @@ import type { TqwMetrics } from '../metrics/metrics';
 import type { ClaimedMessage } from '../store/types';
 import type { WorkerOptions } from './options';
 import type { ParkingLot } from './parking-lot';
-import type { TenantSlot } from './tenant-slot';
+import type { WorkerTenant } from './worker-tenant';
 
 /** What running a claim needs from the worker. */
 export interface ClaimRunnerDeps {
@@ -16,7 +16,7 @@ export interface ClaimRunnerDeps {
   /** Whether the worker still runs (a tenant that drained its queue is parked only then). */
   running(): boolean;
   /** The tenant's database answered (`true`) or could not be reached (`false`): see recovery-watch.ts. */
-  reached(slot: TenantSlot, reachable: boolean): void;
+  reached(tenant: WorkerTenant, reachable: boolean): void;
 }
 
 /**
@@ -30,36 +30,36 @@ export interface ClaimRunnerDeps {
  *   leaves its probe group (so it cannot make the probe of the others fail), and ONE warning per
  *   backoff step says so, with the error's secrets removed.
  */
-export async function runClaim(slot: TenantSlot, limit: number, deps: ClaimRunnerDeps): Promise<ClaimedMessage[]> {
+export async function runClaim(tenant: WorkerTenant, limit: number, deps: ClaimRunnerDeps): Promise<ClaimedMessage[]> {
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   try {
-    const rows = await slot.store.claim({ limit, leaseMs: deps.options.leaseMs });
-    deps.metrics.poll(slot.id, rows.length > 0 ? 'hit' : 'empty', seconds());
+    const rows = await tenant.store.claim({ limit, leaseMs: deps.options.leaseMs });
+    deps.metrics.poll(tenant.id, rows.length > 0 ? 'hit' : 'empty', seconds());
     const now = Date.now();
-    deps.reached(slot, true);
+    deps.reached(tenant, true);
     // A message taken over from an expired lease comes alone (see the claim's reclaim rule): more
     // expired leases may wait, so the tenant is claimed again as soon as that one has run (back
     // to back), as after a full claim, instead of parking.
     const more = rows.length >= limit || rows.some((row) => row.reclaimed === true);
-    slot.onClaimSucceeded(more ? limit : rows.length, limit, deps.options, now);
-    slot.lastClaimFull = more;
+    tenant.onClaimSucceeded(more ? limit : rows.length, limit, deps.options, now);
+    tenant.lastClaimFull = more;
     if (!more) {
-      if (deps.running()) deps.parking.park(slot, now);
-    } else if (slot.parked) {
+      if (deps.running()) deps.parking.park(tenant, now);
+    } else if (tenant.parked) {
       // An overlapping claim drained the queue and parked the tenant, but this one came back full.
-      deps.parking.unpark(slot);
+      deps.parking.unpark(tenant);
     }
     return rows;
   } catch (err) {
-    deps.metrics.poll(slot.id, 'error', seconds());
-    if (isConnectivityError(err)) deps.reached(slot, false);
+    deps.metrics.poll(tenant.id, 'error', seconds());
+    if (isConnectivityError(err)) deps.reached(tenant, false);
     const error = deps.redact(describeError(err));
-    const delay = slot.onClaimFailed(error, deps.options, Date.now());
-    slot.lastClaimFull = false;
-    deps.parking.leaveGroup(slot);
+    const delay = tenant.onClaimFailed(error, deps.options, Date.now());
+    tenant.lastClaimFull = false;
+    deps.parking.leaveGroup(tenant);
     // One line per backoff step (each failed poll is one step), not one per poll interval.
-    slot.logger.warn({ consecutiveFailures: slot.consecutiveFailures, retryInMs: delay, error }, 'tenant poll failed; tenant marked down and backing off');
+    tenant.logger.warn({ consecutiveFailures: tenant.consecutiveFailures, retryInMs: delay, error }, 'tenant poll failed; tenant marked down and backing off');
     return [];
   }
 }

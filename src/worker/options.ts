@@ -15,7 +15,7 @@ export interface WorkerOptions {
   handlerTimeoutMs: number;
   /** Attempts before dead-lettering (overridable per handler). Default 5. */
   maxAttempts: number;
-  /** First retry delay; doubles per attempt, with full jitter (overridable per handler). Default 1000. */
+  /** First retry delay; doubles per attempt, with equal jitter (src/retry/retry-policy.ts; overridable per handler). Default 1000. */
   backoffBaseMs: number;
   /** Cap of the retry delay. Default 300000. */
   backoffMaxMs: number;

@@ -3,19 +3,19 @@ import { describeError } from '../errors';
 import { shownKey } from '../store/sharing-key';
 import type { WorkerOptions } from './options';
 import { ProbeGroup, type ProbeChunk } from './probe-group';
-import type { TenantSlot } from './tenant-slot';
+import type { WorkerTenant } from './worker-tenant';
 
 /** What the parking lot needs from the worker. */
 export interface ParkingLotHost {
   options: WorkerOptions;
   logger: Logger;
   redact: (text: string) => string;
-  /** Whether `slot` is still the worker's current slot for its tenant (not removed or replaced). */
-  isCurrent(slot: TenantSlot): boolean;
+  /** Whether `tenant` is still the worker's current tenant for its tenant (not removed or replaced). */
+  isCurrent(tenant: WorkerTenant): boolean;
   /** The tenant is claimed directly again (added to the worker's active round-robin). */
-  activate(slot: TenantSlot): void;
+  activate(tenant: WorkerTenant): void;
   /** The tenant is left to its probe group (removed from the active round-robin). */
-  deactivate(slot: TenantSlot): void;
+  deactivate(tenant: WorkerTenant): void;
   /** A probe settled: the worker runs its loop (and resolves idle waiters). */
   onProbeSettled(): void;
 }
@@ -48,65 +48,65 @@ export class ParkingLot {
    * just added, never claimed (its group's first probe tells whether it has work, and that its
    * table answers). Returns whether it parked.
    */
-  park(slot: TenantSlot, now: number, initial = false): boolean {
-    const storeGroup = slot.store.group;
-    const eligible = slot.state === 'up' || (initial && slot.state === 'starting');
-    if (!storeGroup || !eligible || !this.host.isCurrent(slot)) return false;
+  park(tenant: WorkerTenant, now: number, initial = false): boolean {
+    const storeGroup = tenant.store.group;
+    const eligible = tenant.state === 'up' || (initial && tenant.state === 'starting');
+    if (!eligible || !this.host.isCurrent(tenant)) return false;
     const { options } = this.host;
     let group = this.groups.get(storeGroup.key);
     if (!group) {
-      group = new ProbeGroup(storeGroup.key, slot.store.dialect, options, () => {
+      group = new ProbeGroup(storeGroup.key, tenant.store.dialect, options, () => {
         this.dirty = true;
       });
       this.groups.set(storeGroup.key, group);
     }
     if (!group.canPark(now)) return false;
-    group.join(slot);
-    slot.parked = true;
-    slot.wakeAt = Infinity;
-    if (!initial) this.host.deactivate(slot);
-    group.onParked(slot, now, options);
+    group.join(tenant);
+    tenant.parked = true;
+    tenant.wakeAt = Infinity;
+    if (!initial) this.host.deactivate(tenant);
+    group.onParked(tenant, now, options);
     return true;
   }
 
-  unpark(slot: TenantSlot): void {
-    if (!slot.parked) return;
-    slot.parked = false;
-    slot.wakeAt = Infinity;
-    slot.nextPollAt = Math.min(slot.nextPollAt, Date.now());
-    this.groupOf(slot)?.onUnparked(slot);
-    if (this.host.isCurrent(slot)) this.host.activate(slot);
+  unpark(tenant: WorkerTenant): void {
+    if (!tenant.parked) return;
+    tenant.parked = false;
+    tenant.wakeAt = Infinity;
+    tenant.nextPollAt = Math.min(tenant.nextPollAt, Date.now());
+    this.groupOf(tenant)?.onUnparked(tenant);
+    if (this.host.isCurrent(tenant)) this.host.activate(tenant);
   }
 
   /** A tenant failed: it leaves its probe group (it must not make the others' probe fail) and polls on its own. */
-  leaveGroup(slot: TenantSlot): void {
-    const group = this.groupOf(slot);
+  leaveGroup(tenant: WorkerTenant): void {
+    const group = this.groupOf(tenant);
     if (!group) return;
-    if (slot.parked) this.unpark(slot);
-    this.leave(group, slot);
+    if (tenant.parked) this.unpark(tenant);
+    this.leave(group, tenant);
   }
 
   /** A tenant removed or replaced: out of its group, without being handed back to the worker. */
-  remove(slot: TenantSlot): void {
-    const group = this.groupOf(slot);
+  remove(tenant: WorkerTenant): void {
+    const group = this.groupOf(tenant);
     if (group) {
-      if (slot.parked) group.onUnparked(slot);
-      this.leave(group, slot);
+      if (tenant.parked) group.onUnparked(tenant);
+      this.leave(group, tenant);
     }
-    slot.parked = false;
+    tenant.parked = false;
   }
 
   /** The tenant's NOTIFY listener connected or dropped: its group's probe interval follows. */
-  onListening(slot: TenantSlot, listening: boolean): void {
-    const group = this.groupOf(slot);
-    if (group?.has(slot)) group.onListening(slot, listening, Date.now(), this.host.options);
+  onListening(tenant: WorkerTenant, listening: boolean): void {
+    const group = this.groupOf(tenant);
+    if (group?.has(tenant)) group.onListening(tenant, listening, Date.now(), this.host.options);
   }
 
   /** Our own retry of a message of a parked tenant: wake it at `at`, without waiting for a probe. */
-  wakeAt(slot: TenantSlot, at: number): void {
-    if (!slot.parked) return;
-    slot.wakeAt = Math.min(slot.wakeAt, at);
-    this.groupOf(slot)?.touch();
+  wakeAt(tenant: WorkerTenant, at: number): void {
+    if (!tenant.parked) return;
+    tenant.wakeAt = Math.min(tenant.wakeAt, at);
+    this.groupOf(tenant)?.touch();
   }
 
   /**
@@ -120,7 +120,7 @@ export class ParkingLot {
     for (const group of this.groups.values()) {
       let next = group.nextEventAt();
       if (next <= now) {
-        for (const slot of group.dueMembers(now)) this.unpark(slot);
+        for (const tenant of group.dueMembers(now)) this.unpark(tenant);
         for (const chunk of group.dueChunks(now)) void this.probe(group, chunk);
         next = group.nextEventAt();
       }
@@ -135,13 +135,12 @@ export class ParkingLot {
     this.dirty = true;
   }
 
-  private groupOf(slot: TenantSlot): ProbeGroup | undefined {
-    const key = slot.store.group?.key;
-    return key === undefined ? undefined : this.groups.get(key);
+  private groupOf(tenant: WorkerTenant): ProbeGroup | undefined {
+    return this.groups.get(tenant.store.group.key);
   }
 
-  private leave(group: ProbeGroup, slot: TenantSlot): void {
-    group.leave(slot);
+  private leave(group: ProbeGroup, tenant: WorkerTenant): void {
+    group.leave(tenant);
     if (group.size === 0) this.groups.delete(group.key);
     this.dirty = true;
   }
@@ -157,7 +156,7 @@ export class ParkingLot {
     } catch (err) {
       if (group.isCurrent(chunk) && this.groups.get(group.key) === group) {
         const { wake, cooldownMs } = group.onProbeFailed(chunk, Date.now(), options);
-        for (const slot of wake) this.unpark(slot);
+        for (const tenant of wake) this.unpark(tenant);
         logger.warn(
           {
             probeGroup: shownKey(group.key), // dialect, host, port, database and user: no secret

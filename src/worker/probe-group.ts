@@ -1,14 +1,14 @@
 import type { Dialect, StoreGroup } from '../store/types';
-import { jitteredDelayMs } from './backoff';
+import { jitteredDelayMs } from '../retry/backoff';
 import type { WorkerOptions } from './options';
-import type { TenantSlot } from './tenant-slot';
+import type { WorkerTenant } from './worker-tenant';
 
 /** First step of a failing probe's cooldown; doubles per consecutive failure up to tenantBackoffMaxMs. */
 const PROBE_FAILURE_BASE_MS = 1_000;
 
 /** One statement's worth of a group's members, with its own probe schedule. */
 export interface ProbeChunk {
-  readonly members: TenantSlot[];
+  readonly members: WorkerTenant[];
   /** The tables of `members`, in order (the statement text depends only on them). */
   readonly tables: string[];
   nextProbeAt: number;
@@ -36,8 +36,8 @@ export interface ProbeChunk {
  * chunk has a connected NOTIFY listener (new rows then wake their tenant directly).
  */
 export class ProbeGroup {
-  private members: TenantSlot[] = [];
-  private chunkOf = new Map<TenantSlot, ProbeChunk>();
+  private members: WorkerTenant[] = [];
+  private chunkOf = new Map<WorkerTenant, ProbeChunk>();
   private current: ProbeChunk[] = [];
   /** Members joined or left since the chunks were cut; they are re-cut on next use (joins come in bursts). */
   private dirty = false;
@@ -60,8 +60,8 @@ export class ProbeGroup {
     return this.members.length;
   }
 
-  has(slot: TenantSlot): boolean {
-    return this.members.includes(slot);
+  has(tenant: WorkerTenant): boolean {
+    return this.members.includes(tenant);
   }
 
   /** The chunks (one statement each), re-cut after members joined or left. */
@@ -81,25 +81,25 @@ export class ProbeGroup {
     return now >= this.parkAllowedAt;
   }
 
-  join(slot: TenantSlot): void {
+  join(tenant: WorkerTenant): void {
     this.onChange();
-    if (this.dirty ? this.members.includes(slot) : this.chunkOf.has(slot)) return;
-    this.members.push(slot);
+    if (this.dirty ? this.members.includes(tenant) : this.chunkOf.has(tenant)) return;
+    this.members.push(tenant);
     this.dirty = true;
   }
 
-  leave(slot: TenantSlot): void {
+  leave(tenant: WorkerTenant): void {
     this.onChange();
     const before = this.members.length;
-    this.members = this.members.filter((m) => m !== slot);
+    this.members = this.members.filter((m) => m !== tenant);
     if (this.members.length !== before) this.dirty = true;
   }
 
-  /** A member parked (call after setting slot.parked): its chunk is probed soon and backs off again from there. */
-  onParked(slot: TenantSlot, now: number, options: WorkerOptions): void {
+  /** A member parked (call after setting tenant.parked): its chunk is probed soon and backs off again from there. */
+  onParked(tenant: WorkerTenant, now: number, options: WorkerOptions): void {
     this.onChange();
     void this.chunks;
-    const chunk = this.chunkOf.get(slot);
+    const chunk = this.chunkOf.get(tenant);
     if (!chunk) return;
     chunk.parked = countParked(chunk);
     chunk.step = 1;
@@ -107,10 +107,10 @@ export class ProbeGroup {
     this.wakeDirty = true;
   }
 
-  onUnparked(slot: TenantSlot): void {
+  onUnparked(tenant: WorkerTenant): void {
     this.onChange();
     void this.chunks;
-    const chunk = this.chunkOf.get(slot);
+    const chunk = this.chunkOf.get(tenant);
     if (chunk) chunk.parked = countParked(chunk);
     this.wakeDirty = true;
   }
@@ -122,10 +122,10 @@ export class ProbeGroup {
   }
 
   /** Listener state changed (lost: probe soon, at the polling cadence; back: probe now, notifications may have been missed). */
-  onListening(slot: TenantSlot, listening: boolean, now: number, options: WorkerOptions): void {
+  onListening(tenant: WorkerTenant, listening: boolean, now: number, options: WorkerOptions): void {
     this.onChange();
     void this.chunks;
-    const chunk = this.chunkOf.get(slot);
+    const chunk = this.chunkOf.get(tenant);
     if (!chunk) return;
     chunk.step = 1;
     chunk.nextProbeAt = Math.min(chunk.nextProbeAt, listening ? now : now + this.interval(chunk, 1, options));
@@ -149,7 +149,7 @@ export class ProbeGroup {
   }
 
   /** Parked members whose work is due now. */
-  dueMembers(now: number): TenantSlot[] {
+  dueMembers(now: number): WorkerTenant[] {
     if (this.nextWakeAt() > now) return [];
     return this.members.filter((m) => m.parked && m.parkedWakeAt <= now);
   }
@@ -164,13 +164,13 @@ export class ProbeGroup {
     this.onChange();
     this.consecutiveFailures = 0;
     let anyDue = false;
-    chunk.members.forEach((slot, i) => {
+    chunk.members.forEach((tenant, i) => {
       // The probe read this tenant's table: it is reachable (a tenant parked at start-up was never claimed).
-      slot.onProbeSucceeded(now);
+      tenant.onProbeSucceeded(now);
       const due = dueInMs[i];
-      if (!slot.parked || due === null || due === undefined) return;
+      if (!tenant.parked || due === null || due === undefined) return;
       // Only ever earlier: a wake-up we scheduled ourselves (a retry) after this probe started must survive it.
-      slot.wakeAt = Math.min(slot.wakeAt, now + Math.max(0, due));
+      tenant.wakeAt = Math.min(tenant.wakeAt, now + Math.max(0, due));
       if (due <= 0) anyDue = true;
     });
     chunk.step = anyDue ? 1 : chunk.step + 1;
@@ -182,7 +182,7 @@ export class ProbeGroup {
    * A probe failed: its parked members must poll on their own now; no member parks until the
    * cooldown ends. Returns the members to wake and the cooldown.
    */
-  onProbeFailed(chunk: ProbeChunk, now: number, options: WorkerOptions): { wake: TenantSlot[]; cooldownMs: number } {
+  onProbeFailed(chunk: ProbeChunk, now: number, options: WorkerOptions): { wake: WorkerTenant[]; cooldownMs: number } {
     this.onChange();
     this.consecutiveFailures += 1;
     const cooldownMs = jitteredDelayMs(this.consecutiveFailures, {
@@ -212,7 +212,7 @@ export class ProbeGroup {
    */
   private rebuild(now: number): void {
     this.dirty = false;
-    const size = Math.max(1, this.members[0]?.store.group?.maxTablesPerStatement ?? 1);
+    const size = Math.max(1, this.members[0]?.store.group.maxTablesPerStatement ?? 1);
     const old = this.current;
     this.current = [];
     this.chunkOf.clear();
@@ -226,7 +226,7 @@ export class ProbeGroup {
       } else {
         chunk = {
           members,
-          tables: members.map((m) => m.store.group!.table),
+          tables: members.map((m) => m.store.group.table),
           nextProbeAt: previous === undefined ? now : Math.min(previous.nextProbeAt, now + this.options.pollMinMs),
           step: 1,
           // A probe in flight for the old member list answers for that list (matched by identity, then ignored).

@@ -8,12 +8,12 @@ import {
   describeError,
 } from '../errors';
 import type { HandlerRegistry } from '../handlers/handler-registry';
-import { resolvePolicy } from '../handlers/resolve-policy';
+import type { HandlerPolicies, HandlerPolicy } from '../handlers/resolve-policy';
 import type { HandlerContext, Message } from '../handlers/types';
 import type { TqwMetrics } from '../metrics/metrics';
 import type { ClaimFence, ClaimedMessage, QueueStore } from '../store/types';
 import { AttemptControl } from './attempt-control';
-import { decideFailure, truncate } from './failure-policy';
+import { decideFailure, exhaustedByCrashes } from '../retry/retry-policy';
 import { LeaseKeeper } from './heartbeat';
 import type { WorkerOptions } from './options';
 import { payloadTooLarge } from './payload-limit';
@@ -36,6 +36,8 @@ export interface ProcessDeps {
   tenantId: string;
   store: QueueStore;
   handlers: HandlerRegistry;
+  /** Each message type's timeout, attempts and retry policy (resolved once per type). */
+  policies: HandlerPolicies;
   options: WorkerOptions;
   /** Logger bound to the tenant. */
   logger: Logger;
@@ -104,7 +106,7 @@ class AttemptContext implements HandlerContext {
 class MessageAttempt {
   private fence: ClaimFence;
   private child: Logger | undefined;
-  private policy!: ReturnType<typeof resolvePolicy>;
+  private policy!: HandlerPolicy;
   private readonly startedAt = Date.now();
   /** The handler was called (a failure before that, e.g. no connection for its transaction, is released, not counted). */
   private invoked = false;
@@ -133,7 +135,7 @@ class MessageAttempt {
     metrics.messageLag(tenantId, claim.messageType, Math.max(0, (this.startedAt - claim.scheduledTime.getTime()) / 1000));
 
     const loaded = deps.handlers.get(claim.messageType);
-    const policy = (this.policy = resolvePolicy(loaded, deps.options));
+    const policy = (this.policy = deps.policies.of(loaded));
 
     try {
       // A row that names another tenant is never handed to a handler: it could make one tenant's
@@ -144,18 +146,15 @@ class MessageAttempt {
         return await this.recordFailure(mismatch);
       }
 
-      // More claims than allowed attempts means earlier attempts never finished (the worker crashed,
-      // was killed mid-handler, or lost the lease). Stop here instead of crash-looping forever.
-      if (claim.processingAttempts > policy.maxAttempts) {
-        const error = truncate(
-          `dead-lettered: claimed ${claim.processingAttempts} times, more than maxAttempts ${policy.maxAttempts}; ` +
-            `earlier attempts never finished (worker crashed, was killed or lost its lease)` +
-            (claim.errorMessage ? `; last recorded error: ${deps.redact(claim.errorMessage)}` : ''),
-        );
-        return await this.recordDeadLetter(error);
-      }
+      // More claims than allowed attempts: earlier attempts never finished. Stop instead of crash-looping.
+      const exhausted = exhaustedByCrashes(claim.processingAttempts, policy.maxAttempts, claim.errorMessage && deps.redact(claim.errorMessage));
+      if (exhausted) return await this.recordDeadLetter(exhausted);
 
       if (!loaded) return await this.recordFailure(new NoHandlerError(claim.messageType));
+      const only = loaded.handler.dialect;
+      if (only !== undefined && only !== store.dialect) {
+        return await this.recordFailure(new NoHandlerError(claim.messageType, { handlerDialect: only, tenantDialect: store.dialect }));
+      }
 
       const tooLarge = payloadTooLarge(claim.payload, deps.options.maxPayloadBytes, claim.messageType);
       if (tooLarge) return await this.recordFailure(tooLarge);
@@ -188,23 +187,15 @@ class MessageAttempt {
       let completion: Promise<boolean> | undefined;
       try {
         if (policy.transactional) {
-          // The handler's writes and the Completed status commit together, or not at all.
-          if (store.withCompletingTransaction) {
-            // Completed is the transaction's first statement (lock + fence check); fewer round trips.
-            // The handler slot is free once the handler succeeded, while its COMMIT is on the way:
-            // the next message starts at once, and the store can open its transaction in the same
-            // round trip as this COMMIT (see the PostgreSQL store's transaction-chain.ts).
-            await store.withCompletingTransaction(this.fence, async (tx) => {
-              await invoke(tx.handle);
-              this.onHandlerDone?.();
-            });
-          } else {
-            const fence = this.fence;
-            await store.withClaimTransaction(fence, async (tx) => {
-              await invoke(tx.handle);
-              if (!(await store.complete(fence, tx))) throw new LeaseLostError(claim.id);
-            });
-          }
+          // The handler's writes and the Completed status commit together, or not at all: Completed
+          // is the transaction's first statement (lock + fence check). The handler slot is free once
+          // the handler succeeded, while its COMMIT is on the way: the next message starts at once,
+          // and the store can open its transaction in the same round trip as this COMMIT (see the
+          // PostgreSQL store's transaction-chain.ts).
+          await store.withCompletingTransaction(this.fence, async (tx) => {
+            await invoke(tx.handle);
+            this.onHandlerDone?.();
+          });
         } else {
           const leases = deps.leases ?? new LeaseKeeper(Math.floor(deps.options.leaseMs / 3));
           const kept = leases.keep(
@@ -271,7 +262,12 @@ class MessageAttempt {
   }
 
   private async recordFailure(err: unknown): Promise<ProcessOutcome> {
-    const decision = decideFailure(err, this.claim.processingAttempts, this.policy, this.deps.redact);
+    const { claim, policy } = this;
+    const decision = decideFailure(
+      { error: err, attempt: claim.processingAttempts, maxAttempts: policy.maxAttempts, messageType: claim.messageType },
+      policy.retry,
+      this.deps.redact,
+    );
     if (decision.kind === 'deadLetter') return this.recordDeadLetter(decision.error, err);
     const matched = await this.write('retry', () => this.deps.store.retry(this.fence, { delayMs: decision.delayMs, error: decision.error }));
     if (matched === undefined) return 'unrecorded';

@@ -1,9 +1,9 @@
 import type { ClaimedMessage } from '../store/types';
-import type { TenantSlot } from './tenant-slot';
+import type { WorkerTenant } from './worker-tenant';
 
 /** A message taken over from an expired lease, waiting to run alone. */
 export interface Suspect {
-  slot: TenantSlot;
+  tenant: WorkerTenant;
   row: ClaimedMessage;
   /** Date.now() when its claim came back (it must start within half its lease). */
   claimedAt: number;
@@ -24,6 +24,11 @@ export class Quarantine {
   /** True while a suspect waits or runs. */
   get active(): boolean {
     return this.running || this.waiting.length > 0;
+  }
+
+  /** Suspects waiting to run. */
+  get size(): number {
+    return this.waiting.length;
   }
 
   /** True while a suspect's handler runs. */
@@ -51,15 +56,15 @@ export class Quarantine {
     };
   }
 
-  /** Removes and returns the waiting suspects of `slot` (of every tenant when undefined). */
-  take(slot: TenantSlot | undefined): Suspect[] {
-    if (!slot) {
+  /** Removes and returns the waiting suspects of `tenant` (of every tenant when undefined). */
+  take(tenant: WorkerTenant | undefined): Suspect[] {
+    if (!tenant) {
       const all = this.waiting;
       this.waiting = [];
       return all;
     }
-    const taken = this.waiting.filter((s) => s.slot === slot);
-    if (taken.length > 0) this.waiting = this.waiting.filter((s) => s.slot !== slot);
+    const taken = this.waiting.filter((s) => s.tenant === tenant);
+    if (taken.length > 0) this.waiting = this.waiting.filter((s) => s.tenant !== tenant);
     return taken;
   }
 }

@@ -1,4 +1,4 @@
-import type { TenantSlot } from './tenant-slot';
+import type { WorkerTenant } from './worker-tenant';
 
 /**
  * How often a database that could not be reached is pinged, per probe group (one database, or one
@@ -8,15 +8,14 @@ import type { TenantSlot } from './tenant-slot';
 export const RECOVERY_PING_MS = 500;
 
 interface Watched {
-  slots: Set<TenantSlot>;
+  tenants: Set<WorkerTenant>;
   timer: NodeJS.Timeout | undefined;
   next: number;
 }
 
 /**
  * Watches for the return of databases that could not be reached. A tenant joins when one of its
- * statements failed for that reason (a claim, an outcome write); its group (store.group.key, else the
- * tenant alone) is then pinged every RECOVERY_PING_MS with ONE cheap statement through one of its
+ * statements failed for that reason (a claim, an outcome write); its group (store.group.key) is then pinged every RECOVERY_PING_MS with ONE cheap statement through one of its
  * stores, and the first success (or any statement of a member succeeding, recovered()) hands every
  * member back to the worker (`onRecovered`): its backoff ends and its held outcomes are written.
  * Costs nothing while every database answers.
@@ -25,43 +24,43 @@ export class RecoveryWatch {
   private readonly groups = new Map<string, Watched>();
 
   constructor(
-    private readonly onRecovered: (slots: TenantSlot[]) => void,
+    private readonly onRecovered: (tenants: WorkerTenant[]) => void,
     private readonly intervalMs: number = RECOVERY_PING_MS,
   ) {}
 
   /** Tenants being watched (for tests and diagnostics). */
   get size(): number {
     let n = 0;
-    for (const g of this.groups.values()) n += g.slots.size;
+    for (const g of this.groups.values()) n += g.tenants.size;
     return n;
   }
 
-  /** A statement of `slot` failed because its database could not be reached. */
-  watch(slot: TenantSlot): void {
-    const key = keyOf(slot);
+  /** A statement of `tenant` failed because its database could not be reached. */
+  watch(tenant: WorkerTenant): void {
+    const key = keyOf(tenant);
     let group = this.groups.get(key);
     if (!group) {
-      group = { slots: new Set(), timer: undefined, next: 0 };
+      group = { tenants: new Set(), timer: undefined, next: 0 };
       this.groups.set(key, group);
       this.arm(key, group);
     }
-    group.slots.add(slot);
+    group.tenants.add(tenant);
   }
 
-  /** A statement of `slot` succeeded: its database answers, so its whole group is recovered. */
-  recovered(slot: TenantSlot): void {
-    const key = keyOf(slot);
+  /** A statement of `tenant` succeeded: its database answers, so its whole group is recovered. */
+  recovered(tenant: WorkerTenant): void {
+    const key = keyOf(tenant);
     const group = this.groups.get(key);
     if (group) this.finish(key, group);
   }
 
   /** The tenant was removed or replaced. */
-  remove(slot: TenantSlot): void {
-    const key = keyOf(slot);
+  remove(tenant: WorkerTenant): void {
+    const key = keyOf(tenant);
     const group = this.groups.get(key);
     if (!group) return;
-    group.slots.delete(slot);
-    if (group.slots.size === 0) {
+    group.tenants.delete(tenant);
+    if (group.tenants.size === 0) {
       clearTimeout(group.timer);
       this.groups.delete(key);
     }
@@ -79,13 +78,13 @@ export class RecoveryWatch {
 
   private async ping(key: string, group: Watched): Promise<void> {
     group.timer = undefined;
-    if (this.groups.get(key) !== group || group.slots.size === 0) return;
+    if (this.groups.get(key) !== group || group.tenants.size === 0) return;
     // Round-robin over the members, so one tenant with a problem of its own (a dropped table) does
     // not hide the return of the database from the others.
-    const members = [...group.slots];
-    const slot = members[group.next++ % members.length]!;
+    const members = [...group.tenants];
+    const tenant = members[group.next++ % members.length]!;
     try {
-      await slot.store.ping();
+      await tenant.store.ping();
     } catch {
       if (this.groups.get(key) === group) this.arm(key, group);
       return;
@@ -96,10 +95,10 @@ export class RecoveryWatch {
   private finish(key: string, group: Watched): void {
     clearTimeout(group.timer);
     this.groups.delete(key);
-    this.onRecovered([...group.slots]);
+    this.onRecovered([...group.tenants]);
   }
 }
 
-function keyOf(slot: TenantSlot): string {
-  return slot.store.group?.key ?? `tenant:${slot.id}`;
+function keyOf(tenant: WorkerTenant): string {
+  return tenant.store.group.key;
 }

@@ -10,11 +10,14 @@ import { RunningAttempts, type RunningMessage } from './running-attempts';
 import { DEFAULT_WORKER_OPTIONS, type WorkerOptions } from './options';
 import { processMessage, type ProcessDeps, type ProcessOutcome } from './process-message';
 import { ParkingLot } from './parking-lot';
-import { TenantSlot, type TenantRunState } from './tenant-slot';
+import { WorkerTenant, type TenantRunState } from './worker-tenant';
 import { ClaimPlanner } from './claim-planner';
 import { Quarantine } from './quarantine';
 import { runClaim, type ClaimRunnerDeps } from './claim-runner';
 import { RecoveryWatch } from './recovery-watch';
+import { MessageLedger } from './message-ledger';
+import { HandlerPolicies } from '../handlers/resolve-policy';
+import type { RetryPolicy } from '../retry/retry-policy';
 
 export interface WorkerDeps {
   handlers: HandlerRegistry;
@@ -25,6 +28,8 @@ export interface WorkerDeps {
   /** Removes secrets from text (errors stored in rows, shown in /healthz, logged). */
   redact: (text: string) => string;
   options?: Partial<WorkerOptions>;
+  /** Replaces parts of the default retry policy for every type (a handler's own retryPolicy wins; src/retry/retry-policy.ts). */
+  retryPolicy?: Partial<RetryPolicy>;
 }
 
 export interface TenantStatus {
@@ -59,12 +64,13 @@ const MAX_PENDING_COMPLETIONS = 10_000;
  *   chunk of up to ~100 tenants (PostgreSQL: one database; SQL Server: one server) per interval
  *   tells which of them have work due and when; only those are claimed. Tenants start parked, so
  *   start-up costs one probe per chunk, not a claim per tenant. A NOTIFY (PostgreSQL) wakes a
- *   parked tenant at once; our own retries wake it at their due time. Stores without a group API
- *   are polled on their own: empty claims back off from pollMinMs to pollMaxMs.
+ *   parked tenant at once; our own retries wake it at their due time. A tenant that cannot be
+ *   parked (it is down, or its group is cooling down after a failed probe) is polled on its own:
+ *   empty claims back off from pollMinMs to pollMaxMs.
  * - Quarantine: a message taken over from an expired lease runs alone (quarantine.ts).
  * - Non-transactional completions are batched per tenant (CompletionBatcher): the handler slot is
  *   free as soon as the handler returns; one statement completes everything finished meanwhile.
- *   A transactional handler's slot is free once it succeeded, while its COMMIT is on the way.
+ *   A transactional handler's handler slot is free once it succeeded, while its COMMIT is on the way.
  * - The loop wakes on: a handler finishing, a claim or probe returning, a notification, and one
  *   timer set for the earliest due tenant, probe or wake-up. Nothing polls faster than that.
  * - stop(): no new claims; prefetched messages are released at once; in-flight handlers get
@@ -73,13 +79,13 @@ const MAX_PENDING_COMPLETIONS = 10_000;
  */
 export class Worker {
   readonly options: WorkerOptions;
-  private readonly slots = new Map<string, TenantSlot>();
+  private readonly tenants = new Map<string, WorkerTenant>();
   /** Removed or replaced tenants finishing their in-flight messages. */
-  private readonly retiring = new Set<TenantSlot>();
+  private readonly retiring = new Set<WorkerTenant>();
   /** Tenants claimed directly (not parked), in round-robin order. */
-  private active: TenantSlot[] = [];
+  private active: WorkerTenant[] = [];
   /** Tenants with prefetched messages waiting for a handler slot, in round-robin order. */
-  private ready: TenantSlot[] = [];
+  private ready: WorkerTenant[] = [];
   /** Messages taken over from an expired lease, each run alone (see quarantine.ts). */
   private readonly quarantine = new Quarantine();
   /** Idle tenants left to their probe group (see parking-lot.ts). */
@@ -94,13 +100,10 @@ export class Worker {
   private readonly claimDeps: ClaimRunnerDeps;
   /** Databases that could not be reached, pinged until they answer (see recovery-watch.ts). */
   private readonly recovery: RecoveryWatch;
-  private inflight = 0;
-  /** Claimed and not finished, all tenants (see TenantSlot.held). */
-  private held = 0;
-  private claimsInFlight = 0;
-  private completing = 0;
-  /** Outstanding processMessage calls (until their outcome is written). */
-  private unfinished = 0;
+  /** Each message type's timeout, attempts and retry policy. */
+  private readonly policies: HandlerPolicies;
+  /** Every claimed message's stage, per tenant and in total (see message-ledger.ts). */
+  private readonly ledger = new MessageLedger();
   /** When the loop runs next (now, at the end of this turn, or at a time; see loop-scheduler.ts). */
   private readonly scheduler = new LoopScheduler(() => this.pump());
   private phase: WorkerPhase = 'idle';
@@ -113,23 +116,24 @@ export class Worker {
     this.options = { ...DEFAULT_WORKER_OPTIONS, ...deps.options };
     this.leases = new LeaseKeeper(Math.floor(this.options.leaseMs / 3));
     this.planner = new ClaimPlanner(this.options);
+    this.policies = new HandlerPolicies(this.options, deps.retryPolicy);
     this.parking = new ParkingLot({
       options: this.options,
       logger: deps.logger,
       redact: deps.redact,
-      isCurrent: (slot) => this.slots.get(slot.id) === slot,
-      activate: (slot) => this.active.push(slot),
-      deactivate: (slot) => {
-        this.active = this.active.filter((s) => s !== slot);
+      isCurrent: (tenant) => this.tenants.get(tenant.id) === tenant,
+      activate: (tenant) => this.active.push(tenant),
+      deactivate: (tenant) => {
+        this.active = this.active.filter((s) => s !== tenant);
       },
       onProbeSettled: () => {
         this.notifyIfIdle();
         this.pump();
       },
     });
-    this.recovery = new RecoveryWatch((slots) => {
+    this.recovery = new RecoveryWatch((tenants) => {
       const now = Date.now();
-      for (const slot of slots) slot.onReachable(now);
+      for (const tenant of tenants) tenant.onReachable(now);
       this.pump();
     });
     this.claimDeps = {
@@ -138,11 +142,11 @@ export class Worker {
       parking: this.parking,
       redact: deps.redact,
       running: () => this.phase === 'running',
-      reached: (slot, reachable) => {
+      reached: (tenant, reachable) => {
         if (reachable) {
-          this.recovery.recovered(slot);
-          slot.outcomes.reachable();
-        } else this.recovery.watch(slot);
+          this.recovery.recovered(tenant);
+          tenant.outcomes.reachable();
+        } else this.recovery.watch(tenant);
       },
     };
     this.done = new Promise<void>((resolve, reject) => {
@@ -182,32 +186,32 @@ export class Worker {
     const added: string[] = [];
     const removed: string[] = [];
     const changed: string[] = [];
-    const toRetire: TenantSlot[] = [];
-    for (const [id, slot] of this.slots) {
+    const toRetire: WorkerTenant[] = [];
+    for (const [id, tenant] of this.tenants) {
       const replacement = next.get(id);
       if (!replacement) removed.push(id);
-      else if (!sameConnection(slot.tenant, replacement)) changed.push(id);
+      else if (!sameConnection(tenant.config, replacement)) changed.push(id);
       else continue;
-      toRetire.push(slot);
-      this.slots.delete(id);
+      toRetire.push(tenant);
+      this.tenants.delete(id);
     }
-    for (const tenant of tenants) {
-      if (!this.slots.has(tenant.id)) {
-        if (!changed.includes(tenant.id)) added.push(tenant.id);
-        const logger = this.deps.logger.child({ tenant: tenant.id });
-        const slot = new TenantSlot(tenant, this.deps.createStore(tenant), logger, (s) => this.recovery.watch(s));
+    for (const entry of tenants) {
+      if (!this.tenants.has(entry.id)) {
+        if (!changed.includes(entry.id)) added.push(entry.id);
+        const logger = this.deps.logger.child({ tenant: entry.id });
+        const tenant = new WorkerTenant(entry, this.deps.createStore(entry), logger, (s) => this.recovery.watch(s));
         // One listener per tenant aborts all of its running attempts at its shutdown deadline.
-        const signal = slot.abort.signal;
+        const signal = tenant.abort.signal;
         signal.addEventListener('abort', () => this.attempts.abortTenant(signal), { once: true });
-        this.slots.set(tenant.id, slot);
-        this.subscribe(slot);
+        this.tenants.set(entry.id, tenant);
+        this.subscribe(tenant);
         // Start parked where the store can be probed: one probe statement per chunk of tenants
         // tells which have work, instead of a first claim for every tenant.
-        if (!this.parking.park(slot, Date.now(), true)) this.active.push(slot);
+        if (!this.parking.park(tenant, Date.now(), true)) this.active.push(tenant);
       }
     }
     // Retire after the replacements exist, so a changed tenant keeps its metric series.
-    for (const slot of toRetire) this.retire(slot);
+    for (const tenant of toRetire) this.retire(tenant);
     if (added.length || removed.length || changed.length) {
       this.deps.logger.info({ added, removed, changed }, 'tenant map applied');
     }
@@ -217,35 +221,35 @@ export class Worker {
 
   /** Polls a tenant now (e.g. after a notification that work arrived). */
   wake(tenantId: string): void {
-    const slot = this.slots.get(tenantId);
-    if (!slot) return;
+    const tenant = this.tenants.get(tenantId);
+    if (!tenant) return;
     const now = Date.now();
-    slot.wake(now);
-    if (slot.parked && slot.state !== 'down') this.parking.unpark(slot);
+    tenant.wake(now);
+    if (tenant.parked && tenant.state !== 'down') this.parking.unpark(tenant);
     // At the end of this turn: a burst of notifications (one per INSERT) costs one loop pass.
     this.pumpSoon();
   }
 
   tenantStatuses(): TenantStatus[] {
-    return [...this.slots.values()].map((slot) => ({
-      id: slot.id,
-      store: slot.tenant.dialect,
-      state: this.phase === 'draining' ? 'draining' : slot.state,
-      lastSuccessfulPollAt: slot.lastSuccessfulPollAt,
-      consecutiveFailures: slot.consecutiveFailures,
-      inflight: slot.inflight,
-      lastError: slot.lastError,
+    return [...this.tenants.values()].map((tenant) => ({
+      id: tenant.id,
+      store: tenant.config.dialect,
+      state: this.phase === 'draining' ? 'draining' : tenant.state,
+      lastSuccessfulPollAt: tenant.lastSuccessfulPollAt,
+      consecutiveFailures: tenant.consecutiveFailures,
+      inflight: tenant.counts.running,
+      lastError: tenant.lastError,
     }));
   }
 
   /** Per-tenant gauge inputs for the metrics registry (queue depth is added by the caller's cache). */
   gaugeSnapshots(): TenantGaugeSnapshot[] {
-    return [...this.slots.values()].map((slot) => ({ id: slot.id, up: slot.state === 'up', inflight: slot.inflight }));
+    return [...this.tenants.values()].map((tenant) => ({ id: tenant.id, up: tenant.state === 'up', inflight: tenant.counts.running }));
   }
 
   /** The current tenants and their stores (for the depth cache, retention and admin tasks). */
   stores(): Array<{ tenantId: string; store: QueueStore }> {
-    return [...this.slots.values()].map((slot) => ({ tenantId: slot.id, store: slot.store }));
+    return [...this.tenants.values()].map((tenant) => ({ tenantId: tenant.id, store: tenant.store }));
   }
 
   /** The handler attempts running now (tenant, message id, type, attempt), for a dying process's last log line. */
@@ -253,13 +257,28 @@ export class Worker {
     return this.attempts.describe();
   }
 
+  /**
+   * Where the worker's counts do not add up (empty when they do): every total must be the sum over
+   * the tenants it still counts, the buffered count each tenant's buffer length (tests call this).
+   */
+  auditCounts(): string[] {
+    const tenants = [...this.allTenants()];
+    const problems = this.ledger.audit(tenants);
+    for (const t of tenants) {
+      if (t.counts.buffered !== t.buffer.length) problems.push(`tenant ${t.id}: buffered is ${t.counts.buffered}, its buffer holds ${t.buffer.length}`);
+    }
+    const suspects = tenants.reduce((n, t) => n + t.counts.suspects, 0);
+    if (suspects !== this.quarantine.size) problems.push(`suspects counted ${suspects}, quarantine holds ${this.quarantine.size}`);
+    return problems;
+  }
+
   get inflightCount(): number {
-    return this.inflight;
+    return this.ledger.total.running;
   }
 
   /** Tenants currently parked (left to their group's probe); for tests and diagnostics. */
   parkedTenants(): string[] {
-    return [...this.slots.values()].filter((s) => s.parked).map((s) => s.id);
+    return [...this.tenants.values()].filter((s) => s.parked).map((s) => s.id);
   }
 
   /**
@@ -271,125 +290,125 @@ export class Worker {
     if (this.phase === 'stopped' || this.phase === 'draining') return this.done;
     this.phase = 'draining';
     this.scheduler.cancel();
-    for (const slot of this.allSlots()) this.closeSubscription(slot);
+    for (const tenant of this.allTenants()) this.closeSubscription(tenant);
     const { shutdownTimeoutMs } = this.options;
-    this.deps.logger.info({ inflight: this.inflight }, 'draining: claiming stopped');
-    for (const slot of this.allSlots()) this.releaseBuffered(slot, 'the worker shut down before it started the message');
+    this.deps.logger.info({ inflight: this.ledger.total.running }, 'draining: claiming stopped');
+    for (const tenant of this.allTenants()) this.releaseBuffered(tenant, 'the worker shut down before it started the message');
     this.releaseSuspects(undefined, 'the worker shut down before it started the message');
     const drained = await this.waitForIdle(shutdownTimeoutMs);
     if (!drained) {
-      this.deps.logger.warn({ inflight: this.inflight }, 'drain deadline passed: aborting in-flight handlers and releasing their messages');
-      for (const slot of this.allSlots()) slot.abort.abort();
+      this.deps.logger.warn({ inflight: this.ledger.total.running }, 'drain deadline passed: aborting in-flight handlers and releasing their messages');
+      for (const tenant of this.allTenants()) tenant.abort.abort();
       // Releasing is one short UPDATE per message; bound the wait in case the database is gone.
       await this.waitForIdle(RELEASE_GRACE_MS);
     }
     if (!this.isIdle()) {
       // Outcomes still unwritten (the database is unreachable): give up; those messages wait for their lease.
-      const held = [...this.allSlots()].reduce((n, slot) => n + slot.outcomes.size, 0);
+      const held = this.ledger.total.retrying;
       this.deps.logger.error({ held }, 'shutting down with message outcomes still unwritten (database unreachable); those messages are claimed again when their lease expires');
-      for (const slot of this.allSlots()) slot.outcomes.giveUp();
+      for (const tenant of this.allTenants()) tenant.outcomes.giveUp();
       await this.waitForIdle(RELEASE_GRACE_MS);
     }
     this.recovery.clear();
-    await this.closeStores([...this.allSlots()]);
-    this.slots.clear();
+    await this.closeStores([...this.allTenants()]);
+    this.tenants.clear();
     this.retiring.clear();
     this.active = [];
     this.ready = [];
     this.parking.clear();
     this.phase = 'stopped';
-    this.deps.logger.info({ inflight: this.inflight }, 'worker stopped');
+    this.deps.logger.info({ inflight: this.ledger.total.running }, 'worker stopped');
     this.resolveDone();
     return this.done;
   }
 
-  private *allSlots(): Iterable<TenantSlot> {
-    yield* this.slots.values();
+  private *allTenants(): Iterable<WorkerTenant> {
+    yield* this.tenants.values();
     yield* this.retiring;
   }
 
   // ---- tenants joining and leaving ------------------------------------------------------------
 
-  private subscribe(slot: TenantSlot): void {
-    if (!this.options.notify || !slot.store.subscribe) return;
+  private subscribe(tenant: WorkerTenant): void {
+    if (!this.options.notify || !tenant.store.subscribe) return;
     try {
-      slot.subscription = slot.store.subscribe({
+      tenant.subscription = tenant.store.subscribe({
         onWork: () => {
-          if (this.slots.get(slot.id) === slot) this.wake(slot.id);
+          if (this.tenants.get(tenant.id) === tenant) this.wake(tenant.id);
         },
         onListening: (listening) => {
-          if (slot.listening === listening) return;
-          slot.listening = listening;
-          this.parking.onListening(slot, listening);
+          if (tenant.listening === listening) return;
+          tenant.listening = listening;
+          this.parking.onListening(tenant, listening);
           // The listener reconnected: its database is back, whatever backoff the tenant reached.
           if (listening) {
-            this.recovery.recovered(slot);
-            slot.onReachable(Date.now());
+            this.recovery.recovered(tenant);
+            tenant.onReachable(Date.now());
           }
           this.pump();
         },
       });
     } catch (err) {
-      slot.logger.warn({ error: this.deps.redact(describeError(err)) }, 'could not subscribe to notifications; polling only');
+      tenant.logger.warn({ error: this.deps.redact(describeError(err)) }, 'could not subscribe to notifications; polling only');
     }
   }
 
-  private closeSubscription(slot: TenantSlot): void {
-    slot.subscription?.close();
-    slot.subscription = undefined;
-    slot.listening = false;
+  private closeSubscription(tenant: WorkerTenant): void {
+    tenant.subscription?.close();
+    tenant.subscription = undefined;
+    tenant.listening = false;
   }
 
-  private retire(slot: TenantSlot): void {
-    slot.state = 'draining';
-    this.closeSubscription(slot);
-    this.removeFromScheduling(slot);
-    this.releaseBuffered(slot, 'the tenant was removed or changed before the message started');
-    this.releaseSuspects(slot, 'the tenant was removed or changed before the message started');
-    if (this.isSlotIdle(slot)) {
-      this.forgetRetired(slot);
+  private retire(tenant: WorkerTenant): void {
+    tenant.state = 'draining';
+    this.closeSubscription(tenant);
+    this.removeFromScheduling(tenant);
+    this.releaseBuffered(tenant, 'the tenant was removed or changed before the message started');
+    this.releaseSuspects(tenant, 'the tenant was removed or changed before the message started');
+    if (this.isTenantIdle(tenant)) {
+      this.forgetRetired(tenant);
       return;
     }
-    this.retiring.add(slot);
+    this.retiring.add(tenant);
     // Its handlers get the drain deadline, its unwritten outcomes a grace period after it (as at
     // shutdown): a removed tenant whose database is gone for good must not be retried forever.
     const timer = setTimeout(() => {
-      slot.abort.abort();
-      setTimeout(() => slot.outcomes.giveUp(), RELEASE_GRACE_MS).unref();
+      tenant.abort.abort();
+      setTimeout(() => tenant.outcomes.giveUp(), RELEASE_GRACE_MS).unref();
     }, this.options.shutdownTimeoutMs);
     timer.unref();
   }
 
-  private removeFromScheduling(slot: TenantSlot): void {
-    this.active = this.active.filter((s) => s !== slot);
-    this.ready = this.ready.filter((s) => s !== slot);
-    slot.queued = false;
-    this.parking.remove(slot);
+  private removeFromScheduling(tenant: WorkerTenant): void {
+    this.active = this.active.filter((s) => s !== tenant);
+    this.ready = this.ready.filter((s) => s !== tenant);
+    tenant.queued = false;
+    this.parking.remove(tenant);
   }
 
-  private isSlotIdle(slot: TenantSlot): boolean {
-    return slot.inflight === 0 && slot.claims === 0 && slot.buffer.length === 0 && slot.completing === 0 && slot.unfinished === 0;
+  private isTenantIdle(tenant: WorkerTenant): boolean {
+    return tenant.counts.idle;
   }
 
-  private maybeFinishRetiring(slot: TenantSlot): void {
-    if (this.retiring.has(slot) && this.isSlotIdle(slot)) {
-      this.retiring.delete(slot);
-      this.forgetRetired(slot);
+  private maybeFinishRetiring(tenant: WorkerTenant): void {
+    if (this.retiring.has(tenant) && this.isTenantIdle(tenant)) {
+      this.retiring.delete(tenant);
+      this.forgetRetired(tenant);
     }
   }
 
   /** A retired tenant is gone for good once drained: drop its metric series (unless it came back). */
-  private forgetRetired(slot: TenantSlot): void {
-    this.recovery.remove(slot);
-    if (!this.slots.has(slot.id)) this.deps.metrics.removeTenant(slot.id);
-    void this.closeStores([slot]);
+  private forgetRetired(tenant: WorkerTenant): void {
+    this.recovery.remove(tenant);
+    if (!this.tenants.has(tenant.id)) this.deps.metrics.removeTenant(tenant.id);
+    void this.closeStores([tenant]);
   }
 
-  private async closeStores(slots: TenantSlot[]): Promise<void> {
+  private async closeStores(tenants: WorkerTenant[]): Promise<void> {
     await Promise.all(
-      slots.map((slot) => {
-        this.closeSubscription(slot);
-        return slot.store.close().catch((err: unknown) => slot.logger.warn({ err: this.deps.redact(describeError(err)) }, 'closing store failed'));
+      tenants.map((tenant) => {
+        this.closeSubscription(tenant);
+        return tenant.store.close().catch((err: unknown) => tenant.logger.warn({ err: this.deps.redact(describeError(err)) }, 'closing store failed'));
       }),
     );
   }
@@ -415,14 +434,15 @@ export class Worker {
     const now = Date.now();
     let earliest = this.parking.serve(now);
     this.dispatch(now);
-    const blocked = this.completing > MAX_PENDING_COMPLETIONS || this.quarantine.active;
+    const { total } = this.ledger;
+    const blocked = total.completing > MAX_PENDING_COMPLETIONS || this.quarantine.active;
     earliest = Math.min(
       earliest,
-      this.planner.offer(now, this.active, this.held, this.completing, blocked, (slot, limit) => void this.claim(slot, limit)),
+      this.planner.offer(now, this.active, total.held, total.completing, blocked, (tenant, limit) => void this.claim(tenant, limit)),
     );
     this.dispatch(now);
     this.scheduler.at(earliest, now);
-    if (this.inflight === 0 && this.ready.length === 0) this.scheduler.idle();
+    if (total.running === 0 && this.ready.length === 0) this.scheduler.idle();
   }
 
   /** Hands prefetched messages to free handler slots, one tenant at a time (round-robin). */
@@ -432,21 +452,20 @@ export class Worker {
       return;
     }
     const { concurrency, tenantConcurrency, leaseMs } = this.options;
-    while (this.inflight < concurrency && this.ready.length > 0) {
-      const slot = this.ready.shift()!;
-      slot.queued = false;
-      if (tenantConcurrency > 0 && slot.inflight >= tenantConcurrency) continue; // re-queued when one finishes
-      const claimedAt = slot.buffer.headClaimedAt();
-      const next = slot.buffer.shift();
+    while (this.ledger.total.running < concurrency && this.ready.length > 0) {
+      const tenant = this.ready.shift()!;
+      tenant.queued = false;
+      if (tenantConcurrency > 0 && tenant.counts.running >= tenantConcurrency) continue; // re-queued when one finishes
+      const claimedAt = tenant.buffer.headClaimedAt();
+      const next = tenant.buffer.shift();
       if (!next) continue;
       if (now - claimedAt > leaseMs / 2) {
-        // Waited too long for a slot: running it now could outlive its lease. Give it back.
-        this.held -= 1;
-        this.releaseOne(slot, next, 'released: the message waited in the prefetch buffer for more than half its lease');
+        // Waited too long for a tenant: running it now could outlive its lease. Give it back.
+        this.releaseOne(tenant, next, 'buffered', 'released: the message waited in the prefetch buffer for more than half its lease');
       } else {
-        this.startMessage(slot, next);
+        this.startMessage(tenant, next, 'buffered');
       }
-      this.enqueueReady(slot);
+      this.enqueueReady(tenant);
     }
   }
 
@@ -455,111 +474,86 @@ export class Worker {
    * next reclaimed message alone.
    */
   private dispatchSuspect(now: number): void {
-    for (const slot of this.ready) slot.queued = false;
+    for (const tenant of this.ready) tenant.queued = false;
     this.ready = [];
-    for (const slot of this.allSlots()) {
-      if (slot.buffer.length > 0) this.releaseBuffered(slot, 'the worker first ran a message taken over from an expired lease, alone');
+    for (const tenant of this.allTenants()) {
+      if (tenant.buffer.length > 0) this.releaseBuffered(tenant, 'the worker first ran a message taken over from an expired lease, alone');
     }
-    if (this.quarantine.isRunning || this.inflight > 0) return;
+    if (this.quarantine.isRunning || this.ledger.total.running > 0) return;
     const next = this.quarantine.shift();
     if (!next) return;
-    this.held -= 1;
-    if (now - next.claimedAt > this.options.leaseMs / 2 || this.slots.get(next.slot.id) !== next.slot) {
-      this.releaseOne(next.slot, next.row, 'released: the message waited to run alone for more than half its lease');
+    if (now - next.claimedAt > this.options.leaseMs / 2 || this.tenants.get(next.tenant.id) !== next.tenant) {
+      this.releaseOne(next.tenant, next.row, 'suspects', 'released: the message waited to run alone for more than half its lease');
       this.pumpSoon();
       return;
     }
-    this.held += 1;
-    this.startMessage(next.slot, next.row, this.quarantine.started());
+    this.startMessage(next.tenant, next.row, 'suspects', this.quarantine.started());
   }
 
-  private enqueueReady(slot: TenantSlot): void {
-    if (slot.queued || slot.buffer.length === 0 || this.phase !== 'running') return;
-    slot.queued = true;
-    this.ready.push(slot);
+  private enqueueReady(tenant: WorkerTenant): void {
+    if (tenant.queued || tenant.buffer.length === 0 || this.phase !== 'running') return;
+    tenant.queued = true;
+    this.ready.push(tenant);
   }
 
   // ---- claiming and running --------------------------------------------------------------------
 
-  private async claim(slot: TenantSlot, limit: number): Promise<void> {
-    slot.claims += 1;
-    slot.reserved += limit;
-    this.held += limit;
-    this.claimsInFlight += 1;
+  private async claim(tenant: WorkerTenant, limit: number): Promise<void> {
+    this.ledger.add(tenant, 'claims', 1);
+    this.ledger.add(tenant, 'reserved', limit);
     let rows: ClaimedMessage[];
     try {
-      rows = await runClaim(slot, limit, this.claimDeps);
+      rows = await runClaim(tenant, limit, this.claimDeps);
     } finally {
-      slot.claims -= 1;
-      slot.reserved -= limit;
-      this.held -= limit;
-      this.claimsInFlight -= 1;
+      this.ledger.add(tenant, 'claims', -1);
+      this.ledger.add(tenant, 'reserved', -limit);
     }
     if (rows.length > 0) {
       const claimedAt = Date.now();
       const fresh = rows.filter((row) => !row.reclaimed);
-      for (const row of rows) if (row.reclaimed) this.quarantine.admit({ slot, row, claimedAt });
-      slot.buffer.push(fresh, claimedAt);
-      this.held += rows.length;
-      if (this.phase === 'running' && this.slots.get(slot.id) === slot) this.enqueueReady(slot);
+      for (const row of rows) if (row.reclaimed) this.quarantine.admit({ tenant, row, claimedAt });
+      tenant.buffer.push(fresh, claimedAt);
+      this.ledger.add(tenant, 'buffered', fresh.length);
+      this.ledger.add(tenant, 'suspects', rows.length - fresh.length);
+      if (this.phase === 'running' && this.tenants.get(tenant.id) === tenant) this.enqueueReady(tenant);
       else {
-        this.releaseBuffered(slot, 'the tenant was removed or the worker stopped while the message was being claimed');
-        this.releaseSuspects(slot, 'the tenant was removed or the worker stopped while the message was being claimed');
+        this.releaseBuffered(tenant, 'the tenant was removed or the worker stopped while the message was being claimed');
+        this.releaseSuspects(tenant, 'the tenant was removed or the worker stopped while the message was being claimed');
       }
     }
-    this.maybeFinishRetiring(slot);
+    this.maybeFinishRetiring(tenant);
     this.notifyIfIdle();
     this.pump();
   }
 
-  private startMessage(slot: TenantSlot, row: ClaimedMessage, onFinished?: () => void): void {
+  /** Starts the handler of a claimed message that was waiting in `from` (the buffer, or quarantine). */
+  private startMessage(tenant: WorkerTenant, row: ClaimedMessage, from: 'buffered' | 'suspects', onFinished?: () => void): void {
     this.planner.started();
-    slot.inflight += 1;
-    this.inflight += 1;
-    slot.unfinished += 1;
-    this.unfinished += 1;
+    this.ledger.move(tenant, from, 'running');
     // running: holds a handler slot; completing: the handler finished, its outcome is being
-    // written; held: a write of its outcome failed and waits to be repeated (outcome-retry.ts): it
-    // takes neither a handler slot nor room for claims, so a tenant whose database is down does not
-    // shrink the others' share.
-    let phase: 'running' | 'completing' | 'held' = 'running';
-    const onHandlerDone = (holding?: boolean) => {
-      if (phase === 'held' || (phase === 'completing' && !holding)) return;
+    // written; retrying: a write of its outcome failed and waits to be repeated (outcome-retry.ts):
+    // it takes neither a handler slot nor room for claims, so a tenant whose database is down does
+    // not shrink the others' share.
+    let stage: 'running' | 'completing' | 'retrying' = 'running';
+    const onHandlerDone = (retrying?: boolean) => {
+      if (stage === 'retrying' || (stage === 'completing' && !retrying)) return;
       // A message run alone (quarantine) has done its harm or not once its handler is over: the
       // next may start while this one's outcome is written (reclaimed messages back to back).
       onFinished?.();
-      if (phase === 'running') {
-        slot.inflight -= 1;
-        this.inflight -= 1;
-      } else {
-        slot.completing -= 1;
-        this.completing -= 1;
-      }
-      if (holding) {
-        this.held -= 1;
-        phase = 'held';
-      } else {
-        slot.completing += 1;
-        this.completing += 1;
-        phase = 'completing';
-      }
-      this.enqueueReady(slot);
+      const to = retrying ? 'retrying' : 'completing';
+      this.ledger.move(tenant, stage, to);
+      stage = to;
+      this.enqueueReady(tenant);
       this.pumpSoon();
     };
     const finished = (_outcome: ProcessOutcome | undefined) => {
       onHandlerDone();
-      if (phase === 'completing') {
-        slot.completing -= 1;
-        this.completing -= 1;
-        this.held -= 1;
-      }
-      slot.unfinished -= 1;
-      this.unfinished -= 1;
-      this.maybeFinishRetiring(slot);
+      this.ledger.add(tenant, stage, -1);
+      this.maybeFinishRetiring(tenant);
       this.notifyIfIdle();
       this.pumpSoon();
     };
-    processMessage(row, this.processDepsOf(slot), onHandlerDone).then(finished, (err: unknown) => {
+    processMessage(row, this.processDepsOf(tenant), onHandlerDone).then(finished, (err: unknown) => {
       // processMessage never throws by design; if it does, that is a bug: fail loudly.
       finished(undefined);
       this.fail(err);
@@ -567,63 +561,59 @@ export class Worker {
   }
 
   /** What processMessage needs about the tenant: built once per tenant, shared by its messages. */
-  private processDepsOf(slot: TenantSlot): ProcessDeps {
-    return (slot.processDeps ??= {
-      tenantId: slot.id,
-      store: slot.store,
+  private processDepsOf(tenant: WorkerTenant): ProcessDeps {
+    return (tenant.processDeps ??= {
+      tenantId: tenant.id,
+      store: tenant.store,
       handlers: this.deps.handlers,
+      policies: this.policies,
       options: this.options,
-      logger: slot.logger,
+      logger: tenant.logger,
       metrics: this.deps.metrics,
       redact: this.deps.redact,
-      shutdownSignal: slot.abort.signal,
-      complete: (fence) => slot.completions.complete(fence),
-      outcomes: slot.outcomes,
-      onRetryScheduled: (delayMs) => this.scheduleWake(slot, Date.now() + delayMs),
+      shutdownSignal: tenant.abort.signal,
+      complete: (fence) => tenant.completions.complete(fence),
+      outcomes: tenant.outcomes,
+      onRetryScheduled: (delayMs) => this.scheduleWake(tenant, Date.now() + delayMs),
       attempts: this.attempts,
       leases: this.leases,
     });
   }
 
   /** Our own retry of a message: wake the tenant (if parked) when it is due, without waiting for a probe. */
-  private scheduleWake(slot: TenantSlot, at: number): void {
-    if (!slot.parked) return;
-    this.parking.wakeAt(slot, at);
+  private scheduleWake(tenant: WorkerTenant, at: number): void {
+    if (!tenant.parked) return;
+    this.parking.wakeAt(tenant, at);
     this.pumpSoon();
   }
 
-  /** Gives back the tenant's reclaimed messages waiting to run alone (`slot` undefined: every tenant's). */
-  private releaseSuspects(slot: TenantSlot | undefined, why: string): void {
-    for (const suspect of this.quarantine.take(slot)) {
-      this.held -= 1;
-      this.releaseOne(suspect.slot, suspect.row, `released: ${why}; the attempt was not counted`);
+  /** Gives back the tenant's reclaimed messages waiting to run alone (`tenant` undefined: every tenant's). */
+  private releaseSuspects(tenant: WorkerTenant | undefined, why: string): void {
+    for (const suspect of this.quarantine.take(tenant)) {
+      this.releaseOne(suspect.tenant, suspect.row, 'suspects', `released: ${why}; the attempt was not counted`);
     }
   }
 
   /** Gives back every prefetched message of the tenant (not started: the attempt is not counted). */
-  private releaseBuffered(slot: TenantSlot, why: string): void {
-    const buffered = slot.buffer.drain();
-    this.held -= buffered.length;
-    for (const row of buffered) this.releaseOne(slot, row, `released: ${why}; the attempt was not counted`);
+  private releaseBuffered(tenant: WorkerTenant, why: string): void {
+    for (const row of tenant.buffer.drain()) this.releaseOne(tenant, row, 'buffered', `released: ${why}; the attempt was not counted`);
   }
 
   /** Gives back a claimed message that never started; a failed write is repeated like any outcome (outcome-retry.ts). */
-  private releaseOne(slot: TenantSlot, row: ClaimedMessage, reason: string): void {
-    slot.unfinished += 1;
-    this.unfinished += 1;
+  private releaseOne(tenant: WorkerTenant, row: ClaimedMessage, from: 'buffered' | 'suspects', reason: string): void {
+    this.ledger.move(tenant, from, 'releasing');
     const about = { messageId: row.id, type: row.messageType, attempt: row.processingAttempts };
-    slot.outcomes
-      .write(() => slot.store.release(row, reason), {
+    tenant.outcomes
+      .write(() => tenant.store.release(row, reason), {
         failed: (err) =>
-          slot.logger.warn({ ...about, err: this.deps.redact(describeError(err)) }, 'could not release a prefetched message; the worker writes it again when the database answers'),
-        recovered: (tries) => slot.logger.info({ ...about, tries }, 'released a prefetched message after the database answered again'),
+          tenant.logger.warn({ ...about, err: this.deps.redact(describeError(err)) }, 'could not release a prefetched message; the worker writes it again when the database answers'),
+        recovered: (tries) => tenant.logger.info({ ...about, tries }, 'released a prefetched message after the database answered again'),
         gaveUp: (err) =>
-          slot.logger.error({ ...about, err: this.deps.redact(describeError(err)) }, 'could not release a prefetched message and gave up; it is claimed again when its lease expires'),
+          tenant.logger.error({ ...about, err: this.deps.redact(describeError(err)) }, 'could not release a prefetched message and gave up; it is claimed again when its lease expires'),
       })
       .finally(() => {
-        slot.unfinished -= 1;
-        this.unfinished -= 1;
-        this.maybeFinishRetiring(slot);
+        this.ledger.add(tenant, 'releasing', -1);
+        this.maybeFinishRetiring(tenant);
         this.notifyIfIdle();
       });
   }
@@ -646,7 +636,8 @@ export class Worker {
   }
 
   private isIdle(): boolean {
-    return this.inflight === 0 && this.claimsInFlight === 0 && this.unfinished === 0 && this.parking.probesInFlight === 0;
+    const { total } = this.ledger;
+    return total.claims === 0 && total.unwritten === 0 && this.parking.probesInFlight === 0;
   }
 
   private notifyIfIdle(): void {

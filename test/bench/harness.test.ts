@@ -1,5 +1,5 @@
 /**
- * The benchmark harness (bench/, issue 6) works: its statistics helpers compute what the report
+ * The benchmark harness (bench/) works: its statistics helpers compute what the report
  * prints, its options parse as documented, and one tiny scenario (tqw draining 200 messages through
  * a real contender process against the test PostgreSQL) produces a complete, verified result that
  * the report renders. No speed is asserted: speed targets live in bench/, not in timed tests.

@@ -33,7 +33,7 @@ function detect(): { engine?: Engine; reason?: string } {
     return {
       reason: wanted
         ? `TQW_CONTAINER_ENGINE=${wanted} does not answer '${wanted} version'`
-        : 'no container engine: neither podman nor docker answers (.ci/run prepares podman where ../shared/container exists)',
+        : 'no container engine: neither podman nor docker answers (.ci/run prepares podman where the CI machine provides it)',
     };
   }
   const run = (args: readonly string[], timeoutMs = 120_000): EngineResult => {

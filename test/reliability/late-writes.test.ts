@@ -93,13 +93,9 @@ test('invariants: every message final, effects exactly once and only for Complet
   writeFigures({
     scenario: 'late-writes',
     title: 'Writes after an attempt ended',
-    seed: scenario.rng.seed,
-    secretsScan: scenario.secretFigures(),
-    seconds: scenario.seconds,
+    ...scenario.reportFigures(report),
     processes: 2,
-    messages: report.figures.messages,
     ...figures,
-    invariants: report.figures,
     proved: [
       `${2 * LATE} LateWrite messages (a write through ctx.db 1.5 s into an attempt with a 500 ms timeout, pools of 2 connections): ${JSON.stringify(figures.afterTimeout)}; every late write refused (TQW_TRANSACTION_CLOSED), every message dead-lettered "timed out", 0 of their effects committed`,
       `${2 * UNAWAITED} Unawaited messages (attempt 1 returns while its INSERT runs): attempt 1 rolled back, attempt 2 Completed with exactly one effect`,

@@ -133,14 +133,10 @@ test('invariants: every message final, transactional effects exactly once, repea
   writeFigures({
     scenario: 'poison-recovery',
     title: 'A process-killing message among innocent ones',
-    seed: scenario.rng.seed,
-    secretsScan: scenario.secretFigures(),
-    seconds: scenario.seconds,
+    ...scenario.reportFigures(report),
     processes: 2,
-    messages: report.figures.messages,
     ...figures,
     reclaimAfterKill: reclaimFigures,
-    invariants: report.figures,
     proved: [
       `1 message whose handler calls process.exit(1) among ${INNOCENT} innocent ones: ${figures.crashes} process exits (maxAttempts ${MAX_ATTEMPTS}), then DeadLetter without running again`,
       `${figures.innocentDeadLetters} innocent message(s) dead-lettered; the most attempts an innocent message needed: ${figures.maxInnocentAttempts}`,

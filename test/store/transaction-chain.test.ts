@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { createPgPool } from '../../src/store/postgres/create-pool';
 import { TransactionChain } from '../../src/store/postgres/transaction-chain';
+import { IN_OPENED_TRANSACTION, openTransactionSql } from '../../src/store/postgres/sql/open-transaction';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 let db: TestDatabase;
@@ -44,8 +45,10 @@ async function withChain(fn: (chain: TransactionChain, pool: pg.Pool) => Promise
   }
 }
 
-const BEGIN = ['BEGIN'];
-const insertEffect = (id: string): pg.QueryConfig => ({ text: 'INSERT INTO effects (id) VALUES ($1) RETURNING id', values: [id] });
+/** The preamble the stores send (BEGIN and the guard's setting). */
+const BEGIN = openTransactionSql(undefined);
+/** An opening statement as the chain requires: guarded, it does nothing outside the transaction its BEGIN opened. */
+const insertEffect = (id: string): pg.QueryConfig => ({ text: `INSERT INTO effects (id) SELECT $1 WHERE ${IN_OPENED_TRANSACTION} RETURNING id`, values: [id] });
 const committedIds = async () => (await admin.query<{ id: string }>('SELECT id FROM effects ORDER BY id')).rows.map((r) => r.id);
 const backendPid = async (client: pg.PoolClient) => (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 
@@ -70,16 +73,18 @@ test('a commit opens the waiting transaction on the same connection, and both ke
   });
 });
 
-test('a COMMIT that fails fails its own transaction only; the waiting one opens on a fresh connection', async () => {
+test('a COMMIT that fails fails its own transaction only; the waiting one opens all the same, on that connection', async () => {
   await withChain(async (chain) => {
-    const a = await chain.open(BEGIN, { text: "INSERT INTO deferred (id) VALUES ('dup'), ('dup')" });
+    const a = await chain.open(BEGIN, { text: `INSERT INTO deferred (id) SELECT v FROM (VALUES ('dup'), ('dup')) AS t(v) WHERE ${IN_OPENED_TRANSACTION}` });
     const pidA = await backendPid(a.client);
     const waiting = chain.open(BEGIN, insertEffect('b'));
 
     await expect(chain.commit(a.client)).rejects.toThrow(/deferred_unique/);
     const b = await waiting;
     expect(b.result.rows).toEqual([{ id: 'b' }]);
-    expect(await backendPid(b.client)).not.toBe(pidA); // the failed round trip's connection was discarded
+    // Pipelined statements each have their own Sync: the failed COMMIT ended its transaction and the
+    // next one opened behind it on the same (healthy) connection.
+    expect(await backendPid(b.client)).toBe(pidA);
     await expect(chain.commit(b.client)).resolves.toBe('COMMIT');
     expect(await committedIds()).toEqual(['b']);
     expect((await admin.query('SELECT count(*)::int AS n FROM deferred')).rows[0].n).toBe(0);
@@ -166,4 +171,40 @@ test('a waiter is served by the connection it asked for even when others queue b
     (await later).release();
     expect(await committedIds()).toEqual(['a', 'b']);
   });
+});
+
+test('a connection lost under a chained commit: the commit fails and the waiting transaction opens on a fresh connection', async () => {
+  await withChain(async (chain) => {
+    const a = await chain.open(BEGIN, insertEffect('a'));
+    const pidA = await backendPid(a.client);
+    const waiting = chain.open(BEGIN, insertEffect('b'));
+    await admin.query('SELECT pg_terminate_backend($1)', [pidA]);
+    await expect(chain.commit(a.client)).rejects.toThrow();
+    const b = await waiting;
+    expect(await backendPid(b.client)).not.toBe(pidA);
+    await chain.commit(b.client);
+    expect(await committedIds()).toEqual(['b']);
+  });
+});
+
+test('pipelined opening statements take effect only inside the transaction BEGIN opened (the guard of sql/open-transaction.ts)', async () => {
+  const pool = onePool();
+  try {
+    const client = await pool.connect();
+    try {
+      await admin.query(`INSERT INTO effects (id) VALUES ('guarded')`);
+      const guarded = `DELETE FROM effects WHERE id = 'guarded' AND ${IN_OPENED_TRANSACTION}`;
+      // Without BEGIN (as if it had failed), the settings statement lasts for itself only: nothing deleted.
+      await client.query(openTransactionSql(undefined)[1]!);
+      expect((await client.query(guarded)).rowCount).toBe(0);
+      // Inside the transaction: deleted.
+      for (const text of openTransactionSql(undefined)) await client.query(text);
+      expect((await client.query(guarded)).rowCount).toBe(1);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+  } finally {
+    await pool.end();
+  }
 });

@@ -4,7 +4,7 @@
  * and the parser are collected instead of printed, so a test can assert there are none.
  *
  * Import paths are the package's generated files (its index and antlr4ts' index fail to load), and
- * antlr4ts is pinned to 0.5.0-alpha.4 (see /work/shared/NOTES.md).
+ * antlr4ts is pinned to 0.5.0-alpha.4 (0.5.0-dev, which npm resolves by default, fails to load).
  */
 import { CharStreams } from 'antlr4ts/CharStreams';
 import { CommonTokenStream } from 'antlr4ts/CommonTokenStream';

@@ -86,8 +86,13 @@ export function startTestWorker(
     logs,
     pools,
     async stop() {
+      // The worker's books must balance whatever the test did: every total is the sum over its
+      // tenants (src/worker/message-ledger.ts), before the drain and once it is stopped.
+      const before = worker.auditCounts();
       await worker.stop();
+      const after = worker.auditCounts();
       await pools.closeAll();
+      if (before.length || after.length) throw new Error(`the worker's counts do not add up: ${[...before, ...after].join('; ')}`);
     },
   };
 }

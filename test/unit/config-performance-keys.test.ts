@@ -1,5 +1,5 @@
 /**
- * The configuration keys of the performance work (issue 6): defaults equal the engine's, values
+ * The configuration keys of the performance work (docs/performance.md): defaults equal the engine's, values
  * reach the worker and the NOTIFY listeners, and bad values stop start-up with one clear line.
  */
 import { mkdtempSync } from 'node:fs';

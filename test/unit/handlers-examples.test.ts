@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import sql from 'mssql';
 import { Client } from 'pg';
 import pino, { type Logger } from 'pino';
-import { isPermanentError } from '../../src/handlers/is-permanent-error';
+import { isPermanentError } from '../../src/retry/retry-policy';
 import { loadHandlers } from '../../src/handlers/load-handlers';
 import type { HandlerContext, LoadedHandler, Message } from '../../src/handlers/types';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';

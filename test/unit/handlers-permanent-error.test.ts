@@ -1,5 +1,5 @@
 import { PermanentError, TqwError } from '../../src/errors';
-import { isPermanentError } from '../../src/handlers/is-permanent-error';
+import { isPermanentError } from '../../src/retry/retry-policy';
 
 describe('isPermanentError', () => {
   it('recognises the exported PermanentError class', () => {

@@ -5,12 +5,12 @@
  */
 import type { ClaimedMessage } from '../../src/store/types';
 import { Quarantine, type Suspect } from '../../src/worker/quarantine';
-import type { TenantSlot } from '../../src/worker/tenant-slot';
+import type { WorkerTenant } from '../../src/worker/worker-tenant';
 
-// Quarantine only compares slots by identity and carries rows through: plain objects stand in.
-const slotA = { id: 'a' } as TenantSlot;
-const slotB = { id: 'b' } as TenantSlot;
-const suspect = (slot: TenantSlot, id: string): Suspect => ({ slot, row: { id, reclaimed: true } as unknown as ClaimedMessage, claimedAt: 1 });
+// Quarantine only compares tenants by identity and carries rows through: plain objects stand in.
+const slotA = { id: 'a' } as WorkerTenant;
+const slotB = { id: 'b' } as WorkerTenant;
+const suspect = (tenant: WorkerTenant, id: string): Suspect => ({ tenant, row: { id, reclaimed: true } as unknown as ClaimedMessage, claimedAt: 1 });
 const ids = (list: Suspect[]) => list.map((s) => s.row.id);
 
 test('active while a suspect waits or runs; suspects come out in arrival order', () => {
@@ -31,9 +31,9 @@ test('active while a suspect waits or runs; suspects come out in arrival order',
   expect(q.shift()).toBeUndefined();
 });
 
-test("take(slot) removes only that tenant's waiting suspects; take(undefined) removes all", () => {
+test("take(tenant) removes only that tenant's waiting suspects; take(undefined) removes all", () => {
   const q = new Quarantine();
-  for (const [slot, id] of [[slotA, '1'], [slotB, '2'], [slotA, '3'], [slotB, '4']] as const) q.admit(suspect(slot, id));
+  for (const [tenant, id] of [[slotA, '1'], [slotB, '2'], [slotA, '3'], [slotB, '4']] as const) q.admit(suspect(tenant, id));
   expect(ids(q.take(slotA))).toEqual(['1', '3']);
   expect(ids(q.take(slotA))).toEqual([]);
   expect(q.active).toBe(true);

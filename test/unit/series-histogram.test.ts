@@ -101,3 +101,19 @@ describe('tenant counters add up increments until a scrape', () => {
     expect(await ours.metrics()).not.toMatch(/tenant="a"/);
   });
 });
+
+describe('the start-up check (checkSeriesHistogramExport)', () => {
+  test('passes with the installed prom-client', async () => {
+    const { checkSeriesHistogramExport } = await import('../../src/metrics/series-histogram');
+    await expect(checkSeriesHistogramExport()).resolves.toBeUndefined();
+  });
+
+  test('fails loudly, naming the fix, when the export differs from prom-client\'s (here: an exporter that drops its labels)', async () => {
+    const { checkSeriesHistogramExport } = await import('../../src/metrics/series-histogram');
+    const dropsLabels = (o: ConstructorParameters<typeof SeriesHistogram>[0]) => {
+      const h = new SeriesHistogram(o);
+      return { observe: (_labels: Record<string, string>, v: number) => h.observe({}, v) } as unknown as SeriesHistogram;
+    };
+    await expect(checkSeriesHistogramExport(dropsLabels)).rejects.toThrow(/exports tqw's per-message histograms differently[\s\S]*~15\.1/);
+  });
+});

@@ -427,3 +427,23 @@ test('a transactional handler\'s connection killed mid-handler (server restart) 
   expect(row.processingAttempts).toBe(2);
   expect(w.worker.currentPhase).toBe('running');
 });
+
+test("a handler's retryPolicy replaces parts of the default: its delay and what counts as permanent", async () => {
+  const { tenant, store } = await freshTenant();
+  const attempts: number[] = [];
+  const h: Handler = {
+    type: 'Custom',
+    maxAttempts: 10,
+    retryPolicy: { delayMs: () => 0, isPermanent: (err) => (err as Error).message === 'give up' },
+    handle(message) {
+      attempts.push(message.attempt);
+      throw new Error(message.attempt < 3 ? 'try again' : 'give up');
+    },
+  };
+  const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Custom', payload: {} });
+  worker([tenant], [h], { backoffBaseMs: 60_000, backoffMaxMs: 60_000 });
+  const row = await untilStatus(store, id, 'DeadLetter');
+  // Retried at once (the default would have waited 30-60 s), then dead-lettered by its own rule on attempt 3 of 10.
+  expect(attempts).toEqual([1, 2, 3]);
+  expect(row.errorMessage).toMatch(/^permanent failure on attempt 3: give up/);
+});

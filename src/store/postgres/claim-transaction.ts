@@ -7,6 +7,7 @@ import { fenceParams } from './row-mapper';
 import { quoteIdent } from './quote-table';
 import type { TransactionChain } from './transaction-chain';
 import { lockClaimSql } from './sql/lock-claim';
+import { openTransactionSql } from './sql/open-transaction';
 
 /**
  * Runs `fn` in a transaction that holds the claimed row's lock (see lock-claim.ts): BEGIN, lock
@@ -37,17 +38,13 @@ export async function runClaimTransaction<T>(
 /**
  * withCompletingTransaction: `completingSql` (sql/completing-update.ts: the fenced UPDATE to
  * Completed, or completing-delete.ts with deleteOnCompletion) opens the transaction, then `fn`,
- * then COMMIT, in at most TWO round trips: BEGIN
- * (with SET LOCAL search_path for a schema tenant) and the UPDATE go out together
- * (BeginThenQuery), then COMMIT; and while messages keep coming, the COMMIT also opens the next
- * message's transaction in the same round trip (TransactionChain), so a busy queue costs about
- * ONE round trip per message.
- * Measured on PostgreSQL 18 with 10 connections (server CPU per message): four round trips
- * (BEGIN, SELECT ... FOR UPDATE, UPDATE, COMMIT) 228 µs; BEGIN + UPDATE with literals in one
- * simple-protocol string 123 µs (planned every time); BEGIN, then a prepared UPDATE 92 µs.
+ * then COMMIT, in at most TWO round trips: BEGIN, the transaction's settings (sql/open-transaction.ts)
+ * and the UPDATE go out together (pipelined), then COMMIT; and while messages keep coming, the COMMIT
+ * also opens the next message's transaction in the same round trip (TransactionChain), so a busy
+ * queue costs about ONE round trip per message (measurements: docs/performance.md).
  * `preparedName`: the UPDATE as a named statement, parsed once per connection (the store passes
  * one only where a connection holds few tables' statements); else it is parsed each time.
- * If the opening round trip fails, the connection is discarded, not reused (see BeginThenQuery).
+ * If the opening round trip fails, the connection is discarded, not reused.
  * Rollback on any failure of `fn`; a COMMIT answered with ROLLBACK is a failed attempt (see
  * inTransaction).
  */
@@ -59,8 +56,7 @@ export async function runCompletingTransaction<T>(
   schema: string | undefined,
   preparedName: string | undefined,
 ): Promise<T> {
-  const preamble = schema === undefined ? ['BEGIN'] : ['BEGIN', `SET LOCAL search_path TO ${quoteIdent(schema)}, public`];
-  const { client, result } = await chain.open(preamble, { name: preparedName, text: completingSql, values: fenceParams(fence) });
+  const { client, result } = await chain.open(openTransactionSql(schema), { name: preparedName, text: completingSql, values: fenceParams(fence) });
   // See inTransaction: a lent-out client's connection may die between statements.
   let broken: Error | undefined;
   const onError = (err: Error) => {

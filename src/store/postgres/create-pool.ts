@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { PoolRegistry } from '../pool-registry';
+import { coalescingSocket } from './coalescing-socket';
 import type { PoolOptions } from '../types';
 
 /**
@@ -14,6 +15,12 @@ export function createPgPool(connectionString: string, options: PoolOptions): pg
     idleTimeoutMillis: options.idleTimeoutMs,
     connectionTimeoutMillis: options.connectTimeoutMs,
     application_name: 'tqw',
+    // Statements written back to back go out together (node-postgres 8.23+): a handler's transaction
+    // opens, and the previous one commits, in one round trip (transaction-chain.ts). Cursors and
+    // streams (pg-cursor, pg-query-stream) are refused on such a connection.
+    pipeline: true,
+    // ...and leave in one socket write per turn of the event loop (coalescing-socket.ts).
+    stream: coalescingSocket,
   });
   // An idle client whose connection dies (database restart, network cut, pg_terminate_backend)
   // emits 'error' on the pool; without a listener Node would crash the whole worker. The pool has

@@ -26,3 +26,12 @@ export function quoteIdent(name: string): string {
 export function quoteTable(schema: string | undefined, table: string = QUEUE_TABLE): string {
   return schema === undefined ? quoteIdent(table) : `${quoteIdent(schema)}.${quoteIdent(table)}`;
 }
+
+/**
+ * Quotes a string literal: single quotes doubled (standard_conforming_strings is on, the default
+ * since PostgreSQL 9.1, so backslashes are plain characters). A NUL byte cannot be sent at all.
+ */
+export function quoteLiteral(value: string): string {
+  if (value.includes('\u0000')) throw new TypeError('a PostgreSQL string cannot contain a NUL character');
+  return `'${value.replace(/'/g, "''")}'`;
+}

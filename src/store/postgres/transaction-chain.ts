@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { BeginThenQuery } from './begin-then-query';
 
 /** A transaction opened by TransactionChain.open(): its client, and the result of its opening statement. */
 export interface OpenedTransaction {
@@ -9,7 +8,7 @@ export interface OpenedTransaction {
 }
 
 interface Waiter {
-  /** BEGIN and what follows it before the statement (SET LOCAL search_path ...). */
+  /** BEGIN and what follows it before the statement (the transaction's local settings, see sql/open-transaction.ts). */
   preamble: readonly string[];
   statement: pg.QueryConfig;
   resolve: (opened: OpenedTransaction) => void;
@@ -20,14 +19,19 @@ interface Waiter {
  * Transactions of transactional handlers with chained commits: ONE round trip both commits the
  * transaction that just finished and opens the next one on the same connection.
  *
- * A transactional message costs two round trips of its own: BEGIN + its opening statement (the
- * fenced completion, sent together by BeginThenQuery), then COMMIT. When a handler finishes, the
- * worker has usually started the next message already (its handler slot is freed before the
- * commit), and that message is waiting here for a connection. Instead of COMMIT, release, then
- * check out the connection again for BEGIN, the committing transaction sends
- * `COMMIT; BEGIN; [SET LOCAL ...;] <opening statement>` in one round trip and hands its connection
- * to the waiting one. Each message keeps its own transaction: the COMMIT is the previous
- * transaction's, and what follows belongs to the next.
+ * The pools' clients are pipelined (node-postgres `pipeline: true`, create-pool.ts): statements
+ * written back to back go out together and their answers come back in order, so BEGIN, the
+ * transaction's settings and its opening statement (the fenced completion) cost one round trip,
+ * and COMMIT + the next transaction's opening one more. Each pipelined statement has its own Sync:
+ * a failed one does not skip the next. So the opening statement checks that it runs inside the
+ * transaction its BEGIN opened (sql/open-transaction.ts): were BEGIN to fail, it would change nothing.
+ *
+ * When a handler finishes, the worker has usually started the next message already (its handler
+ * slot is freed before the commit), and that message is waiting here for a connection. Instead of
+ * COMMIT, release, then check out the connection again for BEGIN, the committing transaction sends
+ * `COMMIT` then the next transaction's opening statements and hands its connection to the waiting
+ * one. Each message keeps its own transaction: the COMMIT is the previous transaction's, and what
+ * follows belongs to the next.
  *
  * - open(): the waiter asks the pool for a connection too; whichever comes first serves it (a
  *   committing transaction, or the pool). A pool connection that arrives for a waiter that was
@@ -36,10 +40,11 @@ interface Waiter {
  * - Fairness: a commit chains only while nobody else waits for the pool (claims, completions,
  *   other tenants of the same database): pool.waitingCount counts every connect() waiting, ours
  *   included; when it is above our own, the connection goes back to the pool instead.
- * - Errors: if the COMMIT fails, the next transaction's statements are skipped by the server (one
- *   Sync ends the round trip); the committing transaction fails and the waiter waits again. If the
- *   COMMIT succeeded and the opening failed, the waiter gets the error. Either way the connection is
- *   discarded (released with the error), as BeginThenQuery requires after a failed round trip.
+ * - Errors: a COMMIT that fails fails the committing transaction only; the next one is opened again
+ *   on the same connection (the guarded opening statement changed nothing), or, when the connection
+ *   itself failed, waits again for another one.
+ *   When the opening failed, the waiter gets the error and the connection is discarded (it may be
+ *   left inside an aborted transaction).
  */
 export class TransactionChain {
   private readonly waiting: Waiter[] = [];
@@ -49,7 +54,12 @@ export class TransactionChain {
   /** `pool` is called on each use (the store acquires its pool lazily and throws once closed). */
   constructor(private readonly pool: () => pg.Pool) {}
 
-  /** Opens a transaction: `preamble` (BEGIN first) and `statement` in one round trip. */
+  /**
+   * Opens a transaction: `preamble` (sql/open-transaction.ts: BEGIN and its settings) and `statement`
+   * in one round trip. `statement` must carry the guard IN_OPENED_TRANSACTION: it is written behind
+   * the preamble with a Sync of its own, so were the preamble skipped (a chained COMMIT failed) it
+   * must change nothing.
+   */
   open(preamble: readonly string[], statement: pg.QueryConfig): Promise<OpenedTransaction> {
     return new Promise<OpenedTransaction>((resolve, reject) => {
       const waiter: Waiter = { preamble, statement, resolve, reject };
@@ -76,23 +86,29 @@ export class TransactionChain {
       this.handOver(client);
       return command;
     }
-    const query = new BeginThenQuery(['COMMIT', ...next.preamble], next.statement);
-    try {
-      const results = await query.run(client);
-      next.resolve({ client, result: results[results.length - 1]! });
-      return results[0]!.command;
-    } catch (err) {
-      client.release(asError(err));
-      const committed = query.commandTags[0];
-      if (committed === undefined) {
-        // The COMMIT itself failed: the next transaction never began; it waits again.
+    // COMMIT and the next transaction's BEGIN and settings in one simple-protocol query (one write:
+    // node-postgres writes each pipelined query separately), its opening statement right behind it.
+    const committing = client.query<never>(['COMMIT', ...next.preamble].join('; ')) as unknown as Promise<pg.QueryResult[]>;
+    const opening = client.query(next.statement);
+    const [committed, opened] = await Promise.allSettled([committing, opening]);
+    if (committed.status === 'rejected') {
+      // The COMMIT failed, so the rest of its query (BEGIN, settings) was skipped and the opening
+      // statement, guarded, changed nothing (sql/open-transaction.ts): open the next transaction
+      // again, on this connection if it still works, else on another one.
+      if (opened.status === 'fulfilled') this.openNext(client, next);
+      else {
+        client.release(asError(opened.reason));
         this.waiting.unshift(next);
         this.connect(next);
-        throw err;
       }
-      next.reject(err);
-      return committed;
+      throw committed.reason;
     }
+    if (opened.status === 'fulfilled') next.resolve({ client, result: opened.value });
+    else {
+      client.release(asError(opened.reason));
+      next.reject(opened.reason);
+    }
+    return committed.value[0]!.command;
   }
 
   /** Rolls back the transaction on `client` and gives the client up (`broken`: discard it instead). */
@@ -150,16 +166,14 @@ export class TransactionChain {
     else this.openNext(client);
   }
 
-  /** Opens the oldest waiting transaction on `client`, or gives the client back to the pool. */
-  private openNext(client: pg.PoolClient): void {
-    const next = this.waiting.shift();
+  /** Opens `next` (default: the oldest waiting transaction) on `client`, or gives the client back to the pool. */
+  private openNext(client: pg.PoolClient, next = this.waiting.shift()): void {
     if (!next) {
       client.release();
       return;
     }
-    const query = new BeginThenQuery(next.preamble, next.statement);
-    query.run(client).then(
-      (results) => next.resolve({ client, result: results[results.length - 1]! }),
+    sendOpening(client, next).then(
+      (result) => next.resolve({ client, result }),
       (err: unknown) => {
         client.release(asError(err));
         next.reject(err);
@@ -182,6 +196,19 @@ export class TransactionChain {
     const at = this.waiting.indexOf(waiter);
     if (at >= 0) this.waiting.splice(at, 1);
   }
+}
+
+/**
+ * Writes the waiter's preamble (one simple-protocol query: BEGIN; settings) and its opening
+ * statement on `client` at once (pipelined: one round trip) and resolves with the opening
+ * statement's result, or rejects with the first failure once both have answered (so the connection
+ * is idle when the caller releases it).
+ */
+async function sendOpening(client: pg.PoolClient, waiter: Waiter): Promise<pg.QueryResult> {
+  const [preamble, opening] = await Promise.allSettled([client.query(waiter.preamble.join('; ')), client.query(waiter.statement)]);
+  if (preamble.status === 'rejected') throw preamble.reason;
+  if (opening.status === 'rejected') throw opening.reason;
+  return opening.value;
 }
 
 function asError(err: unknown): Error {

@@ -1,6 +1,6 @@
 /**
- * Syntax check of T-SQL text with the grammars-v4 TSqlParser (antlr4ts-sql; see /work/shared/NOTES.md for why
- * these import paths). The grammar is case-sensitive for keywords, so the text is upper-cased first.
+ * Syntax check of T-SQL text with the grammars-v4 TSqlParser (antlr4ts-sql, whose lexer and parser
+ * are imported from its dist/src/grammar-output/tsql folder). The grammar is case-sensitive for keywords, so the text is upper-cased first.
  */
 import { CharStreams } from 'antlr4ts/CharStreams';
 import { CommonTokenStream } from 'antlr4ts/CommonTokenStream';

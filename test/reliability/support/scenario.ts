@@ -257,6 +257,11 @@ export class Scenario {
     }
   }
 
+  /** The figures every scenario reports (seed, secrets scan, duration, messages, invariants) for writeFigures. */
+  reportFigures(report: InvariantReport) {
+    return { seed: this.rng.seed, secretsScan: this.secretFigures(), seconds: this.seconds, messages: report.figures.messages, invariants: report.figures };
+  }
+
   /** What the secrets scan covered so far (a figure of the report). */
   secretFigures(): { passwords: number; charactersScanned: number } {
     this.collectOutputs();

@@ -1,10 +1,11 @@
 import { FENCE } from './fence';
+import { IN_OPENED_TRANSACTION } from './open-transaction';
 
 /**
  * withCompletingTransaction with StoreOptions.deleteOnCompletion: the statement that opens the
  * completing claim transaction deletes the claim's row ($1..$3 fence) instead of marking it
- * Completed (why DELETE: see complete-delete.ts). Sent in the same round trip as BEGIN, like
- * completing-update.ts, and it does the same three jobs: it takes the row lock (a DELETE locks the
+ * Completed (why DELETE: see complete-delete.ts). Sent in the same round trip as BEGIN, inside
+ * the transaction it opened, like completing-update.ts, and it does the same three jobs: it takes the row lock (a DELETE locks the
  * row as FOR UPDATE does, so every claimer's SKIP LOCKED passes it while the transaction lives),
  * it matches only while the fence holds (0 rows: rollback, LeaseLostError), and when a claim
  * statement is running on the row it waits and re-checks the fence on the row's new version.
@@ -14,5 +15,5 @@ import { FENCE } from './fence';
  * key (FENCE).
  */
 export function completingDeleteSql(table: string): string {
-  return `DELETE FROM ${table} WHERE ${FENCE}`;
+  return `DELETE FROM ${table} WHERE ${FENCE} AND ${IN_OPENED_TRANSACTION}`;
 }

@@ -1,8 +1,10 @@
 import { FENCE } from './fence';
+import { IN_OPENED_TRANSACTION } from './open-transaction';
 
 /**
  * The statement that opens a completing claim transaction (withCompletingTransaction), sent in
- * the same round trip as BEGIN (see begin-then-query.ts): marks the claim Completed, $1..$3 fence.
+ * the same round trip as BEGIN (pipelined, see transaction-chain.ts): marks the claim Completed,
+ * $1..$3 fence, and only inside the transaction BEGIN opened (IN_OPENED_TRANSACTION, see open-transaction.ts).
  *
  * It is the claim's lock and fence check at once (it replaces lock-claim.ts's SELECT ... FOR UPDATE
  * and the complete.ts UPDATE after the handler): it takes the row lock, so every claimer's SKIP
@@ -13,5 +15,5 @@ import { FENCE } from './fence';
  * fence, so the failure is recorded exactly as before. The row is found by primary key (FENCE).
  */
 export function completingUpdateSql(table: string): string {
-  return `UPDATE ${table} SET "Status" = 'Completed', "ErrorMessage" = NULL WHERE ${FENCE}`;
+  return `UPDATE ${table} SET "Status" = 'Completed', "ErrorMessage" = NULL WHERE ${FENCE} AND ${IN_OPENED_TRANSACTION}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Retry and polling delays. All "exponential with jitter": the n-th step waits base * 2^(n-1),
+ * Delay math of retries (retry-policy.ts) and polling backoffs. All "exponential with jitter": the n-th step waits base * 2^(n-1),
  * capped, then jittered so that many messages (or many workers) failing together do not come back
  * together. We use "equal jitter" (half fixed, half random) rather than full jitter so a retry
  * never comes back almost immediately: a handler failing because a dependency is down deserves
@@ -24,12 +24,4 @@ export function nominalDelayMs(step: number, { baseMs, maxMs }: ExponentialBacko
 export function jitteredDelayMs(step: number, backoff: ExponentialBackoff, random: RandomSource = Math.random): number {
   const nominal = nominalDelayMs(step, backoff);
   return Math.round(nominal / 2 + random() * (nominal / 2));
-}
-
-/**
- * The retry policy: delay before attempt `attempt + 1` after attempt `attempt` failed.
- * Attempt 1 failing waits ~base, attempt 2 ~2*base, ... capped at max.
- */
-export function retryDelayMs(attempt: number, backoff: ExponentialBackoff, random: RandomSource = Math.random): number {
-  return jitteredDelayMs(attempt, backoff, random);
 }

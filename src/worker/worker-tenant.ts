@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { QueueStore, WorkSubscription } from '../store/types';
 import type { Tenant } from '../tenants/types';
-import { jitteredDelayMs } from './backoff';
+import { jitteredDelayMs } from '../retry/backoff';
 import { CompletionBatcher } from './completion-batcher';
 import { MessageBuffer } from './message-buffer';
 import type { ProcessDeps } from './process-message';
 import type { WorkerOptions } from './options';
 import { OutcomeRetry } from './outcome-retry';
+import { MessageCounts } from './message-ledger';
 
 export type TenantRunState = 'starting' | 'up' | 'down' | 'draining';
 
@@ -22,14 +23,11 @@ const FAILURE_BACKOFF_BASE_MS = 1_000;
  * one (its last claim found the queue drained) is left to its group's readiness probe and to
  * NOTIFY wake-ups, and costs no statement of its own.
  */
-export class TenantSlot {
-  inflight = 0;
-  /** Claims in flight (several overlap while the tenant's claims come back full). */
-  claims = 0;
+export class WorkerTenant {
+  /** Its claimed messages by stage (changed only through the worker's MessageLedger). */
+  readonly counts = new MessageCounts();
   /** Whether the last claim that answered returned as many rows as it asked for. */
   lastClaimFull = false;
-  /** Rows requested by the claims in flight. */
-  reserved = 0;
   nextPollAt = 0;
   emptyStreak = 0;
   consecutiveFailures = 0;
@@ -51,33 +49,25 @@ export class TenantSlot {
   subscription: WorkSubscription | undefined;
   /** Non-transactional completions, one statement per flush. */
   readonly completions: CompletionBatcher;
-  /** Messages whose handler finished but whose outcome is not written yet (batched completion). */
-  completing = 0;
-  /** Started or released messages whose outcome is not written yet. */
-  unfinished = 0;
   /** What processMessage needs about this tenant, built by the worker on the first message (see Worker.processDepsOf). */
   processDeps: ProcessDeps | undefined;
   /** Outcome writes that failed and are written again (see outcome-retry.ts). */
   readonly outcomes: OutcomeRetry;
 
   constructor(
-    readonly tenant: Tenant,
+    /** The tenant's entry of the tenant map (id, connection, schema). */
+    readonly config: Tenant,
     readonly store: QueueStore,
     readonly logger: Logger,
     /** A statement failed because the database could not be reached (the worker watches for its return). */
-    onUnreachable: (slot: TenantSlot) => void = () => undefined,
+    onUnreachable: (tenant: WorkerTenant) => void = () => undefined,
   ) {
     this.completions = new CompletionBatcher(store);
     this.outcomes = new OutcomeRetry(() => onUnreachable(this));
   }
 
   get id(): string {
-    return this.tenant.id;
-  }
-
-  /** Claimed and not finished: running, prefetched, being claimed or being completed. */
-  get held(): number {
-    return this.inflight + this.buffer.length + this.reserved + this.completing;
+    return this.config.id;
   }
 
   /** A claim returned `count` rows out of `limit`: full means more is waiting, poll again at once. */

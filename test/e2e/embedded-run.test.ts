@@ -1,0 +1,56 @@
+/**
+ * The embedding API: run({ handlers }) starts the daemon in process with handler objects instead of
+ * a handlers directory (as graphile-worker's run({ taskList })), typed per store with
+ * definePostgresHandler; a handler for one store leaves another store's messages alone, saying why.
+ */
+import { join } from 'node:path';
+import { definePostgresHandler, defineSqlServerHandler, run } from '../../src';
+import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { freePort, tempDir, writeJson } from '../support/processes';
+import { LogCapture, adminStore, pgTenant, waitFor } from '../support/worker-fixtures';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase('embedded');
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+test('run({ handlers }) runs handler objects; ctx.db is typed as the store\'s transaction; a handler for the other store does not run', async () => {
+  const tenant = pgTenant('acme', db.url, 'acme');
+  const admin = adminStore(tenant);
+  await admin.store.migrate();
+  const touched: string[] = [];
+  const touch = definePostgresHandler<{ n: number }>({
+    type: 'Touch',
+    async handle(message, ctx) {
+      // ctx.db is a PoolClient here, no cast: its query() is typed.
+      const { rows } = await ctx.db.query<{ one: number }>('SELECT 1 AS one');
+      touched.push(`${message.payload.n}:${rows[0]!.one}`);
+    },
+  });
+  const elsewhere = defineSqlServerHandler({ type: 'OnlySqlServer', maxAttempts: 1, handle: (_m, ctx) => void ctx.db.request() });
+  const dir = tempDir('embedded');
+  const configFile = writeJson(join(dir, 'config.json'), {
+    tenants: { file: writeJson(join(dir, 'tenants.json'), [{ id: 'acme', connectionString: db.url, schema: 'acme' }]) },
+    http: { host: '127.0.0.1', port: await freePort() },
+    worker: { pollMinMs: 20, pollMaxMs: 100 },
+  });
+  const logs = new LogCapture('info');
+  const daemon = await run({ configFile, env: {}, logger: logs.logger, handlers: [touch, elsewhere] });
+  try {
+    await admin.store.enqueue({ tenantId: 'acme', messageType: 'Touch', payload: { n: 7 } });
+    const other = await admin.store.enqueue({ tenantId: 'acme', messageType: 'OnlySqlServer', payload: {} });
+    await waitFor(() => touched.length === 1, { what: 'the Touch handler' });
+    expect(touched).toEqual(['7:1']);
+    const row = await waitFor(async () => {
+      const r = await admin.store.getMessage(other);
+      return r?.status === 'DeadLetter' ? r : undefined;
+    }, { what: 'the SQL Server-only message dead-lettered' });
+    expect(row.errorMessage).toMatch(/runs on sqlserver tenants only and this tenant is on postgres/);
+  } finally {
+    await daemon.stop();
+    await admin.pools.closeAll();
+  }
+});
