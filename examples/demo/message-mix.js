@@ -15,7 +15,7 @@ const UNKNOWN_TYPE = 'GenerateInvoice';
  *                      (the Failed column), nearly all succeed on a later attempt -> Completed
  * - missingProductId:  the handler throws a PermanentError -> DeadLetter at once, no retries
  * - invalidJson:       Payload is not JSON -> DeadLetter at once, the handler is never called
- * - unknownType:       no handler -> retried worker.maxAttempts times with backoff -> DeadLetter
+ * - unknownType:       no handler -> never claimed: stays Pending (tqw stats lists it by type)
  */
 const MIX = Object.freeze([
   { kind: 'goodProductUpdate', weight: 50 },

@@ -73,7 +73,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
     const secrets = new Set(tenants.map((t) => t.connectionString));
     redactor.setSecrets(secrets);
     const handlers = given ?? (await loadHandlers(config.handlers.dir));
-    if (handlers.size === 0) logger.warn({ dir: given ? undefined : config.handlers.dir }, 'no handlers: every message will be retried, then dead-lettered');
+    if (handlers.size === 0) logger.warn({ dir: given ? undefined : config.handlers.dir }, 'no handlers: no message will be claimed (messages stay Pending)');
     logger.info({ tenants: tenants.map((t) => ({ id: t.id, store: t.dialect, connection: t.redactedConnection })) }, 'tenant map loaded');
     const warnIgnoredOptions = (map: readonly Tenant[]) => {
       for (const ignored of ignoredStoreOptions(toStoreOptions(config), map)) logger.warn({ option: ignored.option, tenants: ignored.tenants }, ignored.why);

@@ -24,8 +24,11 @@ export class GroupedDepth {
   ) {}
 
   /** The entries to give QueueDepthCache: each store's depth() answered through its group. */
-  entries(): Array<{ tenantId: string; store: Pick<QueueStore, 'depth'> }> {
-    return [...this.stores()].map(({ tenantId, store }) => ({ tenantId, store: { depth: () => this.depthOf(store) } }));
+  entries(): Array<{ tenantId: string; store: Pick<QueueStore, 'depth' | 'waitingByType'> }> {
+    return [...this.stores()].map(({ tenantId, store }) => ({
+      tenantId,
+      store: { depth: () => this.depthOf(store), waitingByType: () => store.waitingByType() },
+    }));
   }
 
   private async depthOf(store: QueueStore): Promise<Depth> {

@@ -1,3 +1,4 @@
+import type { Dialect } from '../store/types';
 import type { Handler, LoadedHandler } from './types';
 import { indexByType, validateHandler } from './validate-handler';
 
@@ -42,6 +43,17 @@ export class HandlerRegistry {
   /** Every registered message type, sorted. */
   types(): string[] {
     return [...this.byType.keys()].sort(compareCodeUnits);
+  }
+
+  /**
+   * The types a worker claims from a tenant on `dialect`: every registered type whose handler runs
+   * there (no Handler.dialect, or this one), sorted. Messages of other types are left Pending.
+   */
+  typesFor(dialect: Dialect): string[] {
+    return this.types().filter((type) => {
+      const only = this.byType.get(type)!.handler.dialect;
+      return only === undefined || only === dialect;
+    });
   }
 
   /** The loaded handlers in load order (one entry per module, however many types it owns). */

@@ -26,7 +26,7 @@ export interface TenantGaugeSnapshot {
   up: boolean;
   inflight: number;
   /** Last known queue depth; undefined (or a missing status) while unknown, which exports no sample. */
-  depth?: Partial<Record<DepthStatus, number>>;
+  depth?: Partial<Record<DepthStatus, number>> & { waitingByType?: Record<string, number> };
 }
 
 /** What the gauges are computed from on each scrape (implemented by the worker). */
@@ -113,6 +113,12 @@ export function createMetrics(options: MetricsOptions): TqwMetrics {
     rows: () => depthRows(source),
   });
   labelling.gauge({
+    name: 'tqw_pending_messages_by_type',
+    help: 'Pending and Failed messages (waiting to run) by message type, refreshed with tqw_queue_depth; a type no running worker serves stays here instead of being dead-lettered.',
+    labelNames: ['type'],
+    rows: () => waitingRows(source),
+  });
+  labelling.gauge({
     name: 'tqw_inflight_messages',
     help: 'Messages claimed by this worker whose handler is running.',
     labelNames: [],
@@ -167,6 +173,13 @@ function* depthRows(source: MetricsSource): Iterable<GaugeRow<'status'>> {
       const value = tenant.depth[status];
       if (value !== undefined) yield { tenant: tenant.id, labels: { status }, value };
     }
+  }
+}
+
+function* waitingRows(source: MetricsSource): Iterable<GaugeRow<'type'>> {
+  for (const tenant of source.tenants()) {
+    const byType = tenant.depth?.waitingByType;
+    if (byType) for (const [type, value] of Object.entries(byType)) yield { tenant: tenant.id, labels: { type }, value };
   }
 }
 

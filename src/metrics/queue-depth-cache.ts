@@ -13,12 +13,18 @@
  */
 import type { QueueStore, StatusCounts } from '../store/types';
 
-export type QueueDepth = Omit<StatusCounts, 'Completed'>;
+export type QueueDepth = Omit<StatusCounts, 'Completed'> & {
+  /** Pending and Failed by MessageType (QueueStore.waitingByType), when the store was asked for it. */
+  waitingByType?: Record<string, number>;
+};
 
 export interface DepthCacheEntry {
   tenantId: string;
-  /** Only depth() is used, so anything with the QueueStore's depth() can be passed. */
-  store: Pick<QueueStore, 'depth'>;
+  /**
+   * depth() each refresh; waitingByType() (when given) only of a tenant with Pending or Failed
+   * messages, so an idle tenant costs no second statement.
+   */
+  store: Pick<QueueStore, 'depth'> & Partial<Pick<QueueStore, 'waitingByType'>>;
 }
 
 export interface QueueDepthCacheOptions {
@@ -103,7 +109,11 @@ export class QueueDepthCache {
 
   private async refreshTenant({ tenantId, store }: DepthCacheEntry): Promise<void> {
     this.running.add(tenantId);
-    const query = (async () => store.depth())().then(
+    const query = (async (): Promise<QueueDepth> => {
+      const depth: QueueDepth = await store.depth();
+      if (store.waitingByType && depth.Pending + depth.Failed > 0) return { ...depth, waitingByType: await store.waitingByType() };
+      return depth;
+    })().then(
       (depth) => {
         if (!this.stopped) this.depths.set(tenantId, depth);
       },

@@ -68,6 +68,12 @@ export interface ClaimOptions {
   limit: number;
   /** Lease length: a Processing row whose DequeueTime is older than this is due again. */
   leaseMs: number;
+  /**
+   * Only messages of these types (the types the worker's handlers serve); other rows are left
+   * alone: Pending for a worker that serves them. Undefined: every type (admin tools, tests). An
+   * empty list claims nothing.
+   */
+  types?: readonly string[];
 }
 
 export interface RetryOptions {
@@ -96,6 +102,8 @@ export interface QueueStats {
   counts: StatusCounts;
   /** Age in seconds of the oldest message that is due now (Pending/Failed with ScheduledTime <= now), or null. */
   oldestDueAgeSeconds: number | null;
+  /** Pending and Failed messages (waiting to run) by MessageType; types with none are left out. */
+  waitingByType: Record<string, number>;
 }
 
 /**
@@ -181,6 +189,13 @@ export interface QueueStore {
    */
   depth(): Promise<Omit<StatusCounts, 'Completed'>>;
 
+  /**
+   * Pending and Failed messages (waiting to run) by MessageType, for the pending-by-type gauge
+   * (one grouped read of the due-work index's rows; the depth refresh asks it only of tenants
+   * with waiting messages).
+   */
+  waitingByType(): Promise<Record<string, number>>;
+
   /** DeadLetter rows, newest LastAttemptTime first. */
   listDeadLetters(limit: number): Promise<QueueMessageRow[]>;
 
@@ -247,11 +262,17 @@ export interface StoreGroup {
    * expiry), or null when it holds no such row. Rows locked by running claim transactions are
    * counted as work (their lease end), so callers must not spin on them.
    */
-  nextDue(tables: readonly string[], options: { leaseMs: number }): Promise<Array<number | null>>;
+  nextDue(tables: readonly string[], options: NextDueOptions): Promise<Array<number | null>>;
   /** depth() of each of `tables`, in order. */
   depth(tables: readonly string[]): Promise<Array<Omit<StatusCounts, 'Completed'>>>;
   /** Whether each of `tables` holds rows that purge(status, olderThanMs, ...) would delete. */
   hasPurgeable(tables: readonly string[], status: 'Completed' | 'DeadLetter', olderThanMs: number): Promise<boolean[]>;
+}
+
+export interface NextDueOptions {
+  leaseMs: number;
+  /** Only work of these message types counts (ClaimOptions.types); undefined: every type. */
+  types?: readonly string[];
 }
 
 /** Callbacks of a work subscription. */

@@ -1,7 +1,7 @@
 import { describeError } from '../errors';
 import { isConnectivityError } from '../store/connectivity-error';
 import type { TqwMetrics } from '../metrics/metrics';
-import type { ClaimedMessage } from '../store/types';
+import type { ClaimedMessage, Dialect } from '../store/types';
 import type { WorkerOptions } from './options';
 import type { ParkingLot } from './parking-lot';
 import type { WorkerTenant } from './worker-tenant';
@@ -15,6 +15,8 @@ export interface ClaimRunnerDeps {
   redact: (text: string) => string;
   /** Whether the worker still runs (a tenant that drained its queue is parked only then). */
   running(): boolean;
+  /** The message types the worker claims from a tenant on each dialect (HandlerRegistry.typesFor). */
+  servedTypes: Readonly<Record<Dialect, readonly string[]>>;
   /** The tenant's database answered (`true`) or could not be reached (`false`): see recovery-watch.ts. */
   reached(tenant: WorkerTenant, reachable: boolean): void;
 }
@@ -34,7 +36,7 @@ export async function runClaim(tenant: WorkerTenant, limit: number, deps: ClaimR
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   try {
-    const rows = await tenant.store.claim({ limit, leaseMs: deps.options.leaseMs });
+    const rows = await tenant.store.claim({ limit, leaseMs: deps.options.leaseMs, types: deps.servedTypes[tenant.store.dialect] });
     deps.metrics.poll(tenant.id, rows.length > 0 ? 'hit' : 'empty', seconds());
     const now = Date.now();
     deps.reached(tenant, true);

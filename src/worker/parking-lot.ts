@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { describeError } from '../errors';
 import { shownKey } from '../store/sharing-key';
+import type { Dialect } from '../store/types';
 import type { WorkerOptions } from './options';
 import { ProbeGroup, type ProbeChunk } from './probe-group';
 import type { WorkerTenant } from './worker-tenant';
@@ -8,6 +9,8 @@ import type { WorkerTenant } from './worker-tenant';
 /** What the parking lot needs from the worker. */
 export interface ParkingLotHost {
   options: WorkerOptions;
+  /** The message types the worker claims on each dialect: the probe counts only their work. */
+  servedTypes: Readonly<Record<Dialect, readonly string[]>>;
   logger: Logger;
   redact: (text: string) => string;
   /** Whether `tenant` is still the worker's current tenant for its tenant (not removed or replaced). */
@@ -151,7 +154,7 @@ export class ParkingLot {
     this.dirty = true;
     this.probing += 1;
     try {
-      const due = await group.storeGroup(chunk).nextDue(chunk.tables, { leaseMs: options.leaseMs });
+      const due = await group.storeGroup(chunk).nextDue(chunk.tables, { leaseMs: options.leaseMs, types: this.host.servedTypes[group.dialect] });
       if (group.isCurrent(chunk) && this.groups.get(group.key) === group) group.onProbed(chunk, due, Date.now(), options);
     } catch (err) {
       if (group.isCurrent(chunk) && this.groups.get(group.key) === group) {

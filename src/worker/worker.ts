@@ -117,8 +117,10 @@ export class Worker {
     this.leases = new LeaseKeeper(Math.floor(this.options.leaseMs / 3));
     this.planner = new ClaimPlanner(this.options);
     this.policies = new HandlerPolicies(this.options, deps.retryPolicy);
+    const servedTypes = Object.freeze({ postgres: deps.handlers.typesFor('postgres'), sqlserver: deps.handlers.typesFor('sqlserver') });
     this.parking = new ParkingLot({
       options: this.options,
+      servedTypes,
       logger: deps.logger,
       redact: deps.redact,
       isCurrent: (tenant) => this.tenants.get(tenant.id) === tenant,
@@ -138,6 +140,7 @@ export class Worker {
     });
     this.claimDeps = {
       options: this.options,
+      servedTypes,
       metrics: deps.metrics,
       parking: this.parking,
       redact: deps.redact,

@@ -372,6 +372,45 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       });
     });
 
+    describe('routing by type (claim types)', () => {
+      test('a claim with types takes only those types, oldest first; other types stay Pending with no attempt counted', async () => {
+        const store = await fx.makeStore(TENANT);
+        const mail = await enqueueOne(store, { type: 'SendEmail' });
+        const report = await enqueueOne(store, { type: 'Report' });
+        const other = await enqueueOne(store, { type: "It's other" });
+        expect(await store.claim({ limit: 10, leaseMs: LONG_LEASE, types: [] })).toEqual([]);
+        const claimed = await store.claim({ limit: 10, leaseMs: LONG_LEASE, types: ['SendEmail', 'Report'] });
+        expect(claimed.map((m) => m.id).sort()).toEqual([mail, report].sort());
+        expect(await store.getMessage(other)).toMatchObject({ status: 'Pending', processingAttempts: 0 });
+        expect(await store.claim({ limit: 10, leaseMs: LONG_LEASE, types: ['SendEmail'] })).toEqual([]);
+        expect(await store.waitingByType()).toEqual({ "It's other": 1 });
+        // Without types (admin tools, tests): every type.
+        expect((await store.claim({ limit: 10, leaseMs: LONG_LEASE })).map((m) => m.id)).toEqual([other]);
+      });
+
+      test('an expired lease is taken over only by a claim that serves its type', async () => {
+        const store = await fx.makeStore(TENANT);
+        const id = await enqueueOne(store, { type: 'Report' });
+        await claimOne(store, 1);
+        await sleep(20);
+        expect(await store.claim({ limit: 5, leaseMs: 1, types: ['SendEmail'] })).toEqual([]);
+        const [taken] = await store.claim({ limit: 5, leaseMs: 1, types: ['Report'] });
+        expect(taken).toMatchObject({ id, reclaimed: true, processingAttempts: 2 });
+      });
+
+      test('the readiness probe counts only the work of the given types', async () => {
+        const store = await fx.makeStore(TENANT);
+        await enqueueOne(store, { type: 'Report' });
+        await enqueueOne(store, { type: 'SendEmail', delayMs: 30_000 });
+        const table = store.group.table;
+        expect((await store.group.nextDue([table], { leaseMs: 1000, types: ['Report'] }))[0]!).toBeLessThanOrEqual(0);
+        const later = (await store.group.nextDue([table], { leaseMs: 1000, types: ['SendEmail'] }))[0]!;
+        expect(later).toBeGreaterThan(25_000);
+        expect(await store.group.nextDue([table], { leaseMs: 1000, types: ['Other'] })).toEqual([null]);
+        expect(await store.group.nextDue([table], { leaseMs: 1000, types: [] })).toEqual([null]);
+      });
+    });
+
     describe('leases and fencing', () => {
       test('a Processing row is not claimable while its lease runs and is claimable again once it expires', async () => {
         const store = await fx.makeStore(TENANT);
@@ -880,6 +919,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         expect(empty).toEqual({
           counts: { Pending: 0, Processing: 0, Completed: 0, Failed: 0, DeadLetter: 0 },
           oldestDueAgeSeconds: null,
+          waitingByType: {},
         });
         const rows: Array<Partial<RawRow>> = [
           { status: 'Pending', scheduledOffsetMs: -10_000 },
@@ -901,6 +941,8 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         expect(stats.counts).toEqual({ Pending: 3, Processing: 2, Completed: 3, Failed: 1, DeadLetter: 2 });
         expect(stats.oldestDueAgeSeconds).toBeGreaterThanOrEqual(9.99);
         expect(stats.oldestDueAgeSeconds).toBeLessThan(30);
+        expect(stats.waitingByType).toEqual({ Test: 4 });
+        expect(await store.waitingByType()).toEqual({ Test: 4 });
       });
 
       test('listDeadLetters returns only dead letters, most recently attempted first, up to the limit', async () => {

@@ -165,6 +165,19 @@ describe('QueueDepthCache', () => {
     expect(cache.get('a')).toEqual(depth(2));
   });
 
+  it('asks waitingByType only of a tenant with Pending or Failed messages, and keeps it with the depth', async () => {
+    const asked: string[] = [];
+    const store = (pending: number, id: string) => ({
+      depth: async () => depth(pending),
+      waitingByType: async () => (asked.push(id), { Report: pending }),
+    });
+    cache = new QueueDepthCache({ intervalMs: 60_000, stores: () => [{ tenantId: 'busy', store: store(2, 'busy') }, { tenantId: 'idle', store: store(0, 'idle') }] });
+    await cache.refresh();
+    expect(asked).toEqual(['busy']);
+    expect(cache.get('busy')).toEqual({ ...depth(2), waitingByType: { Report: 2 } });
+    expect(cache.get('idle')).toEqual(depth(0));
+  });
+
   it('stops refreshing after stop()', async () => {
     const a = countingStore();
     cache = new QueueDepthCache({ intervalMs: 10, stores: () => [{ tenantId: 'a', store: a }] });

@@ -23,6 +23,7 @@ const TQW_METRICS = [
   'tqw_polls_total',
   'tqw_poll_duration_seconds',
   'tqw_queue_depth',
+  'tqw_pending_messages_by_type',
   'tqw_inflight_messages',
   'tqw_tenant_up',
   'tqw_tenants',
@@ -37,6 +38,18 @@ describe('createMetrics with the tenant label (default)', () => {
       expect(text).toMatch(new RegExp(`^# HELP ${name} \\S.+$`, 'm'));
       expect(text).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge|histogram)$`, 'm'));
     }
+  });
+
+  it('exports waiting messages by type from the depth snapshot, and no series for a tenant without them', async () => {
+    const { source } = mutableSource([
+      { id: 'acme', up: true, inflight: 0, depth: { Pending: 3, Failed: 1, waitingByType: { Report: 3, SendEmail: 1 } } },
+      { id: 'globex', up: true, inflight: 0, depth: { Pending: 0, Failed: 0 } },
+    ]);
+    const samples = await scrape(create({ source }).registry);
+    const name = 'tqw_pending_messages_by_type';
+    expect(valueOf(samples, name, { tenant: 'acme', type: 'Report' })).toBe(3);
+    expect(valueOf(samples, name, { tenant: 'acme', type: 'SendEmail' })).toBe(1);
+    expect(find(samples, name)).toHaveLength(2);
   });
 
   it('counts processed messages per tenant, type and outcome', async () => {

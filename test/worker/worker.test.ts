@@ -38,8 +38,8 @@ async function freshTenant(id = `t${++schemaCounter}`): Promise<{ tenant: Tenant
   return { tenant, store };
 }
 
-function worker(tenants: Tenant[], handlers: Handler[], options = {}): TestWorker {
-  const w = startTestWorker(tenants, handlers, options);
+function worker(tenants: Tenant[], handlers: Handler[], options = {}, wrapStore?: (store: QueueStore) => QueueStore): TestWorker {
+  const w = startTestWorker(tenants, handlers, options, wrapStore);
   running.push(w);
   return w;
 }
@@ -183,15 +183,41 @@ test('a row whose TenantId is another tenant is never handled: dead-lettered and
   expect(line).toMatchObject({ tenant: 'alpha', messageId: foreign, rowTenantId: 'mallory', type: 'Any' });
 });
 
-test('a message type with no handler is retried with backoff, then dead-lettered saying so', async () => {
+test('routing by type: each worker claims only the types its handlers serve; an unserved type stays Pending, untouched, and is not claimed again and again', async () => {
   const { tenant, store } = await freshTenant();
-  const id = await store.enqueue({ tenantId: tenant.id, messageType: 'NotDeployedYet', payload: {} });
-  worker([tenant], [], { maxAttempts: 2 });
-  const failed = await untilStatus(store, id, 'Failed');
-  expect(failed.errorMessage).toContain("no handler for message type 'NotDeployedYet'");
-  const dead = await untilStatus(store, id, 'DeadLetter');
-  expect(dead.processingAttempts).toBe(2);
-  expect(dead.errorMessage).toContain('no handler appeared');
+  const mail: string[] = [];
+  const reports: string[] = [];
+  const email = await store.enqueue({ tenantId: tenant.id, messageType: 'SendEmail', payload: {} });
+  const report = await store.enqueue({ tenantId: tenant.id, messageType: 'Report', payload: {} });
+  const orphan = await store.enqueue({ tenantId: tenant.id, messageType: 'NotDeployedYet', payload: {} });
+  // Counts every claim statement the mail worker sends, to show the unserved row costs no claims.
+  let claims = 0;
+  const counting = (s: QueueStore): QueueStore => ({ ...s, claim: (o) => (claims++, s.claim(o)) });
+  const a = worker([tenant], [{ type: 'SendEmail', handle: (m) => void mail.push(m.id) }], { pollMaxMs: 100 }, counting);
+  const b = worker([tenant], [{ type: 'Report', handle: (m) => void reports.push(m.id) }]);
+  await untilStatus(store, email, 'Completed');
+  await untilStatus(store, report, 'Completed');
+  expect(mail).toEqual([email]);
+  expect(reports).toEqual([report]);
+  const claimsAfterDrain = claims;
+  await new Promise((r) => setTimeout(r, 600));
+  const left = await statusOf(store, orphan);
+  expect(left).toMatchObject({ status: 'Pending', processingAttempts: 0, errorMessage: null });
+  // Parked: its probe counts only SendEmail work, so the orphan wakes nobody (a spin would claim every turn).
+  expect(claims - claimsAfterDrain).toBeLessThanOrEqual(1);
+  expect((await store.stats()).waitingByType).toEqual({ NotDeployedYet: 1 });
+  // A worker that serves the type takes it.
+  const c = worker([tenant], [{ type: 'NotDeployedYet', handle: () => undefined }]);
+  await untilStatus(store, orphan, 'Completed');
+  void a, void b, void c;
+});
+
+test('a worker without handlers claims nothing', async () => {
+  const { tenant, store } = await freshTenant();
+  const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Any', payload: {} });
+  worker([tenant], []);
+  await new Promise((r) => setTimeout(r, 400));
+  expect(await statusOf(store, id)).toMatchObject({ status: 'Pending', processingAttempts: 0 });
 });
 
 test('a handler that runs past its timeout sees its signal abort and the attempt fails', async () => {

@@ -42,7 +42,7 @@ ${COMMON_USAGE}`,
           ok: true,
           detail:
             types.length === 0
-              ? `no handler modules in ${session.config.handlers.dir} (every message would be retried, then dead-lettered)`
+              ? `no handler modules in ${session.config.handlers.dir} (no message would be claimed: they stay Pending)`
               : `${types.length} message type(s) from ${session.config.handlers.dir}: ${types.join(', ')}`,
         });
       } catch (err) {

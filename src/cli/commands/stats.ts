@@ -10,7 +10,8 @@ export const statsCommand: CliCommand = {
   usage: `Usage: tqw stats [--tenant ID] [--config FILE] [--json]
 
 Prints, per tenant, the number of messages in each status and the age of the oldest message that
-is due now (how far behind the workers are). Counting Completed rows may scan the table. Exits 1
+is due now (how far behind the workers are), then the waiting (Pending and Failed) messages by
+type: a type no running worker serves stays Pending and shows there. Counting Completed rows may scan the table. Exits 1
 if any tenant could not be read.
 
   --tenant ID     only this tenant
@@ -39,6 +40,10 @@ ${COMMON_USAGE}`,
         ctx.io.stdout(
           renderTable(['TENANT', 'PENDING', 'PROCESSING', 'FAILED', 'DEAD_LETTER', 'COMPLETED', 'OLDEST_DUE'], results.map(row)),
         );
+        const waiting = results.flatMap((r) =>
+          r.ok ? Object.entries((r as QueueStats).waitingByType).map(([type, count]) => [r.tenant, type, count]) : [],
+        );
+        if (waiting.length > 0) ctx.io.stdout(`\n${renderTable(['TENANT', 'TYPE', 'WAITING'], waiting)}`);
         for (const r of results) if (!r.ok) ctx.io.stdout(`${r.tenant}: ERROR: ${r.error}\n`);
       }
       return failed === 0 ? 0 : 1;

@@ -39,10 +39,10 @@ export function createPostgresGroup(key: string, table: string, pool: () => pg.P
     table,
     maxTablesPerStatement: NEXT_DUE_TABLES_PER_STATEMENT,
 
-    nextDue(tables, { leaseMs }) {
+    nextDue(tables, { leaseMs, types }) {
       return mapChunks(tables, NEXT_DUE_TABLES_PER_STATEMENT, async (chunk) => {
         const due: Array<number | null> = chunk.map(() => null);
-        for (const row of await run<{ Index: number; DueInMs: number }>(nextDueSql(chunk, leaseMs))) due[row.Index] = row.DueInMs;
+        for (const row of await run<{ Index: number; DueInMs: number }>(nextDueSql(chunk, leaseMs, types))) due[row.Index] = row.DueInMs;
         return due;
       });
     },

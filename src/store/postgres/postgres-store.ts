@@ -15,6 +15,7 @@ import {
 import { runClaimTransaction, runCompletingTransaction } from './claim-transaction';
 import { TransactionChain } from './transaction-chain';
 import { sharingKey } from '../sharing-key';
+import { byTypeCounts } from '../by-type-counts';
 import { createPgPool } from './create-pool';
 import { EXPECTED_INDEXES } from './expected-indexes';
 import { missingIndexes } from '../missing-indexes';
@@ -58,6 +59,7 @@ export function createPostgresStore(
   const sql = postgresStatements(table, storeOptions);
   const completingName = preparedName(sql.completingUpdate);
   const claimName = preparedName(sql.claim);
+  const claimByTypeName = preparedName(sql.claimByType);
   const completeManyName = preparedName(sql.completeMany);
   /** A statement's prepared name where few tables share the pool (see MAX_TABLES_FOR_PREPARED), else undefined. */
   const prepared = (name: string): string | undefined => ((lease?.sharedBy() ?? 1) <= MAX_TABLES_FOR_PREPARED ? name : undefined);
@@ -76,6 +78,9 @@ export function createPostgresStore(
   const fenced = async (text: string, fence: ClaimFence, ...more: unknown[]): Promise<boolean> =>
     (await pool().query(text, [...fenceParams(fence), ...more])).rowCount === 1;
 
+  const waitingByType = async (): Promise<Record<string, number>> =>
+    byTypeCounts((await pool().query<{ MessageType: string; Count: number }>(sql.waitingByType)).rows);
+
   return {
     dialect: 'postgres',
     tenantId: tenant.id,
@@ -85,14 +90,18 @@ export function createPostgresStore(
       return runMigrations(pool(), tenant.schema);
     },
 
-    async claim({ limit, leaseMs }) {
+    async claim({ limit, leaseMs, types }) {
       if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`claim limit must be an integer >= 1, got ${limit}`);
+      if (types !== undefined && types.length === 0) return [];
       const p = pool();
       // Prepared where few tables share the pool (see MAX_TABLES_FOR_PREPARED): planning this
       // statement costs about as much as running it for a batch of ten (measured: 12% less server
       // CPU per message at the default batch size, no difference at 100).
-      const name = prepared(claimName);
-      const result = await p.query<PgClaimedRow>({ name, text: sql.claim, values: [limit, leaseMs], types: CLAIM_TYPES, rowMode: 'array' });
+      const query =
+        types === undefined
+          ? { name: prepared(claimName), text: sql.claim, values: [limit, leaseMs] }
+          : { name: prepared(claimByTypeName), text: sql.claimByType, values: [limit, leaseMs, [...types]] };
+      const result = await p.query<PgClaimedRow>({ ...query, types: CLAIM_TYPES, rowMode: 'array' });
       checkClaimColumns(result.fields);
       return result.rows.map(toClaimedMessage).sort(byScheduledTime);
     },
@@ -165,8 +174,11 @@ export function createPostgresStore(
       return {
         counts: { ...toCounts(r), Completed: Number(r.Completed) },
         oldestDueAgeSeconds: r.OldestDueAgeSeconds === null ? null : Number(r.OldestDueAgeSeconds),
+        waitingByType: await waitingByType(),
       };
     },
+
+    waitingByType,
 
     async depth() {
       const { rows } = await pool().query<Counts>(sql.depth);

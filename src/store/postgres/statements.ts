@@ -19,6 +19,7 @@ import { releaseSql } from './sql/release';
 import { requeueDeadLettersSql } from './sql/requeue-dead-letters';
 import { retrySql } from './sql/retry';
 import { statsSql } from './sql/stats';
+import { waitingByTypeSql } from './sql/waiting-by-type';
 
 /**
  * Every statement of the store for one table, built once per store (the table name and the options
@@ -34,6 +35,7 @@ export function postgresStatements(table: string, options: StoreOptions = DEFAUL
   const async = options.asyncCommit;
   return {
     claim: claimSql(table, async || options.asyncClaims),
+    claimByType: claimSql(table, async || options.asyncClaims, true),
     complete: del ? completeDeleteSql(table, async) : completeSql(table, async),
     completeMany: del ? completeManyDeleteSql(table, async) : completeManySql(table, async),
     completingUpdate: del ? completingDeleteSql(table) : completingUpdateSql(table),
@@ -44,6 +46,7 @@ export function postgresStatements(table: string, options: StoreOptions = DEFAUL
     enqueue: enqueueSql(table),
     getMessage: getMessageSql(table),
     stats: statsSql(table),
+    waitingByType: waitingByTypeSql(table),
     depth: depthSql(table),
     listDeadLetters: listDeadLettersSql(table),
     requeueDeadLetters: requeueDeadLettersSql(table),

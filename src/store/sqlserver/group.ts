@@ -24,10 +24,10 @@ export function createSqlServerGroup(key: string, table: string, request: () => 
     table,
     maxTablesPerStatement: SQLSERVER_TABLES_PER_STATEMENT,
 
-    nextDue(tables, { leaseMs }) {
+    nextDue(tables, { leaseMs, types }) {
       if (!Number.isInteger(leaseMs) || leaseMs < 0) throw new RangeError(`leaseMs must be an integer >= 0, got ${leaseMs}`);
       return chunked(tables, async (chunk) => {
-        const { recordset } = await (await request()).query<MssqlRow>(nextDueSql(chunk));
+        const { recordset } = await (await request()).query<MssqlRow>(nextDueSql(chunk, types));
         const due: Array<number | null> = chunk.map(() => null);
         for (const row of recordset) {
           const index = numberColumn(row, 'Index');

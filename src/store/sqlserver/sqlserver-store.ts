@@ -2,6 +2,7 @@ import mssql from 'mssql';
 import { newMessageId } from '../message-id';
 import { parseConnectionString, poolKeyOf } from '../../tenants/connection-string';
 import type { Tenant } from '../../tenants/types';
+import { byTypeCounts } from '../by-type-counts';
 import { sharingKey, withDigest } from '../sharing-key';
 import type { PoolLease, PoolRegistry } from '../pool-registry';
 import { serializePayload } from '../postgres/payload';
@@ -82,6 +83,11 @@ export function createSqlServerStore(
     return rowCountOf(result.recordset) === 1;
   };
 
+  const waitingByType = async (): Promise<Record<string, number>> => {
+    const { recordset } = await (await request()).query<MssqlRow>(sql.waitingByType);
+    return byTypeCounts(recordset.map((row) => ({ MessageType: String(column(row, 'MessageType')), Count: numberColumn(row, 'Count') })));
+  };
+
   return {
     dialect: 'sqlserver',
     tenantId: tenant.id,
@@ -94,13 +100,13 @@ export function createSqlServerStore(
       });
     },
 
-    async claim({ limit, leaseMs }) {
+    async claim({ limit, leaseMs, types }) {
       assertInt(limit, 1, 'claim limit');
       assertInt(leaseMs, 0, 'claim leaseMs');
-      const { recordset } = await (await request())
-        .input('limit', mssql.Int, limit)
-        .input('leaseMs', mssql.Int, leaseMs)
-        .query<MssqlRow>(sql.claim);
+      if (types !== undefined && types.length === 0) return [];
+      const req = (await request()).input('limit', mssql.Int, limit).input('leaseMs', mssql.Int, leaseMs);
+      if (types !== undefined) req.input('types', mssql.NVarChar(mssql.MAX), JSON.stringify(types));
+      const { recordset } = await req.query<MssqlRow>(types === undefined ? sql.claim : sql.claimByType);
       return recordset.map(toClaimedMessage).sort(byScheduledTime);
     },
 
@@ -178,8 +184,11 @@ export function createSqlServerStore(
       return {
         counts: { ...toCounts(row), Completed: numberColumn(row, 'Completed') },
         oldestDueAgeSeconds: oldest === null || oldest === undefined ? null : Number(oldest),
+        waitingByType: await waitingByType(),
       };
     },
+
+    waitingByType,
 
     async depth() {
       const { recordset } = await (await request()).query<MssqlRow>(sql.depth);

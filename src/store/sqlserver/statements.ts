@@ -20,6 +20,7 @@ import { releaseSql } from './sql/release';
 import { requeueDeadLettersSql } from './sql/requeue-dead-letters';
 import { retrySql } from './sql/retry';
 import { statsSql } from './sql/stats';
+import { waitingByTypeSql } from './sql/waiting-by-type';
 
 /**
  * Every statement of the store for one table, built once per store (the table name and the options
@@ -31,6 +32,7 @@ export function sqlServerStatements(table: string, options: StoreOptions = DEFAU
   const del = options.deleteOnCompletion;
   return {
     claim: claimSql(table),
+    claimByType: claimSql(table, true),
     lockClaim: lockClaimSql(table),
     complete: del ? completeDeleteSql(table) : completeSql(table),
     completingUpdate: del ? completingDeleteSql(table) : completingUpdateSql(table),
@@ -42,6 +44,7 @@ export function sqlServerStatements(table: string, options: StoreOptions = DEFAU
     enqueue: enqueueSql(table),
     getMessage: getMessageSql(table),
     stats: statsSql(table),
+    waitingByType: waitingByTypeSql(table),
     depth: depthSql(table),
     listDeadLetters: listDeadLettersSql(table),
     requeueDeadLetters: requeueDeadLettersSql(table),

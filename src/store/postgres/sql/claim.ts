@@ -24,6 +24,9 @@ import { newDequeueTime } from './fence';
  *   because it kills its worker. The worker runs it alone (ClaimedMessage.reclaimed); taking one at
  *   a time keeps the others unclaimed meanwhile, so if it kills this worker too, no other message
  *   gets an attempt counted for nothing (and dead-lettered after maxAttempts without having failed).
+ * - `byType`: $3 is the list of message types the worker's handlers serve; other types stay where
+ *   they are (Pending, or a lease another deployment's worker holds), for a worker that serves them.
+ *   The filter is a condition on the same index walk (the claim stays one indexed statement).
  * - No TenantId filter: a row a producer wrote with another tenant's id must still be claimed so the
  *   worker can dead-letter it (and log it as a security event) instead of leaving it forever.
  * - Times come from the database clock (now()), so workers with skewed clocks agree on leases.
@@ -37,17 +40,18 @@ import { newDequeueTime } from './fence';
  * RETURNING order is unspecified; the store sorts the claimed rows by ScheduledTime.
  * `asyncCommit`: see async-commit.ts (StoreOptions.asyncCommit).
  */
-export function claimSql(table: string, asyncCommit = false): string {
+export function claimSql(table: string, asyncCommit = false, byType = false): string {
+  const served = byType ? `\n    AND "MessageType" = ANY ($3::text[])` : '';
   return `WITH due_work AS MATERIALIZED (
   SELECT "Id", "ScheduledTime" FROM ${table}
-  WHERE "Status" IN ('Pending', 'Failed') AND "ScheduledTime" <= now()
+  WHERE "Status" IN ('Pending', 'Failed') AND "ScheduledTime" <= now()${served}
   ORDER BY "ScheduledTime"
   LIMIT $1
   FOR UPDATE SKIP LOCKED
 ),
 expired_leases AS MATERIALIZED (
   SELECT "Id", "ScheduledTime" FROM ${table}
-  WHERE "Status" = 'Processing' AND "DequeueTime" <= now() - $2::double precision * interval '1 millisecond'
+  WHERE "Status" = 'Processing' AND "DequeueTime" <= now() - $2::double precision * interval '1 millisecond'${served}
   ORDER BY "DequeueTime"
   LIMIT 1
   FOR UPDATE SKIP LOCKED

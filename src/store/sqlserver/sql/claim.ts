@@ -45,7 +45,10 @@ import { DECLARE_NOW, DUE, NEW_DEQUEUE_TIME } from '../sql-fragments';
  * rows taken over from an expired lease from due work; the worker runs those alone. OUTPUT order is unspecified; the store sorts the claimed rows by ScheduledTime.
  * Note: SQL Server refuses OUTPUT without INTO on a table with enabled triggers (error 334).
  */
-export function claimSql(table: string): string {
+export function claimSql(table: string, byType = false): string {
+  // byType: @types is a JSON array of the message types the worker's handlers serve; rows of other
+  // types are left alone (Pending, for a worker that serves them). OPENJSON runs on Babelfish too.
+  const served = byType ? `\n    AND MessageType IN (SELECT value FROM OPENJSON(@types))` : '';
   return `SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
 ${DECLARE_NOW}
 DECLARE @leaseCutoff DATETIMEOFFSET(3) = DATEADD(millisecond, -@leaseMs, @now);
@@ -58,7 +61,7 @@ OUTPUT inserted.*, CAST(CASE WHEN deleted.Status = N'Processing' THEN 1 ELSE 0 E
 WHERE Id IN (
     SELECT TOP (@limit) Id
     FROM ${table} WITH (UPDLOCK, READPAST, ROWLOCK)
-    WHERE ${DUE}
+    WHERE ${DUE}${served}
     ORDER BY ScheduledTime)
   AND ${DUE};`;
 }

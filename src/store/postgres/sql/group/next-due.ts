@@ -1,3 +1,4 @@
+import { quoteLiteral } from '../../quote-table';
 import { tablesPerStatement } from './limits';
 
 /** Relations per table of the probe: the table, "IX_QueueMessages_Due" and "IX_QueueMessages_Lease". */
@@ -18,15 +19,17 @@ export const NEXT_DUE_TABLES_PER_STATEMENT = tablesPerStatement(2);
  * No bind parameters: the lease (an integer the caller checked) is a literal, so the statement
  * text of a chunk of tables never changes and it runs as a named prepared statement with one
  * cached generic plan (planning a 100-way UNION costs ~10x its execution). The table names come
- * from quoteTable().
+ * from quoteTable(). `types` (the worker's served types, fixed for its life) are literals too, for
+ * the same reason: only work a claim of this worker would take counts.
  */
-export function nextDueSql(tables: readonly string[], leaseMs: number): string {
+export function nextDueSql(tables: readonly string[], leaseMs: number, types?: readonly string[]): string {
   if (!Number.isInteger(leaseMs) || leaseMs < 0) throw new RangeError(`leaseMs must be an integer >= 0, got ${leaseMs}`);
   if (tables.length === 0) throw new RangeError('nextDueSql needs at least one table');
+  const served = types === undefined ? '' : ` AND "MessageType" = ANY (${typeListLiteral(types)})`;
   const branches = tables.map(
     (table, index) => `SELECT ${index} AS "Index",
-  (SELECT min("ScheduledTime") FROM ${table} WHERE "Status" IN ('Pending', 'Failed')) AS "Due",
-  (SELECT min("DequeueTime") FROM ${table} WHERE "Status" = 'Processing') AS "Held"`,
+  (SELECT min("ScheduledTime") FROM ${table} WHERE "Status" IN ('Pending', 'Failed')${served}) AS "Due",
+  (SELECT min("DequeueTime") FROM ${table} WHERE "Status" = 'Processing'${served}) AS "Held"`,
   );
   return `SELECT "Index",
   (extract(epoch FROM least("Due", "Held" + interval '${leaseMs} milliseconds') - now()) * 1000)::double precision AS "DueInMs"
@@ -34,4 +37,9 @@ FROM (
 ${branches.join('\nUNION ALL\n')}
 ) AS work
 WHERE "Due" IS NOT NULL OR "Held" IS NOT NULL`;
+}
+
+/** ARRAY['a', 'b']::text[] with each type as a quoted literal. */
+function typeListLiteral(types: readonly string[]): string {
+  return `ARRAY[${types.map(quoteLiteral).join(', ')}]::text[]`;
 }

@@ -1,4 +1,5 @@
 import { DECLARE_NOW } from '../../sql-fragments';
+import { quoteLiteral } from '../../quote-table';
 
 /**
  * Tables one SQL Server group statement names. One statement per server and login per probe
@@ -26,13 +27,15 @@ export const SQLSERVER_TABLES_PER_STATEMENT = 1_000;
  * Babelfish: cross-database three-part names are not among the forms NOTES.md records as verified
  * there. If they fail, the worker's probe fails, and its tenants fall back to polling on their own.
  */
-export function nextDueSql(tables: readonly string[]): string {
+export function nextDueSql(tables: readonly string[], types?: readonly string[]): string {
   if (tables.length === 0) throw new RangeError('nextDueSql needs at least one table');
+  // Only work of the worker's served types counts (literals: the list is fixed for the worker's life).
+  const served = types === undefined ? '' : ` AND MessageType IN (${types.length === 0 ? 'NULL' : types.map(quoteLiteral).join(', ')})`;
   const branches = tables.map(
     (table, index) => `SELECT ${index} AS [Index],
-    (SELECT MIN(ScheduledTime) FROM ${table} WITH (READPAST) WHERE Status = N'Pending') AS [Pending],
-    (SELECT MIN(ScheduledTime) FROM ${table} WITH (READPAST) WHERE Status = N'Failed') AS [Failed],
-    (SELECT MIN(DequeueTime) FROM ${table} WITH (READPAST) WHERE Status = N'Processing') AS [Held]`,
+    (SELECT MIN(ScheduledTime) FROM ${table} WITH (READPAST) WHERE Status = N'Pending'${served}) AS [Pending],
+    (SELECT MIN(ScheduledTime) FROM ${table} WITH (READPAST) WHERE Status = N'Failed'${served}) AS [Failed],
+    (SELECT MIN(DequeueTime) FROM ${table} WITH (READPAST) WHERE Status = N'Processing'${served}) AS [Held]`,
   );
   return `SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
 ${DECLARE_NOW}
