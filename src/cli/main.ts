@@ -15,6 +15,7 @@ import { enqueueCommand } from './commands/enqueue';
 import { healthcheckCommand } from './commands/healthcheck';
 import { migrateCommand } from './commands/migrate';
 import { statsCommand } from './commands/stats';
+import { showCommand } from './commands/show';
 import { processIo, type CliIo } from './io';
 import { reportError, usageHint } from './report-error';
 import { runEntry } from './run-entry';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CliCommand[] = [
   checkCommand,
   statsCommand,
   deadLettersCommand,
+  showCommand,
   configCommand,
   healthcheckCommand,
 ];

@@ -137,6 +137,20 @@ export function exhaustedByCrashes(attempt: number, maxAttempts: number, lastErr
   );
 }
 
+/** Most characters of an error code kept in the error history (its column is 100 wide). */
+const MAX_ERROR_CODE_LENGTH = 100;
+
+/**
+ * The code the error history records for a failure: the error's own string `code` (TqwError codes,
+ * Node's ECONNREFUSED, a handler's), else its name when it is not plain 'Error', else null.
+ */
+export function errorCodeOf(error: unknown): string | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const { code, name } = error as { code?: unknown; name?: unknown };
+  const chosen = typeof code === 'string' && code !== '' ? code : typeof name === 'string' && name !== 'Error' && name !== '' ? name : null;
+  return chosen === null ? null : chosen.slice(0, MAX_ERROR_CODE_LENGTH);
+}
+
 export function truncate(text: string, max = MAX_ERROR_MESSAGE_LENGTH): string {
   return text.length <= max ? text : `${text.slice(0, max - 15)}... [truncated]`;
 }

@@ -79,8 +79,20 @@ export interface ClaimOptions {
 export interface RetryOptions {
   /** Delay from the database's now() to the new ScheduledTime. */
   delayMs: number;
-  /** Stored in ErrorMessage (already truncated and free of secrets). */
+  /** Stored in ErrorMessage (already truncated and free of secrets) and in the error history. */
   error: string;
+  /** The error's code for the error history (e.g. TQW_HANDLER_TIMEOUT, ECONNREFUSED); default null. */
+  code?: string | null;
+}
+
+/** One failed attempt in a message's error history (QueueMessageErrors). */
+export interface AttemptError {
+  /** ProcessingAttempts of the attempt that failed. */
+  attempt: number;
+  /** Database time of the failure. */
+  failedAt: Date;
+  error: string;
+  code: string | null;
 }
 
 /** A new message for `enqueue`. */
@@ -156,11 +168,20 @@ export interface QueueStore {
    */
   completeMany(fences: readonly ClaimFence[]): Promise<string[]>;
 
-  /** Status=Failed, ScheduledTime=now+delay, ErrorMessage=error. False if the fence no longer matches. */
+  /**
+   * Status=Failed, ScheduledTime=now+delay, ErrorMessage=error, and the error appended to the
+   * message's error history, in one statement. False (and no history row) if the fence no longer matches.
+   */
   retry(fence: ClaimFence, options: RetryOptions): Promise<boolean>;
 
-  /** Status=DeadLetter, ErrorMessage=error. False if the fence no longer matches. */
-  deadLetter(fence: ClaimFence, error: string): Promise<boolean>;
+  /** Status=DeadLetter, ErrorMessage=error, appended to the error history as retry(). False if the fence no longer matches. */
+  deadLetter(fence: ClaimFence, error: string, code?: string | null): Promise<boolean>;
+
+  /**
+   * The error history of each of `ids`, keyed by the lower-cased id (every failed attempt, oldest
+   * first; an id without one maps to []). Deleting a message (retention, deleteOnCompletion) deletes its history.
+   */
+  errorHistory(ids: readonly string[]): Promise<Map<string, AttemptError[]>>;
 
   /**
    * Gives a claim back without counting the attempt (graceful shutdown): Status=Pending,

@@ -13,7 +13,7 @@ import type { HandlerContext, Message } from '../handlers/types';
 import type { TqwMetrics } from '../metrics/metrics';
 import type { ClaimFence, ClaimedMessage, QueueStore } from '../store/types';
 import { AttemptControl } from './attempt-control';
-import { decideFailure, exhaustedByCrashes } from '../retry/retry-policy';
+import { decideFailure, errorCodeOf, exhaustedByCrashes } from '../retry/retry-policy';
 import { LeaseKeeper } from './heartbeat';
 import type { WorkerOptions } from './options';
 import { payloadTooLarge } from './payload-limit';
@@ -269,7 +269,8 @@ class MessageAttempt {
       this.deps.redact,
     );
     if (decision.kind === 'deadLetter') return this.recordDeadLetter(decision.error, err);
-    const matched = await this.write('retry', () => this.deps.store.retry(this.fence, { delayMs: decision.delayMs, error: decision.error }));
+    const code = errorCodeOf(err);
+    const matched = await this.write('retry', () => this.deps.store.retry(this.fence, { delayMs: decision.delayMs, error: decision.error, code }));
     if (matched === undefined) return 'unrecorded';
     if (!matched) return this.leaseLost();
     this.deps.metrics.messageProcessed(this.deps.tenantId, this.claim.messageType, 'retried');
@@ -279,7 +280,8 @@ class MessageAttempt {
   }
 
   private async recordDeadLetter(error: string, cause?: unknown): Promise<ProcessOutcome> {
-    const matched = await this.write('dead-letter', () => this.deps.store.deadLetter(this.fence, error));
+    const code = errorCodeOf(cause);
+    const matched = await this.write('dead-letter', () => this.deps.store.deadLetter(this.fence, error, code));
     if (matched === undefined) return 'unrecorded';
     if (!matched) return this.leaseLost();
     this.deps.metrics.messageProcessed(this.deps.tenantId, this.claim.messageType, 'dead_lettered');

@@ -488,6 +488,7 @@ describe('PostgreSQL store specifics', () => {
       await fx.query(`GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${role}`);
       await fx.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${store.tableName} TO ${role}`);
       await fx.query(`GRANT SELECT ON ${quoteTable(schema, 'QueueMigrations')} TO ${role}`);
+      await fx.query(`GRANT INSERT ON ${quoteTable(schema, 'QueueMessageErrors')} TO ${role}`);
       const url = new URL(fx.database().url);
       url.username = role;
       url.password = password;
@@ -498,6 +499,11 @@ describe('PostgreSQL store specifics', () => {
       const m = await claimOne(limited);
       expect(await limited.complete(m)).toBe(true);
       expect(await limited.purge('Completed', 0, 10)).toBe(1);
+      // The error history needs only INSERT; the cascade of a purge needs no grant.
+      await limited.enqueue({ tenantId: 't', messageType: 'X', payload: {} });
+      expect(await limited.retry(await claimOne(limited), { delayMs: 0, error: 'once' })).toBe(true);
+      expect(await limited.deadLetter(await claimOne(limited), 'twice')).toBe(true);
+      expect(await limited.purge('DeadLetter', 0, 10)).toBe(1);
 
       const elsewhere = createPostgresStore(fx.makeTenant('t', `nope_${role}`, url.toString()), pools, TEST_POOL_OPTIONS);
       await expect(elsewhere.migrate()).rejects.toThrow(/permission denied/);
@@ -521,6 +527,7 @@ describe('PostgreSQL store specifics', () => {
     expect(await store.stats()).toEqual({
       counts: { Pending: 0, Processing: 0, Completed: 0, Failed: 0, DeadLetter: 0 },
       oldestDueAgeSeconds: null,
+      waitingByType: {},
     });
   });
 

@@ -411,6 +411,55 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       });
     });
 
+    describe('error history', () => {
+      test('retry and deadLetter append each failed attempt (number, database time, error, code); a stale fence appends nothing', async () => {
+        const store = await fx.makeStore(TENANT);
+        const id = await enqueueOne(store);
+        const before = await fx.dbNow(store);
+        const first = await claimOne(store);
+        expect(await store.retry(first, { delayMs: 0, error: 'first failure', code: 'ECONNRESET' })).toBe(true);
+        expect(await store.retry(first, { delayMs: 0, error: 'stale', code: 'X' })).toBe(false);
+        const second = await claimOne(store);
+        expect(await store.deadLetter(second, 'gave up')).toBe(true);
+        expect(await store.deadLetter(second, 'stale again')).toBe(false);
+        const history = (await store.errorHistory([id.toUpperCase()])).get(id.toLowerCase())!;
+        expect(history.map(({ attempt, error, code }) => ({ attempt, error, code }))).toEqual([
+          { attempt: 1, error: 'first failure', code: 'ECONNRESET' },
+          { attempt: 2, error: 'gave up', code: null },
+        ]);
+        expect(history[0]!.failedAt.getTime()).toBeGreaterThanOrEqual(before.getTime() - 5);
+        expect((await store.getMessage(id))?.errorMessage).toBe('gave up');
+        // After a requeue the attempt numbers start again; the history keeps both runs.
+        expect(await store.requeueDeadLetters([id])).toBe(1);
+        expect(await store.retry(await claimOne(store), { delayMs: 0, error: 'after requeue' })).toBe(true);
+        expect((await store.errorHistory([id])).get(id.toLowerCase())!.map((e) => e.attempt)).toEqual([1, 2, 1]);
+        expect(await store.errorHistory([])).toEqual(new Map());
+      });
+
+      test('deleting a message deletes its history: retention purge and deleteOnCompletion', async () => {
+        const store = await fx.makeStore(TENANT);
+        const purged = await enqueueOne(store);
+        expect(await store.deadLetter(await claimOne(store), 'poison', 'E1')).toBe(true);
+        const kept = await enqueueOne(store);
+        expect(await store.deadLetter(await claimOne(store), 'poison too')).toBe(true);
+        await sleep(30);
+        // Both are old enough: purge one (a batch of 1) and check the other keeps its history.
+        expect(await store.purge('DeadLetter', 0, 1)).toBe(1);
+        const left = (await store.listDeadLetters(10)).map((r) => r.id);
+        const gone = left.includes(purged) ? kept : purged;
+        const stays = left.includes(purged) ? purged : kept;
+        const history = await store.errorHistory([gone, stays]);
+        expect(history.get(gone.toLowerCase())).toEqual([]);
+        expect(history.get(stays.toLowerCase())).toHaveLength(1);
+
+        const deleting = await fx.makeStore('t-delete', { deleteOnCompletion: true });
+        const id = await enqueueOne(deleting);
+        expect(await deleting.retry(await claimOne(deleting), { delayMs: 0, error: 'once' })).toBe(true);
+        expect(await deleting.complete(await claimOne(deleting))).toBe(true);
+        expect((await deleting.errorHistory([id])).get(id.toLowerCase())).toEqual([]);
+      });
+    });
+
     describe('leases and fencing', () => {
       test('a Processing row is not claimable while its lease runs and is claimable again once it expires', async () => {
         const store = await fx.makeStore(TENANT);

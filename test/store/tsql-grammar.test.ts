@@ -15,7 +15,7 @@ import {
   recordMigrationSql,
 } from '../../src/store/sqlserver/migrations/bookkeeping-sql';
 import { DUE, FENCE } from '../../src/store/sqlserver/sql-fragments';
-import { MIGRATIONS_TABLE, quoteTable } from '../../src/store/sqlserver/quote-table';
+import { ERRORS_TABLE, MIGRATIONS_TABLE, quoteTable } from '../../src/store/sqlserver/quote-table';
 import { sqlServerStatements } from '../../src/store/sqlserver/statements';
 import { DEFAULT_STORE_OPTIONS } from '../../src/store/types';
 import { depthManySql } from '../../src/store/sqlserver/sql/group/depth-many';
@@ -29,7 +29,15 @@ const SQL_DIR = join(__dirname, '../../src/store/sqlserver/sql');
 const SCHEMAS: Array<string | undefined> = [undefined, 'dbo', 'tenant_acme', "we]ird 'schema'; DROP TABLE x; --"];
 const TABLES = SCHEMAS.map((s) => quoteTable(s));
 
-/** Every statement builder exported by a file of src/store/sqlserver/sql, by "file:export". */
+/** The error history table beside `table` (the store's second table). */
+function errorsOf(table: string): string {
+  return table.replace(/\[QueueMessages\]$/, `[${ERRORS_TABLE}]`);
+}
+
+/**
+ * Every statement builder exported by a file of src/store/sqlserver/sql, by "file:export", called
+ * with the queue table (and the error history table where the statement writes it, as the store does).
+ */
 function sqlBuilders(): Array<[string, (table: string) => string]> {
   const builders: Array<[string, (table: string) => string]> = [];
   for (const file of readdirSync(SQL_DIR).filter((f) => f.endsWith('.ts')).sort()) {
@@ -37,7 +45,12 @@ function sqlBuilders(): Array<[string, (table: string) => string]> {
     const mod = require(join(SQL_DIR, file)) as Record<string, unknown>;
     for (const [name, value] of Object.entries(mod)) {
       if (typeof value !== 'function') throw new Error(`${file} exports '${name}', which is not a statement builder`);
-      builders.push([`${file}:${name}`, value as (table: string) => string]);
+      const build = value as (table: string, errors?: string) => string;
+      const writesErrors = file === 'retry.ts' || file === 'dead-letter.ts';
+      builders.push([
+        `${file}:${name}`,
+        file === 'error-history.ts' ? (table) => build(errorsOf(table)) : writesErrors ? (table) => build(table, errorsOf(table)) : (table) => build(table),
+      ]);
     }
   }
   return builders;
@@ -53,15 +66,16 @@ function migrationStatements(schema: string | undefined): Array<[string, string]
     ['create QueueMigrations', createMigrationsTableSql(migrations)],
     ['applied migrations', appliedMigrationsSql(migrations)],
     ['record migration', recordMigrationSql(migrations)],
-    ...SQLSERVER_MIGRATIONS.flatMap((m) => m.statements(table).map((sql, i): [string, string] => [`${m.id}[${i}]`, sql])),
+    ...SQLSERVER_MIGRATIONS.flatMap((m) => m.statements(table, (name) => quoteTable(schema, name)).map((sql, i): [string, string] => [`${m.id}[${i}]`, sql])),
   ];
 }
 
 describe('every statement the SQL Server store sends parses as T-SQL', () => {
   const builders = sqlBuilders();
 
-  test('the sql folder holds the 21 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
+  test('the sql folder holds the 24 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
     expect(builders.map(([name]) => name.split(':')[0])).toEqual([
+      'claim.ts',
       'claim.ts',
       'complete-delete.ts',
       'complete-many-delete.ts',
@@ -72,6 +86,7 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       'dead-letter.ts',
       'depth.ts',
       'enqueue.ts',
+      'error-history.ts',
       'extend-lease.ts',
       'get-message.ts',
       'list-dead-letters.ts',
@@ -83,11 +98,12 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       'requeue-dead-letters.ts',
       'retry.ts',
       'stats.ts',
+      'waiting-by-type.ts',
     ]);
     for (const table of TABLES) {
       const used = new Set([
-        ...Object.values(sqlServerStatements(table)),
-        ...Object.values(sqlServerStatements(table, { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true })),
+        ...Object.values(sqlServerStatements(table, DEFAULT_STORE_OPTIONS, errorsOf(table))),
+        ...Object.values(sqlServerStatements(table, { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true }, errorsOf(table))),
       ]);
       const built = new Set(builders.map(([, build]) => build(table)));
       expect(used).toEqual(built);
@@ -122,7 +138,7 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
     test.each(TABLES)(`${name} with table %s`, (table) => {
       const sql = build(table);
       // list-indexes names the table inside a string literal (OBJECT_ID), with its quotes doubled.
-      expect(sql).toContain(name.startsWith('list-indexes') ? table.replace(/'/g, "''") : table);
+      expect(sql).toContain(name.startsWith('list-indexes') ? table.replace(/'/g, "''") : name.startsWith('error-history') ? errorsOf(table) : table);
       expect(parseTsql(sql).errors).toEqual([]);
     });
   }
@@ -176,7 +192,7 @@ describe('negative controls: the parser rejects broken T-SQL', () => {
   });
 
   test('a broken DDL statement: misspelled keyword, missing parentheses, doubled comma', () => {
-    const ddl = SQLSERVER_MIGRATIONS[0]!.statements(quoteTable('dbo'))[0]!;
+    const ddl = SQLSERVER_MIGRATIONS[0]!.statements(quoteTable("dbo"), (name) => quoteTable("dbo", name))[0]!;
     expect(parseTsql(ddl).errors).toEqual([]);
     for (const [from, to] of [
       ['CREATE TABLE', 'CREATE TABEL'],
@@ -262,8 +278,13 @@ describe('structure of the statements the guarantees rest on', () => {
   });
 
   test('success is read from OUTPUT rows or SELECT @@ROWCOUNT, never from rowsAffected (Babelfish reports 0 with OUTPUT)', () => {
-    for (const name of ['complete', 'completingUpdate', 'retry', 'deadLetter', 'release', 'requeueDeadLetters', 'purge'] as const) {
+    for (const name of ['complete', 'completingUpdate', 'release', 'requeueDeadLetters', 'purge'] as const) {
       expect(sql[name].trimEnd().endsWith('SELECT @@ROWCOUNT AS [RowCount];')).toBe(true);
+    }
+    // retry and dead-letter append to the error history after their UPDATE: its count is kept first.
+    for (const name of ['retry', 'deadLetter'] as const) {
+      expect(sql[name]).toMatch(/WHERE Id = @id [^;]+;\nDECLARE @changed INT = @@ROWCOUNT;\n/);
+      expect(sql[name].trimEnd().endsWith('SELECT @changed AS [RowCount];')).toBe(true);
     }
     expect(sql.extendLease).toContain('OUTPUT inserted.Id AS [Id], inserted.DequeueTime AS [DequeueTime]');
     expect(sql.completeMany).toContain('OUTPUT inserted.Id AS [Id]');
@@ -298,17 +319,20 @@ describe('structure of the statements the guarantees rest on', () => {
     const fence = ['@attempts', '@dequeueTime', '@id'];
     expect(Object.fromEntries(Object.entries(sql).map(([name, s]) => [name, params(s)]))).toEqual({
       claim: ['@leaseMs', '@limit'],
+      claimByType: ['@leaseMs', '@limit', '@types'],
       lockClaim: fence,
       complete: fence,
       completingUpdate: fence,
       completeMany: ['@fences'],
-      retry: ['@delayMillis', '@delaySeconds', '@error', ...fence].sort(),
-      deadLetter: ['@error', ...fence].sort(),
+      retry: ['@code', '@delayMillis', '@delaySeconds', '@error', ...fence].sort(),
+      deadLetter: ['@code', '@error', ...fence].sort(),
+      errorHistory: ['@ids'],
       release: ['@reason', ...fence].sort(),
       extendLease: fence,
       enqueue: ['@correlationId', '@delayMillis', '@delaySeconds', '@id', '@messageType', '@payload', '@tenantId'],
       getMessage: ['@id'],
       stats: [],
+      waitingByType: [],
       depth: [],
       listDeadLetters: ['@limit'],
       requeueDeadLetters: ['@ids'],

@@ -212,6 +212,29 @@ test('routing by type: each worker claims only the types its handlers serve; an 
   void a, void b, void c;
 });
 
+test('every failed attempt is kept in the error history with its code, the last one beside the dead letter', async () => {
+  const { tenant, store } = await freshTenant();
+  let calls = 0;
+  const flaky: Handler = {
+    type: 'Flaky',
+    maxAttempts: 2,
+    handle() {
+      calls += 1;
+      throw Object.assign(new Error(`failure ${calls}`), { code: `E_FLAKY_${calls}` });
+    },
+  };
+  const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Flaky', payload: {} });
+  worker([tenant], [flaky], { backoffBaseMs: 10, backoffMaxMs: 20 });
+  await untilStatus(store, id, 'DeadLetter');
+  const history = (await store.errorHistory([id])).get(id)!;
+  expect(history.map((e) => [e.attempt, e.code])).toEqual([
+    [1, 'E_FLAKY_1'],
+    [2, 'E_FLAKY_2'],
+  ]);
+  expect(history[0]!.error).toContain('failure 1');
+  expect(history[1]!.error).toContain('failure 2');
+});
+
 test('a worker without handlers claims nothing', async () => {
   const { tenant, store } = await freshTenant();
   const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Any', payload: {} });

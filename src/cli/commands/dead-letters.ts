@@ -3,6 +3,7 @@ import { withAdminSession } from '../admin-session';
 import type { CliCommand, CommandContext } from '../command';
 import { COMMON_USAGE, TENANT_MAP_OPTIONS, integerOption, parseCommandArgs, required, uuidOption, type ConfigSelection } from '../parse-args';
 import { renderTable, truncate } from '../table';
+import { errorHistoryLines, redactedHistory } from '../error-history-lines';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 10_000;
@@ -13,7 +14,8 @@ export const deadLettersCommand: CliCommand = {
   usage: `Usage: tqw dead-letters list --tenant ID [--limit N] [--config FILE] [--json]
        tqw dead-letters requeue --tenant ID (--id UUID [--id UUID ...] | --all) [--config FILE] [--json]
 
-list      prints the tenant's DeadLetter messages, newest last attempt first (default limit ${DEFAULT_LIMIT}).
+list      prints the tenant's DeadLetter messages, newest last attempt first (default limit ${DEFAULT_LIMIT}),
+          each with its error history (every failed attempt's error, oldest first).
 requeue   moves DeadLetter messages back to Pending with their attempts reset and due now, so the
           workers run them again (after the cause is fixed). Logged on stderr. Exits 1 if an --id
           names no message or one that is not DeadLetter (each is reported; the others are requeued).
@@ -61,9 +63,18 @@ ${COMMON_USAGE}`,
 async function list(ctx: CommandContext, selection: ConfigSelection, tenantId: string, limit: number, json: boolean): Promise<number> {
   return withAdminSession(ctx, selection, async (session) => {
     const tenant = session.tenant(tenantId);
-    const rows = await session.forTenant(tenantId, (_tenant, store) => store.listDeadLetters(limit));
+    const { rows, history } = await session.forTenant(tenantId, async (_tenant, store) => {
+      const rows = await store.listDeadLetters(limit);
+      return { rows, history: await store.errorHistory(rows.map((r) => r.id)) };
+    });
+    const redact = (text: string) => ctx.redactor.redact(text);
+    const errorsOf = (id: string) => history.get(id.toLowerCase()) ?? [];
     // ErrorMessage is written redacted by the worker; redact again for rows other tools wrote.
-    const safe = rows.map((r) => ({ ...r, errorMessage: r.errorMessage === null ? null : ctx.redactor.redact(r.errorMessage) }));
+    const safe = rows.map((r) => ({
+      ...r,
+      errorMessage: r.errorMessage === null ? null : redact(r.errorMessage),
+      errors: redactedHistory(errorsOf(r.id), redact),
+    }));
     if (json) {
       ctx.io.stdout(`${JSON.stringify({ tenant: tenant.id, count: safe.length, messages: safe }, null, 2)}\n`);
     } else {
@@ -73,6 +84,7 @@ async function list(ctx: CommandContext, selection: ConfigSelection, tenantId: s
           safe.map((r) => [r.id, r.messageType, r.processingAttempts, r.lastAttemptTime?.toISOString(), truncate(r.errorMessage ?? '', 100)]),
         ),
       );
+      for (const r of safe) if (r.errors.length > 0) ctx.io.stdout(`\n${r.id} error history:\n${errorHistoryLines(r.errors, (t) => t)}`);
       ctx.io.stdout(`${safe.length} dead letter(s) of tenant ${tenant.id}${safe.length === limit ? ` (limit ${limit}; use --limit for more)` : ''}\n`);
     }
     return 0;

@@ -5,6 +5,7 @@ import type { Tenant } from '../../tenants/types';
 import {
   DEFAULT_POOL_OPTIONS,
   DEFAULT_STORE_OPTIONS,
+  type AttemptError,
   type ClaimFence,
   type ClaimedMessage,
   type PoolOptions,
@@ -23,7 +24,7 @@ import { createPostgresGroup } from './group';
 import type { PgListenerRegistry } from './notify-listener';
 import { runMigrations } from './migrate';
 import { serializePayload } from './payload';
-import { quoteTable } from './quote-table';
+import { ERRORS_TABLE, quoteTable } from './quote-table';
 import { CLAIM_TYPES } from './fast-types';
 import { preparedName } from './prepared';
 import { fenceArrays } from './fence-arrays';
@@ -56,7 +57,7 @@ export function createPostgresStore(
   storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = postgresStatements(table, storeOptions);
+  const sql = postgresStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE));
   const completingName = preparedName(sql.completingUpdate);
   const claimName = preparedName(sql.claim);
   const claimByTypeName = preparedName(sql.claimByType);
@@ -136,8 +137,19 @@ export function createPostgresStore(
       return rows.map((r) => r.Id);
     },
 
-    retry: (fence, { delayMs, error }) => fenced(sql.retry, fence, delayMs, error),
-    deadLetter: (fence, error) => fenced(sql.deadLetter, fence, error),
+    retry: (fence, { delayMs, error, code }) => fenced(sql.retry, fence, delayMs, error, code ?? null),
+    deadLetter: (fence, error, code) => fenced(sql.deadLetter, fence, error, code ?? null),
+
+    async errorHistory(ids) {
+      const history = new Map<string, AttemptError[]>(ids.map((id) => [id.toLowerCase(), []]));
+      if (ids.length === 0) return history;
+      const { rows } = await pool().query<{ MessageId: string; Attempt: number; FailedAt: Date; ErrorMessage: string; ErrorCode: string | null }>(
+        sql.errorHistory,
+        [[...ids]],
+      );
+      for (const r of rows) history.get(r.MessageId)?.push({ attempt: r.Attempt, failedAt: r.FailedAt, error: r.ErrorMessage, code: r.ErrorCode });
+      return history;
+    },
     release: (fence, reason) => fenced(sql.release, fence, reason),
 
     async extendLease(fence) {

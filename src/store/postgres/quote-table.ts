@@ -9,6 +9,9 @@ export const QUEUE_TABLE = 'QueueMessages';
 /** Bookkeeping of applied migrations, in the same schema as the queue table. */
 export const MIGRATIONS_TABLE = 'QueueMigrations';
 
+/** The error history beside the queue table (one row per failed attempt). */
+export const ERRORS_TABLE = 'QueueMessageErrors';
+
 /**
  * Quotes one identifier: wraps it in double quotes and doubles embedded quotes, the only
  * escaping PostgreSQL needs (the same as `quote_ident`). A NUL byte cannot be sent at all.

@@ -18,6 +18,7 @@ import { purgeSql } from './sql/purge';
 import { releaseSql } from './sql/release';
 import { requeueDeadLettersSql } from './sql/requeue-dead-letters';
 import { retrySql } from './sql/retry';
+import { errorHistorySql } from './sql/error-history';
 import { statsSql } from './sql/stats';
 import { waitingByTypeSql } from './sql/waiting-by-type';
 
@@ -28,9 +29,9 @@ import { waitingByTypeSql } from './sql/waiting-by-type';
  * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. With
  * `asyncCommit` the bookkeeping statements outside a handler's transaction (claim, complete,
  * completeMany, extendLease) commit asynchronously (sql/async-commit.ts); with `asyncClaims` (the
- * default) the claim does.
+ * default) the claim does. `errors` is the quoted error history table beside `table`.
  */
-export function postgresStatements(table: string, options: StoreOptions = DEFAULT_STORE_OPTIONS) {
+export function postgresStatements(table: string, options: StoreOptions = DEFAULT_STORE_OPTIONS, errors = '"QueueMessageErrors"') {
   const del = options.deleteOnCompletion;
   const async = options.asyncCommit;
   return {
@@ -39,8 +40,9 @@ export function postgresStatements(table: string, options: StoreOptions = DEFAUL
     complete: del ? completeDeleteSql(table, async) : completeSql(table, async),
     completeMany: del ? completeManyDeleteSql(table, async) : completeManySql(table, async),
     completingUpdate: del ? completingDeleteSql(table) : completingUpdateSql(table),
-    retry: retrySql(table),
-    deadLetter: deadLetterSql(table),
+    retry: retrySql(table, errors),
+    deadLetter: deadLetterSql(table, errors),
+    errorHistory: errorHistorySql(errors),
     release: releaseSql(table),
     extendLease: extendLeaseSql(table, async),
     enqueue: enqueueSql(table),

@@ -85,7 +85,7 @@ async function migrateInTransaction(
   const applied: string[] = [];
   for (const migration of migrations) {
     if (done.has(migration.id)) continue;
-    for (const statement of migration.statements(table)) await transaction.request().query(statement);
+    for (const statement of migration.statements(table, (name) => quoteTable(schema, name))) await transaction.request().query(statement);
     await transaction.request().input('id', mssql.NVarChar(200), migration.id).query(recordMigrationSql(migrationsTable));
     applied.push(migration.id);
   }

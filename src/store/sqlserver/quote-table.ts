@@ -10,6 +10,9 @@ export const QUEUE_TABLE = 'QueueMessages';
 /** Bookkeeping of applied migrations, in the same schema as the queue table. */
 export const MIGRATIONS_TABLE = 'QueueMigrations';
 
+/** The error history beside the queue table (one row per failed attempt). */
+export const ERRORS_TABLE = 'QueueMessageErrors';
+
 /** SQL Server identifiers (sysname) are at most 128 characters. */
 const MAX_IDENTIFIER_LENGTH = 128;
 

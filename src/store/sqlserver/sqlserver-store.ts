@@ -7,6 +7,7 @@ import { sharingKey, withDigest } from '../sharing-key';
 import type { PoolLease, PoolRegistry } from '../pool-registry';
 import { serializePayload } from '../postgres/payload';
 import {
+  type AttemptError,
   DEFAULT_POOL_OPTIONS,
   DEFAULT_STORE_OPTIONS,
   type ClaimFence,
@@ -22,7 +23,7 @@ import { connectOnce, createMssqlPool } from './create-pool';
 import { DEFAULT_MIGRATE_OPTIONS, runMigrations } from './migrate';
 import { SQLSERVER_MIGRATIONS } from './migrations';
 import { assertUuid, bindDelayParts, bindFence, fencesJson, splitDelay } from './params';
-import { QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
+import { ERRORS_TABLE, QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
 import {
   column,
   numberColumn,
@@ -61,7 +62,7 @@ export function createSqlServerStore(
   storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = sqlServerStatements(table, storeOptions);
+  const sql = sqlServerStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE));
   const config = sqlServerConfig(tenant.connectionString, `tenant '${tenant.id}' (${tenant.redactedConnection})`);
   const requestTimeoutMs = config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
   let lease: PoolLease<mssql.ConnectionPool> | undefined;
@@ -138,11 +139,29 @@ export function createSqlServerStore(
       return recordset.map((row) => String(column(row, 'Id')).toLowerCase());
     },
 
-    async retry(fence, { delayMs, error }) {
+    async retry(fence, { delayMs, error, code }) {
       const delay = splitDelay(delayMs, 'retry delayMs');
-      return fenced(sql.retry, fence, (r) => bindDelayParts(r, delay).input('error', mssql.NVarChar(mssql.MAX), error));
+      return fenced(sql.retry, fence, (r) => bindDelayParts(r, delay).input('error', mssql.NVarChar(mssql.MAX), error).input('code', mssql.NVarChar(100), code ?? null));
     },
-    deadLetter: (fence, error) => fenced(sql.deadLetter, fence, (r) => r.input('error', mssql.NVarChar(mssql.MAX), error)),
+    deadLetter: (fence, error, code) =>
+      fenced(sql.deadLetter, fence, (r) => r.input('error', mssql.NVarChar(mssql.MAX), error).input('code', mssql.NVarChar(100), code ?? null)),
+
+    async errorHistory(ids) {
+      const history = new Map<string, AttemptError[]>(ids.map((id) => [id.toLowerCase(), []]));
+      if (ids.length === 0) return history;
+      for (const id of ids) assertUuid(id, 'message id');
+      const { recordset } = await (await request()).input('ids', mssql.NVarChar(mssql.MAX), JSON.stringify(ids)).query<MssqlRow>(sql.errorHistory);
+      for (const row of recordset) {
+        const code = column(row, 'ErrorCode');
+        history.get(String(column(row, 'MessageId')).toLowerCase())?.push({
+          attempt: numberColumn(row, 'Attempt'),
+          failedAt: column(row, 'FailedAt') as Date,
+          error: String(column(row, 'ErrorMessage')),
+          code: code === null || code === undefined ? null : String(code),
+        });
+      }
+      return history;
+    },
     release: (fence, reason) => fenced(sql.release, fence, (r) => r.input('reason', mssql.NVarChar(mssql.MAX), reason)),
 
     async extendLease(fence) {

@@ -1,4 +1,4 @@
-import { claimSql } from './sql/claim';
+import { claimByTypeSql, claimSql } from './sql/claim';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../types';
 import { completeSql } from './sql/complete';
 import { completeDeleteSql } from './sql/complete-delete';
@@ -19,6 +19,7 @@ import { purgeSql } from './sql/purge';
 import { releaseSql } from './sql/release';
 import { requeueDeadLettersSql } from './sql/requeue-dead-letters';
 import { retrySql } from './sql/retry';
+import { errorHistorySql } from './sql/error-history';
 import { statsSql } from './sql/stats';
 import { waitingByTypeSql } from './sql/waiting-by-type';
 
@@ -26,19 +27,21 @@ import { waitingByTypeSql } from './sql/waiting-by-type';
  * Every statement of the store for one table, built once per store (the table name and the options
  * never change). With `deleteOnCompletion` the three completing statements are fenced DELETEs
  * (complete-delete.ts, completing-delete.ts, complete-many-delete.ts) instead of UPDATEs to
- * Completed; `completingUpdate` is then the opening DELETE of a completing transaction.
+ * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. `errors` is
+ * the quoted error history table beside `table`.
  */
-export function sqlServerStatements(table: string, options: StoreOptions = DEFAULT_STORE_OPTIONS) {
+export function sqlServerStatements(table: string, options: StoreOptions = DEFAULT_STORE_OPTIONS, errors = '[QueueMessageErrors]') {
   const del = options.deleteOnCompletion;
   return {
     claim: claimSql(table),
-    claimByType: claimSql(table, true),
+    claimByType: claimByTypeSql(table),
     lockClaim: lockClaimSql(table),
     complete: del ? completeDeleteSql(table) : completeSql(table),
     completingUpdate: del ? completingDeleteSql(table) : completingUpdateSql(table),
     completeMany: del ? completeManyDeleteSql(table) : completeManySql(table),
-    retry: retrySql(table),
-    deadLetter: deadLetterSql(table),
+    retry: retrySql(table, errors),
+    deadLetter: deadLetterSql(table, errors),
+    errorHistory: errorHistorySql(errors),
     release: releaseSql(table),
     extendLease: extendLeaseSql(table),
     enqueue: enqueueSql(table),

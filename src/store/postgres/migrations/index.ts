@@ -2,6 +2,7 @@ import { createQueueMessages } from './0001-create-queue-messages';
 import { createQueueIndexes } from './0002-create-queue-indexes';
 import { notifyOnInsert } from './0003-notify-on-insert';
 import { timeOrderedIdDefault } from './0004-time-ordered-id-default';
+import { createErrorHistory } from './0005-create-error-history';
 import type { PostgresMigration } from './types';
 
 export type { PostgresMigration } from './types';
@@ -12,4 +13,5 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   createQueueIndexes,
   notifyOnInsert,
   timeOrderedIdDefault,
+  createErrorHistory,
 ];

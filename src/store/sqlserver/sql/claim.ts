@@ -65,3 +65,8 @@ WHERE Id IN (
     ORDER BY ScheduledTime)
   AND ${DUE};`;
 }
+
+/** The claim of a worker that serves only the message types in @types (a JSON array): see claimSql's byType. */
+export function claimByTypeSql(table: string): string {
+  return claimSql(table, true);
+}

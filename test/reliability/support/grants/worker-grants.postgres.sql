@@ -26,6 +26,9 @@ GRANT USAGE ON SCHEMA {{schema}} TO {{role}};
 --   DELETE  retention of old Completed and DeadLetter rows
 -- Not granted: TRUNCATE, REFERENCES, TRIGGER, and anything on "QueueMigrations" (only `tqw migrate` reads it).
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE {{schema}}."QueueMessages" TO {{role}};
+-- The error history: INSERT  retry and dead-letter append the failed attempt's error (deleted with
+-- its message by the foreign key's ON DELETE CASCADE, which needs no grant).
+GRANT INSERT ON TABLE {{schema}}."QueueMessageErrors" TO {{role}};
 
 -- The handler's own tables, with exactly what the handler does to them. The reliability handler
 -- RecordTx only inserts into "ReliabilityEffects"; the example ProductUpdate handler would need

@@ -1,0 +1,98 @@
+/**
+ * The admin commands of routing, error history, priorities, dedupe keys and pause/resume, run
+ * in process (main() with captured output) against a real PostgreSQL: a fresh database with one
+ * schema-per-tenant tenant, migrated by `tqw migrate`. Rows are written through the real store.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../../src/cli/main';
+import type { QueueStore } from '../../src/store/types';
+import type { StorePools } from '../../src/store/create-store';
+import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { tempDir, writeJson } from '../support/processes';
+import { adminStore, pgTenant } from '../support/worker-fixtures';
+
+let db: TestDatabase;
+let dir: string;
+let config: string;
+let store: QueueStore;
+let pools: StorePools;
+
+async function tqw(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main([...args, '--config', config], {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    env: {},
+    cwd: dir,
+    logDestination: () => new Writable({ write: (_c, _e, cb) => cb() }),
+    readStdin: async () => '',
+  });
+  return { code, stdout, stderr };
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('tqw_cli_flow');
+  dir = tempDir('cli-flow');
+  mkdirSync(join(dir, 'handlers'));
+  writeJson(join(dir, 'tenants.json'), [{ id: 'a', connectionString: db.url, schema: 'tenant_a' }]);
+  config = writeJson(join(dir, 'config.json'), { handlers: { dir: './handlers' }, tenants: { file: './tenants.json', watch: false } });
+  expect((await tqw('migrate')).code).toBe(0);
+  ({ store, pools } = adminStore(pgTenant('a', db.url, 'tenant_a')));
+});
+
+afterAll(async () => {
+  await pools?.closeAll();
+  await db?.drop();
+});
+
+describe('error history', () => {
+  it('tqw show prints a message with every failed attempt; dead-letters list prints the history of each dead letter', async () => {
+    const id = await store.enqueue({ tenantId: 'a', messageType: 'Flaky', payload: { n: 1 } });
+    const first = (await store.claim({ limit: 1, leaseMs: 60_000 }))[0]!;
+    expect(await store.retry(first, { delayMs: 0, error: 'attempt 1 of 2 failed: timeout talking to postgres://u:s3cret@h/db', code: 'ETIMEDOUT' })).toBe(true);
+    const second = (await store.claim({ limit: 1, leaseMs: 60_000 }))[0]!;
+    expect(await store.deadLetter(second, 'dead-lettered after 2 of 2 attempts', 'TQW_HANDLER_TIMEOUT')).toBe(true);
+
+    const shown = await tqw('show', '--tenant', 'a', '--id', id);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`message     ${id} (tenant a, "tenant_a"."QueueMessages")`);
+    expect(shown.stdout).toContain('status      DeadLetter, attempts 2');
+    expect(shown.stdout).toMatch(/^ {2}attempt 1 at \S+ \[ETIMEDOUT\]: attempt 1 of 2 failed: timeout talking to postgres:\/\/u:\*\*\*@h\/db$/m);
+    expect(shown.stdout).toMatch(/^ {2}attempt 2 at \S+ \[TQW_HANDLER_TIMEOUT\]: dead-lettered after 2 of 2 attempts$/m);
+    expect(shown.stdout).not.toContain('s3cret');
+
+    const json = JSON.parse((await tqw('show', '--tenant', 'a', '--id', id, '--json')).stdout) as {
+      message: { status: string; payloadBytes: number };
+      errors: Array<{ attempt: number; code: string; error: string }>;
+    };
+    expect(json.message).toMatchObject({ status: 'DeadLetter', payloadBytes: 7 });
+    expect(json.errors.map((e) => [e.attempt, e.code])).toEqual([
+      [1, 'ETIMEDOUT'],
+      [2, 'TQW_HANDLER_TIMEOUT'],
+    ]);
+
+    const listed = await tqw('dead-letters', 'list', '--tenant', 'a');
+    expect(listed.stdout).toContain(`${id} error history:\n  attempt 1 at `);
+    const listedJson = JSON.parse((await tqw('dead-letters', 'list', '--tenant', 'a', '--json')).stdout) as { messages: Array<{ id: string; errors: unknown[] }> };
+    expect(listedJson.messages.find((m) => m.id === id)?.errors).toHaveLength(2);
+
+    const missing = await tqw('show', '--tenant', 'a', '--id', '00000000-0000-4000-8000-000000000000');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no message 00000000-0000-4000-8000-000000000000 in the table of tenant a');
+  });
+});
+
+describe('routing by type', () => {
+  it('tqw stats lists waiting messages by type (human and --json)', async () => {
+    await store.enqueue({ tenantId: 'a', messageType: 'Report', payload: {} });
+    await store.enqueue({ tenantId: 'a', messageType: 'Report', payload: {} });
+    const human = await tqw('stats');
+    expect(human.stdout).toMatch(/^TENANT\s+TYPE\s+WAITING$/m);
+    expect(human.stdout).toMatch(/^a\s+Report\s+2$/m);
+    const json = JSON.parse((await tqw('stats', '--json')).stdout) as { tenants: Array<{ waitingByType: Record<string, number> }> };
+    expect(json.tenants[0]!.waitingByType).toMatchObject({ Report: 2 });
+  });
+});
