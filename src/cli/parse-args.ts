@@ -96,7 +96,7 @@ export function uuidOption(value: string, flag: string): string {
 /** A positive integer option within [min, max]. */
 export function integerOption(value: string | undefined, flag: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  const n = /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer between ${min} and ${max}, got '${value}'`);
   return n;
 }

@@ -28,6 +28,7 @@ import { enqueueSql as postgresEnqueueSql } from '../store/postgres/sql/enqueue'
 import { serializePayload } from '../store/postgres/payload';
 import { quoteTable as quotePostgresTable } from '../store/postgres/quote-table';
 import type { Dialect, NewMessage } from '../store/types';
+import { checkedPriority } from '../store/priority';
 
 /** Anything pg can query with: pg.Client, pg.PoolClient (inside BEGIN for the outbox), pg.Pool. */
 export interface PostgresQueryable {
@@ -73,6 +74,7 @@ export async function enqueue(target: EnqueueTarget, message: NewMessage, option
   if (tooLarge) throw tooLarge;
   const delayMs = message.delayMs ?? 0;
   const correlationId = message.correlationId ?? null;
+  const priority = checkedPriority(message.priority);
 
   if (dialect === 'postgres') {
     const client = target as PostgresQueryable;
@@ -83,6 +85,7 @@ export async function enqueue(target: EnqueueTarget, message: NewMessage, option
       payload,
       delayMs,
       correlationId,
+      priority,
     ]);
     return id;
   }
@@ -101,6 +104,7 @@ export async function enqueue(target: EnqueueTarget, message: NewMessage, option
     .input('messageType', mssqlModule.NVarChar(MAX_MESSAGE_TYPE), message.messageType)
     .input('payload', mssqlModule.NVarChar(mssqlModule.MAX), payload)
     .input('correlationId', mssqlModule.UniqueIdentifier, correlationId)
+    .input('priority', mssqlModule.Int, priority)
     .query(enqueueSql(quoteTable(options.schema)));
   return id;
 }

@@ -36,6 +36,8 @@ export interface QueueMessageRow {
   errorMessage: string | null;
   correlationId: string | null;
   createdAt: Date;
+  /** The Priority column, NULL read as 0: higher is claimed first. */
+  priority: number;
 }
 
 /**
@@ -106,6 +108,8 @@ export interface NewMessage {
   /** Delay from the database's now(); default 0 (due immediately). */
   delayMs?: number;
   correlationId?: string | null;
+  /** The Priority column: higher is claimed first; default null (counts as 0). An integer. */
+  priority?: number | null;
 }
 
 export type StatusCounts = Record<MessageStatus, number>;
@@ -143,7 +147,7 @@ export interface QueueStore {
 
   /**
    * Atomically claims up to `limit` due rows (Pending/Failed with ScheduledTime <= now, or Processing
-   * with an expired lease), oldest ScheduledTime first, skipping rows locked by other claimers.
+   * with an expired lease), highest priority first (NULL = 0), then oldest ScheduledTime, skipping rows locked by other claimers.
    * Sets Status=Processing, DequeueTime=LastAttemptTime=now, ProcessingAttempts+=1, and commits.
    */
   claim(options: ClaimOptions): Promise<ClaimedMessage[]>;

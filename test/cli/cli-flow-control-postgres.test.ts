@@ -96,3 +96,18 @@ describe('routing by type', () => {
     expect(json.tenants[0]!.waitingByType).toMatchObject({ Report: 2 });
   });
 });
+
+describe('priorities', () => {
+  it('tqw enqueue --priority N stores it (also negative, as --priority=-N) and --json reports it; a non-integer is a usage error', async () => {
+    const r = await tqw('enqueue', '--tenant', 'a', '--type', 'Urgent', '--payload', '{}', '--priority', '7', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { id: string; priority: number };
+    expect(out.priority).toBe(7);
+    expect((await store.getMessage(out.id))?.priority).toBe(7);
+    const low = await tqw('enqueue', '--tenant', 'a', '--type', 'Later', '--payload', '{}', '--priority=-3');
+    expect((await store.getMessage(low.stdout.trim()))?.priority).toBe(-3);
+    const bad = await tqw('enqueue', '--tenant', 'a', '--type', 'X', '--payload', '{}', '--priority', '1.5');
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('--priority must be an integer');
+  });
+});

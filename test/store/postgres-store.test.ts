@@ -75,6 +75,8 @@ describe('PostgreSQL store specifics', () => {
       ['ErrorMessage', 'text', 'YES', null],
       ['CorrelationId', 'uuid', 'YES', null],
       ['CreatedAt', 'timestamp with time zone', 'NO', null],
+      // Added by a later migration: nullable, so the article's producers keep working.
+      ['Priority', 'integer', 'YES', null],
     ]);
     // A producer's plain INSERT relying on the defaults, with a payload that is not JSON.
     const [row] = await fx.query<{ Id: string; Status: string }>(
@@ -106,6 +108,7 @@ describe('PostgreSQL store specifics', () => {
     expect(indexes.map((i) => i.indexname)).toEqual([
       'IX_QueueMessages_DeadLetter',
       'IX_QueueMessages_Due',
+      'IX_QueueMessages_DuePriority',
       'IX_QueueMessages_Lease',
       'IX_QueueMessages_Retention',
       'PK_QueueMessages',
@@ -151,7 +154,7 @@ describe('PostgreSQL store specifics', () => {
       `SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'IX_QueueMessages_%'`,
       [schema],
     );
-    expect(idx!.n).toBe(4);
+    expect(idx!.n).toBe(5);
   });
 
   test('schema names are quoted safely: a schema with quotes, spaces and SQL in its name works end to end', async () => {

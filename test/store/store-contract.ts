@@ -411,6 +411,23 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       });
     });
 
+    describe('priorities', () => {
+      test('the claim takes higher Priority first (NULL, a producer that knows only the article columns, counts as 0), then oldest ScheduledTime', async () => {
+        const store = await fx.makeStore(TENANT);
+        const oldRaw = await raw(store, { scheduledOffsetMs: -5_000 }); // no Priority column written: NULL
+        const low = await store.enqueue({ tenantId: TENANT, messageType: 'Test', payload: {}, priority: -1 });
+        const high = await store.enqueue({ tenantId: TENANT, messageType: 'Test', payload: {}, priority: 10 });
+        const mid = await store.enqueue({ tenantId: TENANT, messageType: 'Test', payload: {}, priority: 0 });
+        const first = await store.claim({ limit: 1, leaseMs: LONG_LEASE });
+        expect(first.map((m) => [m.id, m.priority])).toEqual([[high, 10]]);
+        const rest = await store.claim({ limit: 10, leaseMs: LONG_LEASE, types: ['Test'] });
+        expect(rest.map((m) => m.id)).toEqual([oldRaw, mid, low]);
+        expect((await store.getMessage(low))?.priority).toBe(-1);
+        expect((await store.getMessage(oldRaw))?.priority).toBe(0);
+        await expect(store.enqueue({ tenantId: TENANT, messageType: 'Test', payload: {}, priority: 1.5 })).rejects.toThrow(RangeError);
+      });
+    });
+
     describe('error history', () => {
       test('retry and deadLetter append each failed attempt (number, database time, error, code); a stale fence appends nothing', async () => {
         const store = await fx.makeStore(TENANT);

@@ -181,13 +181,13 @@ describe('negative controls: the parser rejects broken T-SQL', () => {
 
   test('a misspelled keyword', () => {
     expect(errorsAfter((s) => s.replace('OUTPUT inserted.*', 'OUTPT inserted.*'))).not.toEqual([]);
-    expect(errorsAfter((s) => s.replace('ORDER BY ScheduledTime', 'ODER BY ScheduledTime'))).not.toEqual([]);
+    expect(errorsAfter((s) => s.replace('ORDER BY ISNULL', 'ODER BY ISNULL'))).not.toEqual([]);
     expect(errorsAfter((s) => s.replace('WHERE Id IN', 'WHER Id IN'))).not.toEqual([]);
     expect(errorsAfter((s) => s.replace('SELECT TOP (@limit)', 'SELCT TOP (@limit)'))).not.toEqual([]);
   });
 
   test('a missing parenthesis', () => {
-    expect(errorsAfter((s) => s.replace('ORDER BY ScheduledTime)', 'ORDER BY ScheduledTime'))).not.toEqual([]);
+    expect(errorsAfter((s) => s.replace('ScheduledTime)\n  AND', 'ScheduledTime\n  AND'))).not.toEqual([]);
     expect(errorsAfter((s) => s.replace('TOP (@limit)', 'TOP (@limit'))).not.toEqual([]);
   });
 
@@ -254,7 +254,7 @@ describe('structure of the statements the guarantees rest on', () => {
     expect(sql.claim).toContain(`UPDATE ${table} WITH (ROWLOCK, READPAST)`);
     expect(sql.claim).toContain('SELECT TOP (@limit) Id');
     expect(sql.claim).toContain('OUTPUT inserted.*');
-    expect(sql.claim).toContain('ORDER BY ScheduledTime');
+    expect(sql.claim).toContain('ORDER BY ISNULL(Priority, 0) DESC, ScheduledTime)');
     expect(sql.claim.match(/\bUPDATE\b/g)).toHaveLength(1);
     // The due predicate is both the subquery's filter and the outer UPDATE's guard.
     expect(sql.claim.split(DUE)).toHaveLength(3);
@@ -329,7 +329,7 @@ describe('structure of the statements the guarantees rest on', () => {
       errorHistory: ['@ids'],
       release: ['@reason', ...fence].sort(),
       extendLease: fence,
-      enqueue: ['@correlationId', '@delayMillis', '@delaySeconds', '@id', '@messageType', '@payload', '@tenantId'],
+      enqueue: ['@correlationId', '@delayMillis', '@delaySeconds', '@id', '@messageType', '@payload', '@priority', '@tenantId'],
       getMessage: ['@id'],
       stats: [],
       waitingByType: [],

@@ -17,6 +17,7 @@ const values: Record<(typeof CLAIM_COLUMNS)[number], unknown> = {
   ErrorMessage: 'earlier failure',
   CorrelationId: null,
   CreatedAt: new Date('2026-11-24T19:00:00.000Z'),
+  Priority: 3,
   TqwReclaimed: true,
 };
 const row = () => CLAIM_COLUMNS.map((name) => values[name]);
@@ -36,6 +37,7 @@ describe('claimed rows', () => {
       errorMessage: 'earlier failure',
       correlationId: null,
       createdAt: values.CreatedAt,
+      priority: 3,
       reclaimed: true,
     });
     const fresh = row();

@@ -8,7 +8,7 @@ import { withAdminSession } from '../admin-session';
 import type { CliCommand } from '../command';
 import { parseDuration } from '../duration';
 import type { CliIo } from '../io';
-import { COMMON_USAGE, TENANT_MAP_OPTIONS, parseCommandArgs, required, uuidOption } from '../parse-args';
+import { COMMON_USAGE, TENANT_MAP_OPTIONS, integerOption, parseCommandArgs, required, uuidOption } from '../parse-args';
 
 /** MessageType is NVARCHAR(255). */
 const MAX_TYPE_LENGTH = 255;
@@ -27,6 +27,7 @@ Inserts one Pending message into the tenant's QueueMessages table and prints its
   --delay DURATION       due after this long (database clock), e.g. 500ms, 30s, 2m, 1h; default now
   --correlation-id UUID  stored in CorrelationId, carried into every log line about the message
   --id UUID              the message id; default a random UUID
+  --priority N           stored in Priority: higher is claimed first (an integer; default none, i.e. 0)
   --raw                  store the payload without checking that it is JSON
   (a payload over worker.maxPayloadBytes, 1 MiB by default, is refused)
 ${COMMON_USAGE}`,
@@ -40,6 +41,7 @@ ${COMMON_USAGE}`,
       delay: { type: 'string' },
       'correlation-id': { type: 'string' },
       id: { type: 'string' },
+      priority: { type: 'string' },
       raw: { type: 'boolean', default: false },
     });
     if (values.help) {
@@ -60,6 +62,7 @@ ${COMMON_USAGE}`,
     }
     const correlationId = values['correlation-id'] === undefined ? null : uuidOption(values['correlation-id'], '--correlation-id');
     const id = values.id === undefined ? undefined : uuidOption(values.id, '--id');
+    const priority = values.priority === undefined ? null : integerOption(values.priority, '--priority', 0, -2_147_483_648, 2_147_483_647);
 
     return withAdminSession(ctx, values, async (session) => {
       const tooLarge = payloadTooLarge(payload, session.config.worker.maxPayloadBytes, messageType);
@@ -67,10 +70,10 @@ ${COMMON_USAGE}`,
       // A string payload is stored as is by the store (already checked JSON, or --raw).
       const { tenant, messageId } = await session.forTenant(tenantId, async (tenant, store) => ({
         tenant,
-        messageId: await store.enqueue({ id, tenantId: tenant.id, messageType, payload, delayMs, correlationId }),
+        messageId: await store.enqueue({ id, tenantId: tenant.id, messageType, payload, delayMs, correlationId, priority }),
       }));
       if (values.json) {
-        ctx.io.stdout(`${JSON.stringify({ id: messageId, tenant: tenant.id, type: messageType, delayMs, correlationId })}\n`);
+        ctx.io.stdout(`${JSON.stringify({ id: messageId, tenant: tenant.id, type: messageType, delayMs, correlationId, priority })}\n`);
       } else {
         ctx.io.stdout(`${messageId}\n`);
       }

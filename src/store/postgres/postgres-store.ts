@@ -17,6 +17,7 @@ import { runClaimTransaction, runCompletingTransaction } from './claim-transacti
 import { TransactionChain } from './transaction-chain';
 import { sharingKey } from '../sharing-key';
 import { byTypeCounts } from '../by-type-counts';
+import { checkedPriority } from '../priority';
 import { createPgPool } from './create-pool';
 import { EXPECTED_INDEXES } from './expected-indexes';
 import { missingIndexes } from '../missing-indexes';
@@ -171,6 +172,7 @@ export function createPostgresStore(
         payload,
         message.delayMs ?? 0,
         message.correlationId ?? null,
+        checkedPriority(message.priority),
       ]);
       return id;
     },
@@ -233,7 +235,7 @@ export function createPostgresStore(
 }
 
 function byScheduledTime(a: ClaimedMessage, b: ClaimedMessage): number {
-  return a.scheduledTime.getTime() - b.scheduledTime.getTime();
+  return b.priority - a.priority || a.scheduledTime.getTime() - b.scheduledTime.getTime();
 }
 
 /** count(*) is bigint, which node-postgres returns as a string. */

@@ -18,6 +18,8 @@ export interface PgQueueRow {
   ErrorMessage: string | null;
   CorrelationId: string | null;
   CreatedAt: Date;
+  /** Absent on a table not yet migrated to priorities. */
+  Priority?: number | null;
 }
 
 /** PascalCase columns -> the dialect-neutral camelCase row. Extra columns (e.g. added by an app) are ignored. */
@@ -36,6 +38,7 @@ export function toQueueMessageRow(r: PgQueueRow): QueueMessageRow {
     errorMessage: r.ErrorMessage,
     correlationId: r.CorrelationId,
     createdAt: r.CreatedAt,
+    priority: r.Priority ?? 0,
   };
 }
 
@@ -80,6 +83,7 @@ export function toClaimedMessage(r: PgClaimedRow): ClaimedMessage {
     errorMessage: r[C.ErrorMessage] as string | null,
     correlationId: r[C.CorrelationId] as string | null,
     createdAt: r[C.CreatedAt] as Date,
+    priority: r[C.Priority] as number,
     reclaimed: r[C.TqwReclaimed] === true,
   };
 }

@@ -56,6 +56,11 @@ function int(row: MssqlRow, name: string): number {
   return value;
 }
 
+function optionalInt(row: MssqlRow, name: string): number | null {
+  const value = column(row, name);
+  return value === null || value === undefined ? null : int(row, name);
+}
+
 function describe(value: unknown): string {
   return value === null ? 'NULL' : value === undefined ? 'missing' : typeof value;
 }
@@ -77,6 +82,8 @@ export function toQueueMessageRow(row: MssqlRow): QueueMessageRow {
     errorMessage: optionalText(row, 'ErrorMessage'),
     correlationId: optionalUuid(row, 'CorrelationId'),
     createdAt: date(row, 'CreatedAt'),
+    // Absent on a table not yet migrated to priorities; NULL counts as 0.
+    priority: optionalInt(row, 'Priority') ?? 0,
   };
 }
 

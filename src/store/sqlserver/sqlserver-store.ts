@@ -3,6 +3,7 @@ import { newMessageId } from '../message-id';
 import { parseConnectionString, poolKeyOf } from '../../tenants/connection-string';
 import type { Tenant } from '../../tenants/types';
 import { byTypeCounts } from '../by-type-counts';
+import { checkedPriority } from '../priority';
 import { sharingKey, withDigest } from '../sharing-key';
 import type { PoolLease, PoolRegistry } from '../pool-registry';
 import { serializePayload } from '../postgres/payload';
@@ -186,6 +187,7 @@ export function createSqlServerStore(
         .input('messageType', mssql.NVarChar(255), message.messageType)
         .input('payload', mssql.NVarChar(mssql.MAX), payload)
         .input('correlationId', mssql.UniqueIdentifier, correlationId)
+        .input('priority', mssql.Int, checkedPriority(message.priority))
         .query(sql.enqueue);
       return id;
     },
@@ -272,7 +274,7 @@ function assertMaxLength(value: string, max: number, what: string): void {
 }
 
 function byScheduledTime(a: ClaimedMessage, b: ClaimedMessage): number {
-  return a.scheduledTime.getTime() - b.scheduledTime.getTime();
+  return b.priority - a.priority || a.scheduledTime.getTime() - b.scheduledTime.getTime();
 }
 
 function toCounts(row: MssqlRow) {

@@ -3,6 +3,7 @@ import { createQueueIndexes } from './0002-create-queue-indexes';
 import { notifyOnInsert } from './0003-notify-on-insert';
 import { timeOrderedIdDefault } from './0004-time-ordered-id-default';
 import { createErrorHistory } from './0005-create-error-history';
+import { addPriority } from './0006-add-priority';
 import type { PostgresMigration } from './types';
 
 export type { PostgresMigration } from './types';
@@ -14,4 +15,5 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   notifyOnInsert,
   timeOrderedIdDefault,
   createErrorHistory,
+  addPriority,
 ];

@@ -5,6 +5,8 @@ import { newDequeueTime } from './fence';
  * Claims up to $1 due rows in ONE autocommitted statement; $2 = lease in milliseconds.
  *
  * Why this shape:
+ * - Priority: due work is taken highest COALESCE("Priority", 0) first, then oldest ScheduledTime,
+ *   walking "IX_QueueMessages_DuePriority" in that order (NULL, the article's producers, counts as 0).
  * - Due work comes from two CTEs joined by UNION ALL instead of one OR, so each walks its own small
  *   partial index in order and stops after $1 rows: "IX_QueueMessages_Due" (Pending/Failed
  *   by ScheduledTime) and "IX_QueueMessages_Lease" (Processing by DequeueTime; expired leases, i.e.
@@ -37,20 +39,20 @@ import { newDequeueTime } from './fence';
  * "TqwReclaimed" tells rows taken over from an expired lease (their previous claim never recorded
  * an outcome) from due work; the worker runs those alone (see ClaimedMessage.reclaimed). It is the
  * row's membership in `expired_leases` (at most one row, so a one-entry hashed subplan).
- * RETURNING order is unspecified; the store sorts the claimed rows by ScheduledTime.
+ * RETURNING order is unspecified; the store sorts the claimed rows by priority, then ScheduledTime.
  * `asyncCommit`: see async-commit.ts (StoreOptions.asyncCommit).
  */
 export function claimSql(table: string, asyncCommit = false, byType = false): string {
   const served = byType ? `\n    AND "MessageType" = ANY ($3::text[])` : '';
   return `WITH due_work AS MATERIALIZED (
-  SELECT "Id", "ScheduledTime" FROM ${table}
+  SELECT "Id", COALESCE("Priority", 0) AS "Priority", "ScheduledTime" FROM ${table}
   WHERE "Status" IN ('Pending', 'Failed') AND "ScheduledTime" <= now()${served}
-  ORDER BY "ScheduledTime"
+  ORDER BY COALESCE("Priority", 0) DESC, "ScheduledTime"
   LIMIT $1
   FOR UPDATE SKIP LOCKED
 ),
 expired_leases AS MATERIALIZED (
-  SELECT "Id", "ScheduledTime" FROM ${table}
+  SELECT "Id", COALESCE("Priority", 0) AS "Priority", "ScheduledTime" FROM ${table}
   WHERE "Status" = 'Processing' AND "DequeueTime" <= now() - $2::double precision * interval '1 millisecond'${served}
   ORDER BY "DequeueTime"
   LIMIT 1
@@ -58,7 +60,7 @@ expired_leases AS MATERIALIZED (
 ),
 picked AS (
   SELECT "Id" FROM (SELECT * FROM due_work UNION ALL SELECT * FROM expired_leases) AS due
-  ORDER BY "ScheduledTime"
+  ORDER BY "Priority" DESC, "ScheduledTime"
   LIMIT $1
 )
 UPDATE ${table} AS q
@@ -68,7 +70,7 @@ SET "Status" = 'Processing',
     "ProcessingAttempts" = q."ProcessingAttempts" + 1
 WHERE q."Id" = ANY (ARRAY(SELECT "Id" FROM picked))${asyncCommitCondition(asyncCommit)}
 RETURNING q."Id", q."TenantId", q."MessageType", q."Payload", q."ScheduledTime", q."DequeueTime",
-  q."ProcessingAttempts", q."ErrorMessage", q."CorrelationId", q."CreatedAt",
+  q."ProcessingAttempts", q."ErrorMessage", q."CorrelationId", q."CreatedAt", COALESCE(q."Priority", 0) AS "Priority",
   q."Id" IN (SELECT "Id" FROM expired_leases) AS "TqwReclaimed"`;
 }
 
@@ -88,5 +90,6 @@ export const CLAIM_COLUMNS = [
   'ErrorMessage',
   'CorrelationId',
   'CreatedAt',
+  'Priority',
   'TqwReclaimed',
 ] as const;

@@ -35,6 +35,10 @@ import { DECLARE_NOW, DUE, NEW_DEQUEUE_TIME } from '../sql-fragments';
  * where the hints are ignored (Babelfish) or two plans meet a row through different indexes: a row
  * that stopped being due between the inner read and the update is not claimed.
  *
+ * Priority: highest ISNULL(Priority, 0) first (NULL, the article's producers, counts as 0), then
+ * oldest ScheduledTime. With rows of non-zero priority due, the TOP is a top-N sort over the due
+ * rows the (Status, ScheduledTime) index finds; see migration 0004-add-priority for why no new index.
+ *
  * No TenantId filter: a row a producer wrote with another tenant's id must still be claimed so the
  * worker can dead-letter it (and log a security event) instead of leaving it forever.
  *
@@ -62,7 +66,7 @@ WHERE Id IN (
     SELECT TOP (@limit) Id
     FROM ${table} WITH (UPDLOCK, READPAST, ROWLOCK)
     WHERE ${DUE}${served}
-    ORDER BY ScheduledTime)
+    ORDER BY ISNULL(Priority, 0) DESC, ScheduledTime)
   AND ${DUE};`;
 }
 
