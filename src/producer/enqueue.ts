@@ -29,6 +29,8 @@ import { serializePayload } from '../store/postgres/payload';
 import { quoteTable as quotePostgresTable } from '../store/postgres/quote-table';
 import type { Dialect, NewMessage } from '../store/types';
 import { checkedPriority } from '../store/priority';
+import { MAX_DEDUPE_ROUNDS, checkedDedupeKey } from '../store/dedupe-key';
+import { enqueueDedupedSql, findByDedupeKeySql } from '../store/postgres/sql/enqueue-deduped';
 
 /** Anything pg can query with: pg.Client, pg.PoolClient (inside BEGIN for the outbox), pg.Pool. */
 export interface PostgresQueryable {
@@ -75,19 +77,24 @@ export async function enqueue(target: EnqueueTarget, message: NewMessage, option
   const delayMs = message.delayMs ?? 0;
   const correlationId = message.correlationId ?? null;
   const priority = checkedPriority(message.priority);
+  const dedupeKey = checkedDedupeKey(message.dedupeKey);
 
   if (dialect === 'postgres') {
     const client = target as PostgresQueryable;
-    await client.query(postgresEnqueueSql(quotePostgresTable(options.schema)), [
-      id,
-      message.tenantId,
-      message.messageType,
-      payload,
-      delayMs,
-      correlationId,
-      priority,
-    ]);
-    return id;
+    const table = quotePostgresTable(options.schema);
+    const values = [id, message.tenantId, message.messageType, payload, delayMs, correlationId, priority];
+    if (dedupeKey === null) {
+      await client.query(postgresEnqueueSql(table), values);
+      return id;
+    }
+    // As the store's enqueue: insert unless the key is held, else return the holder's id.
+    for (let round = 0; round < MAX_DEDUPE_ROUNDS; round++) {
+      const inserted = (await client.query(enqueueDedupedSql(table), [...values, dedupeKey])) as { rows: unknown[] };
+      if (inserted.rows.length > 0) return id;
+      const existing = (await client.query(findByDedupeKeySql(table), [dedupeKey])) as { rows: Array<{ Id: string }> };
+      if (existing.rows[0]) return existing.rows[0].Id;
+    }
+    throw new Error(`enqueue: dedupe key '${dedupeKey}' kept changing hands; try again`);
   }
 
   // Loaded on demand, so PostgreSQL-only producers never load mssql/tedious.
@@ -98,6 +105,9 @@ export async function enqueue(target: EnqueueTarget, message: NewMessage, option
     import('../store/sqlserver/params'),
   ]);
   const request = bindDelay((target as SqlServerTarget).request(), delayMs, 'enqueue delayMs');
+  if (dedupeKey !== null) {
+    throw new TypeError('enqueue(): dedupeKey on SQL Server is supported through the store (QueueStore.enqueue), not yet the producer API');
+  }
   await request
     .input('id', mssqlModule.UniqueIdentifier, id)
     .input('tenantId', mssqlModule.NVarChar(MAX_TENANT_ID), message.tenantId)

@@ -110,6 +110,18 @@ export interface NewMessage {
   correlationId?: string | null;
   /** The Priority column: higher is claimed first; default null (counts as 0). An integer. */
   priority?: number | null;
+  /**
+   * The DedupeKey column (at most 255 characters): while a message with this key is not yet
+   * Completed or DeadLetter, enqueue inserts nothing and returns that message's id. Default null.
+   */
+  dedupeKey?: string | null;
+}
+
+/** What enqueueMessage did: inserted `id`, or found the message already holding the dedupe key. */
+export interface EnqueueOutcome {
+  id: string;
+  /** True when a message with the same dedupe key existed and nothing was inserted. */
+  deduplicated: boolean;
 }
 
 export type StatusCounts = Record<MessageStatus, number>;
@@ -199,8 +211,14 @@ export interface QueueStore {
    */
   extendLease(fence: ClaimFence): Promise<ClaimFence | null>;
 
-  /** Inserts a message (inside `tx` when given: the outbox pattern). Returns its id. */
+  /**
+   * Inserts a message (inside `tx` when given: the outbox pattern). Returns its id, or with a
+   * dedupeKey held by a message not yet Completed or DeadLetter, that message's id (nothing inserted).
+   */
   enqueue(message: NewMessage, tx?: StoreTransaction): Promise<string>;
+
+  /** enqueue, telling whether the dedupe key found an existing message. Race-free under concurrent producers. */
+  enqueueMessage(message: NewMessage, tx?: StoreTransaction): Promise<EnqueueOutcome>;
 
   /** Reads one row by id (tests, admin CLI). */
   getMessage(id: string): Promise<QueueMessageRow | null>;

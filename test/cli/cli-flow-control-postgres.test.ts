@@ -111,3 +111,19 @@ describe('priorities', () => {
     expect(bad.stderr).toContain('--priority must be an integer');
   });
 });
+
+describe('dedupe keys', () => {
+  it('tqw enqueue --dedupe-key K returns the existing message id and says so; --json reports deduplicated', async () => {
+    const first = await tqw('enqueue', '--tenant', 'a', '--type', 'Invoice', '--payload', '{}', '--dedupe-key', 'inv-1');
+    expect([first.code, first.stderr]).toEqual([0, '']);
+    const id = first.stdout.trim();
+    const second = await tqw('enqueue', '--tenant', 'a', '--type', 'Invoice', '--payload', '{}', '--dedupe-key', 'inv-1');
+    expect(second.stdout.trim()).toBe(id);
+    expect(second.stderr).toContain(`dedupe key 'inv-1' is held by message ${id}`);
+    const json = JSON.parse((await tqw('enqueue', '--tenant', 'a', '--type', 'Invoice', '--payload', '{}', '--dedupe-key', 'inv-1', '--json')).stdout) as {
+      id: string;
+      deduplicated: boolean;
+    };
+    expect(json).toMatchObject({ id, deduplicated: true });
+  });
+});

@@ -428,6 +428,51 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       });
     });
 
+    describe('dedupe keys', () => {
+      test('a key held by a message not yet Completed or DeadLetter returns that id and inserts nothing; once it completed, a new message is inserted', async () => {
+        const store = await fx.makeStore(TENANT);
+        const first = await store.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: { n: 1 }, dedupeKey: 'order-42' });
+        expect(first.deduplicated).toBe(false);
+        const again = await store.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: { n: 2 }, dedupeKey: 'order-42' });
+        expect(again).toEqual({ id: first.id, deduplicated: true });
+        expect(await store.enqueue({ tenantId: TENANT, messageType: 'Test', payload: {}, dedupeKey: 'order-42' })).toBe(first.id);
+        await raw(store, {}); // a producer writing only the article's columns never conflicts
+        await raw(store, {});
+        expect((await store.stats()).counts.Pending).toBe(3);
+        const claimed = await store.claim({ limit: 10, leaseMs: LONG_LEASE });
+        const held = claimed.find((m) => m.id === first.id)!;
+        expect((await store.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: {}, dedupeKey: 'order-42' })).deduplicated).toBe(true);
+        expect(await store.complete(held)).toBe(true);
+        const next = await store.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: {}, dedupeKey: 'order-42' });
+        expect(next.deduplicated).toBe(false);
+        expect(next.id).not.toBe(first.id);
+      });
+
+      test('concurrent producers on separate pools with one key insert exactly one message and all get its id', async () => {
+        const store = await fx.makeStore(TENANT);
+        const peers = [store, await fx.openPeer(store), await fx.openPeer(store)];
+        const outcomes = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => peers[i % peers.length]!.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: { i }, dedupeKey: 'same' })),
+        );
+        expect(new Set(outcomes.map((o) => o.id)).size).toBe(1);
+        expect(outcomes.filter((o) => !o.deduplicated)).toHaveLength(1);
+        expect((await store.stats()).counts.Pending).toBe(1);
+      });
+
+      test("in the caller's transaction: a rolled-back enqueue leaves the key free", async () => {
+        const store = await fx.makeStore(TENANT);
+        await expect(
+          fx.callerTransaction(store, async (tx) => {
+            await store.enqueue({ tenantId: TENANT, messageType: 'Test', payload: {}, dedupeKey: 'tx-key' }, tx);
+            throw new Error('rollback');
+          }),
+        ).rejects.toThrow('rollback');
+        const outcome = await fx.callerTransaction(store, (tx) => store.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: {}, dedupeKey: 'tx-key' }, tx));
+        expect(outcome.deduplicated).toBe(false);
+        expect((await store.getMessage(outcome.id))?.status).toBe('Pending');
+      });
+    });
+
     describe('error history', () => {
       test('retry and deadLetter append each failed attempt (number, database time, error, code); a stale fence appends nothing', async () => {
         const store = await fx.makeStore(TENANT);

@@ -73,7 +73,7 @@ function migrationStatements(schema: string | undefined): Array<[string, string]
 describe('every statement the SQL Server store sends parses as T-SQL', () => {
   const builders = sqlBuilders();
 
-  test('the sql folder holds the 24 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
+  test('the sql folder holds the 25 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
     expect(builders.map(([name]) => name.split(':')[0])).toEqual([
       'claim.ts',
       'claim.ts',
@@ -85,6 +85,7 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       'completing-update.ts',
       'dead-letter.ts',
       'depth.ts',
+      'enqueue-deduped.ts',
       'enqueue.ts',
       'error-history.ts',
       'extend-lease.ts',
@@ -330,6 +331,8 @@ describe('structure of the statements the guarantees rest on', () => {
       release: ['@reason', ...fence].sort(),
       extendLease: fence,
       enqueue: ['@correlationId', '@delayMillis', '@delaySeconds', '@id', '@messageType', '@payload', '@priority', '@tenantId'],
+      // (@LockMode, @LockOwner, @LockTimeout, @Resource: sp_getapplock's own argument names, not bound.)
+      enqueueDeduped: ['@LockMode', '@LockOwner', '@LockTimeout', '@Resource', '@correlationId', '@dedupeKey', '@delayMillis', '@delaySeconds', '@id', '@lockResource', '@messageType', '@payload', '@priority', '@tenantId'],
       getMessage: ['@id'],
       stats: [],
       waitingByType: [],

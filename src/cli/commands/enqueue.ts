@@ -27,6 +27,8 @@ Inserts one Pending message into the tenant's QueueMessages table and prints its
   --delay DURATION       due after this long (database clock), e.g. 500ms, 30s, 2m, 1h; default now
   --correlation-id UUID  stored in CorrelationId, carried into every log line about the message
   --id UUID              the message id; default a random UUID
+  --dedupe-key K         stored in DedupeKey: while a message with this key is not yet Completed or
+                         DeadLetter, nothing is inserted and that message's id is printed (saying so)
   --priority N           stored in Priority: higher is claimed first (an integer; default none, i.e. 0)
   --raw                  store the payload without checking that it is JSON
   (a payload over worker.maxPayloadBytes, 1 MiB by default, is refused)
@@ -42,6 +44,7 @@ ${COMMON_USAGE}`,
       'correlation-id': { type: 'string' },
       id: { type: 'string' },
       priority: { type: 'string' },
+      'dedupe-key': { type: 'string' },
       raw: { type: 'boolean', default: false },
     });
     if (values.help) {
@@ -68,14 +71,19 @@ ${COMMON_USAGE}`,
       const tooLarge = payloadTooLarge(payload, session.config.worker.maxPayloadBytes, messageType);
       if (tooLarge) throw new UsageError(`--payload for tenant '${tenantId}': ${tooLarge.message}`);
       // A string payload is stored as is by the store (already checked JSON, or --raw).
-      const { tenant, messageId } = await session.forTenant(tenantId, async (tenant, store) => ({
+      const dedupeKey = values['dedupe-key'] ?? null;
+      const { tenant, outcome } = await session.forTenant(tenantId, async (tenant, store) => ({
         tenant,
-        messageId: await store.enqueue({ id, tenantId: tenant.id, messageType, payload, delayMs, correlationId, priority }),
+        outcome: await store.enqueueMessage({ id, tenantId: tenant.id, messageType, payload, delayMs, correlationId, priority, dedupeKey }),
       }));
+      const messageId = outcome.id;
       if (values.json) {
-        ctx.io.stdout(`${JSON.stringify({ id: messageId, tenant: tenant.id, type: messageType, delayMs, correlationId, priority })}\n`);
+        ctx.io.stdout(
+          `${JSON.stringify({ id: messageId, tenant: tenant.id, type: messageType, delayMs, correlationId, priority, dedupeKey, deduplicated: outcome.deduplicated })}\n`,
+        );
       } else {
         ctx.io.stdout(`${messageId}\n`);
+        if (outcome.deduplicated) ctx.io.stderr(`tqw: dedupe key '${dedupeKey}' is held by message ${messageId} (not yet Completed or DeadLetter); nothing inserted\n`);
       }
       return 0;
     });

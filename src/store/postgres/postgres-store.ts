@@ -6,6 +6,8 @@ import {
   DEFAULT_POOL_OPTIONS,
   DEFAULT_STORE_OPTIONS,
   type AttemptError,
+  type EnqueueOutcome,
+  type NewMessage,
   type ClaimFence,
   type ClaimedMessage,
   type PoolOptions,
@@ -18,6 +20,7 @@ import { TransactionChain } from './transaction-chain';
 import { sharingKey } from '../sharing-key';
 import { byTypeCounts } from '../by-type-counts';
 import { checkedPriority } from '../priority';
+import { MAX_DEDUPE_ROUNDS, checkedDedupeKey } from '../dedupe-key';
 import { createPgPool } from './create-pool';
 import { EXPECTED_INDEXES } from './expected-indexes';
 import { missingIndexes } from '../missing-indexes';
@@ -79,6 +82,26 @@ export function createPostgresStore(
   const via = (tx: StoreTransaction | undefined): Queryable => (tx ? clientOf(tx, tenant.id) : pool());
   const fenced = async (text: string, fence: ClaimFence, ...more: unknown[]): Promise<boolean> =>
     (await pool().query(text, [...fenceParams(fence), ...more])).rowCount === 1;
+
+  const enqueueMessage = async (message: NewMessage, tx?: StoreTransaction): Promise<EnqueueOutcome> => {
+    const id = message.id ?? newMessageId('postgres');
+    const payload = serializePayload(message.payload, message.messageType);
+    const values = [id, message.tenantId, message.messageType, payload, message.delayMs ?? 0, message.correlationId ?? null, checkedPriority(message.priority)];
+    const key = checkedDedupeKey(message.dedupeKey);
+    const client = via(tx);
+    if (key === null) {
+      await client.query(sql.enqueue, values);
+      return { id, deduplicated: false };
+    }
+    // The holder of the key may complete between the two statements: then insert again.
+    for (let round = 0; round < MAX_DEDUPE_ROUNDS; round++) {
+      const inserted = await client.query<{ Id: string }>(sql.enqueueDeduped, [...values, key]);
+      if (inserted.rows[0]) return { id, deduplicated: false };
+      const existing = await client.query<{ Id: string }>(sql.findByDedupeKey, [key]);
+      if (existing.rows[0]) return { id: existing.rows[0].Id, deduplicated: true };
+    }
+    throw new Error(`enqueue of tenant '${tenant.id}': dedupe key '${key}' kept changing hands; try again`);
+  };
 
   const waitingByType = async (): Promise<Record<string, number>> =>
     byTypeCounts((await pool().query<{ MessageType: string; Count: number }>(sql.waitingByType)).rows);
@@ -163,19 +186,10 @@ export function createPostgresStore(
     },
 
     async enqueue(message, tx) {
-      const id = message.id ?? newMessageId('postgres');
-      const payload = serializePayload(message.payload, message.messageType);
-      await via(tx).query(sql.enqueue, [
-        id,
-        message.tenantId,
-        message.messageType,
-        payload,
-        message.delayMs ?? 0,
-        message.correlationId ?? null,
-        checkedPriority(message.priority),
-      ]);
-      return id;
+      return (await enqueueMessage(message, tx)).id;
     },
+
+    enqueueMessage,
 
     async getMessage(id) {
       const { rows } = await pool().query<PgQueueRow>(sql.getMessage, [id]);

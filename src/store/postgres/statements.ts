@@ -9,6 +9,7 @@ import { completingUpdateSql } from './sql/completing-update';
 import { deadLetterSql } from './sql/dead-letter';
 import { depthSql } from './sql/depth';
 import { enqueueSql } from './sql/enqueue';
+import { enqueueDedupedSql, findByDedupeKeySql } from './sql/enqueue-deduped';
 import { extendLeaseSql } from './sql/extend-lease';
 import { getMessageSql } from './sql/get-message';
 import { listDeadLettersSql } from './sql/list-dead-letters';
@@ -46,6 +47,8 @@ export function postgresStatements(table: string, options: StoreOptions = DEFAUL
     release: releaseSql(table),
     extendLease: extendLeaseSql(table, async),
     enqueue: enqueueSql(table),
+    enqueueDeduped: enqueueDedupedSql(table),
+    findByDedupeKey: findByDedupeKeySql(table),
     getMessage: getMessageSql(table),
     stats: statsSql(table),
     waitingByType: waitingByTypeSql(table),

@@ -4,11 +4,15 @@ import { parseConnectionString, poolKeyOf } from '../../tenants/connection-strin
 import type { Tenant } from '../../tenants/types';
 import { byTypeCounts } from '../by-type-counts';
 import { checkedPriority } from '../priority';
+import { checkedDedupeKey } from '../dedupe-key';
+import { createHash } from 'node:crypto';
 import { sharingKey, withDigest } from '../sharing-key';
 import type { PoolLease, PoolRegistry } from '../pool-registry';
 import { serializePayload } from '../postgres/payload';
 import {
   type AttemptError,
+  type EnqueueOutcome,
+  type NewMessage,
   DEFAULT_POOL_OPTIONS,
   DEFAULT_STORE_OPTIONS,
   type ClaimFence,
@@ -83,6 +87,38 @@ export function createSqlServerStore(
   const fenced = async (text: string, fence: ClaimFence, bind: (r: mssql.Request) => mssql.Request = (r) => r) => {
     const result = await bind(bindFence(await request(), fence)).query<MssqlRow>(text);
     return rowCountOf(result.recordset) === 1;
+  };
+
+  const enqueueMessage = async (message: NewMessage, tx?: StoreTransaction): Promise<EnqueueOutcome> => {
+    const id = message.id ?? newMessageId('sqlserver');
+    assertUuid(id, 'message id');
+    // Checked here because SQL Server silently truncates a parameter value longer than its
+    // declared NVARCHAR(n), which would store another tenant id or message type than asked for.
+    assertMaxLength(message.tenantId, 50, 'tenantId');
+    assertMaxLength(message.messageType, 255, 'messageType');
+    const correlationId = message.correlationId ?? null;
+    if (correlationId !== null) assertUuid(correlationId, 'correlationId');
+    const payload = serializePayload(message.payload, message.messageType);
+    const delay = splitDelay(message.delayMs ?? 0, 'enqueue delayMs');
+    const key = checkedDedupeKey(message.dedupeKey);
+    const req = bindDelayParts(await requestVia(tx), delay)
+      .input('id', mssql.UniqueIdentifier, id)
+      .input('tenantId', mssql.NVarChar(50), message.tenantId)
+      .input('messageType', mssql.NVarChar(255), message.messageType)
+      .input('payload', mssql.NVarChar(mssql.MAX), payload)
+      .input('correlationId', mssql.UniqueIdentifier, correlationId)
+      .input('priority', mssql.Int, checkedPriority(message.priority));
+    if (key === null) {
+      await req.query(sql.enqueue);
+      return { id, deduplicated: false };
+    }
+    const { recordset } = await req
+      .input('dedupeKey', mssql.NVarChar(255), key)
+      .input('lockResource', mssql.NVarChar(255), dedupeLockResource(table, key))
+      .query<MssqlRow>(sql.enqueueDeduped);
+    const row = recordset[0]!; // the batch ends with a one-row SELECT
+    const deduplicated = column(row, 'Deduplicated');
+    return { id: String(column(row, 'Id')).toLowerCase(), deduplicated: deduplicated === true || deduplicated === 1 };
   };
 
   const waitingByType = async (): Promise<Record<string, number>> => {
@@ -171,26 +207,10 @@ export function createSqlServerStore(
     },
 
     async enqueue(message, tx) {
-      const id = message.id ?? newMessageId('sqlserver');
-      assertUuid(id, 'message id');
-      // Checked here because SQL Server silently truncates a parameter value longer than its
-      // declared NVARCHAR(n), which would store another tenant id or message type than asked for.
-      assertMaxLength(message.tenantId, 50, 'tenantId');
-      assertMaxLength(message.messageType, 255, 'messageType');
-      const correlationId = message.correlationId ?? null;
-      if (correlationId !== null) assertUuid(correlationId, 'correlationId');
-      const payload = serializePayload(message.payload, message.messageType);
-      const delay = splitDelay(message.delayMs ?? 0, 'enqueue delayMs');
-      await bindDelayParts(await requestVia(tx), delay)
-        .input('id', mssql.UniqueIdentifier, id)
-        .input('tenantId', mssql.NVarChar(50), message.tenantId)
-        .input('messageType', mssql.NVarChar(255), message.messageType)
-        .input('payload', mssql.NVarChar(mssql.MAX), payload)
-        .input('correlationId', mssql.UniqueIdentifier, correlationId)
-        .input('priority', mssql.Int, checkedPriority(message.priority))
-        .query(sql.enqueue);
-      return id;
+      return (await enqueueMessage(message, tx)).id;
     },
+
+    enqueueMessage,
 
     async getMessage(id) {
       assertUuid(id, 'message id');
@@ -271,6 +291,14 @@ function assertInt(value: number, min: number, what: string): void {
 
 function assertMaxLength(value: string, max: number, what: string): void {
   if (value.length > max) throw new RangeError(`${what} is ${value.length} characters; the column holds at most ${max}`);
+}
+
+/**
+ * The application-lock name of a dedupe key: sp_getapplock names hold 255 characters, so table
+ * and key are hashed (the same key of another table is another lock).
+ */
+function dedupeLockResource(table: string, key: string): string {
+  return `tqw:dedupe:${createHash('sha256').update(table).update('\u0000').update(key).digest('hex')}`;
 }
 
 function byScheduledTime(a: ClaimedMessage, b: ClaimedMessage): number {

@@ -9,6 +9,7 @@ import { completingUpdateSql } from './sql/completing-update';
 import { deadLetterSql } from './sql/dead-letter';
 import { depthSql } from './sql/depth';
 import { enqueueSql } from './sql/enqueue';
+import { enqueueDedupedSql } from './sql/enqueue-deduped';
 import { extendLeaseSql } from './sql/extend-lease';
 import { getMessageSql } from './sql/get-message';
 import { listDeadLettersSql } from './sql/list-dead-letters';
@@ -45,6 +46,7 @@ export function sqlServerStatements(table: string, options: StoreOptions = DEFAU
     release: releaseSql(table),
     extendLease: extendLeaseSql(table),
     enqueue: enqueueSql(table),
+    enqueueDeduped: enqueueDedupedSql(table),
     getMessage: getMessageSql(table),
     stats: statsSql(table),
     waitingByType: waitingByTypeSql(table),

@@ -4,6 +4,7 @@ import { notifyOnInsert } from './0003-notify-on-insert';
 import { timeOrderedIdDefault } from './0004-time-ordered-id-default';
 import { createErrorHistory } from './0005-create-error-history';
 import { addPriority } from './0006-add-priority';
+import { addDedupeKey } from './0007-add-dedupe-key';
 import type { PostgresMigration } from './types';
 
 export type { PostgresMigration } from './types';
@@ -16,4 +17,5 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   timeOrderedIdDefault,
   createErrorHistory,
   addPriority,
+  addDedupeKey,
 ];

@@ -2,10 +2,11 @@ import { createQueueMessages } from './0001-create-queue-messages';
 import { createQueueIndexes } from './0002-create-queue-indexes';
 import { createErrorHistory } from './0003-create-error-history';
 import { addPriority } from './0004-add-priority';
+import { addDedupeKey } from './0005-add-dedupe-key';
 import type { SqlServerMigration } from './types';
 
 export type { SqlServerMigration } from './types';
 export { CLAIM_INDEX } from './0002-create-queue-indexes';
 
 /** Every migration, in the order they apply. Append new ones at the end; never reorder or edit. */
-export const SQLSERVER_MIGRATIONS: readonly SqlServerMigration[] = [createQueueMessages, createQueueIndexes, createErrorHistory, addPriority];
+export const SQLSERVER_MIGRATIONS: readonly SqlServerMigration[] = [createQueueMessages, createQueueIndexes, createErrorHistory, addPriority, addDedupeKey];
