@@ -58,7 +58,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
       try {
         await undo();
       } catch (err) {
-        logger.warn({ error: redactor.redact(describeError(err)) }, 'error during shutdown');
+        logger.warn({ err: redactor.redact(describeError(err)) }, 'error during shutdown');
       }
     }
     releasers.length = 0;
@@ -86,7 +86,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
         ...toNotifyOptions(config),
         // One line per reconnect attempt of a database's LISTEN connection (attempts back off).
         onError: (database, err) =>
-          logger.warn({ database, error: redactor.redact(describeError(err)) }, 'NOTIFY listener connection failed; its tenants are polled until it reconnects'),
+          logger.warn({ database, err: redactor.redact(describeError(err)) }, 'NOTIFY listener connection failed; its tenants are polled until it reconnects'),
       },
       toStoreOptions(config),
     );
@@ -114,7 +114,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
     depth = new QueueDepthCache({
       intervalMs: config.metrics.depthIntervalMs,
       stores: () => groupedDepth.entries(),
-      onError: (tenantId, err) => logger.debug({ tenant: tenantId, error: redactor.redact(describeError(err)) }, 'queue depth refresh failed'),
+      onError: (tenantId, err) => logger.debug({ tenant: tenantId, err: redactor.redact(describeError(err)) }, 'queue depth refresh failed'),
     });
 
     const http = await startHttpServer({
@@ -150,7 +150,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
       } catch (err) {
         metrics.configReload('failure');
         const message = err instanceof ConfigError ? err.message : describeError(err);
-        logger.error({ error: redactor.redact(message) }, 'tenants file reload failed; keeping the previous tenant map');
+        logger.error({ err: redactor.redact(message) }, 'tenants file reload failed; keeping the previous tenant map');
         return false;
       }
     };

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { newMessageId } from '../message-id';
+import { oneRow } from '../one-row';
 import type { PoolLease, PoolRegistry } from '../pool-registry';
 import type { Tenant } from '../../tenants/types';
 import {
@@ -161,7 +162,7 @@ export function createPostgresStore(
 
     async stats() {
       const { rows } = await pool().query<Counts & { Completed: string; OldestDueAgeSeconds: string | null }>(sql.stats);
-      const r = rows[0]!; // an aggregate without GROUP BY always returns one row
+      const r = oneRow(rows, 'stats'); // an aggregate without GROUP BY always returns one row
       return {
         counts: { ...toCounts(r), Completed: Number(r.Completed) },
         oldestDueAgeSeconds: r.OldestDueAgeSeconds === null ? null : Number(r.OldestDueAgeSeconds),
@@ -170,7 +171,7 @@ export function createPostgresStore(
 
     async depth() {
       const { rows } = await pool().query<Counts>(sql.depth);
-      return toCounts(rows[0]!); // scalar subqueries only: always one row
+      return toCounts(oneRow(rows, 'depth')); // scalar subqueries only: always one row
     },
 
     async listDeadLetters(limit) {

@@ -1,5 +1,6 @@
 import mssql from 'mssql';
 import { newMessageId } from '../message-id';
+import { oneRow } from '../one-row';
 import { parseConnectionString, poolKeyOf } from '../../tenants/connection-string';
 import type { Tenant } from '../../tenants/types';
 import { sharingKey, withDigest } from '../sharing-key';
@@ -173,7 +174,7 @@ export function createSqlServerStore(
 
     async stats() {
       const { recordset } = await (await request()).query<MssqlRow>(sql.stats);
-      const row = recordset[0]!; // an aggregate without GROUP BY always returns one row
+      const row = oneRow(recordset, 'stats'); // an aggregate without GROUP BY always returns one row
       const oldest = column(row, 'OldestDueAgeSeconds');
       return {
         counts: { ...toCounts(row), Completed: numberColumn(row, 'Completed') },
@@ -183,7 +184,7 @@ export function createSqlServerStore(
 
     async depth() {
       const { recordset } = await (await request()).query<MssqlRow>(sql.depth);
-      return toCounts(recordset[0]!); // scalar subqueries only: always one row
+      return toCounts(oneRow(recordset, 'depth')); // scalar subqueries only: always one row
     },
 
     async listDeadLetters(limit) {
