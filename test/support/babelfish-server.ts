@@ -1,0 +1,119 @@
+/**
+ * A Babelfish (T-SQL over TDS) server of a test's own that it can stop and start again (same data
+ * directory and port), for scenarios that restart or stop the database. It needs the folder with
+ * Babelfish's start.sh and stop.sh, named by TEST_BABELFISH_DIR (CI exports it when it has one);
+ * without it the tests that need such a server are registered skipped, saying why.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import mssql from 'mssql';
+import { sqlServerConfig } from '../../src/store/sqlserver/connection-config';
+import { quoteIdent } from '../../src/store/sqlserver/quote-table';
+import { withDatabase, withSqlServerPool } from './mssql';
+import { freePort, tempDir } from './processes';
+
+const run = promisify(execFile);
+
+/** The folder holding Babelfish's start.sh and stop.sh, or undefined when this machine has none. */
+export function babelfishDir(): string | undefined {
+  const dir = process.env.TEST_BABELFISH_DIR?.trim();
+  return dir && existsSync(join(dir, 'start.sh')) && existsSync(join(dir, 'stop.sh')) ? dir : undefined;
+}
+
+/** Why a test that needs a controllable Babelfish is skipped here. */
+export const NO_BABELFISH_REASON = 'TEST_BABELFISH_DIR is not set (or has no start.sh/stop.sh): no Babelfish server of the test\'s own to restart';
+
+/** `describe` when a controllable Babelfish can be started, `describe.skip` (with the reason in the title) otherwise. */
+export function describeIfBabelfish(title: string, body: () => void): void {
+  if (babelfishDir()) describe(title, body);
+  else describe.skip(`${title} (skipped: ${NO_BABELFISH_REASON})`, body);
+}
+
+export class ControllableBabelfish {
+  private running = false;
+
+  private constructor(
+    private readonly scripts: string,
+    readonly dataDir: string,
+    readonly port: number,
+    /** The administrator connection string start.sh printed (database master). */
+    readonly adminUrl: string,
+  ) {}
+
+  /** Starts a fresh server on a free port (initdb the first time: a few seconds). */
+  static async start(): Promise<ControllableBabelfish> {
+    const scripts = babelfishDir();
+    if (!scripts) throw new Error(NO_BABELFISH_REASON);
+    const dataDir = tempDir('bbf');
+    const port = await freePortPair();
+    const { stdout } = await run('bash', [join(scripts, 'start.sh'), dataDir, String(port)], { maxBuffer: 1 << 20 });
+    const url = /^MSSQL_URL=(.+)$/m.exec(stdout)?.[1]?.trim();
+    if (!url) throw new Error(`start.sh printed no MSSQL_URL:\n${stdout}`);
+    const server = new ControllableBabelfish(scripts, dataDir, port, url);
+    server.running = true;
+    return server;
+  }
+
+  /** The administrator's connection string for `database`. */
+  url(database: string): string {
+    return withDatabase(this.adminUrl, database);
+  }
+
+  /** Fast shutdown: every session is cut, new connections are refused until startAgain(). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    await run('bash', [join(this.scripts, 'stop.sh'), this.dataDir]);
+    this.running = false;
+  }
+
+  /** Starts the stopped server again; resolves once it accepts T-SQL sessions. */
+  async startAgain(): Promise<void> {
+    await run('bash', [join(this.scripts, 'start.sh'), this.dataDir, String(this.port)], { maxBuffer: 1 << 20 });
+    this.running = true;
+  }
+
+  async createDatabase(name: string): Promise<string> {
+    await withSqlServerPool(this.adminUrl, 'controllable Babelfish', 1, (pool) => pool.request().batch(`CREATE DATABASE ${quoteIdent(name)};`));
+    return this.url(name);
+  }
+
+  /** Runs one batch on `database` as the administrator. */
+  async batch<T = Record<string, unknown>>(database: string, text: string, inputs: Record<string, unknown> = {}): Promise<T[]> {
+    const pool = new mssql.ConnectionPool({ ...sqlServerConfig(this.url(database), 'controllable Babelfish'), pool: { max: 1, min: 0 } });
+    pool.on('error', () => undefined);
+    await pool.connect();
+    try {
+      const request = pool.request();
+      for (const [name, value] of Object.entries(inputs)) request.input(name, value);
+      return (await request.query<T>(text)).recordset ?? [];
+    } finally {
+      await pool.close();
+    }
+  }
+
+  /** Stops the server and removes its data. */
+  async destroy(): Promise<void> {
+    await this.stop().catch(() => undefined);
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A free TDS port whose PostgreSQL-protocol twin (start.sh's PORT+10000) is free too. */
+async function freePortPair(): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await freePort();
+    if (port + 10_000 <= 65_535 && (await isFree(port + 10_000))) return port;
+  }
+  throw new Error('no free port pair for Babelfish (TDS port and PORT+10000)');
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
