@@ -9,9 +9,11 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mssql from 'mssql';
+import { Client } from 'pg';
 import { sqlServerConfig } from '../../src/store/sqlserver/connection-config';
 import { quoteIdent } from '../../src/store/sqlserver/quote-table';
 import { withDatabase, withSqlServerPool } from './mssql';
+import { parseConnectionString } from '../../src/tenants/connection-string';
 import { freePort, tempDir } from './processes';
 
 const run = promisify(execFile);
@@ -33,6 +35,7 @@ export function describeIfBabelfish(title: string, body: () => void): void {
 
 export class ControllableBabelfish {
   private running = false;
+  private readonly pools = new Map<string, Promise<mssql.ConnectionPool>>();
 
   private constructor(
     private readonly scripts: string,
@@ -63,6 +66,7 @@ export class ControllableBabelfish {
 
   /** Fast shutdown: every session is cut, new connections are refused until startAgain(). */
   async stop(): Promise<void> {
+    await this.closePools();
     if (!this.running) return;
     await run('bash', [join(this.scripts, 'stop.sh'), this.dataDir]);
     this.running = false;
@@ -79,18 +83,45 @@ export class ControllableBabelfish {
     return this.url(name);
   }
 
-  /** Runs one batch on `database` as the administrator. */
+  /**
+   * Runs one statement on `database` as the administrator, through a pool kept per database (a
+   * Babelfish login takes long enough to blur timings); stop() closes them.
+   */
   async batch<T = Record<string, unknown>>(database: string, text: string, inputs: Record<string, unknown> = {}): Promise<T[]> {
-    const pool = new mssql.ConnectionPool({ ...sqlServerConfig(this.url(database), 'controllable Babelfish'), pool: { max: 1, min: 0 } });
-    pool.on('error', () => undefined);
-    await pool.connect();
-    try {
-      const request = pool.request();
-      for (const [name, value] of Object.entries(inputs)) request.input(name, value);
-      return (await request.query<T>(text)).recordset ?? [];
-    } finally {
-      await pool.close();
+    let pool = this.pools.get(database);
+    if (!pool) {
+      const created = new mssql.ConnectionPool({ ...sqlServerConfig(this.url(database), 'controllable Babelfish'), pool: { max: 2, min: 0 } });
+      created.on('error', () => undefined);
+      pool = created.connect();
+      this.pools.set(database, pool);
+      pool.catch(() => this.pools.delete(database));
     }
+    const request = (await pool).request();
+    for (const [name, value] of Object.entries(inputs)) request.input(name, value);
+    return (await request.query<T>(text)).recordset ?? [];
+  }
+
+  /**
+   * Reads through Babelfish's PostgreSQL port (start.sh's PORT+10000), whose logins take
+   * milliseconds where a TDS login takes up to a second after a restart: what a test measures
+   * right after the server's return is then the worker, not the observer. A T-SQL table db.dbo.T
+   * is the PostgreSQL table babelfish_db."db_dbo".t (identifiers lower-cased).
+   */
+  async observe<T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+    const { user, password } = parseConnectionString(this.adminUrl);
+    const client = new Client({ host: '127.0.0.1', port: this.port + 10_000, database: 'babelfish_db', user, password });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  private async closePools(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map(async (p) => (await p.catch(() => undefined))?.close().catch(() => undefined)));
   }
 
   /** Stops the server and removes its data. */
