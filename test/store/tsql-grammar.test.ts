@@ -285,6 +285,9 @@ describe('structure of the statements the guarantees rest on', () => {
   test('the claim transaction locks its row (waiting, not skipping), and purge deletes in small READPAST batches', () => {
     expect(sql.lockClaim).not.toContain('READPAST');
     expect(sql.lockClaim).toContain(`FROM ${table} WITH (UPDLOCK, ROWLOCK) WHERE`);
+    // Babelfish ignores UPDLOCK; there (chosen by the server itself) an UPDATE takes the row lock.
+    expect(sql.lockClaim).toMatch(/^IF SERVERPROPERTY\('babelfish'\) IS NULL\n  SELECT Id AS \[Id\] FROM /);
+    expect(sql.lockClaim).toContain(`ELSE\n  UPDATE ${table} WITH (ROWLOCK) SET Status = N'Processing' OUTPUT inserted.Id AS [Id] WHERE ${FENCE};`);
     // The completing transaction's first statement locks (exclusive, one row, waiting) and completes at once.
     expect(sql.completingUpdate).not.toContain('READPAST');
     expect(sql.completingUpdate).toContain(`UPDATE ${table} WITH (ROWLOCK) SET Status = N'Completed'`);
