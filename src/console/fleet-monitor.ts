@@ -62,6 +62,7 @@ export class FleetMonitor {
   private readonly listeners = new Set<(snapshot: FleetSnapshot) => void>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
@@ -93,13 +94,24 @@ export class FleetMonitor {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.queued;
     await this.running;
   }
 
-  /** One refresh now (joins one in progress). */
+  /**
+   * A refresh that starts now or later (never one already under way, which may have read before the
+   * caller's change): at most one runs and one waits behind it, shared by every caller meanwhile.
+   */
   refresh(): Promise<void> {
-    this.running ??= this.measureAll().finally(() => (this.running = undefined));
-    return this.running;
+    if (this.queued) return this.queued;
+    const start = () => {
+      this.queued = undefined;
+      this.running = this.measureAll().finally(() => (this.running = undefined));
+      return this.running;
+    };
+    if (!this.running) return start();
+    this.queued = this.running.then(start, start);
+    return this.queued;
   }
 
   private async measureAll(): Promise<void> {

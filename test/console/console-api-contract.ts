@@ -12,8 +12,12 @@ import type { StoreContractFixture } from '../store/store-contract';
 
 export interface ConsoleApiFixture extends StoreContractFixture {
   tenantOf(store: QueueStore): ConsoleTenant['tenant'];
-  /** Inserts `count` Completed rows of type 'bulk' into the store's table in one statement. */
+  /** Inserts `count` Completed rows of type 'bulk' into the store's table. */
   bulkInsert(store: QueueStore, count: number): Promise<void>;
+  /** Small tenants besides the big one and the broken one (Babelfish plans the group statements slowly). */
+  smallTenants: number;
+  /** Timeout of each test. */
+  testTimeoutMs: number;
 }
 
 const TOKEN = 'console-test-token-0123456789abcdef';
@@ -51,6 +55,7 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       await handle.fleet.refresh();
       return handle;
     }
+    const testCase = (title: string, fn: () => Promise<void>, timeoutMs = fx.testTimeoutMs) => test(title, fn, timeoutMs);
     const auth = { Authorization: `Bearer ${TOKEN}` };
     const get = (path: string, headers: Record<string, string> = auth, at = base) => fetch(`${at}${path}`, { headers });
     const post = (path: string, body: unknown = {}, headers: Record<string, string> = auth, at = base) =>
@@ -59,7 +64,8 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
     const tenantId = (i: number) => tenants[i]!.tenant.id;
 
     async function add(id: string, migrate = true): Promise<QueueStore> {
-      const s = await fx.makeStore(id, { migrate });
+      // One pool for all (as tenants of one database share one in the daemon).
+      const s = await fx.makeStore(id, { migrate, sharePoolsWith: tenants[0]?.store });
       tenants.push({ tenant: fx.tenantOf(s), store: s });
       return s;
     }
@@ -73,7 +79,7 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       await fx.setup();
       // tenant 0: the big table; 1..40: small tenants; 41: down (its table was never created).
       await add('big');
-      for (let i = 1; i <= 40; i++) await add(`tenant-${String(i).padStart(3, '0')}`);
+      for (let i = 1; i <= fx.smallTenants; i++) await add(`tenant-${String(i).padStart(3, '0')}`, true);
       await add('broken', false);
       main = await start(false);
       base = `http://127.0.0.1:${main.port}`;
@@ -81,10 +87,12 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
     afterAll(async () => {
       await Promise.allSettled(servers.map((s) => s.close()));
       await fx.afterEachTest();
-      await fx.teardown();
+      // Dropping the test database is cleanup, not something these tests prove: a server that refuses
+      // it (Babelfish has no ALTER DATABASE ... SINGLE_USER) leaves it behind, with a warning.
+      await fx.teardown().catch((err: unknown) => console.warn(`console API (${name}): test database not dropped: ${String(err)}`));
     }, 120_000);
 
-    test('every /api request needs the token: 401 without it or with a wrong one, and no secret in any answer', async () => {
+    testCase('every /api request needs the token: 401 without it or with a wrong one, and no secret in any answer', async () => {
       expect((await get('/api/tenants', {})).status).toBe(401);
       const wrong = await get('/api/tenants', { Authorization: `Bearer ${TOKEN}x` });
       expect(wrong.status).toBe(401);
@@ -99,7 +107,7 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       for (const t of tenants) expect(text).not.toContain(t.tenant.connectionString);
     });
 
-    test('many tenants: the fleet lists each with its counts; a tenant whose table is missing is down, the others up', async () => {
+    testCase('many tenants: the fleet lists each with its counts; a tenant whose table is missing is down, the others up', async () => {
       const s = store(1);
       await deadLetter(s, 'mail', 'smtp refused');
       await main.fleet.refresh();
@@ -108,25 +116,27 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
         totals: { tenants: number; down: number };
         tenants: Array<{ id: string; state: string; counts: Record<string, number> | null; error: string | null; paused: boolean | null }>;
       };
-      expect(body.total).toBe(42);
+      const n = fx.smallTenants + 2;
+      expect(body.total).toBe(n);
       expect(body.totals.down).toBe(1);
       const byId = new Map(body.tenants.map((t) => [t.id, t]));
       expect(byId.get('broken')).toMatchObject({ state: 'down', counts: null });
       expect(byId.get('broken')!.error).toEqual(expect.any(String));
       expect(byId.get('broken')!.error).not.toContain(password());
       expect(byId.get(tenantId(1))).toMatchObject({ state: 'up', paused: null, counts: { Pending: 0, Processing: 0, Failed: 0, DeadLetter: 1 } });
-      expect(body.tenants.filter((t) => t.state === 'up')).toHaveLength(41);
+      expect(body.tenants.filter((t) => t.state === 'up')).toHaveLength(n - 1);
       // filter, sort, paginate
-      const page = (await (await get('/api/tenants?q=tenant-0&sort=id&order=desc&limit=5&offset=5')).json()) as { total: number; tenants: Array<{ id: string }> };
-      expect(page.total).toBe(40);
-      expect(page.tenants.map((t) => t.id)).toEqual(['tenant-035', 'tenant-034', 'tenant-033', 'tenant-032', 'tenant-031']);
+      const page = (await (await get('/api/tenants?q=tenant-0&sort=id&order=desc&limit=3&offset=2')).json()) as { total: number; tenants: Array<{ id: string }> };
+      expect(page.total).toBe(fx.smallTenants);
+      const ids = (k: number) => `tenant-${String(fx.smallTenants - k).padStart(3, '0')}`;
+      expect(page.tenants.map((t) => t.id)).toEqual([ids(2), ids(3), ids(4)]);
       const down = (await (await get('/api/tenants?state=down')).json()) as { tenants: Array<{ id: string }> };
       expect(down.tenants.map((t) => t.id)).toEqual(['broken']);
       const sorted = (await (await get('/api/tenants?sort=deadLetter&order=desc&limit=1')).json()) as { tenants: Array<{ id: string }> };
       expect(sorted.tenants[0]!.id).toBe(tenantId(1));
     });
 
-    test('sign-in sets an HttpOnly SameSite=Strict cookie; with it, reads work and every POST needs the CSRF header', async () => {
+    testCase('sign-in sets an HttpOnly SameSite=Strict cookie; with it, reads work and every POST needs the CSRF header', async () => {
       const wrong = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ token: 'nope' }), redirect: 'manual' });
       expect(wrong.status).toBe(401);
       expect(wrong.headers.get('set-cookie')).toBeNull();
@@ -153,7 +163,7 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       expect((await get(path, { cookie })).status).toBe(404);
     });
 
-    test('requeue and delete are fenced: a message a worker holds is never touched (409), a dead letter is', async () => {
+    testCase('requeue and delete are fenced: a message a worker holds is never touched (409), a dead letter is', async () => {
       const s = store(3);
       const held = await s.enqueue({ tenantId: s.tenantId, messageType: 'work', payload: {} });
       const [claim] = await s.claim({ limit: 1, leaseMs: 60_000 });
@@ -180,7 +190,7 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       expect(audit.at(-1)).toMatchObject({ tenant: s.tenantId, ids: [dead], client: expect.stringMatching(/127\.0\.0\.1/) });
     });
 
-    test('read-only: every action answers 403 and changes nothing; reads still work', async () => {
+    testCase('read-only: every action answers 403 and changes nothing; reads still work', async () => {
       const ro = await start(true);
       const at = `http://127.0.0.1:${ro.port}`;
       const s = store(4);
@@ -196,7 +206,7 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       expect(lines.filter((l) => l.outcome === 'refused').length).toBeGreaterThanOrEqual(paths.length);
     });
 
-    test('message detail: every column and the whole payload; error history answers null with a note until it is wired', async () => {
+    testCase('message detail: every column and the whole payload; error history answers null with a note until it is wired', async () => {
       const s = store(5);
       const id = await deadLetter(s, 'mail', `failed with ${password()} inside`);
       const body = (await (await get(`/api/tenants/${s.tenantId}/messages/${id}`)).json()) as { message: Record<string, unknown>; errors: unknown; note: string };
@@ -208,13 +218,13 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       expect((await get(`/api/tenants/nobody/messages/${id}`)).status).toBe(404);
     });
 
-    test('pause and resume answer 501 TQW_CONSOLE_UNAVAILABLE while no flow control is wired', async () => {
+    testCase('pause and resume answer 501 TQW_CONSOLE_UNAVAILABLE while no flow control is wired', async () => {
       const res = await post(`/api/tenants/${tenantId(6)}/pause`, { type: 'mail' });
       expect(res.status).toBe(501);
       expect(((await res.json()) as { code: string }).code).toBe('TQW_CONSOLE_UNAVAILABLE');
     });
 
-    test('dead letters across tenants: listed with filters, bulk requeue by type and error text only touches the matching ones', async () => {
+    testCase('dead letters across tenants: listed with filters, bulk requeue by type and error text only touches the matching ones', async () => {
       const a = store(7);
       const b = store(8);
       const a1 = await deadLetter(a, 'invoice', 'Timeout talking to billing');
@@ -244,7 +254,7 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       expect((await post('/api/dead-letters/requeue', { tenants: ['nobody'] })).status).toBe(404);
     });
 
-    test('keyset pagination walks 100,000 rows by id, each exactly once; filters by status, type and id', async () => {
+    testCase('keyset pagination walks 100,000 rows by id, each exactly once; filters by status, type and id', async () => {
       const s = store(0);
       await fx.bulkInsert(s, 100_000);
       const dead = await deadLetter(s, 'mail', 'x');
@@ -272,6 +282,6 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       expect((await (await get(`/api/tenants/${s.tenantId}/messages?q=nothing-like-an-id`)).json())).toEqual({ messages: [], nextCursor: null });
       expect((await get(`/api/tenants/${s.tenantId}/messages?cursor=bogus`)).status).toBe(400);
       expect((await get(`/api/tenants/${s.tenantId}/messages?status=Nope`)).status).toBe(400);
-    }, 600_000);
+    }, 900_000);
   });
 }

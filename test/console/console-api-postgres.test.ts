@@ -6,6 +6,8 @@ const fx = createPostgresStoreFixture('tqw_console');
 
 describeConsoleApi('PostgreSQL', {
   ...fx,
+  smallTenants: 40,
+  testTimeoutMs: 60_000,
   async bulkInsert(store, count) {
     await fx.query(
       `INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload", "Status", "LastAttemptTime")
