@@ -6,6 +6,7 @@ const fx = createPostgresStoreFixture('tqw_console');
 
 describeConsoleApi('PostgreSQL', {
   ...fx,
+  realClaim: true,
   smallTenants: 40,
   testTimeoutMs: 60_000,
   async bulkInsert(store, count) {

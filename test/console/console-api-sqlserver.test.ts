@@ -10,6 +10,7 @@ describeConsoleApi(
   'SQL Server',
   {
     ...fx,
+    realClaim: false,
     smallTenants: 10,
     testTimeoutMs: 240_000,
     async bulkInsert(store, count) {

@@ -15,11 +15,12 @@ export const APP_JS = String.raw`'use strict';
       else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), attrs[k]);
       else if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) el.setAttribute(k, attrs[k]);
     }
-    for (var i = 2; i < arguments.length; i++) {
-      var c = arguments[i];
-      if (c === null || c === undefined) continue;
+    var add = function (c) {
+      if (c === null || c === undefined) return;
+      if (Array.isArray(c)) return c.forEach(add);
       el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
-    }
+    };
+    for (var i = 2; i < arguments.length; i++) add(arguments[i]);
     return el;
   }
   function toast(text) {
