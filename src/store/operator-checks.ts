@@ -1,7 +1,8 @@
 /** Argument checks of the operator statements that both stores share (listMessages, requeueMessage, deleteMessage). */
 import { MAX_LIST_LIMIT, OPERATOR_STATUSES, type OperatorStatus } from './types';
 
-export function assertListLimit(limit: number): void {
+/** listMessages(): a page of 1..MAX_LIST_LIMIT rows. */
+export function assertPageLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
     throw new RangeError(`list limit must be an integer between 1 and ${MAX_LIST_LIMIT}, got ${limit}`);
   }

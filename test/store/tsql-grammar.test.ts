@@ -14,7 +14,7 @@ import {
   createMigrationsTableSql,
   recordMigrationSql,
 } from '../../src/store/sqlserver/migrations/bookkeeping-sql';
-import { DUE, FENCE } from '../../src/store/sqlserver/sql-fragments';
+import { DUE, DUE_WORK, EXPIRED_LEASE, FENCE } from '../../src/store/sqlserver/sql-fragments';
 import { MIGRATIONS_TABLE, quoteTable } from '../../src/store/sqlserver/quote-table';
 import { sqlServerStatements } from '../../src/store/sqlserver/statements';
 import { DEFAULT_STORE_OPTIONS } from '../../src/store/types';
@@ -239,17 +239,30 @@ describe('structure of the statements the guarantees rest on', () => {
   const table = quoteTable('tenant_acme');
   const sql = sqlServerStatements(table);
 
-  test('claim: one UPDATE ... OUTPUT inserted.* over a TOP (@limit) subquery read WITH (UPDLOCK, READPAST, ROWLOCK), oldest first', () => {
-    expect(sql.claim).toContain(`FROM ${table} WITH (UPDLOCK, READPAST, ROWLOCK)`);
+  test('claim: the oldest unheld expired lease, then one UPDATE ... OUTPUT inserted.* over TOP (@limit) due work and that lease, read WITH (UPDLOCK, READPAST, ROWLOCK), oldest first', () => {
+    const hinted = `FROM ${table} WITH (UPDLOCK, READPAST, ROWLOCK)`;
+    expect(sql.claim.split(hinted)).toHaveLength(4);
     expect(sql.claim).toContain(`UPDATE ${table} WITH (ROWLOCK, READPAST)`);
-    expect(sql.claim).toContain('SELECT TOP (@limit) Id');
-    expect(sql.claim).toContain('OUTPUT inserted.*');
-    expect(sql.claim).toContain('ORDER BY ScheduledTime');
+    expect(sql.claim).toContain('OUTPUT inserted.*\n');
     expect(sql.claim.match(/\bUPDATE\b/g)).toHaveLength(1);
-    // The due predicate is both the subquery's filter and the outer UPDATE's guard.
-    expect(sql.claim.split(DUE)).toHaveLength(3);
-    expect(DUE).toContain("Status IN (N'Pending', N'Failed') AND ScheduledTime <= @now");
-    expect(DUE).toContain("Status = N'Processing' AND DequeueTime <= @leaseCutoff");
+    // At most ONE expired lease per claim, the oldest lease first (the PostgreSQL claim's rule) ...
+    expect(sql.claim).toContain(
+      `DECLARE @expiredId UNIQUEIDENTIFIER = (\n    SELECT TOP (1) Id\n    ${hinted}\n    WHERE ${EXPIRED_LEASE}\n    ORDER BY DequeueTime);`,
+    );
+    // ... next to up to @limit due work, oldest ScheduledTime first; of both, the @limit oldest.
+    expect(sql.claim).toContain(`SELECT TOP (@limit) Id, ScheduledTime\n            ${hinted}\n            WHERE ${DUE_WORK}\n            ORDER BY ScheduledTime) AS DueWork`);
+    expect(sql.claim).toContain(`${hinted}\n        WHERE Id = @expiredId AND ${EXPIRED_LEASE}\n    ) AS Candidates\n    ORDER BY ScheduledTime)`);
+    expect(sql.claim).toContain('SELECT TOP (@limit) Id FROM (');
+    // The due predicate is the outer UPDATE's guard (correct even where the hints are ignored),
+    // and the lease the claim may take over is reported for ClaimedMessage.reclaimed.
+    expect(sql.claim.trimEnd().endsWith(`AND ${DUE};\nSELECT @expiredId AS [TqwExpiredId];`)).toBe(true);
+    expect(DUE_WORK).toBe("Status IN (N'Pending', N'Failed') AND ScheduledTime <= @now");
+    expect(EXPIRED_LEASE).toBe("Status = N'Processing' AND DequeueTime <= @leaseCutoff");
+    expect(DUE).toContain(DUE_WORK);
+    expect(DUE).toContain(EXPIRED_LEASE);
+    // Forms Babelfish runs: no OUTPUT expression and no deleted. column (next to which it finds
+    // the SET's unqualified columns ambiguous).
+    expect(sql.claim).not.toMatch(/deleted\.|inserted\.(?!\*)/);
     // The claim must not filter by tenant: foreign rows are claimed to be dead-lettered.
     expect(sql.claim).not.toMatch(/TenantId/);
     // Database clock, millisecond precision; READPAST requires READ COMMITTED.

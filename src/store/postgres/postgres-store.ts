@@ -1,12 +1,14 @@
 import type pg from 'pg';
 import { newMessageId } from '../message-id';
-import type { PoolLease, PoolRegistry } from '../pool-registry';
+import type { PoolRegistry } from '../pool-registry';
+import { storePool } from '../shared/store-pool';
+import { assertClaimOptions, assertListLimit, assertPurgeBatch } from '../shared/store-input';
+import { byScheduledTime, toStatusCounts } from '../shared/rows';
 import type { Tenant } from '../../tenants/types';
 import {
   DEFAULT_POOL_OPTIONS,
   DEFAULT_STORE_OPTIONS,
   type ClaimFence,
-  type ClaimedMessage,
   type DeadLetterFilter,
   type PoolOptions,
   type QueueStore,
@@ -29,7 +31,7 @@ import { preparedName } from './prepared';
 import { fenceArrays } from './fence-arrays';
 import { checkClaimColumns, fenceParams, toClaimedMessage, toQueueMessageRow, type PgClaimedRow, type PgQueueRow } from './row-mapper';
 import { postgresStatements } from './statements';
-import { assertListLimit, operatorStatuses } from '../operator-checks';
+import { assertPageLimit, operatorStatuses } from '../operator-checks';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -39,6 +41,7 @@ type Queryable = Pick<pg.Pool, 'query'>;
  * table, which a pool serving a thousand schemas must not accumulate (those send them unnamed).
  */
 const MAX_TABLES_FOR_PREPARED = 16;
+/** count(*) is bigint, which node-postgres returns as a string (toStatusCounts makes numbers). */
 type Counts = { Pending: string; Processing: string; Failed: string; DeadLetter: string };
 
 /**
@@ -58,19 +61,13 @@ export function createPostgresStore(
 ): QueueStore {
   const table = quoteTable(tenant.schema);
   const sql = postgresStatements(table, storeOptions);
+  const shared = storePool(pools, sharingKey(tenant), () => createPgPool(tenant.connectionString, poolOptions), `tenant '${tenant.id}' (${table})`);
   const completingName = preparedName(sql.completingUpdate);
   const claimName = preparedName(sql.claim);
   const completeManyName = preparedName(sql.completeMany);
   /** A statement's prepared name where few tables share the pool (see MAX_TABLES_FOR_PREPARED), else undefined. */
-  const prepared = (name: string): string | undefined => ((lease?.sharedBy() ?? 1) <= MAX_TABLES_FOR_PREPARED ? name : undefined);
-  let lease: PoolLease<pg.Pool> | undefined;
-  let closed = false;
-
-  const pool = (): pg.Pool => {
-    if (closed) throw new Error(`the queue store of tenant '${tenant.id}' (${table}) is closed; open a new one`);
-    lease ??= pools.acquire(sharingKey(tenant), () => createPgPool(tenant.connectionString, poolOptions));
-    return lease.pool;
-  };
+  const prepared = (name: string): string | undefined => (shared.sharedBy() <= MAX_TABLES_FOR_PREPARED ? name : undefined);
+  const pool = shared.pool;
   /** Transactions of transactional handlers, commits chained to the next opening (see transaction-chain.ts). */
   const transactions = new TransactionChain(pool);
   /** The caller's transaction client when given (outbox, transactional handler), else the pool. */
@@ -87,8 +84,9 @@ export function createPostgresStore(
       return runMigrations(pool(), tenant.schema);
     },
 
-    async claim({ limit, leaseMs }) {
-      if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`claim limit must be an integer >= 1, got ${limit}`);
+    async claim(options) {
+      assertClaimOptions(options);
+      const { limit, leaseMs } = options;
       const p = pool();
       // Prepared where few tables share the pool (see MAX_TABLES_FOR_PREPARED): planning this
       // statement costs about as much as running it for a batch of ten (measured: 12% less server
@@ -113,7 +111,7 @@ export function createPostgresStore(
     group: createPostgresGroup(sharingKey(tenant), table, pool),
 
     subscribe(subscriber) {
-      if (closed) throw new Error(`the queue store of tenant '${tenant.id}' (${table}) is closed; open a new one`);
+      shared.assertOpen();
       return listeners?.subscribe(tenant, subscriber);
     },
 
@@ -165,17 +163,19 @@ export function createPostgresStore(
       const { rows } = await pool().query<Counts & { Completed: string; OldestDueAgeSeconds: string | null }>(sql.stats);
       const r = rows[0]!; // an aggregate without GROUP BY always returns one row
       return {
-        counts: { ...toCounts(r), Completed: Number(r.Completed) },
+        counts: { ...toStatusCounts((name) => r[name as keyof Counts]), Completed: Number(r.Completed) },
         oldestDueAgeSeconds: r.OldestDueAgeSeconds === null ? null : Number(r.OldestDueAgeSeconds),
       };
     },
 
     async depth() {
       const { rows } = await pool().query<Counts>(sql.depth);
-      return toCounts(rows[0]!); // scalar subqueries only: always one row
+      const r = rows[0]!; // scalar subqueries only: always one row
+      return toStatusCounts((name) => r[name as keyof Counts]);
     },
 
     async listDeadLetters(limit) {
+      assertListLimit(limit);
       const { rows } = await pool().query<PgQueueRow>(sql.listDeadLetters, [limit]);
       return rows.map(toQueueMessageRow);
     },
@@ -187,7 +187,7 @@ export function createPostgresStore(
     },
 
     async listMessages(query) {
-      assertListLimit(query.limit);
+      assertPageLimit(query.limit);
       const { rows } = await pool().query<PgQueueRow>(sql.listMessages, [
         query.status ?? null,
         query.messageType ?? null,
@@ -217,7 +217,7 @@ export function createPostgresStore(
     },
 
     async purge(status, olderThanMs, batchSize) {
-      if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`purge batchSize must be an integer >= 1, got ${batchSize}`);
+      assertPurgeBatch(batchSize);
       const result = await pool().query(sql.purge, [status, olderThanMs, batchSize]);
       return result.rowCount ?? 0;
     },
@@ -231,12 +231,7 @@ export function createPostgresStore(
       return missingIndexes(EXPECTED_INDEXES, result.rows.map((r) => r.indexname));
     },
 
-    async close() {
-      closed = true;
-      const held = lease;
-      lease = undefined;
-      await held?.release();
-    },
+    close: shared.close,
   };
 }
 
@@ -244,20 +239,6 @@ export function createPostgresStore(
 function deadLetterParams(filter: DeadLetterFilter, batchSize: number): unknown[] {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
   return [filter.messageType ?? null, filter.errorContains ?? null, filter.ids === undefined ? null : [...filter.ids], batchSize];
-}
-
-function byScheduledTime(a: ClaimedMessage, b: ClaimedMessage): number {
-  return a.scheduledTime.getTime() - b.scheduledTime.getTime();
-}
-
-/** count(*) is bigint, which node-postgres returns as a string. */
-function toCounts(r: Counts) {
-  return {
-    Pending: Number(r.Pending),
-    Processing: Number(r.Processing),
-    Failed: Number(r.Failed),
-    DeadLetter: Number(r.DeadLetter),
-  };
 }
 
 function clientOf(tx: StoreTransaction, tenantId: string): Queryable {

@@ -3,13 +3,15 @@ import { newMessageId } from '../message-id';
 import { parseConnectionString, poolKeyOf } from '../../tenants/connection-string';
 import type { Tenant } from '../../tenants/types';
 import { sharingKey, withDigest } from '../sharing-key';
-import type { PoolLease, PoolRegistry } from '../pool-registry';
+import type { PoolRegistry } from '../pool-registry';
+import { storePool } from '../shared/store-pool';
+import { assertClaimOptions, assertListLimit, assertPurgeBatch } from '../shared/store-input';
+import { byScheduledTime, toStatusCounts } from '../shared/rows';
 import { serializePayload } from '../postgres/payload';
 import {
   DEFAULT_POOL_OPTIONS,
   DEFAULT_STORE_OPTIONS,
   type ClaimFence,
-  type ClaimedMessage,
   type PoolOptions,
   type QueueStore,
   type StoreOptions,
@@ -24,6 +26,7 @@ import { assertUuid, bindDelayParts, bindFence, fencesJson, splitDelay } from '.
 import { QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
 import {
   column,
+  expiredIdOf,
   numberColumn,
   rowCountOf,
   toClaimedMessage,
@@ -32,7 +35,7 @@ import {
   type MssqlRow,
 } from './row-mapper';
 import { sqlServerStatements } from './statements';
-import { assertListLimit, operatorStatuses } from '../operator-checks';
+import { assertPageLimit, operatorStatuses } from '../operator-checks';
 import type { DeadLetterFilter } from '../types';
 
 /** @type, @error, @ids, @batch of dead-letters-matching.ts; the batch is capped like purge's (lock escalation). */
@@ -47,16 +50,13 @@ function bindDeadLetterFilter(request: mssql.Request, filter: DeadLetterFilter, 
 }
 import { createSqlServerGroup } from './group';
 import { EXPECTED_INDEXES } from './expected-indexes';
-import { missingIndexes } from '../missing-indexes';
+import { missingIndexShapes, type IndexKeyRow } from './index-keys';
 
 /**
  * Most rows one purge statement deletes, whatever the caller asks: keeps every DELETE far below the
  * ~5,000 locks at which SQL Server escalates to a table lock (see sql/purge.ts).
  */
 export const MAX_PURGE_BATCH = 1_000;
-
-/** Largest value of an INT parameter (TOP, lease). */
-const MAX_INT = 2_147_483_647;
 
 /**
  * The SQL Server QueueStore of one tenant: `[schema].[QueueMessages]` through the pool shared by
@@ -76,15 +76,8 @@ export function createSqlServerStore(
   const sql = sqlServerStatements(table, storeOptions);
   const config = sqlServerConfig(tenant.connectionString, `tenant '${tenant.id}' (${tenant.redactedConnection})`);
   const requestTimeoutMs = config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  let lease: PoolLease<mssql.ConnectionPool> | undefined;
-  let closed = false;
-
-  const pool = (): mssql.ConnectionPool => {
-    if (closed) throw new Error(`the queue store of tenant '${tenant.id}' (${table}) is closed; open a new one`);
-    lease ??= pools.acquire(sharingKey(tenant), () => createMssqlPool(config, poolOptions));
-    return lease.pool;
-  };
-  const connected = connectOnce(pool);
+  const shared = storePool(pools, sharingKey(tenant), () => createMssqlPool(config, poolOptions), `tenant '${tenant.id}' (${table})`);
+  const connected = connectOnce(shared.pool);
   const request = async (): Promise<mssql.Request> => (await connected()).request();
   /** The caller's transaction when given (outbox, transactional handler), else the pool. */
   const requestVia = async (tx: StoreTransaction | undefined): Promise<mssql.Request> =>
@@ -101,20 +94,22 @@ export function createSqlServerStore(
     tableName: table,
 
     async migrate() {
-      await runMigrations(await connected(), tenant.schema, SQLSERVER_MIGRATIONS, {
+      return runMigrations(await connected(), tenant.schema, SQLSERVER_MIGRATIONS, {
         ...DEFAULT_MIGRATE_OPTIONS,
         requestTimeoutMs,
       });
     },
 
-    async claim({ limit, leaseMs }) {
-      assertInt(limit, 1, 'claim limit');
-      assertInt(leaseMs, 0, 'claim leaseMs');
-      const { recordset } = await (await request())
+    async claim(options) {
+      assertClaimOptions(options);
+      const { limit, leaseMs } = options;
+      const { recordsets } = await (await request())
         .input('limit', mssql.Int, limit)
         .input('leaseMs', mssql.Int, leaseMs)
         .query<MssqlRow>(sql.claim);
-      return recordset.map(toClaimedMessage).sort(byScheduledTime);
+      const [claimed, expired] = recordsets as unknown as [MssqlRow[], MssqlRow[]];
+      const expiredId = expiredIdOf(expired);
+      return claimed.map((row) => toClaimedMessage(row, expiredId)).sort(byScheduledTime);
     },
 
     async withClaimTransaction(fence, fn) {
@@ -189,18 +184,19 @@ export function createSqlServerStore(
       const row = recordset[0]!; // an aggregate without GROUP BY always returns one row
       const oldest = column(row, 'OldestDueAgeSeconds');
       return {
-        counts: { ...toCounts(row), Completed: numberColumn(row, 'Completed') },
+        counts: { ...toStatusCounts((name) => column(row, name)), Completed: numberColumn(row, 'Completed') },
         oldestDueAgeSeconds: oldest === null || oldest === undefined ? null : Number(oldest),
       };
     },
 
     async depth() {
       const { recordset } = await (await request()).query<MssqlRow>(sql.depth);
-      return toCounts(recordset[0]!); // scalar subqueries only: always one row
+      const row = recordset[0]!; // scalar subqueries only: always one row
+      return toStatusCounts((name) => column(row, name));
     },
 
     async listDeadLetters(limit) {
-      assertInt(limit, 0, 'listDeadLetters limit');
+      assertListLimit(limit);
       const { recordset } = await (await request()).input('limit', mssql.Int, limit).query<MssqlRow>(sql.listDeadLetters);
       return recordset.map(toQueueMessageRow);
     },
@@ -215,7 +211,7 @@ export function createSqlServerStore(
     },
 
     async listMessages(query) {
-      assertListLimit(query.limit);
+      assertPageLimit(query.limit);
       if (query.afterId !== undefined) assertUuid(query.afterId, 'cursor id');
       if (query.idOrCorrelationId !== undefined) assertUuid(query.idOrCorrelationId, 'searched id');
       const r = (await request())
@@ -259,9 +255,7 @@ export function createSqlServerStore(
     },
 
     async purge(status, olderThanMs, batchSize) {
-      if (!Number.isInteger(batchSize) || batchSize < 1) {
-        throw new RangeError(`purge batchSize must be an integer >= 1, got ${batchSize}`);
-      }
+      assertPurgeBatch(batchSize);
       const olderThan = splitDelay(olderThanMs, 'purge olderThanMs');
       const result = await (await request())
         .input('status', mssql.NVarChar(50), status)
@@ -277,40 +271,16 @@ export function createSqlServerStore(
     },
 
     async missingIndexes() {
-      const result = await (await request()).query<{ name: string }>(sql.listIndexes);
-      return missingIndexes(EXPECTED_INDEXES, result.recordset.map((r) => r.name));
+      const result = await (await request()).query<IndexKeyRow>(sql.listIndexes);
+      return missingIndexShapes(EXPECTED_INDEXES, result.recordset);
     },
 
-    async close() {
-      closed = true;
-      const held = lease;
-      lease = undefined;
-      await held?.release();
-    },
+    close: shared.close,
   };
-}
-
-function assertInt(value: number, min: number, what: string): void {
-  if (!Number.isInteger(value) || value < min || value > MAX_INT) {
-    throw new RangeError(`${what} must be an integer between ${min} and ${MAX_INT}, got ${value}`);
-  }
 }
 
 function assertMaxLength(value: string, max: number, what: string): void {
   if (value.length > max) throw new RangeError(`${what} is ${value.length} characters; the column holds at most ${max}`);
-}
-
-function byScheduledTime(a: ClaimedMessage, b: ClaimedMessage): number {
-  return a.scheduledTime.getTime() - b.scheduledTime.getTime();
-}
-
-function toCounts(row: MssqlRow) {
-  return {
-    Pending: numberColumn(row, 'Pending'),
-    Processing: numberColumn(row, 'Processing'),
-    Failed: numberColumn(row, 'Failed'),
-    DeadLetter: numberColumn(row, 'DeadLetter'),
-  };
 }
 
 /** The mssql.Transaction inside a StoreTransaction, checked (a PostgreSQL client here is a caller bug). */
