@@ -16,10 +16,7 @@ export interface ConsoleApiFixture extends StoreContractFixture {
   bulkInsert(store: QueueStore, count: number): Promise<void>;
   /** Small tenants besides the big one and the broken one (Babelfish plans the group statements slowly). */
   smallTenants: number;
-  /**
-   * Whether the store's claim runs on this server, so the fencing test also races a real claim.
-   * false on Babelfish until the store's claim avoids the OUTPUT form Babelfish refuses.
-   */
+  /** Whether the fencing test also checks a message held by a real claim of the store (besides a held row). */
   realClaim: boolean;
   /** Timeout of each test. */
   testTimeoutMs: number;

@@ -10,7 +10,7 @@ describeConsoleApi(
   'SQL Server',
   {
     ...fx,
-    realClaim: false,
+    realClaim: true,
     smallTenants: 10,
     testTimeoutMs: 240_000,
     async bulkInsert(store, count) {
