@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import { ConfigError, describeError } from '../errors';
-import type { TqwConfig } from '../config/load-config';
+import { CONSOLE_TOKEN_FIX, CONSOLE_TOKEN_MISSING, type TqwConfig } from '../config/load-config';
 import { toNotifyOptions, toPoolOptions, toStoreOptions, toWorkerOptions } from '../config/to-options';
 import { loadHandlers } from '../handlers/load-handlers';
 import type { HandlerRegistry } from '../handlers/handler-registry';
 import type { RetryPolicy } from '../retry/retry-policy';
 import { startHttpServer } from '../http/server';
+import { startConsoleServer } from '../console/console-server';
+import type { ConsoleSource } from '../console/console-source';
 import type { Redactor } from '../log/redact';
 import { createMetrics, type TqwMetrics } from '../metrics/metrics';
 import { QueueDepthCache } from '../metrics/queue-depth-cache';
@@ -37,6 +39,8 @@ export interface DaemonHandle {
   readonly handlers: HandlerRegistry;
   /** The port the HTTP server listens on (useful when http.port is 0). */
   readonly httpPort: number;
+  /** The port the operator console listens on, when console.enabled (useful when console.port is 0). */
+  readonly consolePort: number | undefined;
   /** Re-reads the tenants file; an invalid file keeps the old map. Returns whether the new map was applied. */
   reloadTenants(): boolean;
   /** Graceful shutdown (idempotent). */
@@ -65,12 +69,15 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
   };
 
   try {
+    if (config.console.enabled && config.console.token.trim() === '') throw new ConfigError(`${CONSOLE_TOKEN_MISSING} (${CONSOLE_TOKEN_FIX})`);
     // /metrics must not be silently wrong: refuse to start if prom-client no longer exports our histograms as its own.
     await checkSeriesHistogramExport();
     const tenants = loadTenants(config.tenants.file, env);
     // Every connection string of every tenant map of this process stays a secret: a tenant removed or
     // changed by a reload may still be draining on its old connection (and its errors name it).
     const secrets = new Set(tenants.map((t) => t.connectionString));
+    if (config.console.token !== '') secrets.add(config.console.token);
+    let currentTenants = tenants;
     redactor.setSecrets(secrets);
     const handlers = given ?? (await loadHandlers(config.handlers.dir));
     if (handlers.size === 0) logger.warn({ dir: given ? undefined : config.handlers.dir }, 'no handlers: every message will be retried, then dead-lettered');
@@ -93,6 +100,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
     releasers.push(() => pools.closeAll());
 
     let worker!: Worker;
+    let consolePort: number | undefined;
     let depth!: QueueDepthCache;
     const metrics = createMetrics({
       tenantLabel: config.metrics.tenantLabel,
@@ -130,6 +138,34 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
 
     worker.start(tenants);
     releasers.push(() => worker.stop());
+
+    if (config.console.enabled) {
+      // The console reads and acts through the worker's own stores (same pools), and shows the worker's view of each tenant.
+      const status = new DaemonStatus(worker);
+      const source: ConsoleSource = {
+        tenants: () => {
+          const stores = new Map(worker.stores().map((s) => [s.tenantId, s.store]));
+          return currentTenants.flatMap((t) => {
+            const store = stores.get(t.id);
+            return store ? [{ tenant: t, store }] : [];
+          });
+        },
+        health: () => status.health().tenants,
+      };
+      const consoleServer = await startConsoleServer(source, {
+        host: config.console.host,
+        port: config.console.port,
+        token: config.console.token,
+        readOnly: config.console.readOnly,
+        leaseMs: config.worker.leaseMs,
+        logger: logger.child({ component: 'console' }),
+        redact: (text) => redactor.redact(text),
+      });
+      consolePort = consoleServer.port;
+      // Pushed after the worker: released (in reverse) before it, so no action runs on a stopped worker's stores.
+      releasers.push(() => consoleServer.close());
+      logger.info({ host: config.console.host, port: consoleServer.port, readOnly: config.console.readOnly }, 'operator console listening');
+    }
     depth.start();
     releasers.push(() => depth.stop());
 
@@ -143,6 +179,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
         for (const t of next) secrets.add(t.connectionString);
         redactor.setSecrets(secrets);
         const diff = worker.setTenants(next);
+        currentTenants = next;
         metrics.configReload('success');
         logger.info(diff, 'tenants file reloaded');
         warnIgnoredOptions(next);
@@ -173,7 +210,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
     );
     promise.catch(() => undefined);
 
-    return { worker, metrics, handlers, httpPort: http.port, reloadTenants, stop, promise };
+    return { worker, metrics, handlers, httpPort: http.port, consolePort, reloadTenants, stop, promise };
   } catch (err) {
     await release();
     throw err;

@@ -60,7 +60,7 @@ function migrationStatements(schema: string | undefined): Array<[string, string]
 describe('every statement the SQL Server store sends parses as T-SQL', () => {
   const builders = sqlBuilders();
 
-  test('the sql folder holds the 21 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
+  test('the sql folder holds the 27 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
     expect(builders.map(([name]) => name.split(':')[0])).toEqual([
       'claim.ts',
       'complete-delete.ts',
@@ -70,17 +70,23 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       'completing-delete.ts',
       'completing-update.ts',
       'dead-letter.ts',
+      'dead-letters-matching.ts',
+      'dead-letters-matching.ts',
+      'delete-message.ts',
       'depth.ts',
       'enqueue.ts',
       'extend-lease.ts',
       'get-message.ts',
       'list-dead-letters.ts',
       'list-indexes.ts',
+      'list-messages.ts',
+      'list-messages.ts',
       'lock-claim.ts',
       'ping.ts',
       'purge.ts',
       'release.ts',
       'requeue-dead-letters.ts',
+      'requeue-message.ts',
       'retry.ts',
       'stats.ts',
     ]);
@@ -328,6 +334,12 @@ describe('structure of the statements the guarantees rest on', () => {
       depth: [],
       listDeadLetters: ['@limit'],
       requeueDeadLetters: ['@ids'],
+      listMessages: ['@limit', '@q', '@status', '@type'],
+      listMessagesAfter: ['@after', '@limit', '@q', '@status', '@type'],
+      requeueMessage: ['@id', '@statuses'],
+      deleteMessage: ['@id', '@statuses'],
+      requeueDeadLettersMatching: ['@batch', '@error', '@ids', '@type'],
+      deleteDeadLettersMatching: ['@batch', '@error', '@ids', '@type'],
       purge: ['@batchSize', '@olderThanMillis', '@olderThanSeconds', '@status'],
       ping: [],
       listIndexes: [],

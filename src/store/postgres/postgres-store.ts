@@ -10,6 +10,7 @@ import {
   DEFAULT_POOL_OPTIONS,
   DEFAULT_STORE_OPTIONS,
   type ClaimFence,
+  type DeadLetterFilter,
   type PoolOptions,
   type QueueStore,
   type StoreOptions,
@@ -31,6 +32,7 @@ import { preparedName } from './prepared';
 import { fenceArrays } from './fence-arrays';
 import { checkClaimColumns, fenceParams, toClaimedMessage, toQueueMessageRow, type PgClaimedRow, type PgQueueRow } from './row-mapper';
 import { postgresStatements } from './statements';
+import { assertPageLimit, operatorStatuses } from '../operator-checks';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -185,6 +187,36 @@ export function createPostgresStore(
       return result.rowCount ?? 0;
     },
 
+    async listMessages(query) {
+      assertPageLimit(query.limit);
+      const { rows } = await pool().query<PgQueueRow>(sql.listMessages, [
+        query.status ?? null,
+        query.messageType ?? null,
+        query.idOrCorrelationId ?? null,
+        query.afterId ?? null,
+        query.limit,
+      ]);
+      return rows.map(toQueueMessageRow);
+    },
+
+    async requeueMessage(id, statuses) {
+      return ((await pool().query(sql.requeueMessage, [id, operatorStatuses(statuses)])).rowCount ?? 0) === 1;
+    },
+
+    async deleteMessage(id, statuses) {
+      return ((await pool().query(sql.deleteMessage, [id, operatorStatuses(statuses)])).rowCount ?? 0) === 1;
+    },
+
+    async requeueDeadLettersMatching(filter, batchSize) {
+      const result = await pool().query(sql.requeueDeadLettersMatching, deadLetterParams(filter, batchSize));
+      return result.rowCount ?? 0;
+    },
+
+    async deleteDeadLettersMatching(filter, batchSize) {
+      const result = await pool().query(sql.deleteDeadLettersMatching, deadLetterParams(filter, batchSize));
+      return result.rowCount ?? 0;
+    },
+
     async purge(status, olderThanMs, batchSize) {
       assertPurgeBatch(batchSize);
       const result = await pool().query(sql.purge, [status, olderThanMs, batchSize]);
@@ -202,6 +234,12 @@ export function createPostgresStore(
 
     close: shared.close,
   };
+}
+
+/** $1..$4 of dead-letters-matching.ts. */
+function deadLetterParams(filter: DeadLetterFilter, batchSize: number): unknown[] {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
+  return [filter.messageType ?? null, filter.errorContains ?? null, filter.ids === undefined ? null : [...filter.ids], batchSize];
 }
 
 function clientOf(tx: StoreTransaction, tenantId: string): Queryable {

@@ -36,6 +36,19 @@ import {
   type MssqlRow,
 } from './row-mapper';
 import { sqlServerStatements } from './statements';
+import { assertPageLimit, operatorStatuses } from '../operator-checks';
+import type { DeadLetterFilter } from '../types';
+
+/** @type, @error, @ids, @batch of dead-letters-matching.ts; the batch is capped like purge's (lock escalation). */
+function bindDeadLetterFilter(request: mssql.Request, filter: DeadLetterFilter, batchSize: number): mssql.Request {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
+  for (const id of filter.ids ?? []) assertUuid(id, 'dead letter id');
+  return request
+    .input('type', mssql.NVarChar(255), filter.messageType ?? null)
+    .input('error', mssql.NVarChar(mssql.MAX), filter.errorContains ?? null)
+    .input('ids', mssql.NVarChar(mssql.MAX), filter.ids === undefined ? null : JSON.stringify(filter.ids))
+    .input('batch', mssql.Int, Math.min(batchSize, MAX_PURGE_BATCH));
+}
 import { createSqlServerGroup } from './group';
 import { EXPECTED_INDEXES } from './expected-indexes';
 import { missingIndexShapes, type IndexKeyRow } from './index-keys';
@@ -195,6 +208,50 @@ export function createSqlServerStore(
       const result = await (await request())
         .input('ids', mssql.NVarChar(mssql.MAX), ids === undefined ? null : JSON.stringify(ids))
         .query<MssqlRow>(sql.requeueDeadLetters);
+      return rowCountOf(result.recordset);
+    },
+
+    async listMessages(query) {
+      assertPageLimit(query.limit);
+      if (query.afterId !== undefined) assertUuid(query.afterId, 'cursor id');
+      if (query.idOrCorrelationId !== undefined) assertUuid(query.idOrCorrelationId, 'searched id');
+      const r = (await request())
+        .input('limit', mssql.Int, query.limit)
+        .input('status', mssql.NVarChar(50), query.status ?? null)
+        .input('type', mssql.NVarChar(255), query.messageType ?? null)
+        .input('q', mssql.UniqueIdentifier, query.idOrCorrelationId ?? null);
+      const { recordset } =
+        query.afterId === undefined
+          ? await r.query<MssqlRow>(sql.listMessages)
+          : await r.input('after', mssql.UniqueIdentifier, query.afterId).query<MssqlRow>(sql.listMessagesAfter);
+      return recordset.map(toQueueMessageRow);
+    },
+
+    async requeueMessage(id, statuses) {
+      assertUuid(id, 'message id');
+      const result = await (await request())
+        .input('id', mssql.UniqueIdentifier, id)
+        .input('statuses', mssql.NVarChar(mssql.MAX), JSON.stringify(operatorStatuses(statuses)))
+        .query<MssqlRow>(sql.requeueMessage);
+      return rowCountOf(result.recordset) === 1;
+    },
+
+    async deleteMessage(id, statuses) {
+      assertUuid(id, 'message id');
+      const result = await (await request())
+        .input('id', mssql.UniqueIdentifier, id)
+        .input('statuses', mssql.NVarChar(mssql.MAX), JSON.stringify(operatorStatuses(statuses)))
+        .query<MssqlRow>(sql.deleteMessage);
+      return rowCountOf(result.recordset) === 1;
+    },
+
+    async requeueDeadLettersMatching(filter, batchSize) {
+      const result = await bindDeadLetterFilter(await request(), filter, batchSize).query<MssqlRow>(sql.requeueDeadLettersMatching);
+      return rowCountOf(result.recordset);
+    },
+
+    async deleteDeadLettersMatching(filter, batchSize) {
+      const result = await bindDeadLetterFilter(await request(), filter, batchSize).query<MssqlRow>(sql.deleteDeadLettersMatching);
       return rowCountOf(result.recordset);
     },
 
