@@ -158,7 +158,7 @@ export class ConsoleActions {
     const errors: Array<{ tenant: string; error: string }> = [];
     const results = await mapSettledLimit(tenants, TENANT_CONCURRENCY, (t) => t.store.listDeadLetters(MAX_LIST_LIMIT));
     tenants.forEach((t, i) => {
-      const r = results[i]!;
+      const r = results[i] as (typeof results)[number];
       if (r.status === 'rejected') errors.push({ tenant: t.tenant.id, error: this.redact(describeError(r.reason)) });
       else {
         for (const row of r.value) {
@@ -187,7 +187,7 @@ export class ConsoleActions {
       }
     });
     const perTenant = tenants.map((t, i) => {
-      const r = results[i]!;
+      const r = results[i] as (typeof results)[number];
       return r.status === 'fulfilled' ? { tenant: t.tenant.id, count: r.value } : { tenant: t.tenant.id, count: 0, error: this.redact(describeError(r.reason)) };
     });
     const count = perTenant.reduce((sum, r) => sum + r.count, 0);

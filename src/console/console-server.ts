@@ -79,7 +79,7 @@ export async function startConsoleServer(source: ConsoleSource, options: Console
 
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
     void handle(req, res).catch((err: unknown) => {
-      options.logger.error({ error: options.redact(describeError(err)) }, 'console request failed');
+      options.logger.error({ err: options.redact(describeError(err)) }, 'console request failed');
       if (!res.headersSent) send(res, problem(500, 'internal error', 'TQW_CONSOLE_INTERNAL'));
       else res.destroy();
     });
@@ -120,7 +120,7 @@ export async function startConsoleServer(source: ConsoleSource, options: Console
     if (!byBearer && !session) {
       return send(res, { ...problem(401, 'authentication required: Authorization: Bearer <console token>', 'TQW_CONSOLE_UNAUTHORIZED'), headers: { 'WWW-Authenticate': 'Bearer' } });
     }
-    if (method === 'POST' && !byBearer && !csrfMatches(req, session!)) {
+    if (method === 'POST' && !byBearer && (!session || !csrfMatches(req, session))) {
       return send(res, problem(403, `missing or wrong ${CSRF_HEADER} header`, 'TQW_CONSOLE_CSRF'));
     }
     if (path === '/api/events' && method === 'GET') return openStream(res);
@@ -138,8 +138,8 @@ export async function startConsoleServer(source: ConsoleSource, options: Console
     if (method === 'GET') {
       if (path === '/api/session') return json(200, { csrf: session?.csrf ?? null, readOnly: options.readOnly });
       if (path === '/api/tenants') return json(200, fleetPage(params));
-      if (parts[0] === 'tenants' && parts.length === 3 && parts[2] === 'messages') return json(200, await actions.listMessages(parts[1]!, params));
-      if (parts[0] === 'tenants' && parts.length === 4 && parts[2] === 'messages') return json(200, await actions.message(parts[1]!, parts[3]!));
+      if (parts[0] === 'tenants' && parts.length === 3 && parts[2] === 'messages') return json(200, await actions.listMessages((parts[1] ?? ''), params));
+      if (parts[0] === 'tenants' && parts.length === 4 && parts[2] === 'messages') return json(200, await actions.message((parts[1] ?? ''), (parts[3] ?? '')));
       if (path === '/api/dead-letters') return json(200, await actions.deadLetters(params));
       return problem(404, 'no such API route', 'TQW_CONSOLE_NOT_FOUND');
     }
@@ -152,12 +152,12 @@ export async function startConsoleServer(source: ConsoleSource, options: Console
     }
     const body = await readJson(req);
     if (parts[0] === 'tenants' && parts[2] === 'messages') {
-      return json(200, await actions.messageAction(parts[4] as 'requeue' | 'delete', parts[1]!, parts[3]!, client));
+      return json(200, await actions.messageAction(parts[4] as 'requeue' | 'delete', (parts[1] ?? ''), (parts[3] ?? ''), client));
     }
     if (parts[0] === 'dead-letters') return json(200, await actions.bulkDeadLetters(parts[1] as 'requeue' | 'delete', bulkFilter(body), client));
     const type = body.type;
     if (type !== undefined && (typeof type !== 'string' || type === '')) throw new ConsoleRequestError(400, 'type must be a non-empty string');
-    return json(200, await actions.pauseAction(parts[2] as 'pause' | 'resume', parts[1]!, type, client));
+    return json(200, await actions.pauseAction(parts[2] as 'pause' | 'resume', (parts[1] ?? ''), type, client));
   }
 
   /** The fleet, filtered (q: id contains; state), sorted and paginated in memory (the snapshot is one array). */

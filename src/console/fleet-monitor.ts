@@ -124,7 +124,7 @@ export class FleetMonitor {
     }
     const chunks: ConsoleTenant[][] = [];
     for (const members of groups.values()) {
-      const size = Math.max(1, members[0]!.store.group.maxTablesPerStatement);
+      const size = Math.max(1, (members[0] as ConsoleTenant).store.group.maxTablesPerStatement);
       for (let i = 0; i < members.length; i += size) chunks.push(members.slice(i, i + size));
     }
     await mapSettledLimit(chunks, this.options.concurrency, async (chunk) => {
@@ -165,11 +165,11 @@ export class FleetMonitor {
 
   private async measureChunk(chunk: ConsoleTenant[]): Promise<Map<string, Measured>> {
     const out = new Map<string, Measured>();
-    const group = chunk[0]!.store.group;
+    const group = (chunk[0] as ConsoleTenant).store.group;
     const tables = chunk.map((t) => t.store.group.table);
     try {
       const [depths, due] = await Promise.all([group.depth(tables), group.nextDue(tables, { leaseMs: this.options.leaseMs })]);
-      chunk.forEach((t, i) => out.set(t.tenant.id, { counts: depths[i]!, nextDueMs: due[i] ?? null, error: null }));
+      chunk.forEach((t, i) => out.set(t.tenant.id, { counts: depths[i] ?? null, nextDueMs: due[i] ?? null, error: null }));
     } catch {
       // One tenant's missing table or lost privilege fails the whole statement: find which, one by one.
       await Promise.all(
@@ -177,7 +177,7 @@ export class FleetMonitor {
           try {
             const g = t.store.group;
             const [[counts], [nextDue]] = await Promise.all([g.depth([g.table]), g.nextDue([g.table], { leaseMs: this.options.leaseMs })]);
-            out.set(t.tenant.id, { counts: counts!, nextDueMs: nextDue ?? null, error: null });
+            out.set(t.tenant.id, { counts: counts ?? null, nextDueMs: nextDue ?? null, error: null });
           } catch (err) {
             out.set(t.tenant.id, { counts: null, nextDueMs: null, error: this.options.redact(describeError(err)) });
           }
@@ -193,7 +193,7 @@ export class FleetMonitor {
     if (!flow) return out;
     const results = await mapSettledLimit(tenants, this.options.concurrency * 4, (t) => flow.state(t));
     tenants.forEach((t, i) => {
-      const r = results[i]!;
+      const r = results[i] as (typeof results)[number];
       if (r.status === 'fulfilled') out.set(t.tenant.id, r.value);
     });
     return out;

@@ -69,7 +69,7 @@ export async function runConsole(options: RunConsoleOptions = {}): Promise<numbe
       tenants = next;
       logger.info({ tenants: next.length }, 'tenants file reloaded');
     } catch (err) {
-      logger.error({ error: redactor.redact(err instanceof ConfigError ? err.message : describeError(err)) }, 'tenants file reload failed; keeping the previous tenant map');
+      logger.error({ err: redactor.redact(err instanceof ConfigError ? err.message : describeError(err)) }, 'tenants file reload failed; keeping the previous tenant map');
     }
   };
   process.on('SIGHUP', onHup);

@@ -58,7 +58,8 @@ ${COMMON_USAGE}`,
 function withSecretsHidden(config: TqwConfig): TqwConfig {
   const copy = JSON.parse(JSON.stringify(config)) as Record<string, Record<string, unknown>>;
   for (const { section, key, spec } of schemaKeys()) {
-    if (spec.secret && copy[section]![key] !== '') copy[section]![key] = '***';
+    const values = copy[section];
+    if (spec.secret && values && values[key] !== '') values[key] = '***';
   }
   return copy as unknown as TqwConfig;
 }
