@@ -4,6 +4,8 @@
  * - globalSetup starts one embedded PostgreSQL for the whole run (or uses PG_URL); every test file
  *   creates its own fresh database from it (test/support/postgres.ts).
  * - SQL Server tests run when MSSQL_URL is set and are reported as skipped otherwise.
+ * - setupFiles removes the variables that configure tqw (TQW_*, PG*, EXAMPLE_*) from each test file's
+ *   environment: tests never depend on the environment that runs them (test/support/hermetic-env.ts).
  */
 /** @type {import('jest').Config} */
 module.exports = {
@@ -14,6 +16,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  setupFiles: ['<rootDir>/test/support/hermetic-env.setup.ts'],
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   // The package and image tests (installs, builds) first, away from the timing-sensitive reliability scenarios.
   testSequencer: '<rootDir>/test/support/sequencer.js',

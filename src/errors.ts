@@ -22,7 +22,8 @@ export type TqwErrorCode =
   | 'TQW_ABORTED'
   | 'TQW_TRANSACTION_CLOSED'
   | 'TQW_QUERY_IN_FLIGHT'
-  | 'TQW_USAGE';
+  | 'TQW_USAGE'
+  | 'TQW_CONSOLE_UNAVAILABLE';
 
 export class TqwError extends Error {
   readonly code: TqwErrorCode;
@@ -182,6 +183,16 @@ export class UsageError extends TqwError {
 }
 
 export const EXIT_USAGE = 64;
+
+/**
+ * A console action or view this process cannot serve because the store feature behind it is not
+ * wired (e.g. pause/resume or error history without their tables). The API answers 501 with this code.
+ */
+export class ConsoleUnavailableError extends TqwError {
+  constructor(message: string) {
+    super('TQW_CONSOLE_UNAVAILABLE', message);
+  }
+}
 
 /**
  * Turns any thrown value (including non-Error values) into a one-line description. A database's

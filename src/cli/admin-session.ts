@@ -97,8 +97,8 @@ export async function withAdminSession<T>(
     async eachTenant(id, fn) {
       const selected = select(id);
       const outcomes = await mapSettledLimit(selected, TENANT_CONCURRENCY, (t) => fn(t, storeFor(t)));
-      return selected.map((t, i) => {
-        const outcome = outcomes[i]!;
+      return outcomes.map((outcome, i) => {
+        const t = selected[i] as Tenant;
         return outcome.status === 'fulfilled'
           ? { tenant: t, ok: true as const, value: outcome.value }
           : { tenant: t, ok: false as const, error: redactor.describe(outcome.reason) };

@@ -22,8 +22,8 @@ export function parseDuration(text: string): number {
   while (position < input.length) {
     PART.lastIndex = position;
     const match = PART.exec(input);
-    if (!match) fail();
-    total += Number(match![1]) * UNIT_MS[match![2]];
+    if (!match) return fail();
+    total += Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
     position = PART.lastIndex;
   }
   return checked(total, fail);

@@ -10,6 +10,8 @@ import { createRedactor } from '../log/redact';
 import type { CliCommand, CommandContext } from './command';
 import { checkCommand } from './commands/check';
 import { configCommand } from './commands/config';
+import { consoleCommand } from './commands/console';
+import { cancelCommand } from './commands/cancel';
 import { deadLettersCommand } from './commands/dead-letters';
 import { enqueueCommand } from './commands/enqueue';
 import { healthcheckCommand } from './commands/healthcheck';
@@ -28,6 +30,8 @@ export const COMMANDS: readonly CliCommand[] = [
   statsCommand,
   deadLettersCommand,
   showCommand,
+  cancelCommand,
+  consoleCommand,
   configCommand,
   healthcheckCommand,
 ];

@@ -1,8 +1,9 @@
 /**
- * "Did you mean ...?" for misspelt config keys: the candidate with the smallest edit distance,
- * if it is close enough to be a plausible typo (at most a third of the name's length).
+ * "Did you mean ...?" for misspelt names (config keys, handler keys, connection-string keys): the
+ * candidate with the smallest case-insensitive edit distance, if it is close enough to be a plausible
+ * typo: at most `maxDistance` edits (default: a third of the name's length, at least 1).
  */
-export function closestName(name: string, candidates: readonly string[]): string | undefined {
+export function closestName(name: string, candidates: readonly string[], maxDistance = Math.max(1, Math.floor(name.length / 3))): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
@@ -12,7 +13,7 @@ export function closestName(name: string, candidates: readonly string[]): string
       bestDistance = d;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+  return best !== undefined && bestDistance <= maxDistance ? best : undefined;
 }
 
 /** Levenshtein distance (insert, delete, substitute), O(a*b) with one row of memory. */
@@ -21,9 +22,10 @@ export function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const substitute = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitute);
     }
     previous = current;
   }
-  return previous[b.length];
+  return previous[b.length] as number;
 }

@@ -103,6 +103,13 @@ function checkCrossKeyRules(c: TqwConfig, describe: ProblemDescriber): void {
   atMost('worker.backoffBaseMs', c.worker.backoffBaseMs, 'worker.backoffMaxMs', c.worker.backoffMaxMs);
 }
 
+/**
+ * Why the console does not start without a token, and the fix: checked where the console starts
+ * (`tqw run` with console.enabled, `tqw console`), not by every command that loads the config.
+ */
+export const CONSOLE_TOKEN_MISSING = 'console.token is required when the console runs (console.enabled is true)';
+export const CONSOLE_TOKEN_FIX = 'set TQW_CONSOLE_TOKEN (or console.token) to a long random secret, e.g. `openssl rand -hex 32`';
+
 function fileValueOf(fileValues: Record<string, unknown>, k: SchemaKey): unknown {
   const section = fileValues[k.section];
   if (typeof section !== 'object' || section === null) return undefined;
@@ -158,6 +165,7 @@ class ProblemDescriber {
   }
 
   private rawValue(key: SchemaKey): string {
+    if (key.spec.secret) return '(secret, not shown)';
     if (this.sources[key.name] === 'env') return JSON.stringify(this.env[key.spec.env] ?? '');
     if (this.sources[key.name] === 'file') return JSON.stringify(fileValueOf(this.fileValues, key));
     return JSON.stringify(key.spec.default);

@@ -34,6 +34,7 @@ export interface TqwConfig {
   metrics: { tenantLabel: boolean; depthIntervalMs: number };
   retention: { completedMaxAgeMs: number; deadLetterMaxAgeMs: number; intervalMs: number; batchSize: number; deleteOnCompletion: boolean };
   log: { level: LogLevel };
+  console: { enabled: boolean; host: string; port: number; token: string; readOnly: boolean };
 }
 
 /** How a key's raw value is typed: drives the strict checks of env strings and file values. */
@@ -51,6 +52,8 @@ export interface KeySpec<T> {
   formatDoc: string;
   /** A filesystem path: relative values are resolved (see load-config.ts). */
   path?: true;
+  /** A secret: `tqw config` and every other output show it as "***" when set. */
+  secret?: true;
 }
 
 export type TqwSchema = {
@@ -87,6 +90,15 @@ const nonEmptyString = {
   formatDoc: 'non-empty string',
   format: (value: unknown) => {
     if (typeof value !== 'string' || value.trim() === '') throw new Error('must be a non-empty string');
+  },
+};
+
+/** Any string, empty included (an empty secret means "not set"). */
+const anyString = {
+  kind: 'string' as const,
+  formatDoc: 'string',
+  format: (value: unknown) => {
+    if (typeof value !== 'string') throw new Error('must be a string');
   },
 };
 
@@ -327,6 +339,39 @@ export const CONFIG_SCHEMA: TqwSchema = {
       kind: 'enum',
       format: LOG_LEVELS,
       formatDoc: LOG_LEVELS.join(' | '),
+    },
+  },
+  console: {
+    enabled: {
+      doc: '`tqw run` also serves the operator console (web page and JSON API) on console.host:console.port; `tqw console` serves it alone.',
+      default: false,
+      env: 'TQW_CONSOLE_ENABLED',
+      ...boolean,
+    },
+    host: {
+      doc: 'Address the console binds to; keep it local or behind a TLS proxy (the console sends the token and its session cookie in clear).',
+      default: '127.0.0.1',
+      env: 'TQW_CONSOLE_HOST',
+      ...nonEmptyString,
+    },
+    port: {
+      doc: 'Port of the console; 0 picks a free port (tests).',
+      default: 9465,
+      env: 'TQW_CONSOLE_PORT',
+      ...integer(0, 65535),
+    },
+    token: {
+      doc: 'Secret every console API request presents (Authorization: Bearer) and the page signs in with; required when the console runs (exit 78 without it). Never shown by `tqw config`.',
+      default: '',
+      env: 'TQW_CONSOLE_TOKEN',
+      secret: true,
+      ...anyString,
+    },
+    readOnly: {
+      doc: 'The console only shows: every action (requeue, delete, pause, resume) answers 403.',
+      default: false,
+      env: 'TQW_CONSOLE_READ_ONLY',
+      ...boolean,
     },
   },
 };

@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import { ConfigError, describeError } from '../errors';
-import type { TqwConfig } from '../config/load-config';
+import { CONSOLE_TOKEN_FIX, CONSOLE_TOKEN_MISSING, type TqwConfig } from '../config/load-config';
 import { toNotifyOptions, toPoolOptions, toStoreOptions, toWorkerOptions } from '../config/to-options';
 import { loadHandlers } from '../handlers/load-handlers';
 import type { HandlerRegistry } from '../handlers/handler-registry';
 import type { RetryPolicy } from '../retry/retry-policy';
 import { startHttpServer } from '../http/server';
+import { startConsoleServer } from '../console/console-server';
+import type { ConsoleSource } from '../console/console-source';
+import { storeErrorHistory } from '../console/store-error-history';
 import type { Redactor } from '../log/redact';
 import { createMetrics, type TqwMetrics } from '../metrics/metrics';
 import { QueueDepthCache } from '../metrics/queue-depth-cache';
@@ -37,6 +40,8 @@ export interface DaemonHandle {
   readonly handlers: HandlerRegistry;
   /** The port the HTTP server listens on (useful when http.port is 0). */
   readonly httpPort: number;
+  /** The port the operator console listens on, when console.enabled (useful when console.port is 0). */
+  readonly consolePort: number | undefined;
   /** Re-reads the tenants file; an invalid file keeps the old map. Returns whether the new map was applied. */
   reloadTenants(): boolean;
   /** Graceful shutdown (idempotent). */
@@ -58,19 +63,22 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
       try {
         await undo();
       } catch (err) {
-        logger.warn({ error: redactor.redact(describeError(err)) }, 'error during shutdown');
+        logger.warn({ err: redactor.redact(describeError(err)) }, 'error during shutdown');
       }
     }
     releasers.length = 0;
   };
 
   try {
+    if (config.console.enabled && config.console.token.trim() === '') throw new ConfigError(`${CONSOLE_TOKEN_MISSING} (${CONSOLE_TOKEN_FIX})`);
     // /metrics must not be silently wrong: refuse to start if prom-client no longer exports our histograms as its own.
     await checkSeriesHistogramExport();
     const tenants = loadTenants(config.tenants.file, env);
     // Every connection string of every tenant map of this process stays a secret: a tenant removed or
     // changed by a reload may still be draining on its old connection (and its errors name it).
     const secrets = new Set(tenants.map((t) => t.connectionString));
+    if (config.console.token !== '') secrets.add(config.console.token);
+    let currentTenants = tenants;
     redactor.setSecrets(secrets);
     const handlers = given ?? (await loadHandlers(config.handlers.dir));
     if (handlers.size === 0) logger.warn({ dir: given ? undefined : config.handlers.dir }, 'no handlers: no message will be claimed (messages stay Pending)');
@@ -86,13 +94,14 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
         ...toNotifyOptions(config),
         // One line per reconnect attempt of a database's LISTEN connection (attempts back off).
         onError: (database, err) =>
-          logger.warn({ database, error: redactor.redact(describeError(err)) }, 'NOTIFY listener connection failed; its tenants are polled until it reconnects'),
+          logger.warn({ database, err: redactor.redact(describeError(err)) }, 'NOTIFY listener connection failed; its tenants are polled until it reconnects'),
       },
       toStoreOptions(config),
     );
     releasers.push(() => pools.closeAll());
 
     let worker!: Worker;
+    let consolePort: number | undefined;
     let depth!: QueueDepthCache;
     const metrics = createMetrics({
       tenantLabel: config.metrics.tenantLabel,
@@ -114,7 +123,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
     depth = new QueueDepthCache({
       intervalMs: config.metrics.depthIntervalMs,
       stores: () => groupedDepth.entries(),
-      onError: (tenantId, err) => logger.debug({ tenant: tenantId, error: redactor.redact(describeError(err)) }, 'queue depth refresh failed'),
+      onError: (tenantId, err) => logger.debug({ tenant: tenantId, err: redactor.redact(describeError(err)) }, 'queue depth refresh failed'),
     });
 
     const http = await startHttpServer({
@@ -130,6 +139,35 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
 
     worker.start(tenants);
     releasers.push(() => worker.stop());
+
+    if (config.console.enabled) {
+      // The console reads and acts through the worker's own stores (same pools), and shows the worker's view of each tenant.
+      const status = new DaemonStatus(worker);
+      const source: ConsoleSource = {
+        tenants: () => {
+          const stores = new Map(worker.stores().map((s) => [s.tenantId, s.store]));
+          return currentTenants.flatMap((t) => {
+            const store = stores.get(t.id);
+            return store ? [{ tenant: t, store }] : [];
+          });
+        },
+        health: () => status.health().tenants,
+        errorHistory: storeErrorHistory,
+      };
+      const consoleServer = await startConsoleServer(source, {
+        host: config.console.host,
+        port: config.console.port,
+        token: config.console.token,
+        readOnly: config.console.readOnly,
+        leaseMs: config.worker.leaseMs,
+        logger: logger.child({ component: 'console' }),
+        redact: (text) => redactor.redact(text),
+      });
+      consolePort = consoleServer.port;
+      // Pushed after the worker: released (in reverse) before it, so no action runs on a stopped worker's stores.
+      releasers.push(() => consoleServer.close());
+      logger.info({ host: config.console.host, port: consoleServer.port, readOnly: config.console.readOnly }, 'operator console listening');
+    }
     depth.start();
     releasers.push(() => depth.stop());
 
@@ -143,6 +181,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
         for (const t of next) secrets.add(t.connectionString);
         redactor.setSecrets(secrets);
         const diff = worker.setTenants(next);
+        currentTenants = next;
         metrics.configReload('success');
         logger.info(diff, 'tenants file reloaded');
         warnIgnoredOptions(next);
@@ -150,7 +189,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
       } catch (err) {
         metrics.configReload('failure');
         const message = err instanceof ConfigError ? err.message : describeError(err);
-        logger.error({ error: redactor.redact(message) }, 'tenants file reload failed; keeping the previous tenant map');
+        logger.error({ err: redactor.redact(message) }, 'tenants file reload failed; keeping the previous tenant map');
         return false;
       }
     };
@@ -173,7 +212,7 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
     );
     promise.catch(() => undefined);
 
-    return { worker, metrics, handlers, httpPort: http.port, reloadTenants, stop, promise };
+    return { worker, metrics, handlers, httpPort: http.port, consolePort, reloadTenants, stop, promise };
   } catch (err) {
     await release();
     throw err;

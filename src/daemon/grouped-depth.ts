@@ -56,7 +56,12 @@ export class GroupedDepth {
     const first = groups[0];
     if (!first) return new Map();
     const depths = await first.depth(groups.map((g) => g.table));
-    return new Map(groups.map((g, i) => [g.table, depths[i]!]));
+    const byTable = new Map<string, (typeof depths)[number]>();
+    groups.forEach((g, i) => {
+      const d = depths[i];
+      if (d) byTable.set(g.table, d); // a missing answer is asked on its own (see above)
+    });
+    return byTable;
   }
 
   private forgetStale(now: number): void {

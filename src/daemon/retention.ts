@@ -73,7 +73,7 @@ export class RetentionSweeper {
         if (dead.has(tenantId)) total += await this.purge(store, 'DeadLetter', deadLetterMaxAgeMs);
         if (total > 0) this.logger.info({ tenant: tenantId, deleted: total }, 'retention: old rows deleted');
       } catch (err) {
-        this.logger.warn({ tenant: tenantId, error: this.redact(describeError(err)) }, 'retention sweep failed; retrying next interval');
+        this.logger.warn({ tenant: tenantId, err: this.redact(describeError(err)) }, 'retention sweep failed; retrying next interval');
       }
       deleted.set(tenantId, total);
     }
@@ -96,12 +96,14 @@ export class RetentionSweeper {
     for (const members of groups.values()) {
       if (this.stopped) break;
       try {
-        const flags = await members[0]!.group.hasPurgeable(members.map((m) => m.group.table), status, maxAgeMs);
+        const [first] = members;
+        if (!first) continue;
+        const flags = await first.group.hasPurgeable(members.map((m) => m.group.table), status, maxAgeMs);
         members.forEach((m, i) => {
           if (flags[i]) found.add(m.tenantId);
         });
       } catch (err) {
-        this.logger.debug({ error: this.redact(describeError(err)), tenants: members.length }, 'retention pre-check failed; sweeping those tenants one by one');
+        this.logger.debug({ err: this.redact(describeError(err)), tenants: members.length }, 'retention pre-check failed; sweeping those tenants one by one');
         for (const m of members) found.add(m.tenantId);
       }
     }

@@ -51,7 +51,7 @@ export class HandlerRegistry {
    */
   typesFor(dialect: Dialect): string[] {
     return this.types().filter((type) => {
-      const only = this.byType.get(type)!.handler.dialect;
+      const only = this.byType.get(type)?.handler.dialect;
       return only === undefined || only === dialect;
     });
   }

@@ -40,6 +40,7 @@ export async function importModule(file: string): Promise<Record<string, unknown
       );
     }
     // Deliberately require(): the fallback described above.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS fallback described above
     return { default: require(file) as unknown };
   }
 }

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
 import type { Handler, LoadedHandler } from './types';
-import { editDistance } from '../config/closest-name';
+import { closestName } from '../config/closest-name';
 
 /**
  * The one place that decides whether a value is a usable handler. Used by `loadHandlers()` (files in
@@ -92,11 +92,11 @@ export function validateHandler(value: unknown, source: string, label: string = 
   if (record.retryPolicy !== undefined) {
     const policy = record.retryPolicy as Record<string, unknown> | null;
     if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
-      fail(`retryPolicy must be an object like { delayMs: (failure) => ms, isPermanent: (error) => boolean }, got ${describeValue(policy)}`);
+      return fail(`retryPolicy must be an object like { delayMs: (failure) => ms, isPermanent: (error) => boolean }, got ${describeValue(policy)}`);
     }
-    for (const key of Object.keys(policy!)) {
+    for (const key of Object.keys(policy)) {
       if (key !== 'delayMs' && key !== 'isPermanent') fail(`retryPolicy has unknown key '${key}'; allowed keys are delayMs, isPermanent`);
-      if (typeof policy![key] !== 'function') fail(`retryPolicy.${key} must be a function, got ${describeValue(policy![key])}`);
+      if (typeof policy[key] !== 'function') fail(`retryPolicy.${key} must be a function, got ${describeValue(policy[key])}`);
     }
   }
   if (record.dialect !== undefined && record.dialect !== 'postgres' && record.dialect !== 'sqlserver') {
@@ -185,10 +185,5 @@ function describeValue(value: unknown): string {
 
 /** The known key closest to a misspelt one (edit distance <= 2, case-insensitive), if any. */
 function closestKnownKey(key: string): string | undefined {
-  let best: { key: string; distance: number } | undefined;
-  for (const known of KNOWN_KEYS) {
-    const distance = editDistance(key.toLowerCase(), known.toLowerCase());
-    if (distance <= 2 && (!best || distance < best.distance)) best = { key: known, distance };
-  }
-  return best?.key;
+  return closestName(key, KNOWN_KEYS, 2);
 }

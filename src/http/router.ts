@@ -27,7 +27,7 @@ export function createRequestListener(options: RouterOptions): (req: IncomingMes
       (response) => write(res, response),
       (err: unknown) => {
         // Only reached if writing itself failed (e.g. the client went away); nothing left to send.
-        options.logger.warn({ error: options.redact(describeError(err)) }, 'http response could not be written');
+        options.logger.warn({ err: options.redact(describeError(err)) }, 'http response could not be written');
         res.destroy();
       },
     );
@@ -44,7 +44,7 @@ async function handle(options: RouterOptions, req: IncomingMessage): Promise<Htt
   try {
     return await route();
   } catch (err) {
-    options.logger.error({ path, error: options.redact(describeError(err)) }, 'http route failed');
+    options.logger.error({ path, err: options.redact(describeError(err)) }, 'http route failed');
     return json(500, { error: 'internal error', path });
   }
 }

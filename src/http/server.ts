@@ -69,7 +69,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       { cause: err },
     );
   }
-  server.on('error', (err) => options.logger.error({ error: redact(String(err)) }, 'http server error'));
+  server.on('error', (err) => options.logger.error({ err: redact(String(err)) }, 'http server error'));
 
   const port = (server.address() as AddressInfo).port;
   options.logger.debug({ host: options.host, port }, 'http server listening');

@@ -68,7 +68,7 @@ export class SeriesHistogram {
     this.help = options.help;
     this.labelNames = new Set(options.labelNames);
     for (let i = 1; i < options.buckets.length; i++) {
-      if (!(options.buckets[i]! > options.buckets[i - 1]!)) throw new RangeError(`${options.name}: buckets must be strictly ascending`);
+      if (!((options.buckets[i] as number) > (options.buckets[i - 1] as number))) throw new RangeError(`${options.name}: buckets must be strictly ascending`);
     }
     this.bounds = Float64Array.from(options.buckets);
     // As prom-client's Histogram: without labels the one series exists (all zero) from the start.
@@ -83,8 +83,8 @@ export class SeriesHistogram {
     const series = this.byObject.get(labels) ?? this.addSeries(labels);
     const { bounds } = this;
     let i = 0;
-    while (i < bounds.length && value > bounds[i]!) i++;
-    series.counts[i] = series.counts[i]! + 1;
+    while (i < bounds.length && value > (bounds[i] as number)) i++;
+    series.counts[i] = (series.counts[i] ?? 0) + 1;
     series.sum += value;
     series.count += 1;
   }
@@ -110,8 +110,8 @@ export class SeriesHistogram {
     for (const series of this.byKey.values()) {
       let cumulative = 0;
       for (let i = 0; i < this.bounds.length; i++) {
-        cumulative += series.counts[i]!;
-        values.push({ labels: { le: this.bounds[i]! }, sharedLabels: series.labels, value: cumulative, metricName: bucketName, exemplar: null });
+        cumulative += series.counts[i] ?? 0;
+        values.push({ labels: { le: this.bounds[i] as number }, sharedLabels: series.labels, value: cumulative, metricName: bucketName, exemplar: null });
       }
       values.push(
         { labels: { le: '+Inf' }, sharedLabels: series.labels, value: series.count, metricName: bucketName, exemplar: null },

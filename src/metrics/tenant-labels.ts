@@ -135,6 +135,7 @@ export class TenantLabelling {
    * Tenants that disappear from `rows()` disappear from the gauge, since it is rebuilt from scratch each time.
    */
   gauge<L extends string>(definition: MetricDefinition<L> & { rows: () => Iterable<GaugeRow<L>> }): void {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls collect() with the gauge as `this`
     const labelling = this;
     new Gauge<string>({
       name: definition.name,
@@ -201,7 +202,7 @@ export class TenantLabelling {
       // Keyed by the label values in order: one value (the usual case: type) is its own key, so
       // the lookup builds no string; two or more are joined (NUL cannot occur in a label value we write).
       let key: string | undefined;
-      for (const name in rest) key = key === undefined ? rest[name]! : `${key}\u0000${rest[name]!}`;
+      for (const name in rest) key = key === undefined ? (rest[name] as string) : `${key}\u0000${rest[name] as string}`;
       key ??= '';
       let labels = byValues.get(key);
       if (!labels) {

@@ -26,6 +26,11 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTU
 /** mssql / tedious connection-level error codes (not ELOGIN: a refused login is an answer). */
 const MSSQL_CONNECTION_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ETIMEOUT', 'ENOTOPEN', 'ENOCONN']);
 
-/** node-postgres reports a cut connection by message only. */
+/**
+ * node-postgres reports a cut connection by message only. So does tedious for a request (or a
+ * transaction's COMMIT / ROLLBACK) on a connection that has already ended: EINVALIDSTATE
+ * "Requests can only be made in the LoggedIn state, not the Final state" (the same code with
+ * another state is a misuse of the connection, not an outage, so only the Final state counts).
+ */
 const CONNECTIVITY_MESSAGES =
-  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)|Connection lost|socket hang up/i;
+  /not the Final state|Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)|Connection lost|socket hang up/i;

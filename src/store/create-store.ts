@@ -50,6 +50,7 @@ export function createStore(tenant: Tenant, pools: StorePools): QueueStore {
     case 'sqlserver': {
       // Loaded on first use: mssql + tedious cost start-up time and memory that a
       // PostgreSQL-only deployment should not pay.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load, see above
       const { createSqlServerStore } = require('./sqlserver/sqlserver-store') as typeof import('./sqlserver/sqlserver-store');
       return createSqlServerStore(tenant, pools.sqlserver, pools.options, pools.storeOptions);
     }

@@ -27,7 +27,7 @@ const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(
 
 /** Lower-case 8-4-4-4-12 text of 16 bytes. */
 function format(b: Uint8Array): string {
-  const h = (i: number): string => HEX[b[i]!]!;
+  const h = (i: number): string => HEX[b[i] as number] as string;
   return (
     h(0) + h(1) + h(2) + h(3) + '-' + h(4) + h(5) + '-' + h(6) + h(7) + '-' + h(8) + h(9) + '-' +
     h(10) + h(11) + h(12) + h(13) + h(14) + h(15)
@@ -54,8 +54,8 @@ export const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 export function uuidV7(nowMs: number = Date.now()): string {
   const b = randomFillSync(new Uint8Array(16));
   writeTime48(b, 0, nowMs);
-  b[6] = 0x70 | (b[6]! & 0x0f); // version 7
-  b[8] = 0x80 | (b[8]! & 0x3f); // variant 10
+  b[6] = 0x70 | ((b[6] as number) & 0x0f); // version 7
+  b[8] = 0x80 | ((b[8] as number) & 0x3f); // variant 10
   return format(b);
 }
 
@@ -63,8 +63,8 @@ export function uuidV7(nowMs: number = Date.now()): string {
 export function sqlServerSequentialId(nowMs: number = Date.now()): string {
   const b = randomFillSync(new Uint8Array(16));
   writeTime48(b, 10, nowMs);
-  b[6] = 0x80 | (b[6]! & 0x0f); // version 8 (custom layout)
-  b[8] = 0x80 | (b[8]! & 0x3f); // variant 10
+  b[6] = 0x80 | ((b[6] as number) & 0x0f); // version 8 (custom layout)
+  b[8] = 0x80 | ((b[8] as number) & 0x3f); // variant 10
   return format(b);
 }
 

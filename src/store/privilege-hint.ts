@@ -27,7 +27,7 @@ export function privilegeHint(err: unknown): string | undefined {
   let m: RegExpExecArray | null;
 
   if ((m = /permission denied for (?:table|relation) "?([^"\s]+)"?/i.exec(message))) {
-    const table = unquote(m[1]!);
+    const table = unquote(m[1] ?? '');
     if (table.toLowerCase().endsWith(QUEUE_TABLE)) {
       return `the login lacks ${WORKER_RIGHTS} on ${table}: GRANT ${WORKER_RIGHTS} ON ${sqlServer ? 'QueueMessages' : '"QueueMessages"'} TO <worker login>; see ${section}`;
     }
@@ -37,22 +37,22 @@ export function privilegeHint(err: unknown): string | undefined {
     return `the login lacks a privilege on table ${table}: GRANT what the handler does to it (e.g. SELECT, INSERT, UPDATE) TO <worker login>; see ${section}`;
   }
   if ((m = /permission denied for schema "?([^"\s]+)"?/i.exec(message))) {
-    const schema = unquote(m[1]!);
+    const schema = unquote(m[1] ?? '');
     return (
       `the login lacks a privilege on schema ${schema}: \`tqw run\` needs GRANT USAGE ON SCHEMA ${schema} TO <worker login>; ` +
       `\`tqw migrate\` needs a login that owns ${schema} or has CREATE on it (PostgreSQL 15+ no longer grants CREATE on public to every login); see ${section}`
     );
   }
   if ((m = /permission denied for database "?([^"\s]+)"?/i.exec(message))) {
-    return `the login may not connect to database ${unquote(m[1]!)}: GRANT CONNECT ON DATABASE ${unquote(m[1]!)} TO <worker login>; see ${section}`;
+    return `the login may not connect to database ${unquote(m[1] ?? '')}: GRANT CONNECT ON DATABASE ${unquote(m[1] ?? '')} TO <worker login>; see ${section}`;
   }
   if ((m = /must be owner of (?:table|relation|schema|index) "?([^"\s]+)"?/i.exec(message))) {
-    return `only the owner of ${unquote(m[1]!)} may change it: run \`tqw migrate\` with the admin login that created it (\`tqw migrate --tenants FILE\`); see ${section}`;
+    return `only the owner of ${unquote(m[1] ?? '')} may change it: run \`tqw migrate\` with the admin login that created it (\`tqw migrate --tenants FILE\`); see ${section}`;
   }
   if ((m = /The (\w+) permission was denied on the object '([^']+)', database '([^']+)', schema '([^']+)'/i.exec(message))) {
     const [, right, object, database, schema] = m;
-    const rights = object!.toLowerCase() === QUEUE_TABLE ? WORKER_RIGHTS : right!.toUpperCase();
-    return `the login lacks ${right!.toUpperCase()} on ${schema}.${object}: in database ${database}, GRANT ${rights} ON ${schema}.${object} TO <worker user>; see ${section}`;
+    const rights = (object ?? '').toLowerCase() === QUEUE_TABLE ? WORKER_RIGHTS : (right ?? '').toUpperCase();
+    return `the login lacks ${(right ?? '').toUpperCase()} on ${schema}.${object}: in database ${database}, GRANT ${rights} ON ${schema}.${object} TO <worker user>; see ${section}`;
   }
   if ((m = /(CREATE \w+) permission denied in database '([^']+)'/i.exec(message))) {
     return `${m[1]} is not allowed in database ${m[2]}: run \`tqw migrate\` with the admin login (\`tqw migrate --tenants FILE\`), not the worker's; see ${section}`;

@@ -143,6 +143,36 @@ export interface StoreTransaction {
   readonly handle: unknown;
 }
 
+/** The statuses an operator may requeue or delete a message from (never Processing: a worker holds it). */
+export type OperatorStatus = 'DeadLetter' | 'Failed' | 'Pending';
+export const OPERATOR_STATUSES: readonly OperatorStatus[] = ['DeadLetter', 'Failed', 'Pending'];
+
+/** Characters of Payload and ErrorMessage a listMessages row carries (previews; getMessage has all). */
+export const MESSAGE_PREVIEW_CHARS = 300;
+
+/** One page of listMessages: newest Id first, every filter optional. */
+export interface MessageListQuery {
+  status?: MessageStatus;
+  messageType?: string;
+  /** A uuid: matches Id or CorrelationId. */
+  idOrCorrelationId?: string;
+  /** Keyset cursor: only ids below this one (the last id of the previous page). */
+  afterId?: string;
+  /** Page size (1..MAX_LIST_LIMIT). */
+  limit: number;
+}
+
+/** Largest listMessages page. */
+export const MAX_LIST_LIMIT = 1_000;
+
+/** Which dead letters a bulk operator action selects; every field optional (absent: any). */
+export interface DeadLetterFilter {
+  messageType?: string;
+  /** Text the ErrorMessage contains (case-insensitive on PostgreSQL; the column's collation on SQL Server). */
+  errorContains?: string;
+  ids?: readonly string[];
+}
+
 export interface QueueStore {
   readonly dialect: Dialect;
   /** The tenant this store serves (the expected TenantId of every row). */
@@ -244,6 +274,32 @@ export interface QueueStore {
 
   /** DeadLetter -> Pending, ProcessingAttempts=0, ScheduledTime=now. `ids` undefined means all. Returns the count. */
   requeueDeadLetters(ids?: readonly string[]): Promise<number>;
+
+  /**
+   * A page of messages, newest Id first, filtered (operator console). Keyset pagination: pass the last
+   * id of a page as `afterId` for the next. Payload and ErrorMessage are previews of
+   * MESSAGE_PREVIEW_CHARS characters.
+   */
+  listMessages(query: MessageListQuery): Promise<QueueMessageRow[]>;
+
+  /**
+   * Operator's requeue of one message: Pending, due now, attempts reset, ErrorMessage cleared, only
+   * while its Status is one of `statuses`. A Processing message (held by a worker) is never touched.
+   * False when nothing matched (no such id, or another status).
+   */
+  requeueMessage(id: string, statuses: readonly OperatorStatus[]): Promise<boolean>;
+
+  /** Deletes one message while its Status is one of `statuses` (never a Processing one). False when nothing matched. */
+  deleteMessage(id: string, statuses: readonly OperatorStatus[]): Promise<boolean>;
+
+  /**
+   * Requeues (as requeueDeadLetters) up to `batchSize` dead letters that match `filter`, in one
+   * statement; returns the count (callers repeat until it is below batchSize).
+   */
+  requeueDeadLettersMatching(filter: DeadLetterFilter, batchSize: number): Promise<number>;
+
+  /** Deletes up to `batchSize` dead letters that match `filter`, in one statement; returns the count. */
+  deleteDeadLettersMatching(filter: DeadLetterFilter, batchSize: number): Promise<number>;
 
   /** Deletes up to `batchSize` rows of `status` whose LastAttemptTime (or CreatedAt) is older than `olderThanMs`. Returns the count. */
   purge(status: 'Completed' | 'DeadLetter', olderThanMs: number, batchSize: number): Promise<number>;

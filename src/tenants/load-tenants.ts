@@ -151,6 +151,7 @@ function checkId(id: unknown, fail: (detail: string) => never): string {
   if (typeof id !== 'string' || id === '') return fail(`id must be a non-empty string, not ${JSON.stringify(id === undefined ? 'missing' : id)}`);
   if (id.length > MAX_TENANT_ID_LENGTH) fail(`id is ${id.length} characters; at most ${MAX_TENANT_ID_LENGTH} fit TenantId NVARCHAR(50)`);
   if (id.trim() !== id) fail('id must not start or end with whitespace');
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this check refuses
   if (/[\u0000-\u001f\u007f]/.test(id)) fail('id must not contain control characters');
   return id;
 }

@@ -19,7 +19,7 @@ export function redactConnectionString(connectionString: string): string {
 }
 
 function redactUrlUserinfo(text: string): string {
-  const scheme = URL_SCHEME.exec(text)![0];
+  const scheme = URL_SCHEME.exec(text)?.[0] ?? '';
   const rest = text.slice(scheme.length);
   // Well-formed: the authority ends at the first '/', '?' or '#', and the userinfo at its last '@'.
   const authorityEnd = rest.search(/[/?#]/);

@@ -111,7 +111,7 @@ export class ClaimPlanner {
       let served = false;
       for (let i = 0; i < count && room > 0; i++) {
         const index = (this.cursor + i) % count;
-        const tenant = active[index]!;
+        const tenant = active[index] as WorkerTenant;
         const claims = tenant.counts.claims;
         if (claims >= (tenant.lastClaimFull ? MAX_CLAIMS_PER_TENANT : 1) || claims > pass) continue;
         if (tenant.nextPollAt > now) {

@@ -23,12 +23,12 @@ export class MessageBuffer {
 
   /** When the oldest message was claimed (Infinity when empty). */
   headClaimedAt(): number {
-    return this.head < this.rows.length ? this.claimedAt[this.head]! : Infinity;
+    return this.head < this.rows.length ? (this.claimedAt[this.head] as number) : Infinity;
   }
 
   shift(): ClaimedMessage | undefined {
     if (this.head >= this.rows.length) return undefined;
-    const row = this.rows[this.head]!;
+    const row = this.rows[this.head] as ClaimedMessage;
     this.head += 1;
     if (this.head === this.rows.length) {
       this.rows = [];

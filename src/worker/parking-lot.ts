@@ -166,7 +166,7 @@ export class ParkingLot {
             tenants: chunk.members.length,
             consecutiveFailures: group.consecutiveFailures,
             retryInMs: cooldownMs,
-            error: redact(describeError(err)),
+            err: redact(describeError(err)),
           },
           'readiness probe failed; its tenants poll on their own until it is retried',
         );

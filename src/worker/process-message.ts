@@ -208,6 +208,7 @@ class MessageAttempt {
             await invoke(undefined);
           } finally {
             const current = kept.stopNow() ?? (await kept.stop());
+            // eslint-disable-next-line no-unsafe-finally -- a lost lease overrides the attempt's own outcome: its result may no longer be written
             if (!current) throw new LeaseLostError(claim.id);
             this.fence = current;
           }

@@ -82,7 +82,7 @@ export class RecoveryWatch {
     // Round-robin over the members, so one tenant with a problem of its own (a dropped table) does
     // not hide the return of the database from the others.
     const members = [...group.tenants];
-    const tenant = members[group.next++ % members.length]!;
+    const tenant = members[group.next++ % members.length] as WorkerTenant;
     try {
       await tenant.store.ping();
     } catch {

@@ -352,7 +352,7 @@ export class Worker {
         },
       });
     } catch (err) {
-      tenant.logger.warn({ error: this.deps.redact(describeError(err)) }, 'could not subscribe to notifications; polling only');
+      tenant.logger.warn({ err: this.deps.redact(describeError(err)) }, 'could not subscribe to notifications; polling only');
     }
   }
 
@@ -456,7 +456,7 @@ export class Worker {
     }
     const { concurrency, tenantConcurrency, leaseMs } = this.options;
     while (this.ledger.total.running < concurrency && this.ready.length > 0) {
-      const tenant = this.ready.shift()!;
+      const tenant = this.ready.shift() as WorkerTenant;
       tenant.queued = false;
       if (tenantConcurrency > 0 && tenant.counts.running >= tenantConcurrency) continue; // re-queued when one finishes
       const claimedAt = tenant.buffer.headClaimedAt();

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { childEnv } from '../support/hermetic-env';
 import { REPO_ROOT } from '../support/processes';
 
 const DEMO = join(REPO_ROOT, 'examples', 'demo', 'demo.js');
@@ -22,7 +23,7 @@ interface DemoRun {
 /** Runs the demo with piped stdio (not a TTY). `onStdout` may act on the output so far (send SIGINT). */
 function runDemo(args: string[], onStdout?: (stdout: string, signal: (s: NodeJS.Signals) => void) => void): Promise<DemoRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO, ...args], { cwd: REPO_ROOT, env: { ...process.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEMO, ...args], { cwd: REPO_ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

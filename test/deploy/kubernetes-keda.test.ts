@@ -29,12 +29,15 @@ const baseManifests: Doc[] = base.resources.flatMap((f) => readYamlAll(`${BASE}/
 const overlayOwn: Doc[] = overlay.resources.flatMap((f) => readYamlAll(`${OVERLAY}/${f}`));
 const patches: Doc[] = overlay.patches.flatMap((p) => readYamlAll(`${OVERLAY}/${p.path}`));
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- kustomize patches are untyped YAML documents
+type Yaml = any;
+
 /** Strategic merge as kustomize does it for these patches: maps merge, `containers` merge by name. */
-function merge(target: any, patch: any): any {
+function merge(target: Yaml, patch: Yaml): Yaml {
   if (Array.isArray(patch) && Array.isArray(target) && patch.every((p) => p && typeof p === 'object' && 'name' in p)) {
-    const out = target.map((t: any) => ({ ...t }));
+    const out = target.map((t: Yaml) => ({ ...t }));
     for (const p of patch) {
-      const i = out.findIndex((t: any) => t.name === p.name);
+      const i = out.findIndex((t: Yaml) => t.name === p.name);
       if (i >= 0) out[i] = merge(out[i], p);
       else out.push(p);
     }

@@ -15,6 +15,7 @@ import mssql from 'mssql';
 import { Client } from 'pg';
 import { sqlServerConfig } from '../../src/store/sqlserver/connection-config';
 import { mssqlUrl, withDatabase } from '../support/mssql';
+import { childEnv } from '../support/hermetic-env';
 import { pgAdminUrl } from '../support/postgres';
 import { REPO_ROOT, freePort, httpGet, tempDir } from '../support/processes';
 import { waitFor } from '../support/worker-fixtures';
@@ -47,10 +48,9 @@ function project(): string {
   return dir;
 }
 
-/** The environment of the commands: ours without TQW_* (they would override the copied config), plus `extra`. */
+/** The environment of the commands: ours without TQW_* and PG* (childEnv: they would override the copied config and the psql settings), plus `extra`. */
 function commandEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TQW_') && !k.startsWith('PG')));
-  return { ...env, ...extra };
+  return childEnv(extra);
 }
 
 function sh(script: string, cwd: string, env: NodeJS.ProcessEnv) {

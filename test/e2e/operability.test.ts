@@ -17,7 +17,7 @@ const secrets: string[] = [];
 const seen: string[] = [];
 const daemons: DaemonProcess[] = [];
 const pools: StorePools[] = [];
-let dbs: TestDatabase[] = [];
+const dbs: TestDatabase[] = [];
 
 afterAll(async () => {
   for (const d of daemons) if (d.child.exitCode === null) d.kill('SIGKILL');

@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { childEnv } from '../support/hermetic-env';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { DaemonProcess, REPO_ROOT, freePort, httpGet, tempDir, writeJson } from '../support/processes';
 import { waitFor } from '../support/worker-fixtures';
@@ -33,7 +34,7 @@ let installOutput = '';
 const daemons: DaemonProcess[] = [];
 
 function npm(args: string[], cwd: string, timeout = INSTALL_TIMEOUT_MS): string {
-  const r = spawnSync(NPM, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+  const r = spawnSync(NPM, args, { cwd, encoding: 'utf8', timeout, env: childEnv({ npm_config_audit: 'false', npm_config_fund: 'false' }) });
   if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   return `${r.stdout}${r.stderr}`;
 }
@@ -91,7 +92,7 @@ const cjs = createRequire(import.meta.url)('${PACKAGE.name}');
 // Node also re-exports the CommonJS build's __esModule marker; it is not API.
 process.stdout.write(JSON.stringify({ esm: Object.keys(esm).filter((k) => k !== '__esModule').sort(), cjs: Object.keys(cjs).sort(), same: esm.PermanentError === cjs.PermanentError }));`,
     );
-    const out = JSON.parse(execFileSync(process.execPath, [probe], { cwd: project, encoding: 'utf8' })) as { esm: string[]; cjs: string[]; same: boolean };
+    const out = JSON.parse(execFileSync(process.execPath, [probe], { cwd: project, encoding: 'utf8', env: childEnv() })) as { esm: string[]; cjs: string[]; same: boolean };
     expect(out.cjs).toEqual(expect.arrayContaining(['enqueue', 'defineHandler', 'PermanentError', 'PayloadTooLargeError', 'run', 'loadConfig']));
     expect(out.esm).toEqual(out.cjs);
     expect(out.same).toBe(true);
@@ -154,13 +155,13 @@ process.stdout.write(JSON.stringify({ id, refused: refused instanceof PayloadToo
         worker: { pollMinMs: 20, pollMaxMs: 100 },
       });
       const tqw = join(project, 'node_modules', PACKAGE.name, 'bin', 'tqw.js');
-      const migrate = spawnSync(process.execPath, [tqw, 'migrate', '--config', config], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+      const migrate = spawnSync(process.execPath, [tqw, 'migrate', '--config', config], { cwd: project, encoding: 'utf8', timeout: 60_000, env: childEnv() });
       expect({ status: migrate.status, stderr: migrate.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
       expect(migrate.stdout).toContain('1 tenant(s): 1 migrated');
 
       const productId = '0b5e2c1a-8f3d-4c2e-9a7b-1d2e3f4a5b6c';
       const produced = JSON.parse(
-        execFileSync(process.execPath, [join(project, 'dist', 'producer.mjs'), db.url, productId, 'Renamed by the package'], { cwd: project, encoding: 'utf8' }),
+        execFileSync(process.execPath, [join(project, 'dist', 'producer.mjs'), db.url, productId, 'Renamed by the package'], { cwd: project, encoding: 'utf8', env: childEnv() }),
       ) as { id: string; refused: string };
       expect(produced.refused).toBe('TQW_PAYLOAD_TOO_LARGE');
 

@@ -77,6 +77,7 @@ describe('PostgreSQL store specifics', () => {
       ['CreatedAt', 'timestamp with time zone', 'NO', null],
       // Added by a later migration: nullable, so the article's producers keep working.
       ['Priority', 'integer', 'YES', null],
+      ['DedupeKey', 'character varying', 'YES', 255],
     ]);
     // A producer's plain INSERT relying on the defaults, with a payload that is not JSON.
     const [row] = await fx.query<{ Id: string; Status: string }>(
@@ -112,8 +113,9 @@ describe('PostgreSQL store specifics', () => {
       'IX_QueueMessages_Lease',
       'IX_QueueMessages_Retention',
       'PK_QueueMessages',
+      'UX_QueueMessages_DedupeKey',
     ]);
-    for (const i of indexes.filter((x) => x.indexname.startsWith('IX_'))) expect(i.indexdef).toMatch(/ WHERE /);
+    for (const i of indexes.filter((x) => /^(IX|UX)_/.test(x.indexname))) expect(i.indexdef).toMatch(/ WHERE /);
     expect(indexes.some((i) => /TenantId/.test(i.indexdef))).toBe(false);
   });
 

@@ -14,7 +14,7 @@ import {
   createMigrationsTableSql,
   recordMigrationSql,
 } from '../../src/store/sqlserver/migrations/bookkeeping-sql';
-import { DUE, FENCE } from '../../src/store/sqlserver/sql-fragments';
+import { DUE, DUE_WORK, EXPIRED_LEASE, FENCE } from '../../src/store/sqlserver/sql-fragments';
 import { ERRORS_TABLE, MIGRATIONS_TABLE, quoteTable } from '../../src/store/sqlserver/quote-table';
 import { sqlServerStatements } from '../../src/store/sqlserver/statements';
 import { DEFAULT_STORE_OPTIONS } from '../../src/store/types';
@@ -73,7 +73,7 @@ function migrationStatements(schema: string | undefined): Array<[string, string]
 describe('every statement the SQL Server store sends parses as T-SQL', () => {
   const builders = sqlBuilders();
 
-  test('the sql folder holds the 25 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
+  test('the sql folder holds the 31 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
     expect(builders.map(([name]) => name.split(':')[0])).toEqual([
       'claim.ts',
       'claim.ts',
@@ -84,6 +84,9 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       'completing-delete.ts',
       'completing-update.ts',
       'dead-letter.ts',
+      'dead-letters-matching.ts',
+      'dead-letters-matching.ts',
+      'delete-message.ts',
       'depth.ts',
       'enqueue-deduped.ts',
       'enqueue.ts',
@@ -92,11 +95,14 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       'get-message.ts',
       'list-dead-letters.ts',
       'list-indexes.ts',
+      'list-messages.ts',
+      'list-messages.ts',
       'lock-claim.ts',
       'ping.ts',
       'purge.ts',
       'release.ts',
       'requeue-dead-letters.ts',
+      'requeue-message.ts',
       'retry.ts',
       'stats.ts',
       'waiting-by-type.ts',
@@ -250,22 +256,46 @@ describe('structure of the statements the guarantees rest on', () => {
   const table = quoteTable('tenant_acme');
   const sql = sqlServerStatements(table);
 
-  test('claim: one UPDATE ... OUTPUT inserted.* over a TOP (@limit) subquery read WITH (UPDLOCK, READPAST, ROWLOCK), oldest first', () => {
-    expect(sql.claim).toContain(`FROM ${table} WITH (UPDLOCK, READPAST, ROWLOCK)`);
+  test('claim: the oldest unheld expired lease, then one UPDATE ... OUTPUT inserted.* over TOP (@limit) due work and that lease, read WITH (UPDLOCK, READPAST, ROWLOCK), by priority then oldest first', () => {
+    const hinted = `FROM ${table} WITH (UPDLOCK, READPAST, ROWLOCK)`;
+    expect(sql.claim.split(hinted)).toHaveLength(4);
     expect(sql.claim).toContain(`UPDATE ${table} WITH (ROWLOCK, READPAST)`);
-    expect(sql.claim).toContain('SELECT TOP (@limit) Id');
-    expect(sql.claim).toContain('OUTPUT inserted.*');
-    expect(sql.claim).toContain('ORDER BY ISNULL(Priority, 0) DESC, ScheduledTime)');
+    expect(sql.claim).toContain('OUTPUT inserted.*\n');
     expect(sql.claim.match(/\bUPDATE\b/g)).toHaveLength(1);
-    // The due predicate is both the subquery's filter and the outer UPDATE's guard.
-    expect(sql.claim.split(DUE)).toHaveLength(3);
-    expect(DUE).toContain("Status IN (N'Pending', N'Failed') AND ScheduledTime <= @now");
-    expect(DUE).toContain("Status = N'Processing' AND DequeueTime <= @leaseCutoff");
+    // At most ONE expired lease per claim, the oldest lease first (the PostgreSQL claim's rule) ...
+    expect(sql.claim).toContain(
+      `DECLARE @expiredId UNIQUEIDENTIFIER = (\n    SELECT TOP (1) Id\n    ${hinted}\n    WHERE ${EXPIRED_LEASE}\n    ORDER BY DequeueTime);`,
+    );
+    // ... next to up to @limit due work, highest priority (NULL = 0) then oldest ScheduledTime first;
+    // of both, the @limit first in that order.
+    expect(sql.claim).toContain(
+      `SELECT TOP (@limit) Id, ISNULL(Priority, 0) AS Priority, ScheduledTime\n            ${hinted}\n            WHERE ${DUE_WORK}\n            ORDER BY ISNULL(Priority, 0) DESC, ScheduledTime) AS DueWork`,
+    );
+    expect(sql.claim).toContain(`${hinted}\n        WHERE Id = @expiredId AND ${EXPIRED_LEASE}\n    ) AS Candidates\n    ORDER BY Priority DESC, ScheduledTime)`);
+    expect(sql.claim).toContain('SELECT TOP (@limit) Id FROM (');
+    // The due predicate is the outer UPDATE's guard (correct even where the hints are ignored),
+    // and the lease the claim may take over is reported for ClaimedMessage.reclaimed.
+    expect(sql.claim.trimEnd().endsWith(`AND ${DUE};\nSELECT @expiredId AS [TqwExpiredId];`)).toBe(true);
+    expect(DUE_WORK).toBe("Status IN (N'Pending', N'Failed') AND ScheduledTime <= @now");
+    expect(EXPIRED_LEASE).toBe("Status = N'Processing' AND DequeueTime <= @leaseCutoff");
+    expect(DUE).toContain(DUE_WORK);
+    expect(DUE).toContain(EXPIRED_LEASE);
+    // Forms Babelfish runs: no OUTPUT expression and no deleted. column (next to which it finds
+    // the SET's unqualified columns ambiguous).
+    expect(sql.claim).not.toMatch(/deleted\.|inserted\.(?!\*)/);
     // The claim must not filter by tenant: foreign rows are claimed to be dead-lettered.
     expect(sql.claim).not.toMatch(/TenantId/);
     // Database clock, millisecond precision; READPAST requires READ COMMITTED.
     expect(sql.claim).toContain('CAST(SYSUTCDATETIME() AS DATETIMEOFFSET(3))');
     expect(sql.claim).toMatch(/^SET TRANSACTION ISOLATION LEVEL READ COMMITTED;/);
+  });
+
+  test('claimByType: the same claim, with both the expired lease and the due work limited to the served types', () => {
+    const served = ' AND MessageType IN (SELECT value FROM OPENJSON(@types))';
+    expect(sql.claimByType.split(served)).toHaveLength(3);
+    expect(sql.claimByType).toContain(`WHERE ${EXPIRED_LEASE}${served}\n    ORDER BY DequeueTime);`);
+    expect(sql.claimByType).toContain(`WHERE ${DUE_WORK}${served}\n            ORDER BY ISNULL(Priority, 0) DESC`);
+    expect(sql.claimByType.replaceAll(served, '')).toBe(sql.claim);
   });
 
   test('every later write about a claim carries the full fence', () => {
@@ -294,6 +324,9 @@ describe('structure of the statements the guarantees rest on', () => {
   test('the claim transaction locks its row (waiting, not skipping), and purge deletes in small READPAST batches', () => {
     expect(sql.lockClaim).not.toContain('READPAST');
     expect(sql.lockClaim).toContain(`FROM ${table} WITH (UPDLOCK, ROWLOCK) WHERE`);
+    // Babelfish ignores UPDLOCK; there (chosen by the server itself) an UPDATE takes the row lock.
+    expect(sql.lockClaim).toMatch(/^IF SERVERPROPERTY\('babelfish'\) IS NULL\n {2}SELECT Id AS \[Id\] FROM /);
+    expect(sql.lockClaim).toContain(`ELSE\n  UPDATE ${table} WITH (ROWLOCK) SET Status = N'Processing' OUTPUT inserted.Id AS [Id] WHERE ${FENCE};`);
     // The completing transaction's first statement locks (exclusive, one row, waiting) and completes at once.
     expect(sql.completingUpdate).not.toContain('READPAST');
     expect(sql.completingUpdate).toContain(`UPDATE ${table} WITH (ROWLOCK) SET Status = N'Completed'`);
@@ -339,6 +372,12 @@ describe('structure of the statements the guarantees rest on', () => {
       depth: [],
       listDeadLetters: ['@limit'],
       requeueDeadLetters: ['@ids'],
+      listMessages: ['@limit', '@q', '@status', '@type'],
+      listMessagesAfter: ['@after', '@limit', '@q', '@status', '@type'],
+      requeueMessage: ['@id', '@statuses'],
+      deleteMessage: ['@id', '@statuses'],
+      requeueDeadLettersMatching: ['@batch', '@error', '@ids', '@type'],
+      deleteDeadLettersMatching: ['@batch', '@error', '@ids', '@type'],
       purge: ['@batchSize', '@olderThanMillis', '@olderThanSeconds', '@status'],
       ping: [],
       listIndexes: [],

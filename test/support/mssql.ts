@@ -22,6 +22,37 @@ export function mssqlUrl(): string | undefined {
 /** `describe` when MSSQL_URL is set, `describe.skip` otherwise (jest reports the tests as skipped). */
 export const describeIfMssql: jest.Describe = mssqlUrl() ? describe : describe.skip;
 
+/**
+ * The server MSSQL_URL points at, as global-setup.mjs found it (mssql-server-kind.mjs):
+ * 'babelfish' (Babelfish for PostgreSQL: T-SQL over TDS, table hints parsed and ignored),
+ * 'sqlserver', 'unreachable' (asking failed: the suites fail on their own), or undefined without MSSQL_URL.
+ */
+export function mssqlServer(): 'babelfish' | 'sqlserver' | 'unreachable' | undefined {
+  if (!mssqlUrl()) return undefined;
+  const kind = process.env.TQW_TEST_MSSQL_SERVER;
+  if (kind === 'babelfish' || kind === 'sqlserver' || kind === 'unreachable') return kind;
+  throw new Error('MSSQL_URL is set but TQW_TEST_MSSQL_SERVER is not: run the tests through jest (its global setup asks the server)');
+}
+
+/** Whether MSSQL_URL is a Babelfish server. */
+export function onBabelfish(): boolean {
+  return mssqlServer() === 'babelfish';
+}
+
+/**
+ * `it(name, fn)`, except on Babelfish, where the test is registered skipped with the reason in its
+ * name: for tests that prove what only SQL Server does (READPAST skipping, lock escalation, the
+ * row lock of a transaction as a lease where hints matter), which Babelfish ignores. Never counted
+ * passed there; on SQL Server (and without MSSQL_URL, inside a skipped describe) it is a plain test.
+ */
+export function itUnlessBabelfish(reason: string, name: string, fn: jest.ProvidesCallback, timeout?: number): void {
+  if (onBabelfish()) it.skip(`${name} (skipped on Babelfish: ${reason})`, fn, timeout);
+  else it(name, fn, timeout);
+}
+
+/** Why Babelfish cannot run a test that needs table hints: it parses them and ignores them. */
+export const BABELFISH_IGNORES_HINTS = 'it parses table hints such as READPAST and UPDLOCK and ignores them';
+
 /** The same server and login, another database (URL path or ADO Database=). */
 export function withDatabase(connectionString: string, database: string): string {
   const text = connectionString.trim();
@@ -104,6 +135,10 @@ export async function createTestMssqlDatabase(prefix = 'tqw'): Promise<TestMssql
     name,
     connectionString: withDatabase(mssqlUrl()!, name),
     async drop() {
+      if (onBabelfish()) {
+        await dropOnBabelfish(name);
+        return;
+      }
       // SINGLE_USER WITH ROLLBACK IMMEDIATE ends sessions a test left open, so DROP cannot block.
       await withAdmin((pool) =>
         pool
@@ -116,4 +151,25 @@ export async function createTestMssqlDatabase(prefix = 'tqw'): Promise<TestMssql
       );
     },
   };
+}
+
+/** How long a Babelfish DROP DATABASE waits for the sessions of pools closed just before to end. */
+const BABELFISH_DROP_WAIT_MS = 10_000;
+
+/**
+ * Babelfish has no ALTER DATABASE ... SET SINGLE_USER and refuses DROP DATABASE while a session
+ * uses the database; the tests close their pools before dropping, and those sessions end a moment
+ * later, so the DROP is retried until they have.
+ */
+async function dropOnBabelfish(name: string): Promise<void> {
+  const deadline = Date.now() + BABELFISH_DROP_WAIT_MS;
+  for (;;) {
+    try {
+      await withAdmin((pool) => pool.request().batch(`IF DB_ID(N'${name}') IS NOT NULL DROP DATABASE ${quoteIdent(name)};`));
+      return;
+    } catch (err) {
+      if (!/in use/i.test(String((err as Error).message)) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { childEnv } from './hermetic-env';
 import { REPO_ROOT, freePort, tempDir } from './processes';
 import { waitFor } from './worker-fixtures';
 
@@ -29,6 +30,7 @@ export class ControllablePgServer {
   async startAgain(): Promise<void> {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'test', 'support', 'pg-server-process.mjs'), this.dataDir, String(this.port), this.password, JSON.stringify(this.settings)], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: childEnv(),
     });
     this.child = child;
     await new Promise<void>((resolve, reject) => {

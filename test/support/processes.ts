@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { childEnv } from './hermetic-env';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const TQW_BIN = join(REPO_ROOT, 'bin', 'tqw.js');
@@ -34,10 +35,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `tqw ...args` to completion. */
+/** Runs `tqw ...args` to completion, in this process's environment without ambient config (childEnv) plus `env`. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [TQW_BIN, ...args], { env: { ...process.env, ...env }, cwd: REPO_ROOT });
+    const child = spawn(process.execPath, [TQW_BIN, ...args], { env: childEnv(env), cwd: REPO_ROOT });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -54,7 +55,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
   });
 }
 
-/** A long-running `tqw run` child whose JSON log lines are collected. */
+/** A long-running `tqw run` child whose JSON log lines are collected; its environment as for runCli. */
 export class DaemonProcess {
   readonly child: ChildProcess;
   readonly lines: Array<Record<string, unknown>> = [];
@@ -65,7 +66,7 @@ export class DaemonProcess {
 
   /** `where`: another copy of bin/tqw.js (an installed package) and the directory to run it in. */
   constructor(args: string[], env: NodeJS.ProcessEnv = {}, where: { bin: string; cwd: string } = { bin: TQW_BIN, cwd: REPO_ROOT }) {
-    this.child = spawn(process.execPath, [where.bin, 'run', ...args], { env: { ...process.env, ...env }, cwd: where.cwd });
+    this.child = spawn(process.execPath, [where.bin, 'run', ...args], { env: childEnv(env), cwd: where.cwd });
     this.child.stdout!.on('data', (d: Buffer) => this.onStdout(d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolveExit) => this.child.on('exit', (code, signal) => resolveExit({ code, signal })));

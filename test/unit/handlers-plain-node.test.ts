@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { childEnv } from '../support/hermetic-env';
 
 /**
  * loadHandlers() in a plain Node process, as the daemon runs it: a native import() of each file
@@ -19,7 +20,7 @@ interface RunnerOutput {
 }
 
 async function loadInPlainNode(dir: string): Promise<RunnerOutput> {
-  const { stdout } = await run(process.execPath, [runner, dir], { timeout: 30_000 });
+  const { stdout } = await run(process.execPath, [runner, dir], { timeout: 30_000, env: childEnv() });
   return JSON.parse(stdout) as RunnerOutput;
 }
 

@@ -227,10 +227,10 @@ describe('HTTP server', () => {
     expect(scrape.status).toBe(500);
     expect(await scrape.text()).not.toContain('exploded');
 
-    const errors = log.lines.map((line) => JSON.parse(line) as { level: number; msg: string; error?: string; path?: string });
+    const errors = log.lines.map((line) => JSON.parse(line) as { level: number; msg: string; err?: string; path?: string });
     const failures = errors.filter((line) => line.msg === 'http route failed');
     expect(failures.map((f) => f.path)).toEqual(['/healthz', '/metrics']);
-    expect(failures[0]!.error).toContain('health exploded (password=***)');
+    expect(failures[0]!.err).toContain('health exploded (password=***)');
     expect(failures[0]!.level).toBe(50);
 
     // The server keeps serving after a failed route.

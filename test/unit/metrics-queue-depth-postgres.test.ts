@@ -86,8 +86,8 @@ describe('QueueDepthCache with PostgreSQL stores', () => {
     });
     await cache.refresh();
 
-    expect(cache.get('acme')).toEqual({ Pending: 1, Processing: 1, Failed: 1, DeadLetter: 1 });
-    expect(cache.get('globex')).toEqual({ Pending: 1, Processing: 0, Failed: 0, DeadLetter: 0 });
+    expect(cache.get('acme')).toEqual({ Pending: 1, Processing: 1, Failed: 1, DeadLetter: 1, waitingByType: { email: 2 } });
+    expect(cache.get('globex')).toEqual({ Pending: 1, Processing: 0, Failed: 0, DeadLetter: 0, waitingByType: { sms: 1 } });
     expect(cache.get('broken')).toBeUndefined();
     expect(errors.map(([tenantId]) => tenantId)).toEqual(['broken']);
     expect(String((errors[0]![1] as Error).message)).toMatch(/does not exist/);
@@ -97,7 +97,7 @@ describe('QueueDepthCache with PostgreSQL stores', () => {
     await globex.enqueue({ tenantId: 'globex', messageType: 'sms', payload: {} });
     await globex.enqueue({ tenantId: 'globex', messageType: 'sms', payload: {} });
     await waitFor(() => cache!.get('globex')?.Pending === 3, 'globex depth 3');
-    expect(cache.get('acme')).toEqual({ Pending: 1, Processing: 1, Failed: 1, DeadLetter: 1 });
+    expect(cache.get('acme')).toEqual({ Pending: 1, Processing: 1, Failed: 1, DeadLetter: 1, waitingByType: { email: 2 } });
     expect(errors.length).toBeGreaterThan(1);
     expect(new Set(errors.map(([tenantId]) => tenantId))).toEqual(new Set(['broken']));
   });
@@ -121,7 +121,7 @@ describe('QueueDepthCache with PostgreSQL stores', () => {
     });
     try {
       await hangCache.refresh();
-      expect(hangCache.get('acme')).toEqual({ Pending: 1, Processing: 1, Failed: 1, DeadLetter: 1 });
+      expect(hangCache.get('acme')).toEqual({ Pending: 1, Processing: 1, Failed: 1, DeadLetter: 1, waitingByType: { email: 2 } });
       expect(hangCache.get('globex')).toBeUndefined();
       expect(errors.map(([tenantId, err]) => [tenantId, (err as Error).name])).toEqual([['globex', 'DepthQueryTimeoutError']]);
 

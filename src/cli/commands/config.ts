@@ -1,3 +1,4 @@
+import type { TqwConfig } from '../../config/schema';
 import { renderConfigDocsJson, renderConfigDocsMarkdown, renderConfigDocsText } from '../../config/config-docs';
 import { loadConfigWithSources } from '../../config/load-config';
 import { schemaKeys } from '../../config/schema';
@@ -32,7 +33,9 @@ ${COMMON_USAGE}`,
       return 0;
     }
     if (values.markdown) throw new UsageError('--markdown goes with --docs');
-    const { config, configFile, sources } = loadConfigWithSources({ configFile: values.config, env: ctx.io.env, cwd: ctx.io.cwd });
+    const loaded = loadConfigWithSources({ configFile: values.config, env: ctx.io.env, cwd: ctx.io.cwd });
+    const { configFile, sources } = loaded;
+    const config = withSecretsHidden(loaded.config);
     if (values.json) {
       ctx.io.stdout(`${JSON.stringify({ configFile: configFile ?? null, config, sources }, null, 2)}\n`);
       return 0;
@@ -50,3 +53,13 @@ ${COMMON_USAGE}`,
     return 0;
   },
 };
+
+/** The config with every secret key (schema `secret`) that is set shown as "***". */
+function withSecretsHidden(config: TqwConfig): TqwConfig {
+  const copy = JSON.parse(JSON.stringify(config)) as Record<string, Record<string, unknown>>;
+  for (const { section, key, spec } of schemaKeys()) {
+    const values = copy[section];
+    if (spec.secret && values && values[key] !== '') values[key] = '***';
+  }
+  return copy as unknown as TqwConfig;
+}

@@ -10,20 +10,25 @@ const MAX_LIMIT = 10_000;
 
 export const deadLettersCommand: CliCommand = {
   name: 'dead-letters',
-  summary: 'list dead-lettered messages of a tenant, or requeue them',
-  usage: `Usage: tqw dead-letters list --tenant ID [--limit N] [--config FILE] [--json]
+  summary: 'list dead-lettered messages (of a tenant or all tenants), requeue or delete them',
+  usage: `Usage: tqw dead-letters list (--tenant ID | --all-tenants) [--limit N] [--config FILE] [--json]
        tqw dead-letters requeue --tenant ID (--id UUID [--id UUID ...] | --all) [--config FILE] [--json]
+       tqw dead-letters delete --tenant ID (--id UUID [--id UUID ...] | --all) [--config FILE] [--json]
 
 list      prints the tenant's DeadLetter messages, newest last attempt first (default limit ${DEFAULT_LIMIT}),
-          each with its error history (every failed attempt's error, oldest first).
+          each with its error history (every failed attempt's error, oldest first); with
+          --all-tenants, those of every tenant (up to the limit each; a tenant that cannot be read
+          is reported on stderr and the exit code is 1).
 requeue   moves DeadLetter messages back to Pending with their attempts reset and due now, so the
           workers run them again (after the cause is fixed). Logged on stderr. Exits 1 if an --id
           names no message or one that is not DeadLetter (each is reported; the others are requeued).
+delete    deletes DeadLetter messages for good, logged on stderr; the same rules for --id.
 
   --tenant ID     the tenant (an id from the tenants file)
-  --limit N       list: most messages shown (1-${MAX_LIMIT})
-  --id UUID       requeue: this message (repeatable)
-  --all           requeue: every DeadLetter message of the tenant
+  --all-tenants   list: every tenant of the tenants file
+  --limit N       list: most messages shown per tenant (1-${MAX_LIMIT})
+  --id UUID       requeue, delete: this message (repeatable)
+  --all           requeue, delete: every DeadLetter message of the tenant
 ${COMMON_USAGE}`,
 
   async run(args, ctx) {
@@ -35,6 +40,7 @@ ${COMMON_USAGE}`,
         limit: { type: 'string' },
         id: { type: 'string', multiple: true },
         all: { type: 'boolean', default: false },
+        'all-tenants': { type: 'boolean', default: false },
       },
       true,
     );
@@ -47,16 +53,24 @@ ${COMMON_USAGE}`,
     if (action === 'list') {
       if (values.id !== undefined || values.all) throw new UsageError('--id and --all belong to `dead-letters requeue`');
       const limit = integerOption(values.limit, '--limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
+      if (values['all-tenants']) {
+        if (values.tenant !== undefined) throw new UsageError('give either --tenant or --all-tenants, not both');
+        return listAll(ctx, values, limit, values.json === true);
+      }
       return list(ctx, values, required(values.tenant, '--tenant'), limit, values.json === true);
     }
-    if (action === 'requeue') {
+    if (values['all-tenants']) throw new UsageError('--all-tenants belongs to `dead-letters list`');
+    if (action === 'requeue' || action === 'delete') {
       if (values.limit !== undefined) throw new UsageError('--limit belongs to `dead-letters list`');
       const ids = (values.id ?? []).map((id) => uuidOption(id, '--id'));
-      if (ids.length === 0 && !values.all) throw new UsageError('requeue needs --id UUID (repeatable) or --all');
+      if (ids.length === 0 && !values.all) throw new UsageError(`${action} needs --id UUID (repeatable) or --all`);
       if (ids.length > 0 && values.all) throw new UsageError('give either --id or --all, not both');
+      if (action === 'delete') return remove(ctx, values, required(values.tenant, '--tenant'), values.all ? undefined : ids, values.json === true);
       return requeue(ctx, values, required(values.tenant, '--tenant'), values.all ? undefined : ids, values.json === true);
     }
-    throw new UsageError(action === undefined ? 'dead-letters needs an action: list or requeue' : `unknown action '${action}': use list or requeue`);
+    throw new UsageError(
+      action === undefined ? 'dead-letters needs an action: list, requeue or delete' : `unknown action '${action}': use list, requeue or delete`,
+    );
   },
 };
 
@@ -118,6 +132,60 @@ async function requeue(
       ctx.io.stdout(`requeued ${count} dead letter(s) of tenant ${tenant.id}\n`);
     }
     for (const r of refused) ctx.io.stderr(`tqw: not requeued: ${r.id} (tenant ${tenant.id}): ${r.reason}\n`);
+    return refused.length === 0 ? 0 : 1;
+  });
+}
+
+async function listAll(ctx: CommandContext, selection: ConfigSelection, limit: number, json: boolean): Promise<number> {
+  return withAdminSession(ctx, selection, async (session) => {
+    const outcomes = await session.eachTenant(undefined, (_t, store) => store.listDeadLetters(limit));
+    const rows = outcomes.flatMap((o) =>
+      o.ok ? o.value.map((r) => ({ ...r, errorMessage: r.errorMessage === null ? null : ctx.redactor.redact(r.errorMessage) })) : [],
+    );
+    const failed = outcomes.flatMap((o) => (o.ok ? [] : [{ tenant: o.tenant.id, error: o.error }]));
+    if (json) {
+      ctx.io.stdout(`${JSON.stringify({ tenants: outcomes.length, count: rows.length, messages: rows, failed }, null, 2)}\n`);
+    } else {
+      ctx.io.stdout(
+        renderTable(
+          ['TENANT', 'ID', 'TYPE', 'ATTEMPTS', 'LAST_ATTEMPT', 'ERROR'],
+          rows.map((r) => [r.tenantId, r.id, r.messageType, r.processingAttempts, r.lastAttemptTime?.toISOString(), truncate(r.errorMessage ?? '', 80)]),
+        ),
+      );
+      ctx.io.stdout(`${rows.length} dead letter(s) in ${outcomes.length - failed.length} of ${outcomes.length} tenant(s) (at most ${limit} per tenant)\n`);
+    }
+    for (const f of failed) ctx.io.stderr(`tqw: tenant ${f.tenant}: ${f.error}\n`);
+    return failed.length === 0 ? 0 : 1;
+  });
+}
+
+/** Dead letters deleted per statement by --all (repeated until fewer come back). */
+const DELETE_BATCH = 500;
+
+async function remove(ctx: CommandContext, selection: ConfigSelection, tenantId: string, ids: string[] | undefined, json: boolean): Promise<number> {
+  return withAdminSession(ctx, selection, async (session) => {
+    const tenant = session.tenant(tenantId);
+    const refused: Array<{ id: string; reason: string }> = [];
+    const count = await session.forTenant(tenantId, async (_tenant, store) => {
+      if (ids === undefined) {
+        let total = 0;
+        for (let n = DELETE_BATCH; n === DELETE_BATCH; total += n) n = await store.deleteDeadLettersMatching({}, DELETE_BATCH);
+        return total;
+      }
+      let deleted = 0;
+      for (const id of ids) {
+        if (await store.deleteMessage(id, ['DeadLetter'])) deleted += 1;
+        else {
+          const row = await store.getMessage(id);
+          refused.push({ id, reason: row === null ? `no message with this id in ${store.tableName}` : `it is ${row.status}, not DeadLetter` });
+        }
+      }
+      return deleted;
+    });
+    session.logger.info({ tenant: tenant.id, ids: ids ?? 'all', deleted: count }, 'dead letters deleted');
+    if (json) ctx.io.stdout(`${JSON.stringify({ tenant: tenant.id, deleted: count, requested: ids ?? 'all', refused })}\n`);
+    else ctx.io.stdout(`deleted ${count} dead letter(s) of tenant ${tenant.id}\n`);
+    for (const r of refused) ctx.io.stderr(`tqw: not deleted: ${r.id} (tenant ${tenant.id}): ${r.reason}\n`);
     return refused.length === 0 ? 0 : 1;
   });
 }

@@ -73,7 +73,7 @@ export async function runCommand(options: RunCommandOptions = {}): Promise<numbe
     logger.info('stopped cleanly');
     return 0;
   } catch (err) {
-    logger.fatal({ error: redactor.redact(describeError(err)) }, 'worker failed');
+    logger.fatal({ err: redactor.redact(describeError(err)) }, 'worker failed');
     return 1;
   } finally {
     process.off('SIGTERM', onStopSignal);

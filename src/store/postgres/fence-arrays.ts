@@ -24,7 +24,7 @@ export function fenceArrays(fences: readonly ClaimFence[]): [Buffer, Buffer, Buf
   let high = 0;
   let low = 0;
   for (let i = 0; i < n; i++) {
-    const f = fences[i]!;
+    const f = fences[i] as ClaimFence;
     writeUuid(ids, HEADER + i * 20 + 4, f.id);
     const ms = f.dequeueTime.getTime();
     if (ms !== lastMs) {
@@ -79,8 +79,8 @@ function writeUuid(buf: Buffer, offset: number, id: string): void {
   let pos = 0;
   for (let b = 0; b < 16; b++) {
     if (pos === 8 || pos === 13 || pos === 18 || pos === 23) pos += 1;
-    const hi = HEX[id.charCodeAt(pos) & 127]!;
-    const lo = HEX[id.charCodeAt(pos + 1) & 127]!;
+    const hi = HEX[id.charCodeAt(pos) & 127] as number;
+    const lo = HEX[id.charCodeAt(pos + 1) & 127] as number;
     if (hi < 0 || lo < 0 || id.charCodeAt(pos) > 127 || id.charCodeAt(pos + 1) > 127) throw new TypeError(`fence id must be a UUID, got '${id}'`);
     buf[offset + b] = (hi << 4) | lo;
     pos += 2;

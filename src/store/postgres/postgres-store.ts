@@ -1,6 +1,10 @@
 import type pg from 'pg';
 import { newMessageId } from '../message-id';
-import type { PoolLease, PoolRegistry } from '../pool-registry';
+import { oneRow } from '../shared/one-row';
+import type { PoolRegistry } from '../pool-registry';
+import { storePool } from '../shared/store-pool';
+import { assertClaimOptions, assertListLimit, assertPurgeBatch } from '../shared/store-input';
+import { byPriorityThenScheduledTime, toStatusCounts } from '../shared/rows';
 import type { Tenant } from '../../tenants/types';
 import {
   DEFAULT_POOL_OPTIONS,
@@ -9,7 +13,7 @@ import {
   type EnqueueOutcome,
   type NewMessage,
   type ClaimFence,
-  type ClaimedMessage,
+  type DeadLetterFilter,
   type PoolOptions,
   type QueueStore,
   type StoreOptions,
@@ -34,6 +38,7 @@ import { preparedName } from './prepared';
 import { fenceArrays } from './fence-arrays';
 import { checkClaimColumns, fenceParams, toClaimedMessage, toQueueMessageRow, type PgClaimedRow, type PgQueueRow } from './row-mapper';
 import { postgresStatements } from './statements';
+import { assertPageLimit, operatorStatuses } from '../operator-checks';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -43,6 +48,7 @@ type Queryable = Pick<pg.Pool, 'query'>;
  * table, which a pool serving a thousand schemas must not accumulate (those send them unnamed).
  */
 const MAX_TABLES_FOR_PREPARED = 16;
+/** count(*) is bigint, which node-postgres returns as a string (toStatusCounts makes numbers). */
 type Counts = { Pending: string; Processing: string; Failed: string; DeadLetter: string };
 
 /**
@@ -62,20 +68,14 @@ export function createPostgresStore(
 ): QueueStore {
   const table = quoteTable(tenant.schema);
   const sql = postgresStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE));
+  const shared = storePool(pools, sharingKey(tenant), () => createPgPool(tenant.connectionString, poolOptions), `tenant '${tenant.id}' (${table})`);
   const completingName = preparedName(sql.completingUpdate);
   const claimName = preparedName(sql.claim);
   const claimByTypeName = preparedName(sql.claimByType);
   const completeManyName = preparedName(sql.completeMany);
   /** A statement's prepared name where few tables share the pool (see MAX_TABLES_FOR_PREPARED), else undefined. */
-  const prepared = (name: string): string | undefined => ((lease?.sharedBy() ?? 1) <= MAX_TABLES_FOR_PREPARED ? name : undefined);
-  let lease: PoolLease<pg.Pool> | undefined;
-  let closed = false;
-
-  const pool = (): pg.Pool => {
-    if (closed) throw new Error(`the queue store of tenant '${tenant.id}' (${table}) is closed; open a new one`);
-    lease ??= pools.acquire(sharingKey(tenant), () => createPgPool(tenant.connectionString, poolOptions));
-    return lease.pool;
-  };
+  const prepared = (name: string): string | undefined => (shared.sharedBy() <= MAX_TABLES_FOR_PREPARED ? name : undefined);
+  const pool = shared.pool;
   /** Transactions of transactional handlers, commits chained to the next opening (see transaction-chain.ts). */
   const transactions = new TransactionChain(pool);
   /** The caller's transaction client when given (outbox, transactional handler), else the pool. */
@@ -115,8 +115,9 @@ export function createPostgresStore(
       return runMigrations(pool(), tenant.schema);
     },
 
-    async claim({ limit, leaseMs, types }) {
-      if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`claim limit must be an integer >= 1, got ${limit}`);
+    async claim(options) {
+      assertClaimOptions(options);
+      const { limit, leaseMs, types } = options;
       if (types !== undefined && types.length === 0) return [];
       const p = pool();
       // Prepared where few tables share the pool (see MAX_TABLES_FOR_PREPARED): planning this
@@ -128,7 +129,7 @@ export function createPostgresStore(
           : { name: prepared(claimByTypeName), text: sql.claimByType, values: [limit, leaseMs, [...types]] };
       const result = await p.query<PgClaimedRow>({ ...query, types: CLAIM_TYPES, rowMode: 'array' });
       checkClaimColumns(result.fields);
-      return result.rows.map(toClaimedMessage).sort(byScheduledTime);
+      return result.rows.map(toClaimedMessage).sort(byPriorityThenScheduledTime);
     },
 
     async withClaimTransaction(fence, fn) {
@@ -145,7 +146,7 @@ export function createPostgresStore(
     group: createPostgresGroup(sharingKey(tenant), table, pool),
 
     subscribe(subscriber) {
-      if (closed) throw new Error(`the queue store of tenant '${tenant.id}' (${table}) is closed; open a new one`);
+      shared.assertOpen();
       return listeners?.subscribe(tenant, subscriber);
     },
 
@@ -198,9 +199,9 @@ export function createPostgresStore(
 
     async stats() {
       const { rows } = await pool().query<Counts & { Completed: string; OldestDueAgeSeconds: string | null }>(sql.stats);
-      const r = rows[0]!; // an aggregate without GROUP BY always returns one row
+      const r = oneRow(rows, 'stats'); // an aggregate without GROUP BY always returns one row
       return {
-        counts: { ...toCounts(r), Completed: Number(r.Completed) },
+        counts: { ...toStatusCounts((name) => r[name as keyof Counts]), Completed: Number(r.Completed) },
         oldestDueAgeSeconds: r.OldestDueAgeSeconds === null ? null : Number(r.OldestDueAgeSeconds),
         waitingByType: await waitingByType(),
       };
@@ -210,10 +211,12 @@ export function createPostgresStore(
 
     async depth() {
       const { rows } = await pool().query<Counts>(sql.depth);
-      return toCounts(rows[0]!); // scalar subqueries only: always one row
+      const r = oneRow(rows, 'depth'); // scalar subqueries only: always one row
+      return toStatusCounts((name) => r[name as keyof Counts]);
     },
 
     async listDeadLetters(limit) {
+      assertListLimit(limit);
       const { rows } = await pool().query<PgQueueRow>(sql.listDeadLetters, [limit]);
       return rows.map(toQueueMessageRow);
     },
@@ -224,8 +227,38 @@ export function createPostgresStore(
       return result.rowCount ?? 0;
     },
 
+    async listMessages(query) {
+      assertPageLimit(query.limit);
+      const { rows } = await pool().query<PgQueueRow>(sql.listMessages, [
+        query.status ?? null,
+        query.messageType ?? null,
+        query.idOrCorrelationId ?? null,
+        query.afterId ?? null,
+        query.limit,
+      ]);
+      return rows.map(toQueueMessageRow);
+    },
+
+    async requeueMessage(id, statuses) {
+      return ((await pool().query(sql.requeueMessage, [id, operatorStatuses(statuses)])).rowCount ?? 0) === 1;
+    },
+
+    async deleteMessage(id, statuses) {
+      return ((await pool().query(sql.deleteMessage, [id, operatorStatuses(statuses)])).rowCount ?? 0) === 1;
+    },
+
+    async requeueDeadLettersMatching(filter, batchSize) {
+      const result = await pool().query(sql.requeueDeadLettersMatching, deadLetterParams(filter, batchSize));
+      return result.rowCount ?? 0;
+    },
+
+    async deleteDeadLettersMatching(filter, batchSize) {
+      const result = await pool().query(sql.deleteDeadLettersMatching, deadLetterParams(filter, batchSize));
+      return result.rowCount ?? 0;
+    },
+
     async purge(status, olderThanMs, batchSize) {
-      if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`purge batchSize must be an integer >= 1, got ${batchSize}`);
+      assertPurgeBatch(batchSize);
       const result = await pool().query(sql.purge, [status, olderThanMs, batchSize]);
       return result.rowCount ?? 0;
     },
@@ -239,27 +272,14 @@ export function createPostgresStore(
       return missingIndexes(EXPECTED_INDEXES, result.rows.map((r) => r.indexname));
     },
 
-    async close() {
-      closed = true;
-      const held = lease;
-      lease = undefined;
-      await held?.release();
-    },
+    close: shared.close,
   };
 }
 
-function byScheduledTime(a: ClaimedMessage, b: ClaimedMessage): number {
-  return b.priority - a.priority || a.scheduledTime.getTime() - b.scheduledTime.getTime();
-}
-
-/** count(*) is bigint, which node-postgres returns as a string. */
-function toCounts(r: Counts) {
-  return {
-    Pending: Number(r.Pending),
-    Processing: Number(r.Processing),
-    Failed: Number(r.Failed),
-    DeadLetter: Number(r.DeadLetter),
-  };
+/** $1..$4 of dead-letters-matching.ts. */
+function deadLetterParams(filter: DeadLetterFilter, batchSize: number): unknown[] {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
+  return [filter.messageType ?? null, filter.errorContains ?? null, filter.ids === undefined ? null : [...filter.ids], batchSize];
 }
 
 function clientOf(tx: StoreTransaction, tenantId: string): Queryable {

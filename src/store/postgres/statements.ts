@@ -13,6 +13,10 @@ import { enqueueDedupedSql, findByDedupeKeySql } from './sql/enqueue-deduped';
 import { extendLeaseSql } from './sql/extend-lease';
 import { getMessageSql } from './sql/get-message';
 import { listDeadLettersSql } from './sql/list-dead-letters';
+import { deleteDeadLettersMatchingSql, requeueDeadLettersMatchingSql } from './sql/dead-letters-matching';
+import { deleteMessageSql } from './sql/delete-message';
+import { listMessagesSql } from './sql/list-messages';
+import { requeueMessageSql } from './sql/requeue-message';
 import { listIndexesSql } from './sql/list-indexes';
 import { pingSql } from './sql/ping';
 import { purgeSql } from './sql/purge';
@@ -55,6 +59,11 @@ export function postgresStatements(table: string, options: StoreOptions = DEFAUL
     depth: depthSql(table),
     listDeadLetters: listDeadLettersSql(table),
     requeueDeadLetters: requeueDeadLettersSql(table),
+    listMessages: listMessagesSql(table),
+    requeueMessage: requeueMessageSql(table),
+    deleteMessage: deleteMessageSql(table),
+    requeueDeadLettersMatching: requeueDeadLettersMatchingSql(table),
+    deleteDeadLettersMatching: deleteDeadLettersMatchingSql(table),
     purge: purgeSql(table),
     ping: pingSql(table),
     listIndexes: listIndexesSql(table),

@@ -108,7 +108,7 @@ export class TransactionChain {
       client.release(asError(opened.reason));
       next.reject(opened.reason);
     }
-    return committed.value[0]!.command;
+    return (committed.value[0] as pg.QueryResult).command;
   }
 
   /** Rolls back the transaction on `client` and gives the client up (`broken`: discard it instead). */

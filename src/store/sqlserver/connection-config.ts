@@ -30,7 +30,7 @@
 import type mssql from 'mssql';
 import { ConfigError } from '../../errors';
 import { ConnectionStringSyntaxError, parseConnectionString, type ParsedConnection } from '../../tenants/connection-string';
-import { editDistance } from '../../config/closest-name';
+import { closestName } from '../../config/closest-name';
 
 /** The application name sessions carry when the connection string names none. */
 export const DEFAULT_APP_NAME = 'tqw';
@@ -206,27 +206,28 @@ export function sqlServerConfig(connectionString: string, where = 'SQL Server co
   if (parsed.user === '') {
     return fail('names no user: set User Id=... and Password=... (ADO) or mssql://user:password@host/database (URL); only SQL Server logins are supported');
   }
+  const options: NonNullable<mssql.config['options']> = {
+    encrypt: settings.encrypt ?? true,
+    trustServerCertificate: settings.trustServerCertificate ?? false,
+    appName: settings.appName ?? DEFAULT_APP_NAME,
+    // SET XACT_ABORT ON for the session of every connection of the pool (sent at login, so it
+    // is not undone like a SET inside a parameterised statement): a run-time error or a
+    // client-side timeout inside a transaction rolls it back on the server at once instead of
+    // leaving it open, with its locks, on a pooled connection (see sql/lock-claim.ts).
+    abortTransactionOnError: true,
+    // Dates as UTC instants (tedious' default, stated because the fence depends on it).
+    useUTC: true,
+  };
   const config: mssql.config = {
     server: parsed.host,
     user: parsed.user,
     password: parsed.password ?? '',
-    options: {
-      encrypt: settings.encrypt ?? true,
-      trustServerCertificate: settings.trustServerCertificate ?? false,
-      appName: settings.appName ?? DEFAULT_APP_NAME,
-      // SET XACT_ABORT ON for the session of every connection of the pool (sent at login, so it
-      // is not undone like a SET inside a parameterised statement): a run-time error or a
-      // client-side timeout inside a transaction rolls it back on the server at once instead of
-      // leaving it open, with its locks, on a pooled connection (see sql/lock-claim.ts).
-      abortTransactionOnError: true,
-      // Dates as UTC instants (tedious' default, stated because the fence depends on it).
-      useUTC: true,
-    },
+    options,
   };
   if (parsed.port !== undefined) config.port = parsed.port;
   if (parsed.database !== '') config.database = parsed.database;
-  if (parsed.instance !== undefined) config.options!.instanceName = parsed.instance;
-  if (settings.multiSubnetFailover !== undefined) config.options!.multiSubnetFailover = settings.multiSubnetFailover;
+  if (parsed.instance !== undefined) options.instanceName = parsed.instance;
+  if (settings.multiSubnetFailover !== undefined) options.multiSubnetFailover = settings.multiSubnetFailover;
   if (settings.connectTimeoutMs !== undefined) config.connectionTimeout = settings.connectTimeoutMs;
   if (settings.requestTimeoutMs !== undefined) config.requestTimeout = settings.requestTimeoutMs;
   return config;
@@ -328,17 +329,10 @@ function unknownKeyProblem(key: string, isAdo: boolean): string {
   const candidates = isAdo
     ? [...Object.keys(ADO_OPTIONS), ...ADO_CONNECTION_KEYS, ...ADO_IGNORED_KEYS]
     : Object.keys(URL_OPTIONS);
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of candidates) {
-    const distance = editDistance(key, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
+  // Short keys get no suggestion: with 1-3 letters almost any candidate is "close".
+  const best = key.length > 3 ? closestName(key, candidates, key.length >= 8 ? 2 : 1) : undefined;
   const supported = `supported: ${isAdo ? SUPPORTED_ADO : SUPPORTED_URL}`;
-  if (best !== undefined && key.length > 3 && bestDistance <= (key.length >= 8 ? 2 : 1)) {
+  if (best !== undefined) {
     return `unknown ${isAdo ? 'key' : 'parameter'} '${key}' (did you mean '${best}'?); ${supported}`;
   }
   return (

@@ -87,14 +87,25 @@ export function toQueueMessageRow(row: MssqlRow): QueueMessageRow {
   };
 }
 
-/** A row returned by the claim statement (Status is Processing and DequeueTime set by that statement). */
-export function toClaimedMessage(row: MssqlRow): ClaimedMessage {
+/**
+ * A row returned by the claim statement (Status is Processing and DequeueTime set by that
+ * statement). `expiredId` is the claim's [TqwExpiredId] (sql/claim.ts), lower-cased: the one row it
+ * may have taken over from an expired lease.
+ */
+export function toClaimedMessage(row: MssqlRow, expiredId: string | null): ClaimedMessage {
   const message = toQueueMessageRow(row);
   if (message.status !== 'Processing' || message.dequeueTime === null) {
     throw new Error(`claim returned message ${message.id} in state ${message.status} without a DequeueTime (store bug)`);
   }
-  const reclaimed = column(row, 'TqwReclaimed');
-  return { ...message, status: 'Processing', dequeueTime: message.dequeueTime, reclaimed: reclaimed === true || reclaimed === 1 };
+  return { ...message, status: 'Processing', dequeueTime: message.dequeueTime, reclaimed: message.id === expiredId };
+}
+
+/** The [TqwExpiredId] of the claim's second result, lower-cased, or null (no expired lease found). */
+export function expiredIdOf(recordset: readonly MssqlRow[] | undefined): string | null {
+  const row = recordset?.[0];
+  if (!row) throw new Error('claim returned no [TqwExpiredId] result (store bug: see sql/claim.ts)');
+  const id = column(row, 'TqwExpiredId');
+  return typeof id === 'string' ? id.toLowerCase() : null;
 }
 
 /** The OUTPUT of extend-lease: the claim's new fence. */

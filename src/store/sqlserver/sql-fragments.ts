@@ -32,12 +32,18 @@ export const FENCE = "Id = @id AND Status = N'Processing' AND DequeueTime = @deq
 export const NEW_DEQUEUE_TIME =
   'CASE WHEN DequeueTime >= @now THEN DATEADD(millisecond, 1, CAST(DequeueTime AS DATETIMEOFFSET(3))) ELSE @now END';
 
+/** Due work: a Pending or Failed row whose ScheduledTime has come. */
+export const DUE_WORK = "Status IN (N'Pending', N'Failed') AND ScheduledTime <= @now";
+
+/** An expired lease: a Processing row whose DequeueTime is at or before @leaseCutoff (= @now - lease). */
+export const EXPIRED_LEASE = "Status = N'Processing' AND DequeueTime <= @leaseCutoff";
+
 /**
- * A row is due: Pending/Failed whose ScheduledTime has come, or Processing whose lease expired
- * (DequeueTime at or before @leaseCutoff = @now - lease). Used by the claim twice (see claim.ts).
+ * A row is due: due work or an expired lease. The claim's outer UPDATE re-checks it on every row it
+ * changes (see claim.ts).
  */
-export const DUE = `((Status IN (N'Pending', N'Failed') AND ScheduledTime <= @now)
-    OR (Status = N'Processing' AND DequeueTime <= @leaseCutoff))`;
+export const DUE = `((${DUE_WORK})
+    OR (${EXPIRED_LEASE}))`;
 
 /**
  * @now plus a delay given as @delaySeconds + @delayMillis. DATEADD takes an INT, which holds

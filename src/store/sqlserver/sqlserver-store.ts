@@ -1,5 +1,6 @@
 import mssql from 'mssql';
 import { newMessageId } from '../message-id';
+import { oneRow } from '../shared/one-row';
 import { parseConnectionString, poolKeyOf } from '../../tenants/connection-string';
 import type { Tenant } from '../../tenants/types';
 import { byTypeCounts } from '../by-type-counts';
@@ -7,7 +8,10 @@ import { checkedPriority } from '../priority';
 import { checkedDedupeKey } from '../dedupe-key';
 import { createHash } from 'node:crypto';
 import { sharingKey, withDigest } from '../sharing-key';
-import type { PoolLease, PoolRegistry } from '../pool-registry';
+import type { PoolRegistry } from '../pool-registry';
+import { storePool } from '../shared/store-pool';
+import { assertClaimOptions, assertListLimit, assertPurgeBatch } from '../shared/store-input';
+import { byPriorityThenScheduledTime, toStatusCounts } from '../shared/rows';
 import { serializePayload } from '../postgres/payload';
 import {
   type AttemptError,
@@ -16,7 +20,6 @@ import {
   DEFAULT_POOL_OPTIONS,
   DEFAULT_STORE_OPTIONS,
   type ClaimFence,
-  type ClaimedMessage,
   type PoolOptions,
   type QueueStore,
   type StoreOptions,
@@ -31,6 +34,7 @@ import { assertUuid, bindDelayParts, bindFence, fencesJson, splitDelay } from '.
 import { ERRORS_TABLE, QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
 import {
   column,
+  expiredIdOf,
   numberColumn,
   rowCountOf,
   toClaimedMessage,
@@ -39,18 +43,28 @@ import {
   type MssqlRow,
 } from './row-mapper';
 import { sqlServerStatements } from './statements';
+import { assertPageLimit, operatorStatuses } from '../operator-checks';
+import type { DeadLetterFilter } from '../types';
+
+/** @type, @error, @ids, @batch of dead-letters-matching.ts; the batch is capped like purge's (lock escalation). */
+function bindDeadLetterFilter(request: mssql.Request, filter: DeadLetterFilter, batchSize: number): mssql.Request {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
+  for (const id of filter.ids ?? []) assertUuid(id, 'dead letter id');
+  return request
+    .input('type', mssql.NVarChar(255), filter.messageType ?? null)
+    .input('error', mssql.NVarChar(mssql.MAX), filter.errorContains ?? null)
+    .input('ids', mssql.NVarChar(mssql.MAX), filter.ids === undefined ? null : JSON.stringify(filter.ids))
+    .input('batch', mssql.Int, Math.min(batchSize, MAX_PURGE_BATCH));
+}
 import { createSqlServerGroup } from './group';
 import { EXPECTED_INDEXES } from './expected-indexes';
-import { missingIndexes } from '../missing-indexes';
+import { missingIndexShapes, type IndexKeyRow } from './index-keys';
 
 /**
  * Most rows one purge statement deletes, whatever the caller asks: keeps every DELETE far below the
  * ~5,000 locks at which SQL Server escalates to a table lock (see sql/purge.ts).
  */
 export const MAX_PURGE_BATCH = 1_000;
-
-/** Largest value of an INT parameter (TOP, lease). */
-const MAX_INT = 2_147_483_647;
 
 /**
  * The SQL Server QueueStore of one tenant: `[schema].[QueueMessages]` through the pool shared by
@@ -70,15 +84,8 @@ export function createSqlServerStore(
   const sql = sqlServerStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE));
   const config = sqlServerConfig(tenant.connectionString, `tenant '${tenant.id}' (${tenant.redactedConnection})`);
   const requestTimeoutMs = config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  let lease: PoolLease<mssql.ConnectionPool> | undefined;
-  let closed = false;
-
-  const pool = (): mssql.ConnectionPool => {
-    if (closed) throw new Error(`the queue store of tenant '${tenant.id}' (${table}) is closed; open a new one`);
-    lease ??= pools.acquire(sharingKey(tenant), () => createMssqlPool(config, poolOptions));
-    return lease.pool;
-  };
-  const connected = connectOnce(pool);
+  const shared = storePool(pools, sharingKey(tenant), () => createMssqlPool(config, poolOptions), `tenant '${tenant.id}' (${table})`);
+  const connected = connectOnce(shared.pool);
   const request = async (): Promise<mssql.Request> => (await connected()).request();
   /** The caller's transaction when given (outbox, transactional handler), else the pool. */
   const requestVia = async (tx: StoreTransaction | undefined): Promise<mssql.Request> =>
@@ -116,7 +123,7 @@ export function createSqlServerStore(
       .input('dedupeKey', mssql.NVarChar(255), key)
       .input('lockResource', mssql.NVarChar(255), dedupeLockResource(table, key))
       .query<MssqlRow>(sql.enqueueDeduped);
-    const row = recordset[0]!; // the batch ends with a one-row SELECT
+    const row = oneRow(recordset, 'enqueue-deduped'); // the batch ends with a one-row SELECT
     const deduplicated = column(row, 'Deduplicated');
     return { id: String(column(row, 'Id')).toLowerCase(), deduplicated: deduplicated === true || deduplicated === 1 };
   };
@@ -132,20 +139,22 @@ export function createSqlServerStore(
     tableName: table,
 
     async migrate() {
-      await runMigrations(await connected(), tenant.schema, SQLSERVER_MIGRATIONS, {
+      return runMigrations(await connected(), tenant.schema, SQLSERVER_MIGRATIONS, {
         ...DEFAULT_MIGRATE_OPTIONS,
         requestTimeoutMs,
       });
     },
 
-    async claim({ limit, leaseMs, types }) {
-      assertInt(limit, 1, 'claim limit');
-      assertInt(leaseMs, 0, 'claim leaseMs');
+    async claim(options) {
+      assertClaimOptions(options);
+      const { limit, leaseMs, types } = options;
       if (types !== undefined && types.length === 0) return [];
       const req = (await request()).input('limit', mssql.Int, limit).input('leaseMs', mssql.Int, leaseMs);
       if (types !== undefined) req.input('types', mssql.NVarChar(mssql.MAX), JSON.stringify(types));
-      const { recordset } = await req.query<MssqlRow>(types === undefined ? sql.claim : sql.claimByType);
-      return recordset.map(toClaimedMessage).sort(byScheduledTime);
+      const { recordsets } = await req.query<MssqlRow>(types === undefined ? sql.claim : sql.claimByType);
+      const [claimed, expired] = recordsets as unknown as [MssqlRow[], MssqlRow[]];
+      const expiredId = expiredIdOf(expired);
+      return claimed.map((row) => toClaimedMessage(row, expiredId)).sort(byPriorityThenScheduledTime);
     },
 
     async withClaimTransaction(fence, fn) {
@@ -220,10 +229,10 @@ export function createSqlServerStore(
 
     async stats() {
       const { recordset } = await (await request()).query<MssqlRow>(sql.stats);
-      const row = recordset[0]!; // an aggregate without GROUP BY always returns one row
+      const row = oneRow(recordset, 'stats'); // an aggregate without GROUP BY always returns one row
       const oldest = column(row, 'OldestDueAgeSeconds');
       return {
-        counts: { ...toCounts(row), Completed: numberColumn(row, 'Completed') },
+        counts: { ...toStatusCounts((name) => column(row, name)), Completed: numberColumn(row, 'Completed') },
         oldestDueAgeSeconds: oldest === null || oldest === undefined ? null : Number(oldest),
         waitingByType: await waitingByType(),
       };
@@ -233,11 +242,12 @@ export function createSqlServerStore(
 
     async depth() {
       const { recordset } = await (await request()).query<MssqlRow>(sql.depth);
-      return toCounts(recordset[0]!); // scalar subqueries only: always one row
+      const row = oneRow(recordset, 'depth'); // scalar subqueries only: always one row
+      return toStatusCounts((name) => column(row, name));
     },
 
     async listDeadLetters(limit) {
-      assertInt(limit, 0, 'listDeadLetters limit');
+      assertListLimit(limit);
       const { recordset } = await (await request()).input('limit', mssql.Int, limit).query<MssqlRow>(sql.listDeadLetters);
       return recordset.map(toQueueMessageRow);
     },
@@ -251,10 +261,52 @@ export function createSqlServerStore(
       return rowCountOf(result.recordset);
     },
 
+    async listMessages(query) {
+      assertPageLimit(query.limit);
+      if (query.afterId !== undefined) assertUuid(query.afterId, 'cursor id');
+      if (query.idOrCorrelationId !== undefined) assertUuid(query.idOrCorrelationId, 'searched id');
+      const r = (await request())
+        .input('limit', mssql.Int, query.limit)
+        .input('status', mssql.NVarChar(50), query.status ?? null)
+        .input('type', mssql.NVarChar(255), query.messageType ?? null)
+        .input('q', mssql.UniqueIdentifier, query.idOrCorrelationId ?? null);
+      const { recordset } =
+        query.afterId === undefined
+          ? await r.query<MssqlRow>(sql.listMessages)
+          : await r.input('after', mssql.UniqueIdentifier, query.afterId).query<MssqlRow>(sql.listMessagesAfter);
+      return recordset.map(toQueueMessageRow);
+    },
+
+    async requeueMessage(id, statuses) {
+      assertUuid(id, 'message id');
+      const result = await (await request())
+        .input('id', mssql.UniqueIdentifier, id)
+        .input('statuses', mssql.NVarChar(mssql.MAX), JSON.stringify(operatorStatuses(statuses)))
+        .query<MssqlRow>(sql.requeueMessage);
+      return rowCountOf(result.recordset) === 1;
+    },
+
+    async deleteMessage(id, statuses) {
+      assertUuid(id, 'message id');
+      const result = await (await request())
+        .input('id', mssql.UniqueIdentifier, id)
+        .input('statuses', mssql.NVarChar(mssql.MAX), JSON.stringify(operatorStatuses(statuses)))
+        .query<MssqlRow>(sql.deleteMessage);
+      return rowCountOf(result.recordset) === 1;
+    },
+
+    async requeueDeadLettersMatching(filter, batchSize) {
+      const result = await bindDeadLetterFilter(await request(), filter, batchSize).query<MssqlRow>(sql.requeueDeadLettersMatching);
+      return rowCountOf(result.recordset);
+    },
+
+    async deleteDeadLettersMatching(filter, batchSize) {
+      const result = await bindDeadLetterFilter(await request(), filter, batchSize).query<MssqlRow>(sql.deleteDeadLettersMatching);
+      return rowCountOf(result.recordset);
+    },
+
     async purge(status, olderThanMs, batchSize) {
-      if (!Number.isInteger(batchSize) || batchSize < 1) {
-        throw new RangeError(`purge batchSize must be an integer >= 1, got ${batchSize}`);
-      }
+      assertPurgeBatch(batchSize);
       const olderThan = splitDelay(olderThanMs, 'purge olderThanMs');
       const result = await (await request())
         .input('status', mssql.NVarChar(50), status)
@@ -270,23 +322,12 @@ export function createSqlServerStore(
     },
 
     async missingIndexes() {
-      const result = await (await request()).query<{ name: string }>(sql.listIndexes);
-      return missingIndexes(EXPECTED_INDEXES, result.recordset.map((r) => r.name));
+      const result = await (await request()).query<IndexKeyRow>(sql.listIndexes);
+      return missingIndexShapes(EXPECTED_INDEXES, result.recordset);
     },
 
-    async close() {
-      closed = true;
-      const held = lease;
-      lease = undefined;
-      await held?.release();
-    },
+    close: shared.close,
   };
-}
-
-function assertInt(value: number, min: number, what: string): void {
-  if (!Number.isInteger(value) || value < min || value > MAX_INT) {
-    throw new RangeError(`${what} must be an integer between ${min} and ${MAX_INT}, got ${value}`);
-  }
 }
 
 function assertMaxLength(value: string, max: number, what: string): void {
@@ -299,19 +340,6 @@ function assertMaxLength(value: string, max: number, what: string): void {
  */
 function dedupeLockResource(table: string, key: string): string {
   return `tqw:dedupe:${createHash('sha256').update(table).update('\u0000').update(key).digest('hex')}`;
-}
-
-function byScheduledTime(a: ClaimedMessage, b: ClaimedMessage): number {
-  return b.priority - a.priority || a.scheduledTime.getTime() - b.scheduledTime.getTime();
-}
-
-function toCounts(row: MssqlRow) {
-  return {
-    Pending: numberColumn(row, 'Pending'),
-    Processing: numberColumn(row, 'Processing'),
-    Failed: numberColumn(row, 'Failed'),
-    DeadLetter: numberColumn(row, 'DeadLetter'),
-  };
 }
 
 /** The mssql.Transaction inside a StoreTransaction, checked (a PostgreSQL client here is a caller bug). */

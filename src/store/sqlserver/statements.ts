@@ -13,6 +13,10 @@ import { enqueueDedupedSql } from './sql/enqueue-deduped';
 import { extendLeaseSql } from './sql/extend-lease';
 import { getMessageSql } from './sql/get-message';
 import { listDeadLettersSql } from './sql/list-dead-letters';
+import { deleteDeadLettersMatchingSql, requeueDeadLettersMatchingSql } from './sql/dead-letters-matching';
+import { deleteMessageSql } from './sql/delete-message';
+import { listMessagesAfterSql, listMessagesSql } from './sql/list-messages';
+import { requeueMessageSql } from './sql/requeue-message';
 import { lockClaimSql } from './sql/lock-claim';
 import { listIndexesSql } from './sql/list-indexes';
 import { pingSql } from './sql/ping';
@@ -53,6 +57,12 @@ export function sqlServerStatements(table: string, options: StoreOptions = DEFAU
     depth: depthSql(table),
     listDeadLetters: listDeadLettersSql(table),
     requeueDeadLetters: requeueDeadLettersSql(table),
+    listMessages: listMessagesSql(table),
+    listMessagesAfter: listMessagesAfterSql(table),
+    requeueMessage: requeueMessageSql(table),
+    deleteMessage: deleteMessageSql(table),
+    requeueDeadLettersMatching: requeueDeadLettersMatchingSql(table),
+    deleteDeadLettersMatching: deleteDeadLettersMatchingSql(table),
     purge: purgeSql(table),
     ping: pingSql(table),
     listIndexes: listIndexesSql(table),

@@ -14,11 +14,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { cpus, freemem, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const DOC = join(REPO, 'docs', 'reliability.md');
 const GRANTS_PG = join(REPO, 'test', 'reliability', 'support', 'grants', 'worker-grants.postgres.sql');
-const MSSQL_SCRIPTS = join(REPO, 'docker', 'mssql');
 
 /** Scenario files in the order the document presents them. */
 const ORDER = [
@@ -135,17 +135,13 @@ function readJest(dir) {
     byFile[name] = (file.assertionResults ?? []).map((t) => ({
       title: t.fullName ?? t.title,
       status: t.status,
-      failure: t.status === 'failed' ? firstLines(stripAnsi((t.failureMessages ?? []).join('\n')), 6) : undefined,
+      failure: t.status === 'failed' ? firstLines(stripVTControlCharacters((t.failureMessages ?? []).join('\n')), 6) : undefined,
     }));
     if (file.status === 'failed' && byFile[name].length === 0) {
-      byFile[name] = [{ title: '(suite)', status: 'failed', failure: firstLines(stripAnsi(file.message ?? ''), 6) }];
+      byFile[name] = [{ title: '(suite)', status: 'failed', failure: firstLines(stripVTControlCharacters(file.message ?? ''), 6) }];
     }
   }
   return byFile;
-}
-
-function stripAnsi(text) {
-  return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
 function firstLines(text, n) {

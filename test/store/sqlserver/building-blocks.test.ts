@@ -9,7 +9,7 @@ import { connectOnce, createMssqlPool, createSqlServerPoolRegistry } from '../..
 import { sqlServerConfig } from '../../../src/store/sqlserver/connection-config';
 import { assertUuid, fencesJson, splitDelay } from '../../../src/store/sqlserver/params';
 import { quoteIdent, quoteLiteral, quoteTable } from '../../../src/store/sqlserver/quote-table';
-import { column, rowCountOf, toClaimedMessage, toQueueMessageRow } from '../../../src/store/sqlserver/row-mapper';
+import { column, expiredIdOf, rowCountOf, toClaimedMessage, toQueueMessageRow } from '../../../src/store/sqlserver/row-mapper';
 import { createSqlServerStore } from '../../../src/store/sqlserver/sqlserver-store';
 import { DEFAULT_POOL_OPTIONS } from '../../../src/store/types';
 import { sqlServerTenant } from '../../support/mssql';
@@ -67,7 +67,7 @@ describe('row mapper', () => {
   };
 
   test('maps PascalCase columns to the neutral row, with lower-case UUIDs like PostgreSQL\'s', () => {
-    expect(toClaimedMessage(row)).toEqual({
+    expect(toClaimedMessage(row, null)).toEqual({
       id: '0f8fad5b-d9cb-469f-a165-70867728950e',
       tenantId: 'acme',
       messageType: 'ProductUpdate',
@@ -82,10 +82,13 @@ describe('row mapper', () => {
       createdAt: row.CreatedAt,
       reclaimed: false,
     });
-    // The claim's OUTPUT says whether the row came from an expired lease (BIT: true, or 1 through Babelfish).
-    expect(toClaimedMessage({ ...row, TqwReclaimed: true }).reclaimed).toBe(true);
-    expect(toClaimedMessage({ ...row, tqwreclaimed: 1 }).reclaimed).toBe(true);
-    expect(toClaimedMessage({ ...row, TqwReclaimed: false }).reclaimed).toBe(false);
+    // The claim's second result names the one row it took over from an expired lease (any case).
+    const expiredId = expiredIdOf([{ TqwExpiredId: row.Id }]);
+    expect(expiredId).toBe('0f8fad5b-d9cb-469f-a165-70867728950e');
+    expect(toClaimedMessage(row, expiredId).reclaimed).toBe(true);
+    expect(toClaimedMessage(row, '00000000-0000-4000-8000-000000000000').reclaimed).toBe(false);
+    expect(expiredIdOf([{ tqwexpiredid: null }])).toBeNull();
+    expect(() => expiredIdOf([])).toThrow(/store bug/);
   });
 
   test('reads column names case-insensitively (Babelfish lower-cases unaliased OUTPUT columns)', () => {
@@ -98,7 +101,7 @@ describe('row mapper', () => {
 
   test('a row of the wrong shape is reported, not mapped to nonsense', () => {
     expect(() => toQueueMessageRow({ ...row, ScheduledTime: '2026-01-01' })).toThrow(/ScheduledTime is string, expected DATETIMEOFFSET/);
-    expect(() => toClaimedMessage({ ...row, Status: 'Pending' })).toThrow(/store bug/);
+    expect(() => toClaimedMessage({ ...row, Status: 'Pending' }, null)).toThrow(/store bug/);
   });
 });
 

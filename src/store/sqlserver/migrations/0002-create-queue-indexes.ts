@@ -1,8 +1,11 @@
-import { quoteLiteral } from '../quote-table';
+import { indexWithKeysExists } from '../index-keys';
 import type { SqlServerMigration } from './types';
 
 /** The claim's index; `tqw check` can look for it by this name. */
 export const CLAIM_INDEX = 'IX_QueueMessages_Status_ScheduledTime';
+
+/** Its key columns. */
+export const CLAIM_INDEX_KEYS: readonly string[] = ['Status', 'ScheduledTime'];
 
 /**
  * The claim's index: (Status, ScheduledTime).
@@ -26,11 +29,14 @@ export const CLAIM_INDEX = 'IX_QueueMessages_Status_ScheduledTime';
  *   writing into an existing article table (old ODBC drivers, sqlcmd without -I) may not have
  *   them, and we must not break their INSERTs. Its filter would also have to be literals, which
  *   purge's parameterised Status could not use. The Completed range costs index space only.
+ * Created only when no index of the table already has these leading keys (index-keys.ts): not
+ * checked by name, which Babelfish reads back mangled, so the check also holds there and an
+ * equivalent index a DBA created under another name is adopted.
  */
 export const createQueueIndexes: SqlServerMigration = {
   id: '0002-create-queue-indexes',
   statements: (table) => [
-    `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE object_id = OBJECT_ID(${quoteLiteral(table)}) AND name = ${quoteLiteral(CLAIM_INDEX)})
-CREATE NONCLUSTERED INDEX [${CLAIM_INDEX}] ON ${table} (Status, ScheduledTime);`,
+    `IF NOT ${indexWithKeysExists(table, CLAIM_INDEX_KEYS)}
+CREATE NONCLUSTERED INDEX [${CLAIM_INDEX}] ON ${table} (${CLAIM_INDEX_KEYS.join(', ')});`,
   ],
 };

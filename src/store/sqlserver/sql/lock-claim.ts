@@ -24,7 +24,20 @@ import { FENCE } from '../sql-fragments';
  *   Waiting those milliseconds is right; skipping would report a false "lease lost" and strand the
  *   message until its lease expires. If the row was really reclaimed, we read it after the other
  *   side commits and the fence does not match: LeaseLostError, as it should be.
+ *
+ * Babelfish (SERVERPROPERTY('babelfish') is non-NULL there, NULL on SQL Server; the server picks
+ * the branch itself, so no client state is needed) parses table hints and ignores them: its SELECT
+ * WITH (UPDLOCK) takes no lock at all, and the message could be reclaimed under a running handler.
+ * There the row lock comes from an UPDATE that writes the value the fence already requires
+ * (Status = 'Processing'): an exclusive row lock until COMMIT/ROLLBACK. Its claimers, whose
+ * READPAST is ignored too, wait for it and then re-check that the row is due (claim.ts), so the
+ * message is not reclaimed while its transaction lives; they wait instead of skipping. Both
+ * branches return the locked row's Id (OUTPUT inserted.Id AS [Id], aliased so Babelfish keeps the
+ * name's case).
  */
 export function lockClaimSql(table: string): string {
-  return `SELECT Id AS [Id] FROM ${table} WITH (UPDLOCK, ROWLOCK) WHERE ${FENCE};`;
+  return `IF SERVERPROPERTY('babelfish') IS NULL
+  SELECT Id AS [Id] FROM ${table} WITH (UPDLOCK, ROWLOCK) WHERE ${FENCE};
+ELSE
+  UPDATE ${table} WITH (ROWLOCK) SET Status = N'Processing' OUTPUT inserted.Id AS [Id] WHERE ${FENCE};`;
 }
