@@ -30,7 +30,9 @@ describeStoreContract('SQL Server', createSqlServerStoreFixture(), {
  */
 function indexNameAsCreated(name: string, expected: readonly string[]): string {
   if (!onBabelfish()) return name;
-  return expected.find((e) => name.startsWith(e.toLowerCase())) ?? name;
+  // lower(name + table), cut to 31 characters, then a 32-digit hex hash.
+  const prefix = name.replace(/[0-9a-f]{32}$/, '');
+  return expected.find((e) => e.toLowerCase().startsWith(prefix) || prefix.startsWith(e.toLowerCase())) ?? name;
 }
 
 describeIfMssql('SQL Server store specifics', () => {
@@ -103,7 +105,7 @@ describeIfMssql('SQL Server store specifics', () => {
     const store = await fx.makeStore('t');
     await expect(
       fx.query(`INSERT INTO ${store.tableName} (TenantId, MessageType, Payload, Status) VALUES (N't', N'X', N'{}', N'Done');`),
-    ).rejects.toThrow(/CK_QueueMessages_Status/);
+    ).rejects.toThrow(/CK_QueueMessages_Status/i); // Babelfish reports the name lower-cased
   });
 
   test('migrations are recorded once each in [QueueMigrations], even when run concurrently', async () => {
@@ -154,7 +156,7 @@ describeIfMssql('SQL Server store specifics', () => {
     expect(names.map((n) => indexNameAsCreated(n.name, expected)).sort()).toEqual(expected);
   });
 
-  test('schema names are quoted safely: brackets, quotes, spaces and SQL in the name work end to end', async () => {
+  itUnlessBabelfish('it refuses a doubled ]] inside a bracket-quoted identifier (syntax error at or near "]")', 'schema names are quoted safely: brackets, quotes, spaces and SQL in the name work end to end', async () => {
     expect(quoteTable("a]b'c")).toBe("[a]]b'c].[QueueMessages]");
     expect(quoteTable(undefined)).toBe('[QueueMessages]');
     expect(() => quoteIdent('')).toThrow(TypeError);
@@ -323,6 +325,9 @@ describeIfMssql('SQL Server store specifics', () => {
       await elsewhere.close();
     } finally {
       await pools.closeAll();
+      // Babelfish refuses to drop a user that still holds grants.
+      await fx.query(`REVOKE SELECT, INSERT, UPDATE, DELETE ON OBJECT::${store.tableName} FROM ${quoteIdent(login)};`).catch(() => undefined);
+      await fx.query(`REVOKE SELECT ON OBJECT::${quoteTable(schema, 'QueueMigrations')} FROM ${quoteIdent(login)};`).catch(() => undefined);
       await fx.query(`IF USER_ID(N'${login}') IS NOT NULL DROP USER ${quoteIdent(login)};`);
       await fx.query(`IF SUSER_ID(N'${login}') IS NOT NULL DROP LOGIN ${quoteIdent(login)};`);
     }
