@@ -78,18 +78,26 @@ describeIfMssql('SQL Server store specifics', () => {
       ['CorrelationId', 'uniqueidentifier', 'YES', null],
       ['CreatedAt', 'datetimeoffset', 'NO', null],
     ]);
-    const indexes = await fx.query<{ name: string; type: string; keys: string }>(
-      `SELECT i.name AS [name], i.type_desc AS [type],
-              STRING_AGG(c.name, N',') WITHIN GROUP (ORDER BY ic.key_ordinal) AS [keys]
+    // Key columns read row by row (Babelfish has no STRING_AGG ... WITHIN GROUP).
+    const keyRows = await fx.query<{ name: string; type: string; col: string; ord: number }>(
+      `SELECT i.name AS [name], i.type_desc AS [type], c.name AS [col], ic.key_ordinal AS [ord]
        FROM sys.indexes i
        JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.key_ordinal > 0
        JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
-       WHERE i.object_id = OBJECT_ID(@table)
-       GROUP BY i.name, i.type_desc ORDER BY i.name`,
+       WHERE i.object_id = OBJECT_ID(@table)`,
       (r) => r.input('table', mssql.NVarChar(300), store.tableName),
     );
+    const byName = new Map<string, { name: string; type: string; cols: Array<[number, string]> }>();
+    for (const k of keyRows) {
+      const entry = byName.get(k.name) ?? { name: k.name, type: k.type, cols: [] };
+      entry.cols.push([k.ord, k.col]);
+      byName.set(k.name, entry);
+    }
+    const indexes = [...byName.values()]
+      .map((e) => ({ name: e.name, type: e.type, keys: e.cols.sort((a, b) => a[0] - b[0]).map(([, c]) => c).join(',') }));
     const known = [CLAIM_INDEX, 'PK_QueueMessages'];
-    expect(indexes.map((i) => ({ ...i, name: indexNameAsCreated(i.name, known), keys: i.keys.toLowerCase() }))).toEqual([
+    const found = indexes.map((i) => ({ ...i, name: indexNameAsCreated(i.name, known), keys: i.keys.toLowerCase() }));
+    expect(found.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: CLAIM_INDEX, type: 'NONCLUSTERED', keys: 'status,scheduledtime' },
       { name: 'PK_QueueMessages', type: 'CLUSTERED', keys: 'id' },
     ]);
