@@ -7,7 +7,7 @@
  * - latency: an idle worker; one message at a time; insert -> handler start, per message.
  */
 const { wallMs, jitter, sleep } = require('../lib/clock');
-const { postgresCpuSnapshot, postgresCpuSeconds } = require('../lib/proc-usage');
+const { postgresCpuSnapshot, postgresCpuSeconds, postmasterPid } = require('../lib/proc-usage');
 
 const ADAPTERS = {
   tqw: './tqw-adapter',
@@ -24,6 +24,8 @@ if (!ADAPTERS[name]) {
   process.exit(2);
 }
 const adapter = require(ADAPTERS[name]).createAdapter();
+/** The bench's PostgreSQL server (set at setup): only its processes' CPU is counted. */
+let postmaster;
 
 /** Time-capped drain of everything seeded. */
 async function drain({ expected, perTenantExpected, timeLimitMs }) {
@@ -39,7 +41,7 @@ async function drain({ expected, perTenantExpected, timeLimitMs }) {
   // CPU between the first and the last handler start: this process (the worker) and PostgreSQL.
   let cpuAtFirst = null;
   let cpuAtLast = null;
-  const cpuNow = () => ({ worker: process.cpuUsage(), postgres: postgresCpuSnapshot() });
+  const cpuNow = () => ({ worker: process.cpuUsage(), postgres: postgresCpuSnapshot(postmaster) });
   const onHandle = (tenant, _payload, id) => {
     const now = wallMs();
     if (first === null) {
@@ -121,7 +123,10 @@ async function latency({ tenants, samples, gapMinMs, gapMaxMs, timeLimitMs, idle
 
 const COMMANDS = {
   versions: () => adapter.versions(),
-  setup: (args) => adapter.setup(args),
+  setup: async (args) => {
+    if ((args.dialect ?? 'postgres') === 'postgres') postmaster = await postmasterPid(args.adminUrl);
+    return adapter.setup(args);
+  },
   seed: (args) => adapter.seed(args),
   reset: () => adapter.reset(),
   drain,

@@ -50,11 +50,12 @@ function memory(pid) {
 }
 
 /**
- * Every PostgreSQL process on this machine (command name "postgres": postmasters, backends, WAL
- * writer, checkpointer, autovacuum) with its CPU times, for postgresCpuSeconds(). Null where /proc is
- * not readable (not Linux).
+ * The processes of one PostgreSQL server (its postmaster `postmaster` and the backends, WAL writer,
+ * checkpointer and autovacuum it started) with their CPU times, for postgresCpuSeconds(); without
+ * `postmaster`, every process named "postgres" on this machine. Other servers on the machine (e.g. a
+ * Babelfish, which is a PostgreSQL too) must not count. Null where /proc is not readable (not Linux).
  */
-function postgresCpuSnapshot() {
+function postgresCpuSnapshot(postmaster) {
   let pids;
   try {
     pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
@@ -65,7 +66,9 @@ function postgresCpuSnapshot() {
   for (const pid of pids) {
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
-      snapshot.set(Number(pid), statTimes(pid));
+      const times = statTimes(pid);
+      if (postmaster !== undefined && Number(pid) !== postmaster && times.ppid !== postmaster) continue;
+      snapshot.set(Number(pid), times);
     } catch {
       // the process ended while we read it
     }
@@ -92,4 +95,22 @@ function postgresCpuSeconds(from, to) {
   return total;
 }
 
-module.exports = { cpuSeconds, memory, postgresCpuSnapshot, postgresCpuSeconds };
+/**
+ * The postmaster pid of the PostgreSQL server at `url` when it runs on this machine (the parent of the
+ * backend serving this connection), else undefined.
+ */
+async function postmasterPid(url) {
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
+    return statTimes(rows[0].pid).ppid;
+  } catch {
+    return undefined; // not local, or /proc not readable
+  } finally {
+    await client.end();
+  }
+}
+
+module.exports = { cpuSeconds, memory, postgresCpuSnapshot, postgresCpuSeconds, postmasterPid };

@@ -11,9 +11,12 @@ END;
 DECLARE @statement nvarchar(max);
 IF NOT EXISTS (SELECT 1 FROM sys.server_principals WHERE name = @Login AND type = N'S')
   -- CHECK_POLICY: the password must meet the server's complexity rules, like any other login's.
+  -- Babelfish (SERVERPROPERTY('babelfish') set) has no password policy and refuses the option.
   -- DEFAULT_DATABASE stays master: every tenant connection string names its own database.
   SET @statement = N'CREATE LOGIN ' + QUOTENAME(@Login)
-    + N' WITH PASSWORD = ' + QUOTENAME(@Password, N'''') + N', CHECK_POLICY = ON, DEFAULT_DATABASE = [master];';
+    + N' WITH PASSWORD = ' + QUOTENAME(@Password, N'''')
+    + CASE WHEN SERVERPROPERTY('babelfish') IS NULL THEN N', CHECK_POLICY = ON' ELSE N'' END
+    + N', DEFAULT_DATABASE = [master];';
 ELSE
   SET @statement = N'ALTER LOGIN ' + QUOTENAME(@Login) + N' WITH PASSWORD = ' + QUOTENAME(@Password, N'''') + N';';
 -- Logins take no variables either; QUOTENAME(…, '''') doubles any quote inside the password.

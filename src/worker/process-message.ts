@@ -177,11 +177,16 @@ class MessageAttempt {
         createdAt: claim.createdAt,
       };
 
-      const control = new AttemptControl(policy.timeoutMs, deps.shutdownSignal, deps.attempts, tenantId, claim);
+      // The handler's clock starts when it is called: for a transactional handler, after its
+      // transaction is open and the row locked, so waiting for a pooled connection (or opening a new
+      // one) never uses up its timeout and the handler is always called once its attempt is counted.
+      // A shutdown deadline that passed meanwhile aborts it at once (RunningAttempts.add).
+      let control: AttemptControl | undefined;
+      const startClock = () => (control = new AttemptControl(policy.timeoutMs, deps.shutdownSignal, deps.attempts, tenantId, claim));
       const handler = loaded.handler;
-      const invoke = (db: unknown) => {
+      const invoke = (db: unknown, attempt: AttemptControl) => {
         this.invoked = true;
-        return control.run(() => handler.handle(message, new AttemptContext(tenantId, db, this, control)));
+        return attempt.run(() => handler.handle(message, new AttemptContext(tenantId, db, this, attempt)));
       };
 
       let completion: Promise<boolean> | undefined;
@@ -193,19 +198,20 @@ class MessageAttempt {
           // and the store can open its transaction in the same round trip as this COMMIT (see the
           // PostgreSQL store's transaction-chain.ts).
           await store.withCompletingTransaction(this.fence, async (tx) => {
-            await invoke(tx.handle);
+            await invoke(tx.handle, startClock());
             this.onHandlerDone?.();
           });
         } else {
+          const attempt = startClock();
           const leases = deps.leases ?? new LeaseKeeper(Math.floor(deps.options.leaseMs / 3));
           const kept = leases.keep(
             store,
             this.fence,
-            () => control.abort(new LeaseLostError(claim.id)),
+            () => attempt.abort(new LeaseLostError(claim.id)),
             (err) => this.logger().warn({ err }, 'lease heartbeat failed; retrying at the next beat'),
           );
           try {
-            await invoke(undefined);
+            await invoke(undefined, attempt);
           } finally {
             const current = kept.stopNow() ?? (await kept.stop());
             // eslint-disable-next-line no-unsafe-finally -- a lost lease overrides the attempt's own outcome: its result may no longer be written
@@ -215,7 +221,7 @@ class MessageAttempt {
           completion = deps.complete ? deps.complete(this.fence) : store.complete(this.fence);
         }
       } finally {
-        control.dispose();
+        control?.dispose();
         metrics.messageDuration(tenantId, claim.messageType, (Date.now() - this.startedAt) / 1000);
       }
       if (completion) {

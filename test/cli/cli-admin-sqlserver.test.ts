@@ -58,7 +58,7 @@ describeIfMssql('tqw admin commands against SQL Server', () => {
     expect(r.code).toBe(0);
     const id = r.stdout.trim();
     const [row] = await query(`SELECT Id, TenantId, MessageType, Payload, Status FROM [tenant_a].[QueueMessages]`);
-    expect({ ...row, Id: String(row!.Id).toLowerCase() }).toEqual({ Id: id, TenantId: 'a', MessageType: 'ProductUpdate', Payload: '{"productId":7}', Status: 'Pending' });
+    expect({ ...row, Id: String(row!.Id).toLowerCase() }).toEqual({ Id: id, TenantId: 'a', MessageType: 'ProductUpdate', Payload: '{"productId": 7}', Status: 'Pending' });
 
     const stats = await tqw(['stats', '--json']);
     expect(stats.code).toBe(0);

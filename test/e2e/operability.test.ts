@@ -176,7 +176,7 @@ test('editing the tenants file adds and removes tenants; an invalid edit keeps t
   await waitFor(async () => /tqw_config_reloads_total\{result="failure"\} 1/.test((await get(port, '/metrics')).body), { what: 'failed reload counted' });
   expect(await ids()).toEqual(['first', 'second']);
   const failure = daemon.lines.find((l) => l.msg === 'tenants file reload failed; keeping the previous tenant map');
-  expect(String(failure?.error)).toContain(tenantsFile);
+  expect(String(failure?.err)).toContain(tenantsFile);
 
   swap([{ id: 'second', connectionString: tenants[1]!.connectionString }]);
   await waitFor(async () => JSON.stringify(await ids()) === JSON.stringify(['second']), { what: 'first tenant removed' });

@@ -134,23 +134,26 @@ export async function createTestMssqlDatabase(prefix = 'tqw'): Promise<TestMssql
   return {
     name,
     connectionString: withDatabase(mssqlUrl()!, name),
-    async drop() {
-      if (onBabelfish()) {
-        await dropOnBabelfish(name);
-        return;
-      }
-      // SINGLE_USER WITH ROLLBACK IMMEDIATE ends sessions a test left open, so DROP cannot block.
-      await withAdmin((pool) =>
-        pool
-          .request()
-          .batch(
-            `IF DB_ID(${`N'${name}'`}) IS NOT NULL BEGIN ` +
-              `ALTER DATABASE ${quoteIdent(name)} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; ` +
-              `DROP DATABASE ${quoteIdent(name)}; END`,
-          ),
-      );
-    },
+    drop: () => dropMssqlDatabase(name),
   };
+}
+
+/** Drops a test database on MSSQL_URL's server if it exists (close the pools that use it first). */
+export async function dropMssqlDatabase(name: string): Promise<void> {
+  if (onBabelfish()) {
+    await dropOnBabelfish(name);
+    return;
+  }
+  // SINGLE_USER WITH ROLLBACK IMMEDIATE ends sessions a test left open, so DROP cannot block.
+  await withAdmin((pool) =>
+    pool
+      .request()
+      .batch(
+        `IF DB_ID(${`N'${name}'`}) IS NOT NULL BEGIN ` +
+          `ALTER DATABASE ${quoteIdent(name)} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; ` +
+          `DROP DATABASE ${quoteIdent(name)}; END`,
+      ),
+  );
 }
 
 /** How long a Babelfish DROP DATABASE waits for the sessions of pools closed just before to end. */

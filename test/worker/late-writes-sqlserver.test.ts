@@ -116,11 +116,16 @@ describeIfMssql('late writes on SQL Server', () => {
     const { tenant, store, schema } = await freshTenant();
     const lateErrors: string[] = [];
     let started = 0;
+    // The writes come after stop() returned, so after the drain deadline ended both attempts, however
+    // long the second message's transaction took to open (a new connection costs seconds on Babelfish):
+    // without the gate, a slow second start let the first handler write while its attempt still ran.
+    let stopped: () => void = () => undefined;
+    const afterStop = new Promise<void>((resolve) => (stopped = resolve));
     const stubborn: Handler = {
       type: 'Stubborn',
       async handle(message, ctx) {
         started += 1;
-        await sleep(1_500); // ignores ctx.signal, outlives the 300 ms drain deadline
+        await Promise.all([sleep(1_500), afterStop]); // ignores ctx.signal, outlives the 300 ms drain deadline
         try {
           await insert(ctx.db, schema, message.id, 'late');
           lateErrors.push('committed');
@@ -133,6 +138,8 @@ describeIfMssql('late writes on SQL Server', () => {
     const w = startTestWorker([tenant], [stubborn], { concurrency: 2, shutdownTimeoutMs: 300 });
     await waitFor(() => started === 2, { timeoutMs: 30_000, what: 'both handlers started' });
     await w.stop();
+    expect(lateErrors).toEqual([]);
+    stopped();
     await waitFor(() => lateErrors.length === 2, { what: 'the late writes' });
     expect(lateErrors).toEqual(['TQW_TRANSACTION_CLOSED', 'TQW_TRANSACTION_CLOSED']);
     expect(await effects(schema)).toEqual([]);

@@ -19,7 +19,7 @@ export interface GuardedTransaction {
  * so it still is an mssql.Transaction (instanceof, `request()`, `new mssql.Request(ctx.db)`),
  * except that
  * - every request made on it (whichever way it was created) takes the connection through
- *   `acquire()`, which this Proxy answers: once `guard` is closed it refuses with
+ *   `acquire()` (reached even after the pool closed: see `connected` below), which this Proxy answers: once `guard` is closed it refuses with
  *   TransactionClosedError, so nothing sent later can run in autocommit on the pooled connection or
  *   in another message's transaction; while open it counts the request in flight until mssql
  *   gives the connection back (`release()`), so the store can cancel a request the handler left running;
@@ -67,6 +67,11 @@ export function guardMssqlTransaction(transaction: mssql.Transaction, guard: Tra
             target.release.call(t, connection);
             return receiver;
           };
+        case 'connected':
+          // mssql checks `parent.connected` before it acquires (ECONNCLOSED once the pool closed, as
+          // at worker stop): a closed guard answers true so the request reaches acquire() and gets
+          // TransactionClosedError, the same refusal whether or not the pool is still open.
+          return guard.isOpen ? Reflect.get(t, prop, t) : true;
         case 'request':
           // Called on the Proxy, so the request names the Proxy as its parent and acquires through it.
           return (config?: unknown) => target.request.call(receiver, config);

@@ -8,8 +8,8 @@ import { IN_FENCES } from '../sql-fragments';
  * correlated EXISTS, whose unqualified Id/DequeueTime/ProcessingAttempts are the target table's
  * columns (the OPENJSON columns are named Fence*), so the target needs no alias.
  * OUTPUT deleted.Id AS [Id] tells which fences matched (the others lost their lease); the store
- * reads these rows, not rowsAffected (Babelfish reports 0 for statements with OUTPUT; NOTES.md
- * records that it runs DELETE ... OUTPUT).
+ * reads these rows, not rowsAffected (Babelfish reports 0 for statements with OUTPUT; it runs
+ * DELETE ... OUTPUT deleted.Id AS [Id], an aliased plain column).
  * ROWLOCK: key locks from the start, no page locks that would block claimers on neighbouring
  * rows. A batch is at most 1,000 fences (the worker's completion batcher), i.e. about one key lock
  * per row in the clustered index and one in the claim index: far below the ~5,000 locks at which

@@ -10,8 +10,7 @@ import { IN_FENCES } from '../sql-fragments';
  * OUTPUT inserted.Id AS [Id] tells which fences matched (the others lost their lease); the store
  * reads these rows, not rowsAffected (Babelfish reports 0 for statements with OUTPUT).
  * OPENJSON needs database compatibility level 130 (SQL Server 2016) or later.
- * Babelfish: OPENJSON ... WITH is not among the forms NOTES.md records as verified there; if a
- * Babelfish version lacks it, completeMany and requeueDeadLetters are the statements to change.
+ * OPENJSON ... WITH runs on Babelfish too (the contract suite runs this statement there).
  */
 export function completeManySql(table: string): string {
   return `UPDATE ${table}

@@ -6,8 +6,7 @@ import { NOW_MS, SELECT_ROWCOUNT } from '../sql-fragments';
  * letter (OPENJSON: no table type needed; compatibility level 130+). Status = 'DeadLetter' stays in
  * the WHERE even with ids, so a requeue can never touch a message being processed or already done.
  * The changed-row count is SELECTed.
- * Babelfish: OPENJSON ... WITH is not among the forms NOTES.md records as verified there; if a
- * Babelfish version lacks it, completeMany and requeueDeadLetters are the statements to change.
+ * OPENJSON ... WITH runs on Babelfish too (the contract suite runs this statement there).
  */
 export function requeueDeadLettersSql(table: string): string {
   return `UPDATE ${table}

@@ -24,8 +24,8 @@ export const SQLSERVER_TABLES_PER_STATEMENT = 1_000;
  *   whose transactional handler is running (its row locked by the claim transaction) is not work
  *   for anyone either. The probe never blocks on a busy tenant.
  * - Tables without work return no row: an idle server answers with an empty result.
- * Babelfish: cross-database three-part names are not among the forms NOTES.md records as verified
- * there. If they fail, the worker's probe fails, and its tenants fall back to polling on their own.
+ * Babelfish (multi-db mode) runs three-part names too; if a server refuses them, the worker's probe
+ * fails, and its tenants fall back to polling on their own.
  */
 export function nextDueSql(tables: readonly string[], types?: readonly string[]): string {
   if (tables.length === 0) throw new RangeError('nextDueSql needs at least one table');
