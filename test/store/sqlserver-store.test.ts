@@ -98,16 +98,17 @@ describeIfMssql('SQL Server store specifics', () => {
     }
     const indexes = [...byName.values()]
       .map((e) => ({ name: e.name, type: e.type, keys: e.cols.sort((a, b) => a[0] - b[0]).map(([, c]) => c).join(',') }));
-    const known = [CLAIM_INDEX, 'PK_QueueMessages'];
+    const known = [CLAIM_INDEX, 'IX_QueueMessages_DedupeKey', 'PK_QueueMessages'];
     const found = indexes.map((i) => ({ ...i, name: indexNameAsCreated(i.name, known), keys: i.keys.toLowerCase() }));
     expect(found.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { name: 'IX_QueueMessages_DedupeKey', type: 'NONCLUSTERED', keys: 'dedupekey' },
       { name: CLAIM_INDEX, type: 'NONCLUSTERED', keys: 'status,scheduledtime' },
       // Babelfish stores tables as PostgreSQL heaps: its primary key reads back as NONCLUSTERED.
       { name: 'PK_QueueMessages', type: onBabelfish() ? 'NONCLUSTERED' : 'CLUSTERED', keys: 'id' },
     ]);
     // A producer's plain INSERT relying on the defaults, with a payload that is not JSON.
     const [row] = await fx.query<{ Id: string; Status: string }>(
-      `INSERT INTO ${store.tableName} (TenantId, MessageType, Payload) OUTPUT inserted.Id, inserted.Status VALUES (N't', N'X', N'<xml/>');`,
+      `INSERT INTO ${store.tableName} (TenantId, MessageType, Payload) OUTPUT inserted.Id AS [Id], inserted.Status AS [Status] VALUES (N't', N'X', N'<xml/>');`,
     );
     expect(row!.Status).toBe('Pending');
     expect((await store.getMessage(row!.Id.toLowerCase()))?.payload).toBe('<xml/>');
