@@ -40,7 +40,8 @@ const postgres = {
     for (const s of schemas) await db.query(`ANALYZE "${s}"."QueueMessages"`);
   },
   async truncate(db, schemas) {
-    if (schemas.length) await db.query(`TRUNCATE ${schemas.map((s) => `"${s}"."QueueMessages"`).join(', ')}`);
+    // CASCADE: the error history (QueueMessageErrors) references the queue table.
+    if (schemas.length) await db.query(`TRUNCATE ${schemas.map((s) => `"${s}"."QueueMessages"`).join(', ')} CASCADE`);
   },
   /** Rows of every schema's table, only those with status `status` when given. */
   async count(db, schemas, status) {
@@ -92,7 +93,11 @@ const sqlserver = {
     for (const s of schemas) await db.query(`UPDATE STATISTICS [${s}].[QueueMessages]`);
   },
   async truncate(db, schemas) {
-    for (const s of schemas) await db.query(`TRUNCATE TABLE [${s}].[QueueMessages]`);
+    // SQL Server cannot TRUNCATE a table a foreign key references (the error history): empty that first.
+    for (const s of schemas) {
+      await db.query(`IF OBJECT_ID(N'[${s}].[QueueMessageErrors]') IS NOT NULL TRUNCATE TABLE [${s}].[QueueMessageErrors]`);
+      await db.query(`DELETE FROM [${s}].[QueueMessages]`);
+    }
   },
   /** Rows of every schema's table, only those with status `status` when given. */
   async count(db, schemas, status) {

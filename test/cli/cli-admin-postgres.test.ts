@@ -123,7 +123,7 @@ describe('tqw admin commands against PostgreSQL', () => {
     const id = randomUUID();
     const r = await tqw(['enqueue', '--tenant', 'b', '--type', 'FromFile', '--payload', `@${payloadFile}`, '--id', id, '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ id, tenant: 'b', type: 'FromFile', delayMs: 0, correlationId: null });
+    expect(JSON.parse(r.stdout)).toEqual({ id, tenant: 'b', type: 'FromFile', delayMs: 0, correlationId: null, priority: null, dedupeKey: null, deduplicated: false });
     const raw = await tqw(['enqueue', '--tenant', 'b', '--type', 'Raw', '--payload', 'not json at all', '--raw']);
     expect(raw.code).toBe(0);
     const stored = await rows('tenant_b');

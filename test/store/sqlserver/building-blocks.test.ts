@@ -81,6 +81,7 @@ describe('row mapper', () => {
       correlationId: 'a1b2c3d4-0000-4000-8000-000000000001',
       createdAt: row.CreatedAt,
       reclaimed: false,
+      priority: 0, // no Priority column in the row (a producer of the article's columns only): 0
     });
     // The claim's second result names the one row it took over from an expired lease (any case).
     const expiredId = expiredIdOf([{ TqwExpiredId: row.Id }]);
