@@ -117,7 +117,8 @@ test(
     expect(ratio).toBeGreaterThanOrEqual(0.8);
     expect(fleet.crashes).toEqual([]);
   },
-  TIMEOUT_MS / 2,
+  // The throughput pairs repeat (up to MAX_PAIRS) while the ratio is noisy, e.g. beside another test file.
+  TIMEOUT_MS,
 );
 
 test(
