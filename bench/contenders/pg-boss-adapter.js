@@ -53,7 +53,10 @@ function createAdapter() {
     async seed({ perTenant }) {
       for (let done = 0; done < perTenant; done += SEED_CHUNK) {
         const n = Math.min(SEED_CHUNK, perTenant - done);
-        await producer.insert(QUEUE, Array.from({ length: n }, (_, i) => ({ data: { seq: done + i + 1 } })));
+        await producer.insert(
+          QUEUE,
+          Array.from({ length: n }, (_, i) => ({ data: { seq: done + i + 1 } })),
+        );
       }
     },
 

@@ -83,7 +83,11 @@ function createAdapter() {
         metrics,
         redact: (s) => s,
         // TQW_BENCH_WORKER_OPTIONS (JSON): try engine settings without editing the harness (see bench/README.md).
-        options: { concurrency: settings.concurrency, ...settings.workerOptions, ...JSON.parse(process.env.TQW_BENCH_WORKER_OPTIONS ?? '{}') },
+        options: {
+          concurrency: settings.concurrency,
+          ...settings.workerOptions,
+          ...JSON.parse(process.env.TQW_BENCH_WORKER_OPTIONS ?? '{}'),
+        },
       });
       worker.start(tenants);
       running = { worker, pools };

@@ -64,7 +64,9 @@ async function dropBenchDatabase(serverAdminUrl, database = DATABASE) {
 /** Server facts for the report: version and the settings that move the figures. */
 async function serverFacts(adminUrl) {
   return withClient(adminUrl, async (c) => {
-    const { rows: [v] } = await c.query('SHOW server_version');
+    const {
+      rows: [v],
+    } = await c.query('SHOW server_version');
     const names = ['fsync', 'synchronous_commit', 'shared_buffers', 'max_connections', 'shared_preload_libraries'];
     const { rows } = await c.query('SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1)', [names]);
     const settings = Object.fromEntries(rows.map((r) => [r.name, r.unit ? `${r.setting} (${r.unit})` : r.setting]));

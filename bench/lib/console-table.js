@@ -4,7 +4,12 @@ const { formatNumber, formatRatio } = require('./format');
 
 function pad(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows.map((r) => r.map((cell, i) => (i >= 3 && i <= 5 ? String(cell).padStart(widths[i]) : String(cell).padEnd(widths[i]))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i >= 3 && i <= 5 ? String(cell).padStart(widths[i]) : String(cell).padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function renderTable(measurements) {

@@ -17,7 +17,9 @@ function ensureBenchDependencies({ log = (m) => process.stderr.write(`${m}\n`) }
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const res = spawnSync(npm, ['ci', '--prefix', BENCH_DIR, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'inherit' });
   if (res.status !== 0) {
-    throw new Error(`npm ci --prefix bench failed (exit ${res.status ?? res.signal}); the peers (graphile-worker, pg-boss) and Node 22 come from bench/package-lock.json`);
+    throw new Error(
+      `npm ci --prefix bench failed (exit ${res.status ?? res.signal}); the peers (graphile-worker, pg-boss) and Node 22 come from bench/package-lock.json`,
+    );
   }
   return true;
 }

@@ -9,7 +9,9 @@ const { FULL_SIZES } = require('./options');
 const esc = (text) => String(text ?? '').replace(/\|/g, '\\|');
 
 function table(header, rows) {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join(
+    '\n',
+  );
 }
 
 function reducedSizes(sizes) {
@@ -63,7 +65,9 @@ function renderMarkdown(results) {
   );
   out.push('');
   out.push('```sh');
-  out.push('npm run bench                               # all scenarios, 3 runs each (installs bench deps with npm ci --prefix bench if missing)');
+  out.push(
+    'npm run bench                               # all scenarios, 3 runs each (installs bench deps with npm ci --prefix bench if missing)',
+  );
   out.push('npm run bench -- --quick                    # small sizes, a couple of minutes');
   out.push('npm run bench -- --scenario drain,latency --runs 5');
   out.push('npm run bench -- --size drainMessages=20000 # override one size');
@@ -75,7 +79,8 @@ function renderMarkdown(results) {
   out.push('');
   out.push(`Command: \`npm run bench -- ${results.argv.join(' ')}\`, ${options.runs} run(s) per measurement.`);
   const reduced = reducedSizes(options.sizes);
-  if (options.quick) out.push('**Quick run: all sizes are reduced** (see the sizes table); these figures are a smoke test, not the measurements of record.');
+  if (options.quick)
+    out.push('**Quick run: all sizes are reduced** (see the sizes table); these figures are a smoke test, not the measurements of record.');
   else if (reduced.length) out.push(`**Sizes reduced from the full run's** (${reduced.join(', ')}): see the sizes table.`);
   if (machine.loadAverageAtStart[0] > machine.cores / 2) {
     out.push('');
@@ -116,7 +121,12 @@ function renderMarkdown(results) {
   if (results.mssql) versionRows.push(['SQL Server', results.mssql, 'MSSQL_URL']);
   out.push(table(['Software', 'Version', 'Runs on'], versionRows));
   out.push('');
-  out.push(table(['PostgreSQL setting', 'Value'], Object.entries(server.settings).map(([k, v]) => [k, v])));
+  out.push(
+    table(
+      ['PostgreSQL setting', 'Value'],
+      Object.entries(server.settings).map(([k, v]) => [k, v]),
+    ),
+  );
   out.push('');
   out.push(`Statements counted by: ${results.statementCountMethod}.`);
   out.push('');
@@ -133,14 +143,20 @@ function renderMarkdown(results) {
   out.push(
     table(
       ['Target', 'Measured (median unless noted)', 'Status'],
-      targets.map((t) => [t.text, t.value === null ? '-' : `${formatNumber(t.value)} ${t.unit}${t.caveat ? ` (${t.caveat})` : ''}`, t.status]),
+      targets.map((t) => [
+        t.text,
+        t.value === null ? '-' : `${formatNumber(t.value)} ${t.unit}${t.caveat ? ` (${t.caveat})` : ''}`,
+        t.status,
+      ]),
     ),
   );
   out.push('');
   if (ratios.length) {
     out.push('## tqw against the peers');
     out.push('');
-    out.push('Ratios of medians, same server, same run. Drain: tqw rate / peer rate. Pickup: peer p50 / tqw p50. Above 1.00x tqw is better.');
+    out.push(
+      'Ratios of medians, same server, same run. Drain: tqw rate / peer rate. Pickup: peer p50 / tqw p50. Above 1.00x tqw is better.',
+    );
     out.push('');
     out.push(
       table(
@@ -165,16 +181,29 @@ function renderMarkdown(results) {
     out.push(
       table(
         ['Subject', 'Metric', 'Median', 'Min', 'Max', 'Unit', 'Runs', 'Note'],
-        rows.map((m) => [m.subject, m.metric, formatNumber(m.summary.median), formatNumber(m.summary.min), formatNumber(m.summary.max), m.unit, m.summary.n, m.note ?? '']),
+        rows.map((m) => [
+          m.subject,
+          m.metric,
+          formatNumber(m.summary.median),
+          formatNumber(m.summary.min),
+          formatNumber(m.summary.max),
+          m.unit,
+          m.summary.n,
+          m.note ?? '',
+        ]),
       ),
     );
-    const idle = rows.find((m) => m.scenario === 'idle' && m.metric === 'statements/s' && m.details && m.details.runs[0] && m.details.runs[0].topStatements);
+    const idle = rows.find(
+      (m) => m.scenario === 'idle' && m.metric === 'statements/s' && m.details && m.details.runs[0] && m.details.runs[0].topStatements,
+    );
     if (idle && idle.details.runs[0].topStatements.length) {
       out.push('');
       out.push(`Most frequent statements of the worker in the idle window (${idle.subject}, run 1; calls, start of the text):`);
       for (const t of idle.details.runs[0].topStatements) out.push(`- ${t.calls} x \`${t.statement.replace(/`/g, "'")}\``);
     }
-    const settings = [...new Map(rows.filter((m) => m.details && m.details.settings).map((m) => [m.subject, m.details.settings])).entries()];
+    const settings = [
+      ...new Map(rows.filter((m) => m.details && m.details.settings).map((m) => [m.subject, m.details.settings])).entries(),
+    ];
     if (settings.length) {
       out.push('');
       out.push('Settings:');
@@ -183,7 +212,10 @@ function renderMarkdown(results) {
     out.push('');
   });
   out.push(METHOD_NOTES);
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 module.exports = { renderMarkdown };

@@ -82,7 +82,8 @@ function parseSize(text, sizes) {
   const [, key, raw] = match;
   const value = Array.isArray(sizes[key]) ? raw.split(',').map(Number) : Number(raw);
   const values = Array.isArray(value) ? value : [value];
-  if (values.some((v) => !Number.isFinite(v) || v < 0)) throw new UsageError(`--size ${text}: VALUE must be a number >= 0 (or a comma list for ${key})`);
+  if (values.some((v) => !Number.isFinite(v) || v < 0))
+    throw new UsageError(`--size ${text}: VALUE must be a number >= 0 (or a comma list for ${key})`);
   return [key, value];
 }
 
@@ -109,7 +110,12 @@ function parseOptions(argv) {
   const { values } = parsed;
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be an integer >= 1, got '${values.runs}'`);
-  const scenarios = values.scenario ? values.scenario.split(',').map((s) => s.trim()).filter(Boolean) : SCENARIO_IDS;
+  const scenarios = values.scenario
+    ? values.scenario
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : SCENARIO_IDS;
   for (const id of scenarios) {
     if (!SCENARIO_IDS.includes(id)) throw new UsageError(`--scenario: unknown scenario '${id}' (known: ${SCENARIO_IDS.join(', ')})`);
   }
@@ -124,7 +130,12 @@ function parseOptions(argv) {
     help: values.help,
     runs,
     scenarios,
-    subjectFilter: values.subjects ? values.subjects.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    subjectFilter: values.subjects
+      ? values.subjects
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
     quick: values.quick,
     sizes,
     overridden,

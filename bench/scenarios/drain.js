@@ -10,13 +10,7 @@ const { measurement } = require('../lib/measurement');
 const { drainSeries, verificationNote } = require('./drain-series');
 const { TQW_DRAIN_LABELS, withSqlServer } = require('./subjects');
 
-const LABELS = [
-  ...TQW_DRAIN_LABELS,
-  'graphile-worker defaults',
-  'graphile-worker fast',
-  'pg-boss defaults',
-  'pg-boss fast',
-];
+const LABELS = [...TQW_DRAIN_LABELS, 'graphile-worker defaults', 'graphile-worker fast', 'pg-boss defaults', 'pg-boss fast'];
 
 /**
  * Where a drain's CPU goes, per message: the contender's process (the worker) and every PostgreSQL
@@ -42,7 +36,8 @@ function subjects(ctx) {
 module.exports = {
   id: 'drain',
   title: 'Drain: one tenant, no-op handlers',
-  describe: (s) => `${s.drainMessages.toLocaleString('en-US')} no-op messages in one queue, concurrency ${s.concurrency}; rate = messages / (last handler start - first handler start)`,
+  describe: (s) =>
+    `${s.drainMessages.toLocaleString('en-US')} no-op messages in one queue, concurrency ${s.concurrency}; rate = messages / (last handler start - first handler start)`,
   // Each subject's timed runs, plus one untimed warm-up drain per subject drained in full.
   steps: (ctx) => subjects(ctx).reduce((n, subject) => n + ctx.options.runs + (subject.slowDrain ? 0 : 1), 0),
   async run(ctx) {
@@ -65,12 +60,15 @@ module.exports = {
           metric: 'drain rate',
           unit: 'msg/s',
           values: results.map((r) => r.ratePerS),
-          note: [
-            capped
-              ? `${windowed ? 'by design measured' : 'hit the time cap:'} over a ${windowed ? sizes.slowDrainWindowS : sizes.drainTimeLimitS} s window (${results.map((r) => r.handled).join('/')} of ${sizes.drainMessages} handled)`
-              : undefined,
-            verificationNote(results),
-          ].filter(Boolean).join('; ') || undefined,
+          note:
+            [
+              capped
+                ? `${windowed ? 'by design measured' : 'hit the time cap:'} over a ${windowed ? sizes.slowDrainWindowS : sizes.drainTimeLimitS} s window (${results.map((r) => r.handled).join('/')} of ${sizes.drainMessages} handled)`
+                : undefined,
+              verificationNote(results),
+            ]
+              .filter(Boolean)
+              .join('; ') || undefined,
           details: { settings: subject.settings, runs: results },
         }),
         ...cpuMeasurements(subject, results),

@@ -26,7 +26,12 @@ function idleMeasurements(scenario, subject, results, extra = {}) {
       unit: '/s',
       better: 'lower',
       values: results.map((r) => r.statementsPerS),
-      note: subject.dialect === 'sqlserver' ? 'not measured on SQL Server' : evicted ? 'pg_stat_statements evicted entries: a lower bound' : undefined,
+      note:
+        subject.dialect === 'sqlserver'
+          ? 'not measured on SQL Server'
+          : evicted
+            ? 'pg_stat_statements evicted entries: a lower bound'
+            : undefined,
       details: { runs: results },
     }),
     measurement({ ...base, metric: 'worker CPU seconds', unit: 's', better: 'lower', values: results.map((r) => r.cpuSeconds) }),
@@ -46,7 +51,8 @@ function idleMeasurements(scenario, subject, results, extra = {}) {
 module.exports = {
   id: 'idle',
   title: 'Idle cost: many empty tenants',
-  describe: (s) => `${s.idleTenants.toLocaleString('en-US')} tenant schemas with empty queues in one database, \`tqw run\` with default settings, ${s.idleWindowS} s window after ${s.idleSettleS} s of settling; then one message to a random tenant`,
+  describe: (s) =>
+    `${s.idleTenants.toLocaleString('en-US')} tenant schemas with empty queues in one database, \`tqw run\` with default settings, ${s.idleWindowS} s window after ${s.idleSettleS} s of settling; then one message to a random tenant`,
   steps: (ctx) => subjects(ctx).length * (ctx.options.runs + 1),
   async run(ctx) {
     const { sizes, runs } = ctx.options;

@@ -20,7 +20,13 @@ const PICKUP_TIMEOUT_MS = 30_000;
 /** Creates (or empties) the QueueMessages tables of `schemas` through tqw's own migration. */
 async function prepareTenants(ctx, subject, schemas) {
   await withContender({ contender: 'tqw', ...ctx.runtimes.tqw }, async (proc) => {
-    await proc.request('setup', { ...urlsFor(ctx, subject), schemas, variant: 'non-transactional', concurrency: ctx.options.sizes.concurrency, dialect: subject.dialect });
+    await proc.request('setup', {
+      ...urlsFor(ctx, subject),
+      schemas,
+      variant: 'non-transactional',
+      concurrency: ctx.options.sizes.concurrency,
+      dialect: subject.dialect,
+    });
   });
 }
 

@@ -43,7 +43,13 @@ module.exports = {
       await withContender({ contender: subject.contender, ...ctx.runtimes[subject.runtime] }, async (proc) => {
         ctx.versions[subject.contender] = await proc.request('versions');
         const schemas = subject.contender === 'tqw' ? ['latency'] : ['default'];
-        await proc.request('setup', { ...urlsFor(ctx, subject), schemas, variant: subject.variant, concurrency: sizes.concurrency, dialect: subject.dialect });
+        await proc.request('setup', {
+          ...urlsFor(ctx, subject),
+          schemas,
+          variant: subject.variant,
+          concurrency: sizes.concurrency,
+          dialect: subject.dialect,
+        });
         for (let run = 1; run <= runs; run++) {
           ctx.progress.begin(`latency: ${subject.label}, run ${run}/${runs}`);
           perRun.push(
@@ -70,11 +76,24 @@ module.exports = {
       if (missed) notes.push(`${missed} messages not picked up within 10 s`);
       const base = { scenario: 'latency', subject: subject.label, unit: 'ms', better: 'lower', note: notes.join('; ') || undefined };
       out.push(
-        measurement({ ...base, metric: 'pickup p50', values: pct.map((p) => p.p50), details: { settings: subject.settings, samplesPerRun: got, missed } }),
+        measurement({
+          ...base,
+          metric: 'pickup p50',
+          values: pct.map((p) => p.p50),
+          details: { settings: subject.settings, samplesPerRun: got, missed },
+        }),
         measurement({ ...base, metric: 'pickup p95', values: pct.map((p) => p.p95), note: undefined }),
         measurement({ ...base, metric: 'pickup p99', values: pct.map((p) => p.p99), note: undefined }),
       );
-      if (roundTrips.length > 0) out.push(measurement({ ...base, metric: 'round trip', values: roundTrips, note: `median of ${ROUND_TRIP_SAMPLES} SELECT 1 from the bench process` }));
+      if (roundTrips.length > 0)
+        out.push(
+          measurement({
+            ...base,
+            metric: 'round trip',
+            values: roundTrips,
+            note: `median of ${ROUND_TRIP_SAMPLES} SELECT 1 from the bench process`,
+          }),
+        );
     }
     return out;
   },

@@ -4,9 +4,11 @@
  * report prints. Peer settings follow their documentation; concurrency is the harness's for all.
  */
 
-const TQW_DEFAULTS = 'worker defaults (batchSize 1000, prefetch up to 2000, one claim in flight per tenant, pollMinMs 200, pollMaxMs 2000, db.poolMax 10, db.asyncClaims true: claims commit without waiting for the log flush, completions and handler transactions synchronously); node --max-semi-space-size=32 --no-allocation-site-pretenuring as in the Docker image';
+const TQW_DEFAULTS =
+  'worker defaults (batchSize 1000, prefetch up to 2000, one claim in flight per tenant, pollMinMs 200, pollMaxMs 2000, db.poolMax 10, db.asyncClaims true: claims commit without waiting for the log flush, completions and handler transactions synchronously); node --max-semi-space-size=32 --no-allocation-site-pretenuring as in the Docker image';
 /** How the peers treat a finished job (they delete it), as a tqw setting: no Completed history kept. */
-const DELETE_ON_COMPLETION = 'retention.deleteOnCompletion: true (a completed message\'s row is deleted, as the peers delete finished jobs, instead of kept as Completed)';
+const DELETE_ON_COMPLETION =
+  "retention.deleteOnCompletion: true (a completed message's row is deleted, as the peers delete finished jobs, instead of kept as Completed)";
 
 /** tqw's documented fastest settings for short handlers (docs/performance.md), as the peers' "fast" subjects use theirs. */
 const FAST_SETTINGS = `${DELETE_ON_COMPLETION}; db.asyncCommit: true (non-transactional completions and lease extensions, like the claims, commit without waiting for the log flush; transactional handlers' transactions stay synchronous)`;
@@ -62,7 +64,8 @@ const SUBJECTS = {
     contender: 'graphile-worker',
     variant: 'fast',
     runtime: 'peers',
-    settings: 'run({ concurrency, preset.worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } }) (its docs: Performance)',
+    settings:
+      'run({ concurrency, preset.worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } }) (its docs: Performance)',
   },
   'pg-boss defaults': {
     contender: 'pg-boss',

@@ -112,8 +112,12 @@ async function runDemo(options, triggers, cleanup, control) {
   // 2. tenants
   const rolePassword = randomBytes(12).toString('hex');
   await createTenantDatabases({ adminUrl: postgres.adminUrl, port: pgPort, rolePassword });
-  say(`- created role ${DEMO_ROLE} and databases ${TENANTS.map((t) => t.database).join(', ')}` +
-    ` (${TENANTS.filter((t) => t.schema).map((t) => `${t.id} in schema "${t.schema}"`).join(', ')})`);
+  say(
+    `- created role ${DEMO_ROLE} and databases ${TENANTS.map((t) => t.database).join(', ')}` +
+      ` (${TENANTS.filter((t) => t.schema)
+        .map((t) => `${t.id} in schema "${t.schema}"`)
+        .join(', ')})`,
+  );
   checkpoint();
 
   // 3. config files

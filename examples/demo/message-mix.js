@@ -29,7 +29,11 @@ const TOTAL_WEIGHT = MIX.reduce((sum, entry) => sum + entry.weight, 0);
 const ADJECTIVES = ['Blue', 'Red', 'Silent', 'Rapid', 'Tiny', 'Golden', 'Rusty', 'Shiny'];
 const NOUNS = ['Widget', 'Gadget', 'Sprocket', 'Gizmo', 'Lever', 'Bracket', 'Valve', 'Hinge'];
 const SUBJECTS = ['Welcome', 'Your invoice', 'Password reset', 'Order shipped', 'Weekly digest'];
-const BROKEN_JSON = ['{"productId": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "newName": "Unterminated', 'not json at all', "{'to': 'single@quotes.example'}"];
+const BROKEN_JSON = [
+  '{"productId": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "newName": "Unterminated',
+  'not json at all',
+  "{'to': 'single@quotes.example'}",
+];
 
 /** Products per tenant: repeated ids exercise the handler's upsert (insert once, then rename). */
 const PRODUCTS_PER_TENANT = 25;
@@ -51,7 +55,11 @@ function pickKind() {
 function createMessageMix() {
   const productIds = new Map();
   const productIdFor = (tenantId) => {
-    if (!productIds.has(tenantId)) productIds.set(tenantId, Array.from({ length: PRODUCTS_PER_TENANT }, () => randomUUID()));
+    if (!productIds.has(tenantId))
+      productIds.set(
+        tenantId,
+        Array.from({ length: PRODUCTS_PER_TENANT }, () => randomUUID()),
+      );
     return pick(productIds.get(tenantId));
   };
   const productName = () => `${pick(ADJECTIVES)} ${pick(NOUNS)} ${Math.floor(Math.random() * 1000)}`;

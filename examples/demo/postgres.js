@@ -79,9 +79,11 @@ async function startPostgres({ dataDir, port, password, onLog }) {
     createPostgresUser: true,
     postgresFlags: [
       // Reachable from this machine only.
-      '-c', `listen_addresses=${HOST}`,
+      '-c',
+      `listen_addresses=${HOST}`,
       // Demo data is disposable: skipping fsync keeps a laptop disk (and CI) fast.
-      '-c', 'fsync=off',
+      '-c',
+      'fsync=off',
     ],
     onLog: (message) => onLog(String(message)),
     onError: (error) => onLog(`[error] ${error instanceof Error ? error.message : String(error)}`),
@@ -96,7 +98,9 @@ async function startPostgres({ dataDir, port, password, onLog }) {
     await server.start();
   } catch (err) {
     // start() rejects with no reason when the server process exits during start-up.
-    throw new Error(`embedded PostgreSQL did not start on ${HOST}:${port}${err ? ` (${err.message ?? err})` : ''}; its output is in the postgres log`);
+    throw new Error(
+      `embedded PostgreSQL did not start on ${HOST}:${port}${err ? ` (${err.message ?? err})` : ''}; its output is in the postgres log`,
+    );
   }
   return {
     adminUrl: `postgres://postgres:${encodeURIComponent(password)}@${HOST}:${port}/postgres`,

@@ -30,7 +30,7 @@ async function countAllTenants(tenants, pools) {
  */
 function withoutDetails(error) {
   let text = error;
-  for (let previous = ''; previous !== text; ) {
+  for (let previous = ''; previous !== text;) {
     previous = text;
     text = text.replace(/\s*\([^()]*\)/g, '');
   }

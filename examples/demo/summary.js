@@ -27,7 +27,7 @@ function formatSummary({ rows, reasons, metricLines }) {
   }
   if (metricLines && metricLines.length > 0) {
     const sorted = [...metricLines].sort();
-    lines.push('', 'The worker\'s own count, from /metrics before it stopped:', ...sorted.map((l) => `  ${l}`));
+    lines.push('', "The worker's own count, from /metrics before it stopped:", ...sorted.map((l) => `  ${l}`));
   }
   return lines;
 }

@@ -18,8 +18,7 @@ function formatCountsTable(rows, { withRate }) {
     return values;
   });
   const widths = columns.map((title, i) => Math.max(title.length, ...cells.map((c) => c[i].length)));
-  const line = (values) =>
-    values.map((value, i) => (i === 0 ? value.padEnd(widths[i]) : value.padStart(widths[i]))).join('  ');
+  const line = (values) => values.map((value, i) => (i === 0 ? value.padEnd(widths[i]) : value.padStart(widths[i]))).join('  ');
   return [line(columns), ...cells.map(line)];
 }
 

@@ -61,7 +61,10 @@ export async function withAdminSession<T>(
   const tenant = (id: string): Tenant => {
     const found = tenants.find((t) => t.id === id);
     if (found) return found;
-    const known = tenants.slice(0, 10).map((t) => t.id).join(', ');
+    const known = tenants
+      .slice(0, 10)
+      .map((t) => t.id)
+      .join(', ');
     throw new UsageError(
       `tenant '${id}' is not in ${config.tenants.file}` +
         (tenants.length === 0 ? ' (it lists no tenants)' : ` (tenants: ${known}${tenants.length > 10 ? ', ...' : ''})`),

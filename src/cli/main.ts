@@ -70,7 +70,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     command = COMMANDS.find((c) => c.name === name);
     if (!command) {
-      const suggestion = closestName(name, COMMANDS.map((c) => c.name));
+      const suggestion = closestName(
+        name,
+        COMMANDS.map((c) => c.name),
+      );
       io.stderr(`tqw: unknown command '${name}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}\n${usageHint(undefined)}\n`);
       return EXIT_USAGE;
     }

@@ -89,7 +89,8 @@ export function required(value: string | undefined, flag: string): string {
 
 /** A UUID option (message ids and correlation ids are UNIQUEIDENTIFIER / uuid columns). */
 export function uuidOption(value: string, flag: string): string {
-  if (!UUID_TEXT.test(value.trim())) throw new UsageError(`${flag} must be a UUID like 0b5e2c1a-8f3d-4c2e-9a7b-1d2e3f4a5b6c, got '${value}'`);
+  if (!UUID_TEXT.test(value.trim()))
+    throw new UsageError(`${flag} must be a UUID like 0b5e2c1a-8f3d-4c2e-9a7b-1d2e3f4a5b6c, got '${value}'`);
   return value.trim().toLowerCase();
 }
 
@@ -97,6 +98,7 @@ export function uuidOption(value: string, flag: string): string {
 export function integerOption(value: string | undefined, flag: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer between ${min} and ${max}, got '${value}'`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag} must be an integer between ${min} and ${max}, got '${value}'`);
   return n;
 }

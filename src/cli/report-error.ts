@@ -10,7 +10,12 @@ import type { CliCommand, CommandContext } from './command';
 export function reportError(err: unknown, command: CliCommand | undefined, ctx: CommandContext): number {
   const { io, redactor } = ctx;
   if (err instanceof ConfigError) {
-    io.stderr(`tqw: ${err.message.split('\n').map((line) => oneLine(redactor.redact(line))).join('\n  ')}\n`);
+    io.stderr(
+      `tqw: ${err.message
+        .split('\n')
+        .map((line) => oneLine(redactor.redact(line)))
+        .join('\n  ')}\n`,
+    );
     return EXIT_CONFIG;
   }
   if (err instanceof UsageError) {

@@ -3,7 +3,11 @@
  * candidate with the smallest case-insensitive edit distance, if it is close enough to be a plausible
  * typo: at most `maxDistance` edits (default: a third of the name's length, at least 1).
  */
-export function closestName(name: string, candidates: readonly string[], maxDistance = Math.max(1, Math.floor(name.length / 3))): string | undefined {
+export function closestName(
+  name: string,
+  candidates: readonly string[],
+  maxDistance = Math.max(1, Math.floor(name.length / 3)),
+): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {

@@ -60,14 +60,7 @@ export function renderConfigDocsMarkdown(schema: TqwSchema = CONFIG_SCHEMA): str
   const rows = configKeyDocs(schema).map(
     (d) => `| \`${d.key}\` | \`${d.env}\` | \`${cell(formatDefault(d))}\` | ${cell(d.format)} | ${cell(d.doc)} |`,
   );
-  return [
-    PREAMBLE,
-    '',
-    '| Key | Env var | Default | Format | Description |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows,
-    '',
-  ].join('\n');
+  return [PREAMBLE, '', '| Key | Env var | Default | Format | Description |', '| --- | --- | --- | --- | --- |', ...rows, ''].join('\n');
 }
 
 export function renderConfigDocsJson(schema: TqwSchema = CONFIG_SCHEMA): string {

@@ -92,11 +92,7 @@ export function loadConfigWithSources(options: LoadConfigOptions = {}, schema: T
 function checkCrossKeyRules(c: TqwConfig, describe: ProblemDescriber): void {
   const atMost = (low: string, lowValue: number, high: string, highValue: number) => {
     if (lowValue > highValue) {
-      describe.problem(
-        [low, high],
-        `${low} (${lowValue}) must be <= ${high} (${highValue})`,
-        `lower ${low} or raise ${high}`,
-      );
+      describe.problem([low, high], `${low} (${lowValue}) must be <= ${high} (${highValue})`, `lower ${low} or raise ${high}`);
     }
   };
   atMost('worker.pollMinMs', c.worker.pollMinMs, 'worker.pollMaxMs', c.worker.pollMaxMs);
@@ -157,10 +153,7 @@ class ProblemDescriber {
       return;
     }
     const problem = keyed[2].replace(/: value was .*$/, '');
-    const fix =
-      this.sources[key.name] === 'env'
-        ? `fix or unset ${key.spec.env}`
-        : `edit ${key.name} in the file or set ${key.spec.env}`;
+    const fix = this.sources[key.name] === 'env' ? `fix or unset ${key.spec.env}` : `edit ${key.name} in the file or set ${key.spec.env}`;
     this.problems.add(this.where(key.name), `${key.name} ${problem}: value was ${this.rawValue(key)} (${fix})`);
   }
 

@@ -30,7 +30,14 @@ export interface TqwConfig {
   http: { host: string; port: number };
   /** Exactly the engine's WorkerOptions, one key each. */
   worker: { [K in keyof WorkerOptions]: WorkerOptions[K] };
-  db: { poolMax: number; idleTimeoutMs: number; connectTimeoutMs: number; notifyListenersMax: number; asyncCommit: boolean; asyncClaims: boolean };
+  db: {
+    poolMax: number;
+    idleTimeoutMs: number;
+    connectTimeoutMs: number;
+    notifyListenersMax: number;
+    asyncCommit: boolean;
+    asyncClaims: boolean;
+  };
   metrics: { tenantLabel: boolean; depthIntervalMs: number };
   retention: { completedMaxAgeMs: number; deadLetterMaxAgeMs: number; intervalMs: number; batchSize: number; deleteOnCompletion: boolean };
   log: { level: LogLevel };
@@ -279,7 +286,7 @@ export const CONFIG_SCHEMA: TqwSchema = {
       ...boolean,
     },
     asyncClaims: {
-      doc: "PostgreSQL: claims commit without waiting for the log flush. A worker crash loses nothing; a crash of the database server within moments can undo a claim (its attempt not counted; exactly-once effects hold). false: every claim waits.",
+      doc: 'PostgreSQL: claims commit without waiting for the log flush. A worker crash loses nothing; a crash of the database server within moments can undo a claim (its attempt not counted; exactly-once effects hold). false: every claim waits.',
       default: DEFAULT_STORE_OPTIONS.asyncClaims,
       env: 'TQW_DB_ASYNC_CLAIMS',
       ...boolean,

@@ -42,5 +42,9 @@ export function toPoolOptions(config: TqwConfig): PoolOptions {
 
 /** What the stores write (StorePools carries it to every store it opens). */
 export function toStoreOptions(config: TqwConfig): StoreOptions {
-  return { deleteOnCompletion: config.retention.deleteOnCompletion, asyncCommit: config.db.asyncCommit, asyncClaims: config.db.asyncClaims };
+  return {
+    deleteOnCompletion: config.retention.deleteOnCompletion,
+    asyncCommit: config.db.asyncCommit,
+    asyncClaims: config.db.asyncClaims,
+  };
 }

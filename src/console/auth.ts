@@ -64,7 +64,11 @@ export class SessionStore {
       const oldest = this.sessions.keys().next().value as string;
       this.sessions.delete(oldest);
     }
-    const session = { id: randomBytes(32).toString('hex'), csrf: randomBytes(32).toString('hex'), expiresAt: this.now() + this.options.ttlMs };
+    const session = {
+      id: randomBytes(32).toString('hex'),
+      csrf: randomBytes(32).toString('hex'),
+      expiresAt: this.now() + this.options.ttlMs,
+    };
     this.sessions.set(session.id, session);
     return session;
   }

@@ -120,7 +120,11 @@ export class ConsoleActions {
     if (!row) throw new ConsoleRequestError(404, `no message ${id} in tenant '${tenantId}'`);
     const history = this.source.errorHistory;
     if (!history) {
-      return { message: this.view(row), errors: null, note: 'error history is not available in this version: the last error is errorMessage' };
+      return {
+        message: this.view(row),
+        errors: null,
+        note: 'error history is not available in this version: the last error is errorMessage',
+      };
     }
     const errors = await this.store(t, () => history.list(t, id));
     return { message: this.view(row), errors: errors.map((e) => ({ ...e, error: this.redact(e.error) })) };
@@ -130,7 +134,9 @@ export class ConsoleActions {
   async messageAction(action: 'requeue' | 'delete', tenantId: string, id: string, client: string): Promise<{ count: number }> {
     const t = this.tenant(tenantId);
     checkId(id);
-    const done = await this.store(t, (s) => (action === 'requeue' ? s.requeueMessage(id, OPERATOR_STATUSES) : s.deleteMessage(id, OPERATOR_STATUSES)));
+    const done = await this.store(t, (s) =>
+      action === 'requeue' ? s.requeueMessage(id, OPERATOR_STATUSES) : s.deleteMessage(id, OPERATOR_STATUSES),
+    );
     this.audit({ action: `message.${action}`, tenant: tenantId, ids: [id], count: done ? 1 : 0, client });
     if (!done) {
       const row = await this.store(t, (s) => s.getMessage(id));
@@ -147,7 +153,9 @@ export class ConsoleActions {
   }
 
   /** Dead letters across tenants (only tenants the last refresh saw holding some), newest first per tenant. */
-  async deadLetters(params: URLSearchParams): Promise<{ deadLetters: MessageView[]; tenantsWithDeadLetters: number; errors: Array<{ tenant: string; error: string }> }> {
+  async deadLetters(
+    params: URLSearchParams,
+  ): Promise<{ deadLetters: MessageView[]; tenantsWithDeadLetters: number; errors: Array<{ tenant: string; error: string }> }> {
     const limit = pageSize(params.get('limit'));
     const type = optional(params.get('type'));
     const errorText = optional(params.get('error'))?.toLowerCase();
@@ -179,16 +187,19 @@ export class ConsoleActions {
     const results = await mapSettledLimit(tenants, TENANT_CONCURRENCY, async (t) => {
       let total = 0;
       for (;;) {
-        const n = action === 'requeue'
-          ? await t.store.requeueDeadLettersMatching(storeFilter, BULK_BATCH)
-          : await t.store.deleteDeadLettersMatching(storeFilter, BULK_BATCH);
+        const n =
+          action === 'requeue'
+            ? await t.store.requeueDeadLettersMatching(storeFilter, BULK_BATCH)
+            : await t.store.deleteDeadLettersMatching(storeFilter, BULK_BATCH);
         total += n;
         if (n < BULK_BATCH) return total;
       }
     });
     const perTenant = tenants.map((t, i) => {
       const r = results[i] as (typeof results)[number];
-      return r.status === 'fulfilled' ? { tenant: t.tenant.id, count: r.value } : { tenant: t.tenant.id, count: 0, error: this.redact(describeError(r.reason)) };
+      return r.status === 'fulfilled'
+        ? { tenant: t.tenant.id, count: r.value }
+        : { tenant: t.tenant.id, count: 0, error: this.redact(describeError(r.reason)) };
     });
     const count = perTenant.reduce((sum, r) => sum + r.count, 0);
     this.audit({
@@ -219,7 +230,14 @@ export class ConsoleActions {
     this.logger.warn({ audit: true, action, client, outcome: 'refused', reason }, 'console action refused');
   }
 
-  private audit(entry: { action: string; tenant: string | string[]; ids?: string[]; filter?: Record<string, unknown>; count: number; client: string }): void {
+  private audit(entry: {
+    action: string;
+    tenant: string | string[];
+    ids?: string[];
+    filter?: Record<string, unknown>;
+    count: number;
+    client: string;
+  }): void {
     this.logger.info({ audit: true, ...entry }, 'console action');
   }
 
@@ -241,7 +259,8 @@ function optional(value: string | null): string | undefined {
 function pageSize(raw: string | null): number {
   if (raw === null || raw === '') return DEFAULT_PAGE;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIST_LIMIT) throw new ConsoleRequestError(400, `limit must be an integer between 1 and ${MAX_LIST_LIMIT}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LIST_LIMIT)
+    throw new ConsoleRequestError(400, `limit must be an integer between 1 and ${MAX_LIST_LIMIT}`);
   return n;
 }
 

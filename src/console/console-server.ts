@@ -67,13 +67,24 @@ interface Reply {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-const json = (status: number, value: unknown, headers?: Record<string, string>): Reply => ({ status, type: JSON_TYPE, body: `${JSON.stringify(value)}\n`, headers });
-const problem = (status: number, error: string, code: string, details: Record<string, unknown> = {}): Reply => json(status, { error, code, ...details });
+const json = (status: number, value: unknown, headers?: Record<string, string>): Reply => ({
+  status,
+  type: JSON_TYPE,
+  body: `${JSON.stringify(value)}\n`,
+  headers,
+});
+const problem = (status: number, error: string, code: string, details: Record<string, unknown> = {}): Reply =>
+  json(status, { error, code, ...details });
 
 export async function startConsoleServer(source: ConsoleSource, options: ConsoleOptions): Promise<ConsoleHandle> {
   if (options.token.trim() === '') throw new ConfigError('console.token is required when the console runs (set TQW_CONSOLE_TOKEN)');
   const sessions = new SessionStore();
-  const fleet = new FleetMonitor(source, { refreshMs: options.refreshMs ?? DEFAULT_REFRESH_MS, leaseMs: options.leaseMs, concurrency: 4, redact: options.redact });
+  const fleet = new FleetMonitor(source, {
+    refreshMs: options.refreshMs ?? DEFAULT_REFRESH_MS,
+    leaseMs: options.leaseMs,
+    concurrency: 4,
+    redact: options.redact,
+  });
   const actions = new ConsoleActions(source, fleet, options.logger, options.redact);
   const streams = new Set<ServerResponse>();
 
@@ -105,12 +116,22 @@ export async function startConsoleServer(source: ConsoleSource, options: Console
       }
       const created = sessions.create();
       options.logger.info({ client }, 'console sign-in');
-      return send(res, { status: 303, type: 'text/plain; charset=utf-8', body: 'signed in\n', headers: { Location: '/', 'Set-Cookie': sessions.cookie(created) } });
+      return send(res, {
+        status: 303,
+        type: 'text/plain; charset=utf-8',
+        body: 'signed in\n',
+        headers: { Location: '/', 'Set-Cookie': sessions.cookie(created) },
+      });
     }
     if (path === '/logout' && method === 'POST') {
       const form = new URLSearchParams(await readBody(req));
       if (session && secretMatches(form.get('csrf') ?? '', session.csrf)) sessions.end(session.id);
-      return send(res, { status: 303, type: 'text/plain; charset=utf-8', body: 'signed out\n', headers: { Location: '/', 'Set-Cookie': SessionStore.clearedCookie() } });
+      return send(res, {
+        status: 303,
+        type: 'text/plain; charset=utf-8',
+        body: 'signed out\n',
+        headers: { Location: '/', 'Set-Cookie': SessionStore.clearedCookie() },
+      });
     }
     if (!path.startsWith('/api/')) return send(res, problem(404, 'not found', 'TQW_CONSOLE_NOT_FOUND'));
 
@@ -118,7 +139,10 @@ export async function startConsoleServer(source: ConsoleSource, options: Console
     const bearer = bearerToken(req.headers.authorization);
     const byBearer = bearer !== undefined && secretMatches(bearer, options.token);
     if (!byBearer && !session) {
-      return send(res, { ...problem(401, 'authentication required: Authorization: Bearer <console token>', 'TQW_CONSOLE_UNAUTHORIZED'), headers: { 'WWW-Authenticate': 'Bearer' } });
+      return send(res, {
+        ...problem(401, 'authentication required: Authorization: Bearer <console token>', 'TQW_CONSOLE_UNAUTHORIZED'),
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
     }
     if (method === 'POST' && !byBearer && (!session || !csrfMatches(req, session))) {
       return send(res, problem(403, `missing or wrong ${CSRF_HEADER} header`, 'TQW_CONSOLE_CSRF'));
@@ -133,17 +157,27 @@ export async function startConsoleServer(source: ConsoleSource, options: Console
     }
   }
 
-  async function api(method: string, path: string, params: URLSearchParams, req: IncomingMessage, client: string, session: Session | undefined): Promise<Reply> {
+  async function api(
+    method: string,
+    path: string,
+    params: URLSearchParams,
+    req: IncomingMessage,
+    client: string,
+    session: Session | undefined,
+  ): Promise<Reply> {
     const parts = path.split('/').slice(2).map(decodeURIComponent); // after "/api"
     if (method === 'GET') {
       if (path === '/api/session') return json(200, { csrf: session?.csrf ?? null, readOnly: options.readOnly });
       if (path === '/api/tenants') return json(200, fleetPage(params));
-      if (parts[0] === 'tenants' && parts.length === 3 && parts[2] === 'messages') return json(200, await actions.listMessages((parts[1] ?? ''), params));
-      if (parts[0] === 'tenants' && parts.length === 4 && parts[2] === 'messages') return json(200, await actions.message((parts[1] ?? ''), (parts[3] ?? '')));
+      if (parts[0] === 'tenants' && parts.length === 3 && parts[2] === 'messages')
+        return json(200, await actions.listMessages(parts[1] ?? '', params));
+      if (parts[0] === 'tenants' && parts.length === 4 && parts[2] === 'messages')
+        return json(200, await actions.message(parts[1] ?? '', parts[3] ?? ''));
       if (path === '/api/dead-letters') return json(200, await actions.deadLetters(params));
       return problem(404, 'no such API route', 'TQW_CONSOLE_NOT_FOUND');
     }
-    if (method !== 'POST') return { ...problem(405, 'use GET to read and POST to act', 'TQW_CONSOLE_METHOD'), headers: { Allow: 'GET, POST' } };
+    if (method !== 'POST')
+      return { ...problem(405, 'use GET to read and POST to act', 'TQW_CONSOLE_METHOD'), headers: { Allow: 'GET, POST' } };
     const action = actionName(parts);
     if (action === undefined) return problem(404, 'no such API route', 'TQW_CONSOLE_NOT_FOUND');
     if (options.readOnly) {
@@ -152,12 +186,14 @@ export async function startConsoleServer(source: ConsoleSource, options: Console
     }
     const body = await readJson(req);
     if (parts[0] === 'tenants' && parts[2] === 'messages') {
-      return json(200, await actions.messageAction(parts[4] as 'requeue' | 'delete', (parts[1] ?? ''), (parts[3] ?? ''), client));
+      return json(200, await actions.messageAction(parts[4] as 'requeue' | 'delete', parts[1] ?? '', parts[3] ?? '', client));
     }
-    if (parts[0] === 'dead-letters') return json(200, await actions.bulkDeadLetters(parts[1] as 'requeue' | 'delete', bulkFilter(body), client));
+    if (parts[0] === 'dead-letters')
+      return json(200, await actions.bulkDeadLetters(parts[1] as 'requeue' | 'delete', bulkFilter(body), client));
     const type = body.type;
-    if (type !== undefined && (typeof type !== 'string' || type === '')) throw new ConsoleRequestError(400, 'type must be a non-empty string');
-    return json(200, await actions.pauseAction(parts[2] as 'pause' | 'resume', (parts[1] ?? ''), type, client));
+    if (type !== undefined && (typeof type !== 'string' || type === ''))
+      throw new ConsoleRequestError(400, 'type must be a non-empty string');
+    return json(200, await actions.pauseAction(parts[2] as 'pause' | 'resume', parts[1] ?? '', type, client));
   }
 
   /** The fleet, filtered (q: id contains; state), sorted and paginated in memory (the snapshot is one array). */
@@ -208,7 +244,11 @@ export async function startConsoleServer(source: ConsoleSource, options: Console
   } catch (err) {
     await fleet.stop();
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(`console cannot listen on ${options.host}:${options.port} (${code}); choose a free port (config console.port and console.host)`, 'TQW_CONFIG_INVALID', { cause: err });
+    throw new ConfigError(
+      `console cannot listen on ${options.host}:${options.port} (${code}); choose a free port (config console.port and console.host)`,
+      'TQW_CONFIG_INVALID',
+      { cause: err },
+    );
   }
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
@@ -239,9 +279,11 @@ const SORT_KEYS: Record<string, (t: TenantSummary) => number | string> = {
 
 /** The audit name of a POST route, or undefined when it is none. */
 function actionName(parts: string[]): string | undefined {
-  if (parts[0] === 'tenants' && parts.length === 5 && parts[2] === 'messages' && (parts[4] === 'requeue' || parts[4] === 'delete')) return `message.${parts[4]}`;
+  if (parts[0] === 'tenants' && parts.length === 5 && parts[2] === 'messages' && (parts[4] === 'requeue' || parts[4] === 'delete'))
+    return `message.${parts[4]}`;
   if (parts[0] === 'tenants' && parts.length === 3 && (parts[2] === 'pause' || parts[2] === 'resume')) return `tenant.${parts[2]}`;
-  if (parts[0] === 'dead-letters' && parts.length === 2 && (parts[1] === 'requeue' || parts[1] === 'delete')) return `dead-letters.${parts[1]}`;
+  if (parts[0] === 'dead-letters' && parts.length === 2 && (parts[1] === 'requeue' || parts[1] === 'delete'))
+    return `dead-letters.${parts[1]}`;
   return undefined;
 }
 
@@ -255,7 +297,10 @@ function bulkFilter(body: Record<string, unknown>): BulkFilter {
   if (tenants !== undefined && (!Array.isArray(tenants) || !tenants.every((t) => typeof t === 'string'))) {
     throw new ConsoleRequestError(400, 'tenants must be an array of tenant ids');
   }
-  for (const [name, v] of [['type', type], ['error', error]] as const) {
+  for (const [name, v] of [
+    ['type', type],
+    ['error', error],
+  ] as const) {
     if (v !== undefined && (typeof v !== 'string' || v === '')) throw new ConsoleRequestError(400, `${name} must be a non-empty string`);
   }
   return { tenants: tenants as string[] | undefined, messageType: type as string | undefined, errorContains: error as string | undefined };
@@ -264,7 +309,8 @@ function bulkFilter(body: Record<string, unknown>): BulkFilter {
 function boundedInt(raw: string | null, fallback: number, min: number, max: number, name: string): number {
   if (raw === null || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConsoleRequestError(400, `${name} must be an integer between ${min} and ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConsoleRequestError(400, `${name} must be an integer between ${min} and ${max}`);
   return n;
 }
 

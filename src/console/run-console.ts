@@ -28,7 +28,8 @@ export interface RunConsoleOptions {
 export async function runConsole(options: RunConsoleOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
   const config = loadConfig({ configFile: options.configFile, env });
-  if (config.console.token.trim() === '') throw new ConfigError(`${CONSOLE_TOKEN_MISSING.replace(' (console.enabled is true)', '')} (${CONSOLE_TOKEN_FIX})`);
+  if (config.console.token.trim() === '')
+    throw new ConfigError(`${CONSOLE_TOKEN_MISSING.replace(' (console.enabled is true)', '')} (${CONSOLE_TOKEN_FIX})`);
   const redactor = createRedactor([]);
   const logger = createLogger({ level: config.log.level, redactor, base: { component: 'console' } });
   const secrets = new Set<string>([config.console.token]);
@@ -59,7 +60,10 @@ export async function runConsole(options: RunConsoleOptions = {}): Promise<numbe
       redact: (text) => redactor.redact(text),
     },
   );
-  logger.info({ host: config.console.host, port: handle.port, readOnly: config.console.readOnly, tenants: tenants.length }, 'console listening');
+  logger.info(
+    { host: config.console.host, port: handle.port, readOnly: config.console.readOnly, tenants: tenants.length },
+    'console listening',
+  );
   options.onListening?.(handle.port);
 
   const onHup = () => {
@@ -70,7 +74,10 @@ export async function runConsole(options: RunConsoleOptions = {}): Promise<numbe
       tenants = next;
       logger.info({ tenants: next.length }, 'tenants file reloaded');
     } catch (err) {
-      logger.error({ err: redactor.redact(err instanceof ConfigError ? err.message : describeError(err)) }, 'tenants file reload failed; keeping the previous tenant map');
+      logger.error(
+        { err: redactor.redact(err instanceof ConfigError ? err.message : describeError(err)) },
+        'tenants file reload failed; keeping the previous tenant map',
+      );
     }
   };
   process.on('SIGHUP', onHup);

@@ -56,7 +56,14 @@ export interface DaemonHandle {
  * undone in reverse order, so a failure half-way through start-up leaves nothing running.
  * Configuration problems (tenants file, handler modules) throw ConfigError before any claim.
  */
-export async function startDaemon({ config, logger, redactor, env = process.env, handlers: given, retryPolicy }: DaemonOptions): Promise<DaemonHandle> {
+export async function startDaemon({
+  config,
+  logger,
+  redactor,
+  env = process.env,
+  handlers: given,
+  retryPolicy,
+}: DaemonOptions): Promise<DaemonHandle> {
   const releasers: Array<() => Promise<void> | void> = [];
   const release = async () => {
     for (const undo of releasers.reverse()) {
@@ -70,7 +77,8 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
   };
 
   try {
-    if (config.console.enabled && config.console.token.trim() === '') throw new ConfigError(`${CONSOLE_TOKEN_MISSING} (${CONSOLE_TOKEN_FIX})`);
+    if (config.console.enabled && config.console.token.trim() === '')
+      throw new ConfigError(`${CONSOLE_TOKEN_MISSING} (${CONSOLE_TOKEN_FIX})`);
     // /metrics must not be silently wrong: refuse to start if prom-client no longer exports our histograms as its own.
     await checkSeriesHistogramExport();
     const tenants = loadTenants(config.tenants.file, env);
@@ -81,10 +89,12 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
     let currentTenants = tenants;
     redactor.setSecrets(secrets);
     const handlers = given ?? (await loadHandlers(config.handlers.dir));
-    if (handlers.size === 0) logger.warn({ dir: given ? undefined : config.handlers.dir }, 'no handlers: no message will be claimed (messages stay Pending)');
+    if (handlers.size === 0)
+      logger.warn({ dir: given ? undefined : config.handlers.dir }, 'no handlers: no message will be claimed (messages stay Pending)');
     logger.info({ tenants: tenants.map((t) => ({ id: t.id, store: t.dialect, connection: t.redactedConnection })) }, 'tenant map loaded');
     const warnIgnoredOptions = (map: readonly Tenant[]) => {
-      for (const ignored of ignoredStoreOptions(toStoreOptions(config), map)) logger.warn({ option: ignored.option, tenants: ignored.tenants }, ignored.why);
+      for (const ignored of ignoredStoreOptions(toStoreOptions(config), map))
+        logger.warn({ option: ignored.option, tenants: ignored.tenants }, ignored.why);
     };
     warnIgnoredOptions(tenants);
 
@@ -94,7 +104,10 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
         ...toNotifyOptions(config),
         // One line per reconnect attempt of a database's LISTEN connection (attempts back off).
         onError: (database, err) =>
-          logger.warn({ database, err: redactor.redact(describeError(err)) }, 'NOTIFY listener connection failed; its tenants are polled until it reconnects'),
+          logger.warn(
+            { database, err: redactor.redact(describeError(err)) },
+            'NOTIFY listener connection failed; its tenants are polled until it reconnects',
+          ),
       },
       toStoreOptions(config),
     );
@@ -123,7 +136,8 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
     depth = new QueueDepthCache({
       intervalMs: config.metrics.depthIntervalMs,
       stores: () => groupedDepth.entries(),
-      onError: (tenantId, err) => logger.debug({ tenant: tenantId, err: redactor.redact(describeError(err)) }, 'queue depth refresh failed'),
+      onError: (tenantId, err) =>
+        logger.debug({ tenant: tenantId, err: redactor.redact(describeError(err)) }, 'queue depth refresh failed'),
     });
 
     const http = await startHttpServer({
@@ -171,7 +185,12 @@ export async function startDaemon({ config, logger, redactor, env = process.env,
     depth.start();
     releasers.push(() => depth.stop());
 
-    const retention = new RetentionSweeper(config.retention, () => worker.stores(), logger, (t) => redactor.redact(t));
+    const retention = new RetentionSweeper(
+      config.retention,
+      () => worker.stores(),
+      logger,
+      (t) => redactor.redact(t),
+    );
     retention.start();
     releasers.push(() => retention.stop());
 

@@ -10,7 +10,10 @@ const SPELLED_OUT = 20;
  * was running (tenant, message id, type, attempt), so the message that killed it can be found.
  * A clean exit with nothing running writes nothing. Returns the function that removes the hook.
  */
-export function reportOnExit(logger: Logger, running: () => RunningMessage[]): { uninstall(): void; fatal(err: unknown, kind: string): void } {
+export function reportOnExit(
+  logger: Logger,
+  running: () => RunningMessage[],
+): { uninstall(): void; fatal(err: unknown, kind: string): void } {
   let reported = false;
   const report = (code: number | string | undefined, err?: unknown, kind?: string) => {
     const list = running();

@@ -7,7 +7,10 @@ import type { Tenant } from '../tenants/types';
  * (its delayed durability is a database setting: ALTER DATABASE ... SET DELAYED_DURABILITY), so its
  * tenants keep committing durably.
  */
-export function ignoredStoreOptions(options: StoreOptions, tenants: readonly Tenant[]): Array<{ option: string; tenants: string[]; why: string }> {
+export function ignoredStoreOptions(
+  options: StoreOptions,
+  tenants: readonly Tenant[],
+): Array<{ option: string; tenants: string[]; why: string }> {
   const sqlServer = tenants.filter((t) => t.dialect === 'sqlserver').map((t) => t.id);
   if (!options.asyncCommit || sqlServer.length === 0) return [];
   return [

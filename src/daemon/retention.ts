@@ -44,10 +44,12 @@ export class RetentionSweeper {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.sweep().then(() => undefined).finally(() => {
-        this.running = undefined;
-        this.schedule();
-      });
+      this.running = this.sweep()
+        .then(() => undefined)
+        .finally(() => {
+          this.running = undefined;
+          this.schedule();
+        });
     }, this.options.intervalMs);
     this.timer.unref();
   }
@@ -98,12 +100,19 @@ export class RetentionSweeper {
       try {
         const [first] = members;
         if (!first) continue;
-        const flags = await first.group.hasPurgeable(members.map((m) => m.group.table), status, maxAgeMs);
+        const flags = await first.group.hasPurgeable(
+          members.map((m) => m.group.table),
+          status,
+          maxAgeMs,
+        );
         members.forEach((m, i) => {
           if (flags[i]) found.add(m.tenantId);
         });
       } catch (err) {
-        this.logger.debug({ err: this.redact(describeError(err)), tenants: members.length }, 'retention pre-check failed; sweeping those tenants one by one');
+        this.logger.debug(
+          { err: this.redact(describeError(err)), tenants: members.length },
+          'retention pre-check failed; sweeping those tenants one by one',
+        );
         for (const m of members) found.add(m.tenantId);
       }
     }

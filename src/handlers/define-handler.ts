@@ -20,11 +20,15 @@ export function defineHandler<TPayload = unknown, TDb = unknown>(handler: Handle
  *
  *   export default definePostgresHandler<{ id: string }>({ type: 'Touch', async handle(m, ctx) { await ctx.db.query('...') } });
  */
-export function definePostgresHandler<TPayload = unknown>(handler: Omit<Handler<TPayload, PoolClient>, 'dialect'>): Handler<TPayload, PoolClient> {
+export function definePostgresHandler<TPayload = unknown>(
+  handler: Omit<Handler<TPayload, PoolClient>, 'dialect'>,
+): Handler<TPayload, PoolClient> {
   return { ...handler, dialect: 'postgres' };
 }
 
 /** A transactional handler for SQL Server tenants: ctx.db is the mssql Transaction of the message (`ctx.db.request()`). */
-export function defineSqlServerHandler<TPayload = unknown>(handler: Omit<Handler<TPayload, Transaction>, 'dialect'>): Handler<TPayload, Transaction> {
+export function defineSqlServerHandler<TPayload = unknown>(
+  handler: Omit<Handler<TPayload, Transaction>, 'dialect'>,
+): Handler<TPayload, Transaction> {
   return { ...handler, dialect: 'sqlserver' };
 }

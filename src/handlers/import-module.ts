@@ -7,9 +7,7 @@ import { pathToFileURL } from 'node:url';
  * Code built with `new Function` is not seen by the compiler, so the `import()` inside stays native
  * and loads ES modules and CommonJS modules alike.
  */
-const nativeImport = new Function('specifier', 'return import(specifier)') as (
-  specifier: string,
-) => Promise<Record<string, unknown>>;
+const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
 
 /**
  * Codes Node gives when `import()` runs inside a `vm` context that did not enable it: the case when

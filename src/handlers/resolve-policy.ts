@@ -47,10 +47,15 @@ export class HandlerPolicies {
 }
 
 /** One type's policy (see HandlerPolicies, which caches it). */
-export function resolvePolicy(loaded: LoadedHandler | undefined, options: PolicyOptions, retryOverride?: Partial<RetryPolicy>): HandlerPolicy {
+export function resolvePolicy(
+  loaded: LoadedHandler | undefined,
+  options: PolicyOptions,
+  retryOverride?: Partial<RetryPolicy>,
+): HandlerPolicy {
   const handler = loaded?.handler;
   const baseMs = handler?.backoffBaseMs ?? options.backoffBaseMs;
-  const maxMs = handler?.backoffMaxMs ?? (handler?.backoffBaseMs !== undefined ? Math.max(options.backoffMaxMs, baseMs) : options.backoffMaxMs);
+  const maxMs =
+    handler?.backoffMaxMs ?? (handler?.backoffBaseMs !== undefined ? Math.max(options.backoffMaxMs, baseMs) : options.backoffMaxMs);
   return {
     timeoutMs: handler?.timeoutMs ?? options.handlerTimeoutMs,
     maxAttempts: handler?.maxAttempts ?? options.maxAttempts,

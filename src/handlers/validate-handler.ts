@@ -82,17 +82,17 @@ export function validateHandler(value: unknown, source: string, label: string = 
   if (typeof record.timeoutMs === 'number' && record.timeoutMs > MAX_TIMEOUT_MS) {
     fail(`timeoutMs ${record.timeoutMs} is above ${MAX_TIMEOUT_MS} (about 24.8 days), the largest timer Node.js supports`);
   }
-  if (
-    typeof record.backoffBaseMs === 'number' &&
-    typeof record.backoffMaxMs === 'number' &&
-    record.backoffBaseMs > record.backoffMaxMs
-  ) {
-    fail(`backoffBaseMs (${record.backoffBaseMs}) is greater than backoffMaxMs (${record.backoffMaxMs}); the cap must be at least the base`);
+  if (typeof record.backoffBaseMs === 'number' && typeof record.backoffMaxMs === 'number' && record.backoffBaseMs > record.backoffMaxMs) {
+    fail(
+      `backoffBaseMs (${record.backoffBaseMs}) is greater than backoffMaxMs (${record.backoffMaxMs}); the cap must be at least the base`,
+    );
   }
   if (record.retryPolicy !== undefined) {
     const policy = record.retryPolicy as Record<string, unknown> | null;
     if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
-      return fail(`retryPolicy must be an object like { delayMs: (failure) => ms, isPermanent: (error) => boolean }, got ${describeValue(policy)}`);
+      return fail(
+        `retryPolicy must be an object like { delayMs: (failure) => ms, isPermanent: (error) => boolean }, got ${describeValue(policy)}`,
+      );
     }
     for (const key of Object.keys(policy)) {
       if (key !== 'delayMs' && key !== 'isPermanent') fail(`retryPolicy has unknown key '${key}'; allowed keys are delayMs, isPermanent`);
@@ -113,9 +113,7 @@ export function validateHandler(value: unknown, source: string, label: string = 
  * Indexes handlers by message type.
  * @throws ConfigError (TQW_HANDLER_DUPLICATE_TYPE) naming the type and both handlers that claim it
  */
-export function indexByType(
-  handlers: readonly { loaded: LoadedHandler; label: string }[],
-): Map<string, LoadedHandler> {
+export function indexByType(handlers: readonly { loaded: LoadedHandler; label: string }[]): Map<string, LoadedHandler> {
   const byType = new Map<string, { loaded: LoadedHandler; label: string }>();
   for (const entry of handlers) {
     for (const type of entry.loaded.types) {
@@ -155,7 +153,9 @@ function collectTypes(record: Record<string, unknown>, fail: (what: string) => n
       fail(`message type names must be non-empty strings (the MessageType column), got ${describeValue(name)}`);
     }
     if (name.length > MAX_TYPE_LENGTH) {
-      fail(`message type '${name.slice(0, 40)}...' is longer than ${MAX_TYPE_LENGTH} characters (MessageType is NVARCHAR(${MAX_TYPE_LENGTH}))`);
+      fail(
+        `message type '${name.slice(0, 40)}...' is longer than ${MAX_TYPE_LENGTH} characters (MessageType is NVARCHAR(${MAX_TYPE_LENGTH}))`,
+      );
     }
   }
   // `type: 'A', types: ['A']` is harmless: each type is owned once.

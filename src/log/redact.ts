@@ -15,13 +15,7 @@
 import { describeError } from '../errors';
 import { withPrivilegeHint } from '../store/privilege-hint';
 import { connectionSecrets, detectDialect } from '../tenants/connection-string';
-import {
-  MASK,
-  adoSecretValuePattern,
-  jsonSecretFieldPattern,
-  querySecretPattern,
-  urlUserinfoPattern,
-} from '../tenants/secret-patterns';
+import { MASK, adoSecretValuePattern, jsonSecretFieldPattern, querySecretPattern, urlUserinfoPattern } from '../tenants/secret-patterns';
 
 export const MIN_KNOWN_SECRET_LENGTH = 4;
 

@@ -68,7 +68,8 @@ export class SeriesHistogram {
     this.help = options.help;
     this.labelNames = new Set(options.labelNames);
     for (let i = 1; i < options.buckets.length; i++) {
-      if (!((options.buckets[i] as number) > (options.buckets[i - 1] as number))) throw new RangeError(`${options.name}: buckets must be strictly ascending`);
+      if (!((options.buckets[i] as number) > (options.buckets[i - 1] as number)))
+        throw new RangeError(`${options.name}: buckets must be strictly ascending`);
     }
     this.bounds = Float64Array.from(options.buckets);
     // As prom-client's Histogram: without labels the one series exists (all zero) from the start.
@@ -111,7 +112,13 @@ export class SeriesHistogram {
       let cumulative = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         cumulative += series.counts[i] ?? 0;
-        values.push({ labels: { le: this.bounds[i] as number }, sharedLabels: series.labels, value: cumulative, metricName: bucketName, exemplar: null });
+        values.push({
+          labels: { le: this.bounds[i] as number },
+          sharedLabels: series.labels,
+          value: cumulative,
+          metricName: bucketName,
+          exemplar: null,
+        });
       }
       values.push(
         { labels: { le: '+Inf' }, sharedLabels: series.labels, value: series.count, metricName: bucketName, exemplar: null },
@@ -158,21 +165,26 @@ export class SeriesHistogram {
  * release changed either, /metrics would silently carry wrong series; this makes the daemon refuse
  * to start instead, naming the fix. `make` is for tests (a broken exporter must be caught).
  */
-export async function checkSeriesHistogramExport(make: (options: SeriesHistogramOptions) => Pick<SeriesHistogram, 'observe'> = (o) => new SeriesHistogram(o)): Promise<void> {
+export async function checkSeriesHistogramExport(
+  make: (options: SeriesHistogramOptions) => Pick<SeriesHistogram, 'observe'> = (o) => new SeriesHistogram(o),
+): Promise<void> {
   const { Histogram, Registry } = await import('prom-client');
   const ours = new Registry();
   const theirs = new Registry();
   const options = { name: 'tqw_selfcheck_seconds', help: 'start-up check', labelNames: ['tenant', 'type'], buckets: [0.1, 1] };
   const mine = make({ ...options, registry: ours });
   const reference = new Histogram<string>({ ...options, registers: [theirs] });
-  for (const [labels, value] of [[{ tenant: 'a', type: 'T' }, 0.05], [{ tenant: 'b"\\', type: 'T' }, 5]] as const) {
+  for (const [labels, value] of [
+    [{ tenant: 'a', type: 'T' }, 0.05],
+    [{ tenant: 'b"\\', type: 'T' }, 5],
+  ] as const) {
     mine.observe({ ...labels }, value);
     reference.observe({ ...labels }, value);
   }
   const [text, expected] = [await ours.metrics(), await theirs.metrics()];
   if (text !== expected) {
     throw new Error(
-      'prom-client exports tqw\'s per-message histograms differently from its own Histogram (its getForPromString ' +
+      "prom-client exports tqw's per-message histograms differently from its own Histogram (its getForPromString " +
         'hook or its label formatting changed); install the prom-client version package.json pins (~15.1) ' +
         `or update src/metrics/series-histogram.ts. Expected:\n${expected}\nGot:\n${text}`,
     );

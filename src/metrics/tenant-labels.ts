@@ -181,10 +181,9 @@ export class TenantLabelling {
    * (three observations each), and building, recording and hashing a fresh object each time was a
    * measurable share of the worker's CPU at tens of thousands of messages per second.
    */
-  private series(remove: (labels: LabelValues<string>) => void): (
-    tenant: string,
-    rest: Readonly<Record<string, string>>,
-  ) => LabelValues<string> {
+  private series(
+    remove: (labels: LabelValues<string>) => void,
+  ): (tenant: string, rest: Readonly<Record<string, string>>) => LabelValues<string> {
     const tracker = this.tenantLabel ? new SeriesTracker(remove) : undefined;
     // Per tenant (label on) or one shared entry (label off: the tenant is not part of the series).
     const cache = new Map<string, Map<string, LabelValues<string>>>();

@@ -123,9 +123,7 @@ function detectDialect(target: EnqueueTarget): Dialect {
   const candidate = target as Partial<{ request: unknown; query: unknown }> | null;
   if (candidate && typeof candidate.request === 'function') return 'sqlserver';
   if (candidate && typeof candidate.query === 'function') return 'postgres';
-  throw new TypeError(
-    'enqueue target must be a pg client (inside BEGIN for the outbox pattern) or an mssql Transaction / ConnectionPool',
-  );
+  throw new TypeError('enqueue target must be a pg client (inside BEGIN for the outbox pattern) or an mssql Transaction / ConnectionPool');
 }
 
 function validate(message: NewMessage): void {

@@ -1,11 +1,4 @@
-import {
-  InvalidPayloadError,
-  NoHandlerError,
-  PayloadTooLargeError,
-  PermanentError,
-  TenantMismatchError,
-  describeError,
-} from '../errors';
+import { InvalidPayloadError, NoHandlerError, PayloadTooLargeError, PermanentError, TenantMismatchError, describeError } from '../errors';
 import { jitteredDelayMs, type RandomSource } from './backoff';
 
 /**
@@ -95,9 +88,7 @@ export function defaultRetryPolicy(backoff: ExponentialBackoffOptions): RetryPol
   return { delayMs: exponentialBackoff(backoff), isPermanent: isPermanentError };
 }
 
-export type FailureDecision =
-  | { kind: 'retry'; delayMs: number; error: string }
-  | { kind: 'deadLetter'; error: string };
+export type FailureDecision = { kind: 'retry'; delayMs: number; error: string } | { kind: 'deadLetter'; error: string };
 
 /** Longest ErrorMessage we store: long enough for a stack summary, short enough for a list view. */
 export const MAX_ERROR_MESSAGE_LENGTH = 4000;
@@ -110,16 +101,26 @@ export const MAX_ERROR_MESSAGE_LENGTH = 4000;
 export function decideFailure(failure: FailedAttempt, policy: RetryPolicy, redact: (text: string) => string): FailureDecision {
   const { error, attempt, maxAttempts } = failure;
   const described = redact(describeError(error));
-  if (error instanceof InvalidPayloadError || error instanceof PayloadTooLargeError || error instanceof TenantMismatchError || policy.isPermanent(error)) {
+  if (
+    error instanceof InvalidPayloadError ||
+    error instanceof PayloadTooLargeError ||
+    error instanceof TenantMismatchError ||
+    policy.isPermanent(error)
+  ) {
     return { kind: 'deadLetter', error: truncate(`permanent failure on attempt ${attempt}: ${described}`) };
   }
   if (attempt >= maxAttempts) {
     const what = error instanceof NoHandlerError ? 'no handler appeared' : 'every attempt failed';
-    return { kind: 'deadLetter', error: truncate(`dead-lettered after ${attempt} of ${maxAttempts} attempts (${what}); last error: ${described}`) };
+    return {
+      kind: 'deadLetter',
+      error: truncate(`dead-lettered after ${attempt} of ${maxAttempts} attempts (${what}); last error: ${described}`),
+    };
   }
   const delayMs = policy.delayMs(failure);
   if (!Number.isFinite(delayMs) || delayMs < 0) {
-    throw new RangeError(`the retry policy of message type '${failure.messageType}' returned delay ${delayMs}; it must be a number of milliseconds >= 0`);
+    throw new RangeError(
+      `the retry policy of message type '${failure.messageType}' returned delay ${delayMs}; it must be a number of milliseconds >= 0`,
+    );
   }
   return { kind: 'retry', delayMs: Math.round(delayMs), error: truncate(`attempt ${attempt} of ${maxAttempts} failed: ${described}`) };
 }

@@ -11,13 +11,7 @@
 /** The Status column's values, exactly as the article's table stores them. */
 export type MessageStatus = 'Pending' | 'Processing' | 'Completed' | 'Failed' | 'DeadLetter';
 
-export const MESSAGE_STATUSES: readonly MessageStatus[] = [
-  'Pending',
-  'Processing',
-  'Completed',
-  'Failed',
-  'DeadLetter',
-];
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['Pending', 'Processing', 'Completed', 'Failed', 'DeadLetter'];
 
 export type Dialect = 'postgres' | 'sqlserver';
 

@@ -91,7 +91,10 @@ function parseUrl(text: string, dialect: Dialect): ParsedConnection {
       return part;
     }
   };
-  const segments = url.pathname.split('/').filter((s) => s !== '').map(decode);
+  const segments = url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decode);
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const portText = url.port || (dialect === 'postgres' ? options.port : undefined);
   const port = portText ? Number(portText) : undefined;
@@ -108,8 +111,8 @@ function parseUrl(text: string, dialect: Dialect): ParsedConnection {
     host: decode((dialect === 'postgres' ? options.host : undefined) ?? hostname).toLowerCase(),
     port,
     instance: dialect === 'sqlserver' && segments.length === 2 ? segments[0] : undefined,
-    database: (dialect === 'postgres' ? segments[0] ?? options.dbname : segments[segments.length - 1]) ?? '',
-    user: url.username ? decode(url.username) : dialect === 'postgres' ? options.user ?? '' : '',
+    database: (dialect === 'postgres' ? (segments[0] ?? options.dbname) : segments[segments.length - 1]) ?? '',
+    user: url.username ? decode(url.username) : dialect === 'postgres' ? (options.user ?? '') : '',
     password,
     options,
   };
@@ -132,7 +135,9 @@ function parseAdoString(text: string): ParsedConnection {
   }
   const schema = pairs.toSchema(MSSQL_SCHEMA);
   // "Server=tcp:host\instance,port": the same reading as mssql's own parser.
-  let server = String(schema['data source'] ?? '').trim().replace(/^tcp:/i, '');
+  let server = String(schema['data source'] ?? '')
+    .trim()
+    .replace(/^tcp:/i, '');
   let instance: string | undefined;
   let port: number | undefined;
   const portMatch = /^(.*),\s*(\d+)\s*$/.exec(server);

@@ -80,7 +80,11 @@ export function loadTenants(file: string, env: NodeJS.ProcessEnv = process.env):
     const schema = checkSchema(fields.schema, (detail) => fail(at(detail)));
 
     if (typeof fields.connectionString !== 'string' || fields.connectionString.trim() === '') {
-      fail(at(`connectionString must be a non-empty string, not ${JSON.stringify(fields.connectionString === undefined ? 'missing' : fields.connectionString)}`));
+      fail(
+        at(
+          `connectionString must be a non-empty string, not ${JSON.stringify(fields.connectionString === undefined ? 'missing' : fields.connectionString)}`,
+        ),
+      );
     }
     const written = (fields.connectionString as string).trim();
     const connectionString = expandEnv(written, env, { where: `tenants file ${file}: ${at('connectionString')}` });
@@ -148,7 +152,8 @@ function describeEntry(entry: unknown, index: number): string {
 }
 
 function checkId(id: unknown, fail: (detail: string) => never): string {
-  if (typeof id !== 'string' || id === '') return fail(`id must be a non-empty string, not ${JSON.stringify(id === undefined ? 'missing' : id)}`);
+  if (typeof id !== 'string' || id === '')
+    return fail(`id must be a non-empty string, not ${JSON.stringify(id === undefined ? 'missing' : id)}`);
   if (id.length > MAX_TENANT_ID_LENGTH) fail(`id is ${id.length} characters; at most ${MAX_TENANT_ID_LENGTH} fit TenantId NVARCHAR(50)`);
   if (id.trim() !== id) fail('id must not start or end with whitespace');
   // eslint-disable-next-line no-control-regex -- control characters are exactly what this check refuses

@@ -61,7 +61,10 @@ export async function runClaim(tenant: WorkerTenant, limit: number, deps: ClaimR
     tenant.lastClaimFull = false;
     deps.parking.leaveGroup(tenant);
     // One line per backoff step (each failed poll is one step), not one per poll interval.
-    tenant.logger.warn({ consecutiveFailures: tenant.consecutiveFailures, retryInMs: delay, err: error }, 'tenant poll failed; tenant marked down and backing off');
+    tenant.logger.warn(
+      { consecutiveFailures: tenant.consecutiveFailures, retryInMs: delay, err: error },
+      'tenant poll failed; tenant marked down and backing off',
+    );
     return [];
   }
 }

@@ -99,21 +99,23 @@ export class LeaseKeeper {
     if (lease.stopped || !current) return;
     lease.lastBeatAt = now;
     lease.beating += 1;
-    lease.inFlight = (lease.inFlight ?? Promise.resolve()).then(async () => {
-      if (lease.stopped) return;
-      try {
-        const next = await lease.store.extendLease(current);
-        lease.fence = next;
-        if (!next) {
-          this.forget(lease);
-          lease.onLost();
+    lease.inFlight = (lease.inFlight ?? Promise.resolve())
+      .then(async () => {
+        if (lease.stopped) return;
+        try {
+          const next = await lease.store.extendLease(current);
+          lease.fence = next;
+          if (!next) {
+            this.forget(lease);
+            lease.onLost();
+          }
+        } catch (err) {
+          lease.lastBeatAt = 0; // retry at the next check
+          lease.onError(err);
         }
-      } catch (err) {
-        lease.lastBeatAt = 0; // retry at the next check
-        lease.onError(err);
-      }
-    }).finally(() => {
-      lease.beating -= 1;
-    });
+      })
+      .finally(() => {
+        lease.beating -= 1;
+      });
   }
 }

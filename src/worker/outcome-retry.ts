@@ -69,7 +69,7 @@ export class OutcomeRetry {
    * happened, once per failure streak: the first failure, the success after failures, giving up.
    */
   async write<T>(attempt: () => Promise<T>, report: OutcomeWriteReport): Promise<T | undefined> {
-    for (let tries = 0; ; ) {
+    for (let tries = 0; ;) {
       try {
         const result = await attempt();
         if (tries > 0) report.recovered(tries);

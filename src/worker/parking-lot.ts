@@ -154,7 +154,9 @@ export class ParkingLot {
     this.dirty = true;
     this.probing += 1;
     try {
-      const due = await group.storeGroup(chunk).nextDue(chunk.tables, { leaseMs: options.leaseMs, types: this.host.servedTypes[group.dialect] });
+      const due = await group
+        .storeGroup(chunk)
+        .nextDue(chunk.tables, { leaseMs: options.leaseMs, types: this.host.servedTypes[group.dialect] });
       if (group.isCurrent(chunk) && this.groups.get(group.key) === group) group.onProbed(chunk, due, Date.now(), options);
     } catch (err) {
       if (group.isCurrent(chunk) && this.groups.get(group.key) === group) {

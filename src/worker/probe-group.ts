@@ -219,7 +219,8 @@ export class ProbeGroup {
     for (let i = 0; i < this.members.length; i += size) {
       const members = this.members.slice(i, i + size);
       const previous = old[this.current.length];
-      const same = previous !== undefined && previous.members.length === members.length && previous.members.every((m, k) => m === members[k]);
+      const same =
+        previous !== undefined && previous.members.length === members.length && previous.members.every((m, k) => m === members[k]);
       let chunk: ProbeChunk;
       if (same) {
         chunk = previous;

@@ -1,12 +1,5 @@
 import type { Logger } from 'pino';
-import {
-  InvalidPayloadError,
-  LeaseLostError,
-  NoHandlerError,
-  ShutdownAbortError,
-  TenantMismatchError,
-  describeError,
-} from '../errors';
+import { InvalidPayloadError, LeaseLostError, NoHandlerError, ShutdownAbortError, TenantMismatchError, describeError } from '../errors';
 import type { HandlerRegistry } from '../handlers/handler-registry';
 import type { HandlerPolicies, HandlerPolicy } from '../handlers/resolve-policy';
 import type { HandlerContext, Message } from '../handlers/types';
@@ -73,7 +66,11 @@ export interface ProcessDeps {
  * It is called with `true` when a write of the outcome failed and waits to be repeated: the
  * message then holds no claim room either (see Worker.startMessage).
  */
-export function processMessage(claim: ClaimedMessage, deps: ProcessDeps, onHandlerDone?: (holding?: boolean) => void): Promise<ProcessOutcome> {
+export function processMessage(
+  claim: ClaimedMessage,
+  deps: ProcessDeps,
+  onHandlerDone?: (holding?: boolean) => void,
+): Promise<ProcessOutcome> {
   return new MessageAttempt(claim, deps, onHandlerDone).run();
 }
 
@@ -147,7 +144,11 @@ class MessageAttempt {
       }
 
       // More claims than allowed attempts: earlier attempts never finished. Stop instead of crash-looping.
-      const exhausted = exhaustedByCrashes(claim.processingAttempts, policy.maxAttempts, claim.errorMessage && deps.redact(claim.errorMessage));
+      const exhausted = exhaustedByCrashes(
+        claim.processingAttempts,
+        policy.maxAttempts,
+        claim.errorMessage && deps.redact(claim.errorMessage),
+      );
       if (exhausted) return await this.recordDeadLetter(exhausted);
 
       if (!loaded) return await this.recordFailure(new NoHandlerError(claim.messageType));
@@ -262,7 +263,9 @@ class MessageAttempt {
       if (!this.invoked && isConnectivityError(err)) {
         // The database went away before the handler could start (no connection for its
         // transaction): nothing ran, so the attempt is given back instead of counted.
-        return await this.recordRelease('released: the database could not be reached before the handler started; the attempt was not counted');
+        return await this.recordRelease(
+          'released: the database could not be reached before the handler started; the attempt was not counted',
+        );
       }
       return await this.recordFailure(err);
     }
@@ -277,7 +280,9 @@ class MessageAttempt {
     );
     if (decision.kind === 'deadLetter') return this.recordDeadLetter(decision.error, err);
     const code = errorCodeOf(err);
-    const matched = await this.write('retry', () => this.deps.store.retry(this.fence, { delayMs: decision.delayMs, error: decision.error, code }));
+    const matched = await this.write('retry', () =>
+      this.deps.store.retry(this.fence, { delayMs: decision.delayMs, error: decision.error, code }),
+    );
     if (matched === undefined) return 'unrecorded';
     if (!matched) return this.leaseLost();
     this.deps.metrics.messageProcessed(this.deps.tenantId, this.claim.messageType, 'retried');

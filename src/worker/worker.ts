@@ -174,10 +174,7 @@ export class Worker {
     if (this.phase !== 'idle') throw new Error(`worker already ${this.phase}`);
     this.phase = 'running';
     this.setTenants(tenants);
-    this.deps.logger.info(
-      { tenants: tenants.length, handlerTypes: this.deps.handlers.types(), options: this.options },
-      'worker started',
-    );
+    this.deps.logger.info({ tenants: tenants.length, handlerTypes: this.deps.handlers.types(), options: this.options }, 'worker started');
   }
 
   /**
@@ -268,7 +265,8 @@ export class Worker {
     const tenants = [...this.allTenants()];
     const problems = this.ledger.audit(tenants);
     for (const t of tenants) {
-      if (t.counts.buffered !== t.buffer.length) problems.push(`tenant ${t.id}: buffered is ${t.counts.buffered}, its buffer holds ${t.buffer.length}`);
+      if (t.counts.buffered !== t.buffer.length)
+        problems.push(`tenant ${t.id}: buffered is ${t.counts.buffered}, its buffer holds ${t.buffer.length}`);
     }
     const suspects = tenants.reduce((n, t) => n + t.counts.suspects, 0);
     if (suspects !== this.quarantine.size) problems.push(`suspects counted ${suspects}, quarantine holds ${this.quarantine.size}`);
@@ -300,7 +298,10 @@ export class Worker {
     this.releaseSuspects(undefined, 'the worker shut down before it started the message');
     const drained = await this.waitForIdle(shutdownTimeoutMs);
     if (!drained) {
-      this.deps.logger.warn({ inflight: this.ledger.total.running }, 'drain deadline passed: aborting in-flight handlers and releasing their messages');
+      this.deps.logger.warn(
+        { inflight: this.ledger.total.running },
+        'drain deadline passed: aborting in-flight handlers and releasing their messages',
+      );
       for (const tenant of this.allTenants()) tenant.abort.abort();
       // Releasing is one short UPDATE per message; bound the wait in case the database is gone.
       await this.waitForIdle(RELEASE_GRACE_MS);
@@ -308,7 +309,10 @@ export class Worker {
     if (!this.isIdle()) {
       // Outcomes still unwritten (the database is unreachable): give up; those messages wait for their lease.
       const held = this.ledger.total.retrying;
-      this.deps.logger.error({ held }, 'shutting down with message outcomes still unwritten (database unreachable); those messages are claimed again when their lease expires');
+      this.deps.logger.error(
+        { held },
+        'shutting down with message outcomes still unwritten (database unreachable); those messages are claimed again when their lease expires',
+      );
       for (const tenant of this.allTenants()) tenant.outcomes.giveUp();
       await this.waitForIdle(RELEASE_GRACE_MS);
     }
@@ -411,7 +415,9 @@ export class Worker {
     await Promise.all(
       tenants.map((tenant) => {
         this.closeSubscription(tenant);
-        return tenant.store.close().catch((err: unknown) => tenant.logger.warn({ err: this.deps.redact(describeError(err)) }, 'closing store failed'));
+        return tenant.store
+          .close()
+          .catch((err: unknown) => tenant.logger.warn({ err: this.deps.redact(describeError(err)) }, 'closing store failed'));
       }),
     );
   }
@@ -609,10 +615,16 @@ export class Worker {
     tenant.outcomes
       .write(() => tenant.store.release(row, reason), {
         failed: (err) =>
-          tenant.logger.warn({ ...about, err: this.deps.redact(describeError(err)) }, 'could not release a prefetched message; the worker writes it again when the database answers'),
+          tenant.logger.warn(
+            { ...about, err: this.deps.redact(describeError(err)) },
+            'could not release a prefetched message; the worker writes it again when the database answers',
+          ),
         recovered: (tries) => tenant.logger.info({ ...about, tries }, 'released a prefetched message after the database answered again'),
         gaveUp: (err) =>
-          tenant.logger.error({ ...about, err: this.deps.redact(describeError(err)) }, 'could not release a prefetched message and gave up; it is claimed again when its lease expires'),
+          tenant.logger.error(
+            { ...about, err: this.deps.redact(describeError(err)) },
+            'could not release a prefetched message and gave up; it is claimed again when its lease expires',
+          ),
       })
       .finally(() => {
         this.ledger.add(tenant, 'releasing', -1);

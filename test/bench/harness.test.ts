@@ -20,7 +20,12 @@ interface StatsModule {
   summarize(values: number[]): Summary;
   latencyPercentiles(samples: number[]): { n: number; p50: number | null; p95: number | null; p99: number | null; max: number | null };
   ratio(a: number | null, b: number | null): number | null;
-  spread(finishMs: Record<string, number>): { tenants: number; medianMs: number | null; slowestVsMedian: number | null; fastestVsMedian: number | null };
+  spread(finishMs: Record<string, number>): {
+    tenants: number;
+    medianMs: number | null;
+    slowestVsMedian: number | null;
+    fastestVsMedian: number | null;
+  };
 }
 interface Sizes {
   drainMessages: number;
@@ -65,12 +70,21 @@ const { createBenchDatabase, dropBenchDatabase, tenantSchema } = require('../../
   tenantSchema(i: number): string;
 };
 const { drainSeries, verificationNote } = require('../../bench/scenarios/drain-series') as {
-  drainSeries(ctx: unknown, subject: unknown, o: { schemas: string[]; perTenant: number; timeLimitMs: number; trackTenants?: boolean; warmUp?: boolean; step: string }): Promise<DrainResult[]>;
+  drainSeries(
+    ctx: unknown,
+    subject: unknown,
+    o: { schemas: string[]; perTenant: number; timeLimitMs: number; trackTenants?: boolean; warmUp?: boolean; step: string },
+  ): Promise<DrainResult[]>;
   verificationNote(results: DrainResult[]): string | undefined;
 };
-const { urlsFor } = require('../../bench/scenarios/drain-series') as { urlsFor(ctx: unknown, subject: unknown): { workerUrl: string; adminUrl: string } };
+const { urlsFor } = require('../../bench/scenarios/drain-series') as {
+  urlsFor(ctx: unknown, subject: unknown): { workerUrl: string; adminUrl: string };
+};
 const { withContender } = require('../../bench/lib/contender-process') as {
-  withContender<T>(o: { contender: string; execPath: string }, fn: (proc: { request(cmd: string, args?: unknown): Promise<unknown> }) => Promise<T>): Promise<T>;
+  withContender<T>(
+    o: { contender: string; execPath: string },
+    fn: (proc: { request(cmd: string, args?: unknown): Promise<unknown> }) => Promise<T>,
+  ): Promise<T>;
 };
 const { subject } = require('../../bench/scenarios/subjects') as { subject(label: string): { label: string; contender: string } };
 const { measurement } = require('../../bench/lib/measurement') as {
@@ -106,7 +120,9 @@ describe('PostgreSQL CPU between two snapshots', () => {
       [200, { ppid: 1, self: 7, children: 30 }],
       [201, { ppid: 200, self: 9, children: 0 }],
     ];
-    expect(postgresCpuSeconds(snap([postmaster(1, 0), backend(101, 2), ...other]), snap([postmaster(1, 0), backend(101, 2.25)]))).toBeCloseTo(0.25);
+    expect(
+      postgresCpuSeconds(snap([postmaster(1, 0), backend(101, 2), ...other]), snap([postmaster(1, 0), backend(101, 2.25)])),
+    ).toBeCloseTo(0.25);
   });
 
   it('reads this machine: every postgres process with non-negative times', () => {
@@ -164,7 +180,17 @@ describe('bench options', () => {
   });
 
   it('shrinks sizes with --quick and overrides one with --size', () => {
-    const o = parseOptions(['--quick', '--runs', '2', '--scenario', 'drain,latency', '--size', 'drainMessages=300', '--size', 'growthTenants=1,5']);
+    const o = parseOptions([
+      '--quick',
+      '--runs',
+      '2',
+      '--scenario',
+      'drain,latency',
+      '--size',
+      'drainMessages=300',
+      '--size',
+      'growthTenants=1,5',
+    ]);
     expect(o.runs).toBe(2);
     expect(o.scenarios).toEqual(['drain', 'latency']);
     expect(o.sizes.drainMessages).toBe(300);
@@ -229,7 +255,13 @@ describe('bench tiny scenario: tqw drains 200 messages through a contender proce
     expect(verificationNote(results)).toBeUndefined();
     expect(ctx.versions.tqw).toMatchObject({ node: process.version });
 
-    const m = measurement({ scenario: 'drain', subject: 'tqw non-transactional', metric: 'drain rate', unit: 'msg/s', values: results.map((r) => r.ratePerS ?? NaN) });
+    const m = measurement({
+      scenario: 'drain',
+      subject: 'tqw non-transactional',
+      metric: 'drain rate',
+      unit: 'msg/s',
+      values: results.map((r) => r.ratePerS ?? NaN),
+    });
     expect(m.summary.n).toBe(2);
     const table = renderTable([m]);
     expect(table).toContain('tqw non-transactional');
@@ -240,7 +272,13 @@ describe('bench tiny scenario: tqw drains 200 messages through a contender proce
     const { ctx } = runContext();
     const tqw = subject('tqw non-transactional') as { label: string; contender: string; variant?: string; dialect?: string };
     const result = await withContender({ contender: 'tqw', ...ctx.runtimes.tqw }, async (proc) => {
-      await proc.request('setup', { ...urlsFor(ctx, tqw), schemas: [tenantSchema(4)], variant: tqw.variant, concurrency: 1, dialect: tqw.dialect });
+      await proc.request('setup', {
+        ...urlsFor(ctx, tqw),
+        schemas: [tenantSchema(4)],
+        variant: tqw.variant,
+        concurrency: 1,
+        dialect: tqw.dialect,
+      });
       return (await proc.request('roundTrip', { samples: 5 })) as { medianMs: number };
     });
     expect(result.medianMs).toBeGreaterThan(0);

@@ -17,12 +17,15 @@ interface TargetRow {
   status: 'met' | 'not met' | 'not measured';
 }
 const BENCH = join(__dirname, '..', '..', 'bench', 'lib');
-const { checkTargets } = require(join(BENCH, 'targets.js')) as { checkTargets(ms: Measurement[], sizes: { idleTenants: number }): TargetRow[] };
+const { checkTargets } = require(join(BENCH, 'targets.js')) as {
+  checkTargets(ms: Measurement[], sizes: { idleTenants: number }): TargetRow[];
+};
 const { measurement } = require(join(BENCH, 'measurement.js')) as {
   measurement(m: { scenario: string; subject: string; metric: string; unit: string; values: number[]; better?: string }): Measurement;
 };
 
-const latency = (subject: string, metric: string, values: number[]) => measurement({ scenario: 'latency', subject, metric, unit: 'ms', values, better: 'lower' });
+const latency = (subject: string, metric: string, values: number[]) =>
+  measurement({ scenario: 'latency', subject, metric, unit: 'ms', values, better: 'lower' });
 const rowsAbout = (rows: TargetRow[], words: string) => rows.filter((r) => r.text.includes(words));
 const SIZES = { idleTenants: 1000 };
 
@@ -48,11 +51,17 @@ test('SQL Server pickup: p95 (median of runs) against 250 ms plus the median rou
 });
 
 test('SQL Server pickup with no round trip measured is never met', () => {
-  const [non] = rowsAbout(checkTargets([latency('tqw non-transactional (SQL Server)', 'pickup p95', [10, 10, 10])], SIZES), 'on SQL Server');
+  const [non] = rowsAbout(
+    checkTargets([latency('tqw non-transactional (SQL Server)', 'pickup p95', [10, 10, 10])], SIZES),
+    'on SQL Server',
+  );
   expect(non).toMatchObject({ value: 10, status: 'not met' });
 });
 
 test('PostgreSQL pickup rows keep their 4 ms threshold', () => {
-  const [row] = rowsAbout(checkTargets([latency('tqw transactional', 'pickup p50', [3.9, 4.1, 4.2])], SIZES), 'PostgreSQL, idle, p50 <= 4 ms (tqw transactional)');
+  const [row] = rowsAbout(
+    checkTargets([latency('tqw transactional', 'pickup p50', [3.9, 4.1, 4.2])], SIZES),
+    'PostgreSQL, idle, p50 <= 4 ms (tqw transactional)',
+  );
   expect(row).toMatchObject({ value: 4.1, status: 'not met' });
 });

@@ -31,7 +31,9 @@ async function tqw(args: string[], configFile = config): Promise<CliResult> {
 }
 
 async function rows(schema: string): Promise<Array<Record<string, unknown>>> {
-  return (await client.query(`SELECT * FROM "${schema}"."QueueMessages" ORDER BY "CreatedAt", "Id"`)).rows as Array<Record<string, unknown>>;
+  return (await client.query(`SELECT * FROM "${schema}"."QueueMessages" ORDER BY "CreatedAt", "Id"`)).rows as Array<
+    Record<string, unknown>
+  >;
 }
 
 beforeAll(async () => {
@@ -75,7 +77,9 @@ describe('tqw admin commands against PostgreSQL', () => {
     const first = await tqw(['migrate']);
     expect(first.code).toBe(0);
     const count = POSTGRES_MIGRATIONS.length;
-    expect(first.stdout).toMatch(new RegExp(`^a\\s+postgres\\s+migrated "tenant_a"\\."QueueMessages" \\(${count} migration\\(s\\) applied\\)$`, 'm'));
+    expect(first.stdout).toMatch(
+      new RegExp(`^a\\s+postgres\\s+migrated "tenant_a"\\."QueueMessages" \\(${count} migration\\(s\\) applied\\)$`, 'm'),
+    );
     expect(first.stdout).toMatch(/^b\s+postgres\s+migrated "tenant_b"\."QueueMessages"/m);
     expect(first.stdout).toContain('2 tenant(s): 2 migrated\n');
     const again = await tqw(['migrate']);
@@ -105,12 +109,31 @@ describe('tqw admin commands against PostgreSQL', () => {
 
   it('enqueue inserts a Pending row with the delay, correlation id and payload, and prints its id', async () => {
     const correlationId = randomUUID();
-    const r = await tqw(['enqueue', '--tenant', 'a', '--type', 'ProductUpdate', '--payload', '{"productId": 7}', '--delay', '2m', '--correlation-id', correlationId]);
+    const r = await tqw([
+      'enqueue',
+      '--tenant',
+      'a',
+      '--type',
+      'ProductUpdate',
+      '--payload',
+      '{"productId": 7}',
+      '--delay',
+      '2m',
+      '--correlation-id',
+      correlationId,
+    ]);
     expect(r.code).toBe(0);
     const id = r.stdout.trim();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const [row] = await rows('tenant_a');
-    expect(row).toMatchObject({ Id: id, TenantId: 'a', MessageType: 'ProductUpdate', Status: 'Pending', ProcessingAttempts: 0, CorrelationId: correlationId });
+    expect(row).toMatchObject({
+      Id: id,
+      TenantId: 'a',
+      MessageType: 'ProductUpdate',
+      Status: 'Pending',
+      ProcessingAttempts: 0,
+      CorrelationId: correlationId,
+    });
     expect(JSON.parse(row.Payload as string)).toEqual({ productId: 7 });
     const delaySeconds = ((row.ScheduledTime as Date).getTime() - (row.CreatedAt as Date).getTime()) / 1000;
     expect(delaySeconds).toBeCloseTo(120, 0);
@@ -123,7 +146,16 @@ describe('tqw admin commands against PostgreSQL', () => {
     const id = randomUUID();
     const r = await tqw(['enqueue', '--tenant', 'b', '--type', 'FromFile', '--payload', `@${payloadFile}`, '--id', id, '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ id, tenant: 'b', type: 'FromFile', delayMs: 0, correlationId: null, priority: null, dedupeKey: null, deduplicated: false });
+    expect(JSON.parse(r.stdout)).toEqual({
+      id,
+      tenant: 'b',
+      type: 'FromFile',
+      delayMs: 0,
+      correlationId: null,
+      priority: null,
+      dedupeKey: null,
+      deduplicated: false,
+    });
     const raw = await tqw(['enqueue', '--tenant', 'b', '--type', 'Raw', '--payload', 'not json at all', '--raw']);
     expect(raw.code).toBe(0);
     const stored = await rows('tenant_b');
@@ -158,9 +190,12 @@ describe('tqw admin commands against PostgreSQL', () => {
 
   it('enqueue refuses a payload over worker.maxPayloadBytes, naming the tenant and the limit, and inserts nothing', async () => {
     const before = (await rows('tenant_b')).length;
-    const r = await runCli(['enqueue', '--tenant', 'b', '--type', 'Big', '--payload', JSON.stringify({ s: 'x'.repeat(60) }), '--config', config], {
-      TQW_MAX_PAYLOAD_BYTES: '50',
-    });
+    const r = await runCli(
+      ['enqueue', '--tenant', 'b', '--type', 'Big', '--payload', JSON.stringify({ s: 'x'.repeat(60) }), '--config', config],
+      {
+        TQW_MAX_PAYLOAD_BYTES: '50',
+      },
+    );
     expect(r.code).toBe(64);
     expect(r.stderr.split('\n')[0]).toBe(
       "tqw: --payload for tenant 'b': payload of message type 'Big' is 68 bytes, over the limit of 50 (worker.maxPayloadBytes): " +
@@ -170,18 +205,28 @@ describe('tqw admin commands against PostgreSQL', () => {
   });
 
   it('enqueue errors name the tenant and its table (here: a schema never migrated)', async () => {
-    const tenantsFile = writeJson(join(dir, 'tenants-unmigrated.json'), [{ id: 'fresh', connectionString: db.url, schema: 'never_migrated' }]);
-    const unmigrated = writeJson(join(dir, 'config-unmigrated.json'), { handlers: { dir: './handlers' }, tenants: { file: tenantsFile, watch: false } });
+    const tenantsFile = writeJson(join(dir, 'tenants-unmigrated.json'), [
+      { id: 'fresh', connectionString: db.url, schema: 'never_migrated' },
+    ]);
+    const unmigrated = writeJson(join(dir, 'config-unmigrated.json'), {
+      handlers: { dir: './handlers' },
+      tenants: { file: tenantsFile, watch: false },
+    });
     const r = await tqw(['enqueue', '--tenant', 'fresh', '--type', 'T', '--payload', '{}'], unmigrated);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^tqw: tenant 'fresh' \("never_migrated"\."QueueMessages", postgres:\/\/.*\): .*relation "never_migrated\.QueueMessages" does not exist/m);
+    expect(r.stderr).toMatch(
+      /^tqw: tenant 'fresh' \("never_migrated"\."QueueMessages", postgres:\/\/.*\): .*relation "never_migrated\.QueueMessages" does not exist/m,
+    );
   });
 
   it('stats counts by status per tenant', async () => {
     await client.query(`UPDATE "tenant_b"."QueueMessages" SET "Status" = 'Completed' WHERE "MessageType" = 'Raw'`);
     const r = await tqw(['stats', '--json']);
     expect(r.code).toBe(0);
-    const stats = JSON.parse(r.stdout) as { ok: boolean; tenants: Array<{ tenant: string; counts: Record<string, number>; oldestDueAgeSeconds: number | null }> };
+    const stats = JSON.parse(r.stdout) as {
+      ok: boolean;
+      tenants: Array<{ tenant: string; counts: Record<string, number>; oldestDueAgeSeconds: number | null }>;
+    };
     expect(stats.ok).toBe(true);
     expect(stats.tenants.map((t) => [t.tenant, t.counts])).toEqual([
       ['a', { Pending: 1, Processing: 0, Completed: 0, Failed: 0, DeadLetter: 0 }],
@@ -219,7 +264,10 @@ describe('tqw admin commands against PostgreSQL', () => {
 
     const list = await tqw(['dead-letters', 'list', '--tenant', 'a', '--json']);
     expect(list.code).toBe(0);
-    const listed = JSON.parse(list.stdout) as { count: number; messages: Array<{ id: string; processingAttempts: number; errorMessage: string }> };
+    const listed = JSON.parse(list.stdout) as {
+      count: number;
+      messages: Array<{ id: string; processingAttempts: number; errorMessage: string }>;
+    };
     expect(listed.count).toBe(3);
     expect(listed.messages.map((m) => m.id)).toEqual(ids); // newest last attempt first
     expect(listed.messages[0]).toMatchObject({ processingAttempts: 5, errorMessage: 'boom: postgres://x:***@h/db' });
@@ -237,7 +285,10 @@ describe('tqw admin commands against PostgreSQL', () => {
     expect(one.code).toBe(1);
     expect(one.stdout).toBe('requeued 1 dead letter(s) of tenant a\n');
     expect(one.stderr).toContain(`tqw: not requeued: ${missing} (tenant a): no message with this id in "tenant_a"."QueueMessages"`);
-    const log = one.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = one.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(log).toEqual([expect.objectContaining({ level: 'info', service: 'tqw', tenant: 'a', requeued: 1, ids: [ids[1], missing] })]);
     // Requeueing it again: it is Pending now, not DeadLetter.
     const again = await tqw(['dead-letters', 'requeue', '--tenant', 'a', '--id', ids[1]]);

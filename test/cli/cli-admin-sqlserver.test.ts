@@ -21,7 +21,13 @@ describeIfMssql('tqw admin commands against SQL Server', () => {
     outputs.push(r);
     return r;
   };
-  const query = (sql: string) => withSqlServerPool(db.connectionString, 'test', 1, async (pool) => (await pool.request().query<Record<string, unknown>>(sql)).recordset ?? []);
+  const query = (sql: string) =>
+    withSqlServerPool(
+      db.connectionString,
+      'test',
+      1,
+      async (pool) => (await pool.request().query<Record<string, unknown>>(sql)).recordset ?? [],
+    );
 
   beforeAll(async () => {
     db = await createTestMssqlDatabase('tqw_cli');
@@ -35,7 +41,11 @@ describeIfMssql('tqw admin commands against SQL Server', () => {
       { id: 'a', connectionString: db.connectionString, schema: 'tenant_a' },
       { id: 'b', connectionString: db.connectionString, schema: 'tenant_b' },
     ]);
-    config = writeJson(join(dir, 'config.json'), { handlers: { dir: './handlers' }, db: { connectTimeoutMs: 5000 }, tenants: { file: './tenants.json', watch: false } });
+    config = writeJson(join(dir, 'config.json'), {
+      handlers: { dir: './handlers' },
+      db: { connectTimeoutMs: 5000 },
+      tenants: { file: './tenants.json', watch: false },
+    });
   });
 
   afterAll(async () => {
@@ -45,7 +55,12 @@ describeIfMssql('tqw admin commands against SQL Server', () => {
   it('migrate creates the table in every tenant; a second migrate says "up to date"', async () => {
     const first = await tqw(['migrate']);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(new RegExp(`^a\\s+sqlserver\\s+migrated \\[tenant_a\\]\\.\\[QueueMessages\\] \\(${SQLSERVER_MIGRATIONS.length} migration\\(s\\) applied\\)$`, 'm'));
+    expect(first.stdout).toMatch(
+      new RegExp(
+        `^a\\s+sqlserver\\s+migrated \\[tenant_a\\]\\.\\[QueueMessages\\] \\(${SQLSERVER_MIGRATIONS.length} migration\\(s\\) applied\\)$`,
+        'm',
+      ),
+    );
     expect(first.stdout).toContain('2 tenant(s): 2 migrated\n');
     const again = await tqw(['migrate']);
     expect(again.code).toBe(0);
@@ -58,7 +73,13 @@ describeIfMssql('tqw admin commands against SQL Server', () => {
     expect(r.code).toBe(0);
     const id = r.stdout.trim();
     const [row] = await query(`SELECT Id, TenantId, MessageType, Payload, Status FROM [tenant_a].[QueueMessages]`);
-    expect({ ...row, Id: String(row!.Id).toLowerCase() }).toEqual({ Id: id, TenantId: 'a', MessageType: 'ProductUpdate', Payload: '{"productId": 7}', Status: 'Pending' });
+    expect({ ...row, Id: String(row!.Id).toLowerCase() }).toEqual({
+      Id: id,
+      TenantId: 'a',
+      MessageType: 'ProductUpdate',
+      Payload: '{"productId": 7}',
+      Status: 'Pending',
+    });
 
     const stats = await tqw(['stats', '--json']);
     expect(stats.code).toBe(0);
@@ -91,11 +112,17 @@ describeIfMssql('tqw admin commands against SQL Server', () => {
 
   it('dead-letters list and requeue --all', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 2; i++) ids.push((await tqw(['enqueue', '--tenant', 'a', '--type', 'Poison', '--payload', `{"n": ${i}}`])).stdout.trim());
-    await query(`UPDATE [tenant_a].[QueueMessages] SET Status = N'DeadLetter', ProcessingAttempts = 5, LastAttemptTime = SYSUTCDATETIME(), ErrorMessage = N'boom' WHERE MessageType = N'Poison'`);
+    for (let i = 0; i < 2; i++)
+      ids.push((await tqw(['enqueue', '--tenant', 'a', '--type', 'Poison', '--payload', `{"n": ${i}}`])).stdout.trim());
+    await query(
+      `UPDATE [tenant_a].[QueueMessages] SET Status = N'DeadLetter', ProcessingAttempts = 5, LastAttemptTime = SYSUTCDATETIME(), ErrorMessage = N'boom' WHERE MessageType = N'Poison'`,
+    );
     const list = await tqw(['dead-letters', 'list', '--tenant', 'a', '--json']);
     expect(list.code).toBe(0);
-    const listed = JSON.parse(list.stdout) as { count: number; messages: Array<{ id: string; processingAttempts: number; errorMessage: string }> };
+    const listed = JSON.parse(list.stdout) as {
+      count: number;
+      messages: Array<{ id: string; processingAttempts: number; errorMessage: string }>;
+    };
     expect(listed.count).toBe(2);
     expect(listed.messages.map((m) => m.id).sort()).toEqual([...ids].sort());
     expect(listed.messages[0]).toMatchObject({ processingAttempts: 5, errorMessage: 'boom' });
@@ -106,10 +133,11 @@ describeIfMssql('tqw admin commands against SQL Server', () => {
   });
 
   it('no output of any command contains the password', () => {
-    const password = /^mssql:/i.test(db.connectionString) ? decodeURIComponent(new URL(db.connectionString).password) : /password=([^;]*)/i.exec(db.connectionString)?.[1];
+    const password = /^mssql:/i.test(db.connectionString)
+      ? decodeURIComponent(new URL(db.connectionString).password)
+      : /password=([^;]*)/i.exec(db.connectionString)?.[1];
     expect(password).toBeTruthy();
     expect(outputs.length).toBeGreaterThan(5);
     for (const r of outputs) expect(`${r.stdout}\n${r.stderr}`).not.toContain(password!);
   });
 });
-

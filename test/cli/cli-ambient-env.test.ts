@@ -36,7 +36,14 @@ afterAll(async () => {
 
 function runJest(env: NodeJS.ProcessEnv, outputFile: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolveRun, reject) => {
-    const args = [join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--ci', '--json', `--outputFile=${outputFile}`, ...SUITES];
+    const args = [
+      join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
+      '--runInBand',
+      '--ci',
+      '--json',
+      `--outputFile=${outputFile}`,
+      ...SUITES,
+    ];
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -83,7 +90,10 @@ test(
     expect(run.code).toBe(0);
 
     // Nothing ran against the tenants the environment named.
-    const tables = await sql<{ n: number }>(bystander.url, `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'QueueMessages'`);
+    const tables = await sql<{ n: number }>(
+      bystander.url,
+      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'QueueMessages'`,
+    );
     expect(tables[0]!.n).toBe(0);
   },
   NESTED_RUN_TIMEOUT_MS,

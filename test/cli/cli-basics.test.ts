@@ -77,7 +77,9 @@ describe('configuration errors: exit 78, one line on stderr, no password', () =>
   it('a missing config file given by TQW_CONFIG', async () => {
     const r = await runCli(['migrate'], { TQW_CONFIG: '/nonexistent/tqw.json' });
     expect(r.code).toBe(78);
-    expect(expectOneLine(r.stderr)).toBe('tqw: config error: config file /nonexistent/tqw.json does not exist (check --config or TQW_CONFIG)');
+    expect(expectOneLine(r.stderr)).toBe(
+      'tqw: config error: config file /nonexistent/tqw.json does not exist (check --config or TQW_CONFIG)',
+    );
   });
 });
 
@@ -125,7 +127,10 @@ describe('usage: exit 64 with the error and a one-line hint, --help exits 0', ()
       [['enqueue', '--tenant', 'a', '--type', 'T', '--payload', '{"a":'], 'tqw: --payload is not valid JSON'],
       [['enqueue', '--tenant', 'a', '--type', 'T', '--payload', '{}', '--delay', '30x'], "tqw: --delay '30x' is not a duration"],
       [['enqueue', '--tenant', 'a', '--type', 'T', '--payload', '{}', '--correlation-id', 'nope'], 'tqw: --correlation-id must be a UUID'],
-      [['enqueue', '--tenant', 'a', '--type', 'T', '--payload', '@/nonexistent.json'], 'tqw: --payload file /nonexistent.json does not exist'],
+      [
+        ['enqueue', '--tenant', 'a', '--type', 'T', '--payload', '@/nonexistent.json'],
+        'tqw: --payload file /nonexistent.json does not exist',
+      ],
       [['dead-letters', 'requeue', '--tenant', 'a'], 'tqw: requeue needs --id UUID (repeatable) or --all'],
       [['dead-letters', 'purge', '--tenant', 'a'], "tqw: unknown action 'purge'"],
       [['dead-letters', 'list', '--tenant', 'a', '--limit', '0'], 'tqw: --limit must be an integer between 1 and 10000'],
@@ -165,7 +170,11 @@ describe('tqw config', () => {
     const config = configWith([], { worker: { concurrency: 3 } });
     const r = await runCli(['config', '--config', config, '--json'], { TQW_LEASE_MS: '1234' });
     expect(r.code).toBe(0);
-    const shown = JSON.parse(r.stdout) as { configFile: string; config: { worker: { concurrency: number; leaseMs: number } }; sources: Record<string, string> };
+    const shown = JSON.parse(r.stdout) as {
+      configFile: string;
+      config: { worker: { concurrency: number; leaseMs: number } };
+      sources: Record<string, string>;
+    };
     expect(shown.configFile).toBe(config);
     expect(shown.config.worker).toMatchObject({ concurrency: 3, leaseMs: 1234 });
     expect(shown.sources).toMatchObject({ 'worker.concurrency': 'file', 'worker.leaseMs': 'env', 'worker.maxAttempts': 'default' });

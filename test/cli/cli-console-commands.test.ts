@@ -41,7 +41,8 @@ async function insert(schema: string, status: string, type = 'Mail'): Promise<st
   return id;
 }
 const statusOf = async (schema: string, id: string) =>
-  ((await client.query(`SELECT "Status" FROM "${schema}"."QueueMessages" WHERE "Id" = $1`, [id])).rows[0] as { Status: string } | undefined)?.Status ?? null;
+  ((await client.query(`SELECT "Status" FROM "${schema}"."QueueMessages" WHERE "Id" = $1`, [id])).rows[0] as { Status: string } | undefined)
+    ?.Status ?? null;
 
 beforeAll(async () => {
   db = await createTestDatabase('tqw_cli_console');
@@ -63,7 +64,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-test('dead-letters list --all-tenants lists every tenant\'s dead letters with the tenant named', async () => {
+test("dead-letters list --all-tenants lists every tenant's dead letters with the tenant named", async () => {
   const a = await insert('a', 'DeadLetter');
   const b = await insert('b', 'DeadLetter');
   await insert('b', 'Pending');
@@ -71,7 +72,12 @@ test('dead-letters list --all-tenants lists every tenant\'s dead letters with th
   expect(r.code).toBe(0);
   const out = JSON.parse(r.stdout) as { tenants: number; messages: Array<{ id: string; tenantId: string }> };
   expect(out.tenants).toBe(2);
-  expect(out.messages.map((m) => [m.tenantId, m.id]).sort()).toEqual([['a', a], ['b', b]].sort());
+  expect(out.messages.map((m) => [m.tenantId, m.id]).sort()).toEqual(
+    [
+      ['a', a],
+      ['b', b],
+    ].sort(),
+  );
   expect(r.stdout).not.toContain(decodeURIComponent(new URL(db.url).password) || 'never-empty');
   const table = await tqw(['dead-letters', 'list', '--all-tenants']);
   expect(table.stdout).toMatch(/TENANT\s+ID/);
@@ -94,7 +100,9 @@ test('dead-letters delete --id removes only that dead letter; a non-dead-letter 
   expect(all.code).toBe(0);
   expect(JSON.parse(all.stdout)).toMatchObject({ tenant: 'a', requested: 'all' });
   expect(JSON.parse(all.stdout).deleted).toBeGreaterThanOrEqual(1);
-  expect((await client.query(`SELECT count(*)::int AS n FROM "a"."QueueMessages" WHERE "Status" = 'DeadLetter'`)).rows[0]).toEqual({ n: 0 });
+  expect((await client.query(`SELECT count(*)::int AS n FROM "a"."QueueMessages" WHERE "Status" = 'DeadLetter'`)).rows[0]).toEqual({
+    n: 0,
+  });
   expect(await statusOf('a', pending)).toBe('Pending');
   expect(logs).toContain('dead letters deleted');
   expect((await tqw(['dead-letters', 'delete', '--tenant', 'a'])).code).toBe(64);

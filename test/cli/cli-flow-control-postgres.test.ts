@@ -52,7 +52,13 @@ describe('error history', () => {
   it('tqw show prints a message with every failed attempt; dead-letters list prints the history of each dead letter', async () => {
     const id = await store.enqueue({ tenantId: 'a', messageType: 'Flaky', payload: { n: 1 } });
     const first = (await store.claim({ limit: 1, leaseMs: 60_000 }))[0]!;
-    expect(await store.retry(first, { delayMs: 0, error: 'attempt 1 of 2 failed: timeout talking to postgres://u:s3cret@h/db', code: 'ETIMEDOUT' })).toBe(true);
+    expect(
+      await store.retry(first, {
+        delayMs: 0,
+        error: 'attempt 1 of 2 failed: timeout talking to postgres://u:s3cret@h/db',
+        code: 'ETIMEDOUT',
+      }),
+    ).toBe(true);
     const second = (await store.claim({ limit: 1, leaseMs: 60_000 }))[0]!;
     expect(await store.deadLetter(second, 'dead-lettered after 2 of 2 attempts', 'TQW_HANDLER_TIMEOUT')).toBe(true);
 
@@ -60,7 +66,9 @@ describe('error history', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain(`message     ${id} (tenant a, "tenant_a"."QueueMessages")`);
     expect(shown.stdout).toContain('status      DeadLetter, attempts 2');
-    expect(shown.stdout).toMatch(/^ {2}attempt 1 at \S+ \[ETIMEDOUT\]: attempt 1 of 2 failed: timeout talking to postgres:\/\/u:\*\*\*@h\/db$/m);
+    expect(shown.stdout).toMatch(
+      /^ {2}attempt 1 at \S+ \[ETIMEDOUT\]: attempt 1 of 2 failed: timeout talking to postgres:\/\/u:\*\*\*@h\/db$/m,
+    );
     expect(shown.stdout).toMatch(/^ {2}attempt 2 at \S+ \[TQW_HANDLER_TIMEOUT\]: dead-lettered after 2 of 2 attempts$/m);
     expect(shown.stdout).not.toContain('s3cret');
 
@@ -76,7 +84,9 @@ describe('error history', () => {
 
     const listed = await tqw('dead-letters', 'list', '--tenant', 'a');
     expect(listed.stdout).toContain(`${id} error history:\n  attempt 1 at `);
-    const listedJson = JSON.parse((await tqw('dead-letters', 'list', '--tenant', 'a', '--json')).stdout) as { messages: Array<{ id: string; errors: unknown[] }> };
+    const listedJson = JSON.parse((await tqw('dead-letters', 'list', '--tenant', 'a', '--json')).stdout) as {
+      messages: Array<{ id: string; errors: unknown[] }>;
+    };
     expect(listedJson.messages.find((m) => m.id === id)?.errors).toHaveLength(2);
 
     const missing = await tqw('show', '--tenant', 'a', '--id', '00000000-0000-4000-8000-000000000000');
@@ -120,7 +130,9 @@ describe('dedupe keys', () => {
     const second = await tqw('enqueue', '--tenant', 'a', '--type', 'Invoice', '--payload', '{}', '--dedupe-key', 'inv-1');
     expect(second.stdout.trim()).toBe(id);
     expect(second.stderr).toContain(`dedupe key 'inv-1' is held by message ${id}`);
-    const json = JSON.parse((await tqw('enqueue', '--tenant', 'a', '--type', 'Invoice', '--payload', '{}', '--dedupe-key', 'inv-1', '--json')).stdout) as {
+    const json = JSON.parse(
+      (await tqw('enqueue', '--tenant', 'a', '--type', 'Invoice', '--payload', '{}', '--dedupe-key', 'inv-1', '--json')).stdout,
+    ) as {
       id: string;
       deduplicated: boolean;
     };

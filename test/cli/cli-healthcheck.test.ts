@@ -16,9 +16,16 @@ test('healthy on the port of the config file and of TQW_HTTP_PORT; unhealthy (ex
   const dir = tempDir('healthcheck');
   const [filePort, envPort] = [await freePort(), await freePort()];
   writeJson(join(dir, 'tenants.json'), []);
-  const config = writeJson(join(dir, 'config.json'), { tenants: { file: './tenants.json', watch: false }, handlers: { dir: '.' }, http: { host: '127.0.0.1', port: filePort } });
+  const config = writeJson(join(dir, 'config.json'), {
+    tenants: { file: './tenants.json', watch: false },
+    handlers: { dir: '.' },
+    http: { host: '127.0.0.1', port: filePort },
+  });
 
-  for (const [env, port] of [[{}, filePort], [{ TQW_HTTP_PORT: String(envPort) }, envPort]] as const) {
+  for (const [env, port] of [
+    [{}, filePort],
+    [{ TQW_HTTP_PORT: String(envPort) }, envPort],
+  ] as const) {
     const daemon = new DaemonProcess(['--config', config], env);
     daemons.push(daemon);
     await waitFor(async () => (await httpGet(port, '/livez').catch(() => ({ status: 0 }))).status === 200, { what: `tqw run on ${port}` });
@@ -30,5 +37,7 @@ test('healthy on the port of the config file and of TQW_HTTP_PORT; unhealthy (ex
 
   const down = await runCli(['healthcheck', '--config', config]);
   expect(down.code).toBe(1);
-  expect(down.stderr).toBe(`tqw: unhealthy: http://127.0.0.1:${filePort}/livez did not answer (connect ECONNREFUSED 127.0.0.1:${filePort})\n`);
+  expect(down.stderr).toBe(
+    `tqw: unhealthy: http://127.0.0.1:${filePort}/livez did not answer (connect ECONNREFUSED 127.0.0.1:${filePort})\n`,
+  );
 });

@@ -32,9 +32,15 @@ describe('parseDuration (--delay)', () => {
 
 describe('table helpers', () => {
   it('pads columns and keeps each row on one line', () => {
-    expect(renderTable(['A', 'LONG HEADER', 'C'], [['x', 1, 'multi\nline'], ['yyyy', null, undefined]])).toBe(
-      'A     LONG HEADER  C\nx     1            multi line\nyyyy  -            -\n',
-    );
+    expect(
+      renderTable(
+        ['A', 'LONG HEADER', 'C'],
+        [
+          ['x', 1, 'multi\nline'],
+          ['yyyy', null, undefined],
+        ],
+      ),
+    ).toBe('A     LONG HEADER  C\nx     1            multi line\nyyyy  -            -\n');
   });
 
   it('formats ages', () => {

@@ -51,7 +51,11 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
           leaseMs: 60_000,
           refreshMs: 60_000,
           logger,
-          redact: (text) => secrets.reduce((t, s) => t.split(s).join('***'), text).split(password()).join('***'),
+          redact: (text) =>
+            secrets
+              .reduce((t, s) => t.split(s).join('***'), text)
+              .split(password())
+              .join('***'),
         },
       );
       servers.push(handle);
@@ -74,7 +78,16 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
     }
     async function deadLetter(s: QueueStore, type: string, error: string): Promise<string> {
       const id = randomUUID();
-      await fx.insertRawRow(s, { id, tenantId: s.tenantId, messageType: type, payload: '{"n":1}', status: 'DeadLetter', processingAttempts: 5, errorMessage: error, lastAttemptOffsetMs: -1000 });
+      await fx.insertRawRow(s, {
+        id,
+        tenantId: s.tenantId,
+        messageType: type,
+        payload: '{"n":1}',
+        status: 'DeadLetter',
+        processingAttempts: 5,
+        errorMessage: error,
+        lastAttemptOffsetMs: -1000,
+      });
       return id;
     }
 
@@ -126,10 +139,17 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       expect(byId.get('broken')).toMatchObject({ state: 'down', counts: null });
       expect(byId.get('broken')!.error).toEqual(expect.any(String));
       expect(byId.get('broken')!.error).not.toContain(password());
-      expect(byId.get(tenantId(1))).toMatchObject({ state: 'up', paused: null, counts: { Pending: 0, Processing: 0, Failed: 0, DeadLetter: 1 } });
+      expect(byId.get(tenantId(1))).toMatchObject({
+        state: 'up',
+        paused: null,
+        counts: { Pending: 0, Processing: 0, Failed: 0, DeadLetter: 1 },
+      });
       expect(body.tenants.filter((t) => t.state === 'up')).toHaveLength(n - 1);
       // filter, sort, paginate
-      const page = (await (await get('/api/tenants?q=tenant-0&sort=id&order=desc&limit=3&offset=2')).json()) as { total: number; tenants: Array<{ id: string }> };
+      const page = (await (await get('/api/tenants?q=tenant-0&sort=id&order=desc&limit=3&offset=2')).json()) as {
+        total: number;
+        tenants: Array<{ id: string }>;
+      };
       expect(page.total).toBe(fx.smallTenants);
       const ids = (k: number) => `tenant-${String(fx.smallTenants - k).padStart(3, '0')}`;
       expect(page.tenants.map((t) => t.id)).toEqual([ids(2), ids(3), ids(4)]);
@@ -166,47 +186,66 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       expect((await get(path, { cookie })).status).toBe(404);
     });
 
-    testCase('requeue and delete are fenced: a message a worker holds (Processing, its lease running) is never touched (409), a dead letter is', async () => {
-      const s = store(3);
-      // The row exactly as a claim leaves it: Processing, DequeueTime = now, attempt counted.
-      const held = randomUUID();
-      await fx.insertRawRow(s, { id: held, tenantId: s.tenantId, messageType: 'work', payload: '{}', status: 'Processing', processingAttempts: 1, dequeueOffsetMs: 0, lastAttemptOffsetMs: 0 });
-      const before = (await s.getMessage(held))!;
-      for (const action of ['requeue', 'delete']) {
-        const res = await post(`/api/tenants/${s.tenantId}/messages/${held}/${action}`);
-        expect(res.status).toBe(409);
-        expect(await res.json()).toMatchObject({ status: 'Processing' });
-      }
-      expect(await s.getMessage(held)).toEqual(before);
-      if (fx.realClaim) {
-        const claimedId = await s.enqueue({ tenantId: s.tenantId, messageType: 'work', payload: {} });
-        const claims = await s.claim({ limit: 10, leaseMs: 60_000 });
-        const claim = claims.find((c) => c.id === claimedId)!;
-        expect((await post(`/api/tenants/${s.tenantId}/messages/${claimedId}/requeue`)).status).toBe(409);
-        const after = (await s.getMessage(claimedId))!;
-        expect(after).toMatchObject({ status: 'Processing', processingAttempts: claim.processingAttempts });
-        expect(after.dequeueTime!.getTime()).toBe(claim.dequeueTime.getTime());
-        expect(await s.complete(claim)).toBe(true); // the worker's fence still holds
-        expect((await post(`/api/tenants/${s.tenantId}/messages/${claimedId}/requeue`)).status).toBe(409); // Completed
-      }
+    testCase(
+      'requeue and delete are fenced: a message a worker holds (Processing, its lease running) is never touched (409), a dead letter is',
+      async () => {
+        const s = store(3);
+        // The row exactly as a claim leaves it: Processing, DequeueTime = now, attempt counted.
+        const held = randomUUID();
+        await fx.insertRawRow(s, {
+          id: held,
+          tenantId: s.tenantId,
+          messageType: 'work',
+          payload: '{}',
+          status: 'Processing',
+          processingAttempts: 1,
+          dequeueOffsetMs: 0,
+          lastAttemptOffsetMs: 0,
+        });
+        const before = (await s.getMessage(held))!;
+        for (const action of ['requeue', 'delete']) {
+          const res = await post(`/api/tenants/${s.tenantId}/messages/${held}/${action}`);
+          expect(res.status).toBe(409);
+          expect(await res.json()).toMatchObject({ status: 'Processing' });
+        }
+        expect(await s.getMessage(held)).toEqual(before);
+        if (fx.realClaim) {
+          const claimedId = await s.enqueue({ tenantId: s.tenantId, messageType: 'work', payload: {} });
+          const claims = await s.claim({ limit: 10, leaseMs: 60_000 });
+          const claim = claims.find((c) => c.id === claimedId)!;
+          expect((await post(`/api/tenants/${s.tenantId}/messages/${claimedId}/requeue`)).status).toBe(409);
+          const after = (await s.getMessage(claimedId))!;
+          expect(after).toMatchObject({ status: 'Processing', processingAttempts: claim.processingAttempts });
+          expect(after.dequeueTime!.getTime()).toBe(claim.dequeueTime.getTime());
+          expect(await s.complete(claim)).toBe(true); // the worker's fence still holds
+          expect((await post(`/api/tenants/${s.tenantId}/messages/${claimedId}/requeue`)).status).toBe(409); // Completed
+        }
 
-      const dead = await deadLetter(s, 'work', 'boom');
-      expect((await post(`/api/tenants/${s.tenantId}/messages/${dead}/requeue`)).status).toBe(200);
-      expect(await s.getMessage(dead)).toMatchObject({ status: 'Pending', processingAttempts: 0, errorMessage: null });
-      expect((await post(`/api/tenants/${s.tenantId}/messages/${dead}/delete`)).status).toBe(200);
-      expect(await s.getMessage(dead)).toBeNull();
-      expect((await post(`/api/tenants/${s.tenantId}/messages/${dead}/delete`)).status).toBe(404);
-      expect((await post(`/api/tenants/${s.tenantId}/messages/not-a-uuid/delete`)).status).toBe(400);
-      const audit = lines.filter((l) => l.audit === true && l.action === 'message.delete' && l.count === 1);
-      expect(audit.at(-1)).toMatchObject({ tenant: s.tenantId, ids: [dead], client: expect.stringMatching(/127\.0\.0\.1/) });
-    });
+        const dead = await deadLetter(s, 'work', 'boom');
+        expect((await post(`/api/tenants/${s.tenantId}/messages/${dead}/requeue`)).status).toBe(200);
+        expect(await s.getMessage(dead)).toMatchObject({ status: 'Pending', processingAttempts: 0, errorMessage: null });
+        expect((await post(`/api/tenants/${s.tenantId}/messages/${dead}/delete`)).status).toBe(200);
+        expect(await s.getMessage(dead)).toBeNull();
+        expect((await post(`/api/tenants/${s.tenantId}/messages/${dead}/delete`)).status).toBe(404);
+        expect((await post(`/api/tenants/${s.tenantId}/messages/not-a-uuid/delete`)).status).toBe(400);
+        const audit = lines.filter((l) => l.audit === true && l.action === 'message.delete' && l.count === 1);
+        expect(audit.at(-1)).toMatchObject({ tenant: s.tenantId, ids: [dead], client: expect.stringMatching(/127\.0\.0\.1/) });
+      },
+    );
 
     testCase('read-only: every action answers 403 and changes nothing; reads still work', async () => {
       const ro = await start(true);
       const at = `http://127.0.0.1:${ro.port}`;
       const s = store(4);
       const dead = await deadLetter(s, 'mail', 'x');
-      const paths = [`/api/tenants/${s.tenantId}/messages/${dead}/requeue`, `/api/tenants/${s.tenantId}/messages/${dead}/delete`, '/api/dead-letters/requeue', '/api/dead-letters/delete', `/api/tenants/${s.tenantId}/pause`, `/api/tenants/${s.tenantId}/resume`];
+      const paths = [
+        `/api/tenants/${s.tenantId}/messages/${dead}/requeue`,
+        `/api/tenants/${s.tenantId}/messages/${dead}/delete`,
+        '/api/dead-letters/requeue',
+        '/api/dead-letters/delete',
+        `/api/tenants/${s.tenantId}/pause`,
+        `/api/tenants/${s.tenantId}/resume`,
+      ];
       for (const p of paths) {
         const res = await post(p, {}, auth, at);
         expect({ p, status: res.status }).toEqual({ p, status: 403 });
@@ -220,8 +259,19 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
     testCase('message detail: every column and the whole payload, and its error history (every failed attempt, redacted)', async () => {
       const s = store(5);
       const id = await deadLetter(s, 'mail', `failed with ${password()} inside`);
-      const body = (await (await get(`/api/tenants/${s.tenantId}/messages/${id}`)).json()) as { message: Record<string, unknown>; errors: unknown; note?: string };
-      expect(body.message).toMatchObject({ id, tenantId: s.tenantId, messageType: 'mail', status: 'DeadLetter', payload: '{"n":1}', processingAttempts: 5 });
+      const body = (await (await get(`/api/tenants/${s.tenantId}/messages/${id}`)).json()) as {
+        message: Record<string, unknown>;
+        errors: unknown;
+        note?: string;
+      };
+      expect(body.message).toMatchObject({
+        id,
+        tenantId: s.tenantId,
+        messageType: 'mail',
+        status: 'DeadLetter',
+        payload: '{"n":1}',
+        processingAttempts: 5,
+      });
       expect(body.message.errorMessage).toBe('failed with *** inside');
       // A row written by hand records no attempts; the store's error history is wired, so no note.
       expect(body.errors).toEqual([]);
@@ -232,7 +282,9 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       expect(claimed?.id).toBe(failing);
       if (claimed === undefined) return;
       expect(await s.deadLetter(claimed, `probe failed with ${password()}`, 'PROBE')).toBe(true);
-      const failed = (await (await get(`/api/tenants/${s.tenantId}/messages/${failing}`)).json()) as { errors: Array<{ attempt: number; at: string; error: string }> };
+      const failed = (await (await get(`/api/tenants/${s.tenantId}/messages/${failing}`)).json()) as {
+        errors: Array<{ attempt: number; at: string; error: string }>;
+      };
       expect(failed.errors).toEqual([{ attempt: 1, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), error: 'probe failed with ***' }]);
       expect((await get(`/api/tenants/${s.tenantId}/messages/${randomUUID()}`)).status).toBe(404);
       expect((await get(`/api/tenants/nobody/messages/${id}`)).status).toBe(404);
@@ -244,64 +296,83 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       expect(((await res.json()) as { code: string }).code).toBe('TQW_CONSOLE_UNAVAILABLE');
     });
 
-    testCase('dead letters across tenants: listed with filters, bulk requeue by type and error text only touches the matching ones', async () => {
-      const a = store(7);
-      const b = store(8);
-      const a1 = await deadLetter(a, 'invoice', 'Timeout talking to billing');
-      const a2 = await deadLetter(a, 'mail', 'timeout talking to smtp');
-      const b1 = await deadLetter(b, 'invoice', 'billing said TIMEOUT');
-      const b2 = await deadLetter(b, 'invoice', 'bad request');
-      await main.fleet.refresh();
-      const listed = (await (await get('/api/dead-letters?type=invoice&error=timeout&limit=1000')).json()) as { deadLetters: Array<{ id: string }> };
-      expect(listed.deadLetters.map((m) => m.id).sort()).toEqual([a1, b1].sort());
-      const res = await post('/api/dead-letters/requeue', { tenants: [a.tenantId, b.tenantId], type: 'invoice', error: 'timeout' });
-      expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ count: 2 });
-      expect((await a.getMessage(a1))!.status).toBe('Pending');
-      expect((await b.getMessage(b1))!.status).toBe('Pending');
-      expect((await a.getMessage(a2))!.status).toBe('DeadLetter');
-      expect((await b.getMessage(b2))!.status).toBe('DeadLetter');
-      const del = await post('/api/dead-letters/delete', { tenants: [b.tenantId] });
-      expect(await del.json()).toMatchObject({ count: 1 });
-      expect(await b.getMessage(b2)).toBeNull();
-      expect(lines.filter((l) => l.action === 'dead-letters.requeue').at(-1)).toMatchObject({
-        audit: true,
-        tenant: [a.tenantId, b.tenantId],
-        filter: { messageType: 'invoice', errorContains: 'timeout' },
-        count: 2,
-        client: expect.stringMatching(/127\.0\.0\.1/),
-      });
-      expect((await post('/api/dead-letters/requeue', { tenants: ['nobody'] })).status).toBe(404);
-    });
+    testCase(
+      'dead letters across tenants: listed with filters, bulk requeue by type and error text only touches the matching ones',
+      async () => {
+        const a = store(7);
+        const b = store(8);
+        const a1 = await deadLetter(a, 'invoice', 'Timeout talking to billing');
+        const a2 = await deadLetter(a, 'mail', 'timeout talking to smtp');
+        const b1 = await deadLetter(b, 'invoice', 'billing said TIMEOUT');
+        const b2 = await deadLetter(b, 'invoice', 'bad request');
+        await main.fleet.refresh();
+        const listed = (await (await get('/api/dead-letters?type=invoice&error=timeout&limit=1000')).json()) as {
+          deadLetters: Array<{ id: string }>;
+        };
+        expect(listed.deadLetters.map((m) => m.id).sort()).toEqual([a1, b1].sort());
+        const res = await post('/api/dead-letters/requeue', { tenants: [a.tenantId, b.tenantId], type: 'invoice', error: 'timeout' });
+        expect(res.status).toBe(200);
+        expect(await res.json()).toMatchObject({ count: 2 });
+        expect((await a.getMessage(a1))!.status).toBe('Pending');
+        expect((await b.getMessage(b1))!.status).toBe('Pending');
+        expect((await a.getMessage(a2))!.status).toBe('DeadLetter');
+        expect((await b.getMessage(b2))!.status).toBe('DeadLetter');
+        const del = await post('/api/dead-letters/delete', { tenants: [b.tenantId] });
+        expect(await del.json()).toMatchObject({ count: 1 });
+        expect(await b.getMessage(b2)).toBeNull();
+        expect(lines.filter((l) => l.action === 'dead-letters.requeue').at(-1)).toMatchObject({
+          audit: true,
+          tenant: [a.tenantId, b.tenantId],
+          filter: { messageType: 'invoice', errorContains: 'timeout' },
+          count: 2,
+          client: expect.stringMatching(/127\.0\.0\.1/),
+        });
+        expect((await post('/api/dead-letters/requeue', { tenants: ['nobody'] })).status).toBe(404);
+      },
+    );
 
-    testCase('keyset pagination walks 100,000 rows by id, each exactly once; filters by status, type and id', async () => {
-      const s = store(0);
-      await fx.bulkInsert(s, 100_000);
-      const dead = await deadLetter(s, 'mail', 'x');
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      const started = Date.now();
-      do {
-        const res = await get(`/api/tenants/${s.tenantId}/messages?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
-        const page = (await res.json()) as { messages: Array<{ id: string; payload: string }>; nextCursor: string | null };
-        seen.push(...page.messages.map((m) => m.id));
-        cursor = page.nextCursor;
-        pages += 1;
-      } while (cursor !== null && pages < 200);
-      expect(seen).toHaveLength(100_001);
-      expect(new Set(seen).size).toBe(100_001);
-      expect(pages).toBe(101);
-      console.log(`console API (${name}): 100,001 rows in ${pages} keyset pages of 1,000 in ${Date.now() - started} ms`);
-      const byStatus = (await (await get(`/api/tenants/${s.tenantId}/messages?status=DeadLetter`)).json()) as { messages: Array<{ id: string }>; nextCursor: string | null };
-      expect(byStatus).toEqual({ messages: [expect.objectContaining({ id: dead })], nextCursor: null });
-      const byType = (await (await get(`/api/tenants/${s.tenantId}/messages?type=mail&status=DeadLetter`)).json()) as { messages: Array<{ id: string }> };
-      expect(byType.messages.map((m) => m.id)).toEqual([dead]);
-      const byId = (await (await get(`/api/tenants/${s.tenantId}/messages?q=${dead.toUpperCase()}`)).json()) as { messages: Array<{ id: string }> };
-      expect(byId.messages.map((m) => m.id)).toEqual([dead]);
-      expect((await (await get(`/api/tenants/${s.tenantId}/messages?q=nothing-like-an-id`)).json())).toEqual({ messages: [], nextCursor: null });
-      expect((await get(`/api/tenants/${s.tenantId}/messages?cursor=bogus`)).status).toBe(400);
-      expect((await get(`/api/tenants/${s.tenantId}/messages?status=Nope`)).status).toBe(400);
-    }, 900_000);
+    testCase(
+      'keyset pagination walks 100,000 rows by id, each exactly once; filters by status, type and id',
+      async () => {
+        const s = store(0);
+        await fx.bulkInsert(s, 100_000);
+        const dead = await deadLetter(s, 'mail', 'x');
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        let pages = 0;
+        const started = Date.now();
+        do {
+          const res = await get(`/api/tenants/${s.tenantId}/messages?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+          const page = (await res.json()) as { messages: Array<{ id: string; payload: string }>; nextCursor: string | null };
+          seen.push(...page.messages.map((m) => m.id));
+          cursor = page.nextCursor;
+          pages += 1;
+        } while (cursor !== null && pages < 200);
+        expect(seen).toHaveLength(100_001);
+        expect(new Set(seen).size).toBe(100_001);
+        expect(pages).toBe(101);
+        console.log(`console API (${name}): 100,001 rows in ${pages} keyset pages of 1,000 in ${Date.now() - started} ms`);
+        const byStatus = (await (await get(`/api/tenants/${s.tenantId}/messages?status=DeadLetter`)).json()) as {
+          messages: Array<{ id: string }>;
+          nextCursor: string | null;
+        };
+        expect(byStatus).toEqual({ messages: [expect.objectContaining({ id: dead })], nextCursor: null });
+        const byType = (await (await get(`/api/tenants/${s.tenantId}/messages?type=mail&status=DeadLetter`)).json()) as {
+          messages: Array<{ id: string }>;
+        };
+        expect(byType.messages.map((m) => m.id)).toEqual([dead]);
+        const byId = (await (await get(`/api/tenants/${s.tenantId}/messages?q=${dead.toUpperCase()}`)).json()) as {
+          messages: Array<{ id: string }>;
+        };
+        expect(byId.messages.map((m) => m.id)).toEqual([dead]);
+        expect(await (await get(`/api/tenants/${s.tenantId}/messages?q=nothing-like-an-id`)).json()).toEqual({
+          messages: [],
+          nextCursor: null,
+        });
+        expect((await get(`/api/tenants/${s.tenantId}/messages?cursor=bogus`)).status).toBe(400);
+        expect((await get(`/api/tenants/${s.tenantId}/messages?status=Nope`)).status).toBe(400);
+      },
+      900_000,
+    );
   });
 }

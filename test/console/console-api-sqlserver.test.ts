@@ -19,7 +19,7 @@ describeConsoleApi(
       // In statements of 10,000 rows: one of 100,000 outlasts the request timeout on Babelfish.
       for (let done = 0; done < count; done += 10_000) {
         await fx.query(
-        `INSERT INTO ${store.tableName} (Id, TenantId, MessageType, Payload, Status, LastAttemptTime)
+          `INSERT INTO ${store.tableName} (Id, TenantId, MessageType, Payload, Status, LastAttemptTime)
          SELECT TOP (@count) NEWID(), @tenant, N'bulk', N'{}', N'Completed', SYSUTCDATETIME()
          FROM ${digits} a(d) CROSS JOIN ${digits} b(d) CROSS JOIN ${digits} c(d) CROSS JOIN ${digits} e(d);`,
           (r) => r.input('count', mssql.Int, Math.min(10_000, count - done)).input('tenant', mssql.NVarChar(50), store.tenantId),

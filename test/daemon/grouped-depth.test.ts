@@ -19,7 +19,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-test('one group statement per refresh serves every tenant of the database, with each tenant\'s own counts', async () => {
+test("one group statement per refresh serves every tenant of the database, with each tenant's own counts", async () => {
   const stores: Array<{ tenantId: string; store: QueueStore }> = [];
   let groupCalls = 0;
   let ownCalls = 0;

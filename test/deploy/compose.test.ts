@@ -119,7 +119,7 @@ describe('docker-compose.yml', () => {
     expect(service('producer').healthcheck).toEqual({ disable: true });
   });
 
-  test("the worker gets longer to stop than its drain deadline (worker.shutdownTimeoutMs)", () => {
+  test('the worker gets longer to stop than its drain deadline (worker.shutdownTimeoutMs)', () => {
     const drainSeconds = CONFIG_SCHEMA.worker.shutdownTimeoutMs.default / 1000;
     expect(seconds(service('worker').stop_grace_period ?? '10s')).toBeGreaterThan(drainSeconds);
   });
@@ -137,7 +137,9 @@ describe('docker-compose.yml', () => {
     );
     expect(missing).toEqual([]);
     const mountedFile = (name: string, containerPath: string) =>
-      bindMounts(name).some((m) => containerPath.startsWith(`${m.target}/`) && repoFileExists(`${m.source}${containerPath.slice(m.target.length)}`));
+      bindMounts(name).some(
+        (m) => containerPath.startsWith(`${m.target}/`) && repoFileExists(`${m.source}${containerPath.slice(m.target.length)}`),
+      );
     expect(mountedFile('init', '/app/docker/init/init.sh')).toBe(true);
     expect(mountedFile('init', '/app/docker/init/setup-mssql.js')).toBe(true);
     expect(mountedFile('init', '/app/docker/mssql/create-login.sql')).toBe(true);

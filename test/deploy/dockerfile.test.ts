@@ -104,7 +104,12 @@ describe('Dockerfile', () => {
     const fromBuild = runtime.image
       .getCOPYs()
       .filter((copy) => copy.getFromFlag()?.getValue() === 'build')
-      .map((copy) => args(copy).replace(/^--from=build\s+/, '').split(/\s+/)[0]);
+      .map(
+        (copy) =>
+          args(copy)
+            .replace(/^--from=build\s+/, '')
+            .split(/\s+/)[0],
+      );
     expect(fromBuild).toEqual(expect.arrayContaining(['/app/node_modules', '/app/dist', '/app/bin', '/app/package.json']));
   });
 
@@ -131,7 +136,7 @@ describe('Dockerfile', () => {
     expect(laterRuns.map(args)).toEqual([]);
   });
 
-  test('HEALTHCHECK runs `tqw healthcheck` with node itself (no curl or wget), which loads the daemon\'s own config to find its port', () => {
+  test("HEALTHCHECK runs `tqw healthcheck` with node itself (no curl or wget), which loads the daemon's own config to find its port", () => {
     const healthchecks = runtime.image.getHEALTHCHECKs();
     expect(healthchecks).toHaveLength(1);
     const text = args(healthchecks[0]!);
@@ -146,7 +151,6 @@ describe('Dockerfile', () => {
   test('has no `# syntax=` line (an offline BuildKit would try to pull that frontend image)', () => {
     expect(DOCKERFILE).not.toMatch(/^#\s*syntax\s*=/im);
   });
-
 
   test(`EXPOSEs the application's default HTTP port (${HTTP_PORT})`, () => {
     expect(ofKind(runtime, 'EXPOSE').map(args)).toEqual([String(HTTP_PORT)]);
@@ -179,7 +183,9 @@ describe('Dockerfile', () => {
       .flatMap((stage) => stage.image.getCOPYs())
       .filter((copy) => copy.getFromFlag() === null)
       .flatMap((copy) => {
-        const parts = args(copy).split(/\s+/).filter((p) => !p.startsWith('--'));
+        const parts = args(copy)
+          .split(/\s+/)
+          .filter((p) => !p.startsWith('--'));
         return parts.slice(0, -1);
       });
     expect(sources.length).toBeGreaterThan(5);
@@ -226,7 +232,10 @@ function dockerIgnored(text: string): (path: string) => boolean {
         .map((part) =>
           part === '**'
             ? '.*'
-            : part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'),
+            : part
+                .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+                .replace(/\*/g, '[^/]*')
+                .replace(/\?/g, '[^/]'),
         )
         .join('/')
         .replace(/\.\*\//g, '(?:.*/)?');

@@ -38,7 +38,9 @@ const datasources = readYaml<{ datasources: Array<{ uid: string; type: string; u
 ).datasources;
 const panels: Panel[] = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
 const queryPanels = panels.filter((p) => p.type !== 'row');
-const exprs: Array<{ panel: string; expr: string }> = queryPanels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
+const exprs: Array<{ panel: string; expr: string }> = queryPanels.flatMap((p) =>
+  (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })),
+);
 const variableQueries = dashboard.templating.list.map((v) => (typeof v.query === 'string' ? v.query : v.query.query));
 
 /** Grafana's variables replaced by values Prometheus accepts, so the real parser can read the queries. */
@@ -53,7 +55,9 @@ beforeAll(async () => {
 
 describe('docker/grafana', () => {
   test('provisions the compose Prometheus as the default data source', () => {
-    expect(datasources).toEqual([expect.objectContaining({ uid: 'prometheus', type: 'prometheus', url: 'http://prometheus:9090', isDefault: true })]);
+    expect(datasources).toEqual([
+      expect.objectContaining({ uid: 'prometheus', type: 'prometheus', url: 'http://prometheus:9090', isDefault: true }),
+    ]);
     const compose = readYaml<{ services: { prometheus: { ports: string[] } } }>('docker-compose.yml');
     expect(compose.services.prometheus.ports.some((p) => p.endsWith(':9090'))).toBe(true);
   });
@@ -95,7 +99,12 @@ describe('docker/grafana', () => {
   });
 
   test('every label value a query matches on is one the application exports', () => {
-    expect(labelProblems(exprs.map((e) => e.expr), exported)).toEqual([]);
+    expect(
+      labelProblems(
+        exprs.map((e) => e.expr),
+        exported,
+      ),
+    ).toEqual([]);
   });
 
   const promqlCheck = promtool
@@ -125,6 +134,10 @@ describe('docker/grafana', () => {
     }).toEqual({ throughput: true, failures: true, deadLetters: true, lag: true, queueDepth: true, tenantUp: true });
     // A tenant selector, so one tenant can be looked at alone.
     expect(dashboard.templating.list.map((v) => v.name)).toContain('tenant');
-    expect(exprs.filter((e) => e.expr.startsWith('tqw_') || e.expr.includes('tqw_')).every((e) => e.expr.includes('tenant=~"$tenant"') || e.expr.includes('tqw_config_reloads_total'))).toBe(true);
+    expect(
+      exprs
+        .filter((e) => e.expr.startsWith('tqw_') || e.expr.includes('tqw_'))
+        .every((e) => e.expr.includes('tenant=~"$tenant"') || e.expr.includes('tqw_config_reloads_total')),
+    ).toBe(true);
   });
 });

@@ -69,15 +69,22 @@ const pdb = one('PodDisruptionBudget');
 const worker = deployment.spec.template.spec.containers[0];
 const configMap = one('ConfigMap');
 
-
 describe('deploy/kubernetes/keda (optional autoscaling overlay)', () => {
   test('is a kustomize Component (added to the base by an overlay): the ScaledObject and the drain patch, both present', () => {
     expect(overlay.kind).toBe('Component');
     expect(overlay.resources).toEqual(['scaledobject.yaml']);
-    for (const file of [...overlay.resources, ...overlay.patches.map((p) => p.path)]) expect(repoFileExists(`${OVERLAY}/${file}`)).toBe(true);
+    for (const file of [...overlay.resources, ...overlay.patches.map((p) => p.path)])
+      expect(repoFileExists(`${OVERLAY}/${file}`)).toBe(true);
     // The base stays without KEDA: clusters without its CRDs apply the base alone.
     expect(baseManifests.map((m) => m.kind)).not.toContain('ScaledObject');
-    expect(rendered.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'PodMonitor', 'ScaledObject', 'Service']);
+    expect(rendered.map((m) => m.kind).sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'PodDisruptionBudget',
+      'PodMonitor',
+      'ScaledObject',
+      'Service',
+    ]);
   });
 
   test("the ScaledObject scales the base's Deployment through KEDA's Prometheus scaler", () => {
@@ -124,33 +131,43 @@ describe('deploy/kubernetes/keda (optional autoscaling overlay)', () => {
 
   test('every manifest of the base and the overlay passes the Kubernetes, KEDA and Prometheus Operator schemas (kubernetes-models)', () => {
     const validate = (docs: Doc[]) => {
-      const r = spawnSync(process.execPath, [repoPath('test', 'deploy', 'support', 'validate-manifests.mjs')], { input: JSON.stringify(docs), encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [repoPath('test', 'deploy', 'support', 'validate-manifests.mjs')], {
+        input: JSON.stringify(docs),
+        encoding: 'utf8',
+      });
       if (r.status !== 0) throw new Error(r.stderr);
       return JSON.parse(r.stdout) as Array<{ kind: string; name: string; error: string }>;
     };
     expect(validate(rendered)).toEqual([]);
     // Control: the schemas catch a broken manifest.
     const broken = merge(scaledObject, { spec: { minReplicaCount: 'two' } });
-    expect(validate([broken])).toEqual([expect.objectContaining({ kind: 'ScaledObject', error: expect.stringContaining('minReplicaCount') })]);
+    expect(validate([broken])).toEqual([
+      expect.objectContaining({ kind: 'ScaledObject', error: expect.stringContaining('minReplicaCount') }),
+    ]);
   });
 
-  (kubectl ? test : test.skip)(`kubectl kustomize renders an overlay of the base with the component${kubectl ? '' : ' (skipped: kubectl is not installed)'}`, () => {
-    // The overlay README.md shows: resources: the base, components: keda (kustomize wants relative paths).
-    const dir = mkdtempSync(join(tmpdir(), 'tqw-keda-overlay-'));
-    writeFileSync(
-      join(dir, 'kustomization.yaml'),
-      dump({
-        apiVersion: 'kustomize.config.k8s.io/v1beta1',
-        kind: 'Kustomization',
-        resources: [relative(dir, repoPath(BASE))],
-        components: [relative(dir, repoPath(OVERLAY))],
-      }),
-    );
-    const r = runTool(kubectl!, ['kustomize', dir]);
-    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-    const docs = loadAll(r.stdout) as Doc[];
-    expect(docs.map((d) => d.kind).sort()).toEqual(rendered.map((m) => m.kind).sort());
-    expect(docs.find((d) => d.kind === 'Deployment')!.spec.template.spec.containers[0].lifecycle).toEqual(worker.lifecycle);
-    expect(docs.find((d) => d.kind === 'Deployment')!.spec.template.spec.terminationGracePeriodSeconds).toBe(deployment.spec.template.spec.terminationGracePeriodSeconds);
-  });
+  (kubectl ? test : test.skip)(
+    `kubectl kustomize renders an overlay of the base with the component${kubectl ? '' : ' (skipped: kubectl is not installed)'}`,
+    () => {
+      // The overlay README.md shows: resources: the base, components: keda (kustomize wants relative paths).
+      const dir = mkdtempSync(join(tmpdir(), 'tqw-keda-overlay-'));
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        dump({
+          apiVersion: 'kustomize.config.k8s.io/v1beta1',
+          kind: 'Kustomization',
+          resources: [relative(dir, repoPath(BASE))],
+          components: [relative(dir, repoPath(OVERLAY))],
+        }),
+      );
+      const r = runTool(kubectl!, ['kustomize', dir]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      const docs = loadAll(r.stdout) as Doc[];
+      expect(docs.map((d) => d.kind).sort()).toEqual(rendered.map((m) => m.kind).sort());
+      expect(docs.find((d) => d.kind === 'Deployment')!.spec.template.spec.containers[0].lifecycle).toEqual(worker.lifecycle);
+      expect(docs.find((d) => d.kind === 'Deployment')!.spec.template.spec.terminationGracePeriodSeconds).toBe(
+        deployment.spec.template.spec.terminationGracePeriodSeconds,
+      );
+    },
+  );
 });

@@ -88,7 +88,9 @@ function resolvePort(port: string | number | undefined): number | undefined {
   return worker.ports?.find((p) => p.name === port)?.containerPort;
 }
 function selects(selector: Record<string, string> | undefined): boolean {
-  return selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => pod.metadata.labels[k] === v);
+  return (
+    selector !== undefined && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => pod.metadata.labels[k] === v)
+  );
 }
 
 describe('deploy/kubernetes', () => {
@@ -121,7 +123,9 @@ describe('deploy/kubernetes', () => {
 
   test('two replicas, and the PodDisruptionBudget keeps one of them', () => {
     expect(deployment.spec.replicas).toBe(2);
-    const pdb = one<{ apiVersion: string; spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } }>('PodDisruptionBudget');
+    const pdb = one<{ apiVersion: string; spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } }>(
+      'PodDisruptionBudget',
+    );
     expect(pdb.apiVersion).toBe('policy/v1');
     expect(pdb.spec.minAvailable).toBe(1);
     expect(pdb.spec.minAvailable).toBeLessThan(deployment.spec.replicas);
@@ -195,7 +199,9 @@ describe('deploy/kubernetes', () => {
   });
 
   test('the Service and the PodMonitor select the pods and use the named container port', () => {
-    const svc = one<{ spec: { selector: Record<string, string>; ports: Array<{ name: string; port: number; targetPort: string | number }> } }>('Service');
+    const svc = one<{
+      spec: { selector: Record<string, string>; ports: Array<{ name: string; port: number; targetPort: string | number }> };
+    }>('Service');
     expect(selects(svc.spec.selector)).toBe(true);
     for (const port of svc.spec.ports) expect(resolvePort(port.targetPort)).toBe(CONFIG_SCHEMA.http.port.default);
 

@@ -91,7 +91,11 @@ describeIfMssql('compose init on SQL Server (MSSQL_URL): least-privilege logins 
       join(tempDir('deploy-admin'), 'tenants.json'),
       databases.map((db) => ({ id: db, connectionString: withDatabase(url, db) })),
     );
-    const migrate = await runCli(['migrate'], { TQW_TENANTS_FILE: adminTenants, TQW_HANDLERS_DIR: repoPath('examples/handlers'), TQW_CONFIG: '' });
+    const migrate = await runCli(['migrate'], {
+      TQW_TENANTS_FILE: adminTenants,
+      TQW_HANDLERS_DIR: repoPath('examples/handlers'),
+      TQW_CONFIG: '',
+    });
     if (migrate.code !== 0) throw new Error(`tqw migrate failed (${migrate.code}): ${migrate.stderr}${migrate.stdout}`);
     await setup.afterMigrate(options);
     await setup.afterMigrate(options); // idempotent
@@ -140,37 +144,41 @@ describeIfMssql('compose init on SQL Server (MSSQL_URL): least-privilege logins 
     ).toBe('succeeded');
     expect(await attempt(worker, 'CREATE TABLE dbo.Sneaky (Id int NOT NULL);')).toMatch(/permission denied/i);
     expect(await attempt(worker, 'SELECT * FROM dbo.OtherData;')).toMatch(PERMISSION_DENIED);
-    expect(await attempt(worker, 'ALTER TABLE QueueMessages ADD Sneaky int NULL;')).toMatch(/permission|cannot alter|does not exist|must be owner/i);
-    const roles = await worker.request().query<{ owner: number; reader: number }>(
-      "SELECT IS_ROLEMEMBER('db_owner') AS owner, IS_ROLEMEMBER('db_datareader') AS reader",
+    expect(await attempt(worker, 'ALTER TABLE QueueMessages ADD Sneaky int NULL;')).toMatch(
+      /permission|cannot alter|does not exist|must be owner/i,
     );
+    const roles = await worker
+      .request()
+      .query<{ owner: number; reader: number }>("SELECT IS_ROLEMEMBER('db_owner') AS owner, IS_ROLEMEMBER('db_datareader') AS reader");
     // Not a member (0); NULL where the role does not exist (Babelfish has no db_datareader): not a member either.
     const membership = roles.recordset[0];
     expect({ owner: membership?.owner ?? 0, reader: membership?.reader ?? 0 }).toEqual({ owner: 0, reader: 0 });
     expect(membership?.owner).toBe(0);
   });
 
-  test("the producer can only INSERT messages: its enqueue works, reading the queue does not", async () => {
+  test('the producer can only INSERT messages: its enqueue works, reading the queue does not', async () => {
     const producerPool = await as(options.producer, databases[1]!);
     await producer.enqueueSqlServer(producerPool, { id: databases[1]! }, { type: 'SendEmail', payload: '{"to":"probe@example.com"}' });
     expect(await attempt(producerPool, 'SELECT TOP (1) Id FROM QueueMessages;')).toMatch(PERMISSION_DENIED);
     expect(await attempt(producerPool, "UPDATE QueueMessages SET Status = N'Completed';")).toMatch(PERMISSION_DENIED);
-    const rows = await admin
-      .request()
-      .query<{ TenantId: string; Status: string; hasCorrelation: number }>(
-        `SELECT TenantId, Status, CASE WHEN CorrelationId IS NULL THEN 0 ELSE 1 END AS hasCorrelation
+    const rows = await admin.request().query<{ TenantId: string; Status: string; hasCorrelation: number }>(
+      `SELECT TenantId, Status, CASE WHEN CorrelationId IS NULL THEN 0 ELSE 1 END AS hasCorrelation
            FROM ${quoteIdent(databases[1]!)}.dbo.QueueMessages WHERE MessageType = N'SendEmail'`,
-      );
+    );
     expect(rows.recordset).toEqual([{ TenantId: databases[1], Status: 'Pending', hasCorrelation: 1 }]);
   });
 
   test('tqw run as the least-privilege login completes a ProductUpdate the producer enqueued', async () => {
     const productId = randomUUID();
     const producerPool = await as(options.producer, databases[0]!);
-    await producer.enqueueSqlServer(producerPool, { id: databases[0]! }, {
-      type: 'ProductUpdate',
-      payload: JSON.stringify({ productId, newName: 'Least Privilege Widget' }),
-    });
+    await producer.enqueueSqlServer(
+      producerPool,
+      { id: databases[0]! },
+      {
+        type: 'ProductUpdate',
+        payload: JSON.stringify({ productId, newName: 'Least Privilege Widget' }),
+      },
+    );
 
     const workerTenants = writeJson(
       join(tempDir('deploy-worker'), 'tenants.json'),
@@ -197,7 +205,9 @@ describeIfMssql('compose init on SQL Server (MSSQL_URL): least-privilege logins 
     const statuses = await waitFor('the message to complete', async () => {
       const rows = await admin
         .request()
-        .query<{ Status: string }>(`SELECT Status FROM ${quoteIdent(databases[0]!)}.dbo.QueueMessages WHERE MessageType = N'ProductUpdate'`);
+        .query<{ Status: string }>(
+          `SELECT Status FROM ${quoteIdent(databases[0]!)}.dbo.QueueMessages WHERE MessageType = N'ProductUpdate'`,
+        );
       return rows.recordset.every((r) => r.Status === 'Completed') ? rows.recordset.map((r) => r.Status) : undefined;
     });
     expect(statuses).toEqual(['Completed']);

@@ -19,7 +19,10 @@ interface SetupModule {
   };
   splitBatches(text: string): string[];
   freeParameters(text: string): string[];
-  optionsFromEnv(env: NodeJS.ProcessEnv, log?: (line: string) => void): { databases: string[]; worker: { login: string }; producer: { login: string } };
+  optionsFromEnv(
+    env: NodeJS.ProcessEnv,
+    log?: (line: string) => void,
+  ): { databases: string[]; worker: { login: string }; producer: { login: string } };
   SCRIPTS_DIR: string;
   SCRIPT_PARAMETERS: Record<string, readonly string[]>;
 }
@@ -31,7 +34,9 @@ interface ProducerModule {
 const setup = require(repoPath('docker/init/setup-mssql.js')) as SetupModule;
 const producer = require(repoPath('docker/producer/produce.js')) as ProducerModule;
 
-const scripts = readdirSync(setup.SCRIPTS_DIR).filter((f) => f.endsWith('.sql')).sort();
+const scripts = readdirSync(setup.SCRIPTS_DIR)
+  .filter((f) => f.endsWith('.sql'))
+  .sort();
 
 describe('docker/mssql scripts', () => {
   test('the scripts directory the init reads is docker/mssql, and it has the five setup scripts', () => {
@@ -112,10 +117,14 @@ describe('docker/producer/produce.js', () => {
 
 describe('docker/init/setup-mssql.js helpers', () => {
   test('reads the administrator connection string in the ADO form the compose file uses', () => {
-    expect(setup.parseAdminConnection('Server=mssql,1433;Database=master;User Id=sa;Password=Pa-ss;word;TrustServerCertificate=true;Encrypt=true')).toEqual(
-      expect.objectContaining({ server: 'mssql', port: 1433, user: 'sa', database: 'master' }),
+    expect(
+      setup.parseAdminConnection(
+        'Server=mssql,1433;Database=master;User Id=sa;Password=Pa-ss;word;TrustServerCertificate=true;Encrypt=true',
+      ),
+    ).toEqual(expect.objectContaining({ server: 'mssql', port: 1433, user: 'sa', database: 'master' }));
+    const ado = setup.parseAdminConnection(
+      'Server=db.internal,14330;User Id=admin;Password={a;b};Encrypt=true;TrustServerCertificate=false',
     );
-    const ado = setup.parseAdminConnection('Server=db.internal,14330;User Id=admin;Password={a;b};Encrypt=true;TrustServerCertificate=false');
     expect(ado).toEqual(expect.objectContaining({ server: 'db.internal', port: 14330, user: 'admin', password: 'a;b' }));
     expect(ado.options).toEqual(expect.objectContaining({ encrypt: true, trustServerCertificate: false }));
   });
@@ -159,7 +168,8 @@ describe('docker/init/setup-mssql.js helpers', () => {
       worker: 'tqw_worker',
       producer: 'tqw_producer',
     });
-    expect(() => setup.optionsFromEnv({ SETUP_ADMIN_CONNECTION: 'Server=x', PRODUCER_PASSWORD: 'p' })).toThrow(/WORKER_PASSWORD is not set/);
+    expect(() => setup.optionsFromEnv({ SETUP_ADMIN_CONNECTION: 'Server=x', PRODUCER_PASSWORD: 'p' })).toThrow(
+      /WORKER_PASSWORD is not set/,
+    );
   });
 });
-

@@ -22,7 +22,12 @@ interface Rule {
 }
 const config = readYaml<{
   rule_files: string[];
-  scrape_configs: Array<{ job_name: string; scrape_interval?: string; metrics_path?: string; static_configs: Array<{ targets: string[] }> }>;
+  scrape_configs: Array<{
+    job_name: string;
+    scrape_interval?: string;
+    metrics_path?: string;
+    static_configs: Array<{ targets: string[] }>;
+  }>;
 }>('docker/prometheus/prometheus.yml');
 const rules = readYaml<{ groups: Array<{ name: string; rules: Rule[] }> }>('docker/prometheus/alerts.yml').groups.flatMap((g) => g.rules);
 const compose = readYaml<{ services: Record<string, unknown> }>('docker-compose.yml');
@@ -59,28 +64,41 @@ describe('docker/prometheus', () => {
     });
   });
 
-  withPromtool(`promtool check rules rejects a rule with broken PromQL (so the checks above can fail) ${promtool ? '' : PROMTOOL_MISSING}`.trim(), () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tqw-rules-broken-'));
-    writeFileSync(join(dir, 'broken.yml'), dump({ groups: [{ name: 'x', rules: [{ alert: 'X', expr: 'sum by (tenant (tqw_tenant_up)' }] }] }));
-    const result = runTool(promtool!, ['check', 'rules', 'broken.yml'], { cwd: dir });
-    expect(result.status).not.toBe(0);
-  });
+  withPromtool(
+    `promtool check rules rejects a rule with broken PromQL (so the checks above can fail) ${promtool ? '' : PROMTOOL_MISSING}`.trim(),
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tqw-rules-broken-'));
+      writeFileSync(
+        join(dir, 'broken.yml'),
+        dump({ groups: [{ name: 'x', rules: [{ alert: 'X', expr: 'sum by (tenant (tqw_tenant_up)' }] }] }),
+      );
+      const result = runTool(promtool!, ['check', 'rules', 'broken.yml'], { cwd: dir });
+      expect(result.status).not.toBe(0);
+    },
+  );
 
-  withPromtool(`promtool test rules: alerts.test.yml passes (the alerts fire when they should, once per tenant) ${promtool ? '' : PROMTOOL_MISSING}`.trim(), () => {
-    const result = runTool(promtool!, ['test', 'rules', 'alerts.test.yml'], { cwd: repoPath('docker/prometheus') });
-    expect({ status: result.status, output: result.output }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
-  });
+  withPromtool(
+    `promtool test rules: alerts.test.yml passes (the alerts fire when they should, once per tenant) ${promtool ? '' : PROMTOOL_MISSING}`.trim(),
+    () => {
+      const result = runTool(promtool!, ['test', 'rules', 'alerts.test.yml'], { cwd: repoPath('docker/prometheus') });
+      expect({ status: result.status, output: result.output }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+    },
+  );
 
   test('has the alerts the issue asks for: tenant down, dead letters growing, lag high', () => {
     expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['TqwTenantDown', 'TqwDeadLettersGrowing', 'TqwQueueLagHigh']));
     for (const rule of rules) {
-      expect({ alert: rule.alert, severity: rule.labels?.severity }).toEqual({ alert: rule.alert, severity: expect.stringMatching(/^(critical|warning)$/) });
+      expect({ alert: rule.alert, severity: rule.labels?.severity }).toEqual({
+        alert: rule.alert,
+        severity: expect.stringMatching(/^(critical|warning)$/),
+      });
       expect(rule.annotations?.summary).toBeTruthy();
     }
   });
 
   test('every alert selects only metrics tqw exports (or Prometheus itself: up)', () => {
-    for (const rule of rules) expect({ alert: rule.alert, selects: metricNames(rule.expr).length > 0 }).toEqual({ alert: rule.alert, selects: true });
+    for (const rule of rules)
+      expect({ alert: rule.alert, selects: metricNames(rule.expr).length > 0 }).toEqual({ alert: rule.alert, selects: true });
     const unknown = rules.flatMap((rule) =>
       metricNames(rule.expr)
         .filter((name) => name !== 'up' && !exported.names.has(name))
@@ -90,6 +108,11 @@ describe('docker/prometheus', () => {
   });
 
   test('every label value an alert matches on is one tqw exports', () => {
-    expect(labelProblems(rules.map((r) => r.expr), exported)).toEqual([]);
+    expect(
+      labelProblems(
+        rules.map((r) => r.expr),
+        exported,
+      ),
+    ).toEqual([]);
   });
 });

@@ -34,16 +34,19 @@ const execStart = value('ExecStart')[0]!.split(/\s+/);
 const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' }).status === 0;
 
 describe(UNIT, () => {
-  (analyze ? test : test.skip)(`systemd-analyze verify reports nothing${analyze ? '' : ' (skipped: systemd-analyze is not installed)'}`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tqw-unit-'));
-    copyFileSync(join(REPO_ROOT, UNIT), join(dir, 'tqw.service'));
-    const ok = spawnSync('systemd-analyze', ['verify', join(dir, 'tqw.service')], { encoding: 'utf8' });
-    expect(`${ok.stdout}${ok.stderr}`).toBe('');
-    // Control: it does report a broken unit.
-    writeFileSync(join(dir, 'tqw.service'), text.replace('Type=simple', 'Type=simpel\nFrobnicate=1'));
-    const bad = spawnSync('systemd-analyze', ['verify', join(dir, 'tqw.service')], { encoding: 'utf8' });
-    expect(`${bad.stdout}${bad.stderr}`).toMatch(/Frobnicate/);
-  });
+  (analyze ? test : test.skip)(
+    `systemd-analyze verify reports nothing${analyze ? '' : ' (skipped: systemd-analyze is not installed)'}`,
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tqw-unit-'));
+      copyFileSync(join(REPO_ROOT, UNIT), join(dir, 'tqw.service'));
+      const ok = spawnSync('systemd-analyze', ['verify', join(dir, 'tqw.service')], { encoding: 'utf8' });
+      expect(`${ok.stdout}${ok.stderr}`).toBe('');
+      // Control: it does report a broken unit.
+      writeFileSync(join(dir, 'tqw.service'), text.replace('Type=simple', 'Type=simpel\nFrobnicate=1'));
+      const bad = spawnSync('systemd-analyze', ['verify', join(dir, 'tqw.service')], { encoding: 'utf8' });
+      expect(`${bad.stdout}${bad.stderr}`).toMatch(/Frobnicate/);
+    },
+  );
 
   test("ExecStart is node with the image's flags on the package's bin/tqw.js run: no npx", () => {
     expect(execStart[0]).toBe('/usr/bin/node');
@@ -65,14 +68,24 @@ describe(UNIT, () => {
     const dir = tempDir('systemd');
     const port = await freePort();
     writeJson(join(dir, 'tenants.json'), []);
-    const config = writeJson(join(dir, 'config.json'), { tenants: { file: './tenants.json' }, handlers: { dir: '.' }, http: { host: '127.0.0.1', port } });
+    const config = writeJson(join(dir, 'config.json'), {
+      tenants: { file: './tenants.json' },
+      handlers: { dir: '.' },
+      http: { host: '127.0.0.1', port },
+    });
     const [, ...args] = execStart.map((a) => a.replace('/opt/tqw/node_modules/tenant-queue-worker', REPO_ROOT));
-    const env = { ...Object.fromEntries(value('Environment').map((e) => e.split('=') as [string, string])), TQW_CONFIG: config, PATH: process.env.PATH ?? '' };
+    const env = {
+      ...Object.fromEntries(value('Environment').map((e) => e.split('=') as [string, string])),
+      TQW_CONFIG: config,
+      PATH: process.env.PATH ?? '',
+    };
     const child = spawn(process.execPath, args, { cwd: dir, env });
     let log = '';
     child.stdout.on('data', (d: Buffer) => (log += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    await waitFor(async () => (await httpGet(port, '/readyz').catch(() => ({ status: 0 }))).status === 200, { what: 'the unit command ready' });
+    await waitFor(async () => (await httpGet(port, '/readyz').catch(() => ({ status: 0 }))).status === 200, {
+      what: 'the unit command ready',
+    });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(log).toContain('"msg":"stopped cleanly"');
@@ -80,7 +93,9 @@ describe(UNIT, () => {
 });
 
 test('no doc or script starts a long-lived worker through npx (it does not pass SIGTERM on)', () => {
-  const files = spawnSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.split('\n').filter((f) => /\.(md|js|mjs|cjs|ts|sh|ya?ml|json|service)$/.test(f) || f === 'Dockerfile');
+  const files = spawnSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((f) => /\.(md|js|mjs|cjs|ts|sh|ya?ml|json|service)$/.test(f) || f === 'Dockerfile');
   const offenders = files.flatMap((file) =>
     readFileSync(join(REPO_ROOT, file), 'utf8')
       .split('\n')

@@ -28,17 +28,22 @@ function pgTenant(id: string, db: TestDatabase, schema?: string, connectionStrin
   const table = (name: string) => (schema ? `${schema}."${name}"` : `"${name}"`);
   return {
     entry: schema ? { id, connectionString, schema } : { id, connectionString },
-    createProducts: () => sql(db.url, schema ? `SET search_path TO ${schema}; ${PRODUCTS_POSTGRES}` : PRODUCTS_POSTGRES).then(() => undefined),
-    completed: async () => (await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM ${table('QueueMessages')} WHERE "Status" = 'Completed'`))[0]!.n,
-    productNames: async () => (await sql<{ Name: string }>(db.url, `SELECT "Name" FROM ${table('Products')} ORDER BY "Name"`)).map((r) => r.Name),
+    createProducts: () =>
+      sql(db.url, schema ? `SET search_path TO ${schema}; ${PRODUCTS_POSTGRES}` : PRODUCTS_POSTGRES).then(() => undefined),
+    completed: async () =>
+      (await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM ${table('QueueMessages')} WHERE "Status" = 'Completed'`))[0]!.n,
+    productNames: async () =>
+      (await sql<{ Name: string }>(db.url, `SELECT "Name" FROM ${table('Products')} ORDER BY "Name"`)).map((r) => r.Name),
   };
 }
 
 function sqlServerTenant(id: string, db: TestMssqlDatabase): E2eTenant {
-  const query = <T>(text: string) => withSqlServerPool(db.connectionString, id, 1, async (pool) => (await pool.request().query<T>(text)).recordset);
+  const query = <T>(text: string) =>
+    withSqlServerPool(db.connectionString, id, 1, async (pool) => (await pool.request().query<T>(text)).recordset);
   return {
     entry: { id, connectionString: db.connectionString },
-    createProducts: () => withSqlServerPool(db.connectionString, id, 1, (pool) => pool.request().batch(PRODUCTS_SQLSERVER)).then(() => undefined),
+    createProducts: () =>
+      withSqlServerPool(db.connectionString, id, 1, (pool) => pool.request().batch(PRODUCTS_SQLSERVER)).then(() => undefined),
     completed: async () => (await query<{ n: number }>(`SELECT COUNT(*) AS n FROM dbo.QueueMessages WHERE Status = N'Completed'`))[0]!.n,
     productNames: async () => (await query<{ Name: string }>(`SELECT Name FROM dbo.Products ORDER BY Name`)).map((r) => r.Name),
   };
@@ -86,7 +91,17 @@ async function runScenario(tenants: E2eTenant[], env: NodeJS.ProcessEnv, secrets
     for (let i = 0; i < MESSAGES_PER_TENANT; i++) {
       const productId = `00000000-0000-4000-8000-00000000000${i}`;
       const r = await runCli(
-        ['enqueue', '--config', configFile, '--tenant', entry.id, '--type', 'ProductUpdate', '--payload', JSON.stringify({ productId, newName: `${entry.id} product ${i}` })],
+        [
+          'enqueue',
+          '--config',
+          configFile,
+          '--tenant',
+          entry.id,
+          '--type',
+          'ProductUpdate',
+          '--payload',
+          JSON.stringify({ productId, newName: `${entry.id} product ${i}` }),
+        ],
         env,
       );
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
@@ -105,7 +120,9 @@ async function runScenario(tenants: E2eTenant[], env: NodeJS.ProcessEnv, secrets
   const metrics = await httpGet(port, '/metrics');
   for (const { entry } of tenants) {
     expect(metrics.body).toMatch(
-      new RegExp(`tqw_messages_processed_total\\{[^}]*tenant="${entry.id}"[^}]*type="ProductUpdate"[^}]*outcome="completed"[^}]*\\} ${MESSAGES_PER_TENANT}\\b`),
+      new RegExp(
+        `tqw_messages_processed_total\\{[^}]*tenant="${entry.id}"[^}]*type="ProductUpdate"[^}]*outcome="completed"[^}]*\\} ${MESSAGES_PER_TENANT}\\b`,
+      ),
     );
   }
   const healthz = await httpGet(port, '/healthz');
@@ -128,7 +145,10 @@ async function runScenario(tenants: E2eTenant[], env: NodeJS.ProcessEnv, secrets
 
 test('tqw run completes messages enqueued with tqw enqueue in two tenant databases, then drains on SIGTERM', async () => {
   const [dbA, dbB] = await Promise.all([createTestDatabase('e2e_a'), createTestDatabase('e2e_b')]);
-  cleanups.push(() => dbA.drop(), () => dbB.drop());
+  cleanups.push(
+    () => dbA.drop(),
+    () => dbB.drop(),
+  );
   // Tenant a's password comes from the environment (${VAR} in the tenants file).
   const passwordA = new URL(dbA.url).password;
   const urlA = new URL(dbA.url);
@@ -144,7 +164,10 @@ test('tqw run completes messages enqueued with tqw enqueue in two tenant databas
   `tqw run completes messages of a PostgreSQL and a SQL Server tenant in one daemon${mssqlUrl() ? '' : ' (skipped: MSSQL_URL is not set)'}`,
   async () => {
     const [pg, ms] = await Promise.all([createTestDatabase('e2e_pg'), createTestMssqlDatabase('e2e_ms')]);
-    cleanups.push(() => pg.drop(), () => ms.drop());
+    cleanups.push(
+      () => pg.drop(),
+      () => ms.drop(),
+    );
     const secrets = [new URL(pg.url).password, parseConnectionString(ms.connectionString).password].filter((s): s is string => !!s);
     await runScenario([pgTenant('pg-tenant', pg), sqlServerTenant('mssql-tenant', ms)], {}, secrets);
   },

@@ -19,7 +19,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-test('run({ handlers }) runs handler objects; ctx.db is typed as the store\'s transaction; a handler for the other store does not run', async () => {
+test("run({ handlers }) runs handler objects; ctx.db is typed as the store's transaction; a handler for the other store does not run", async () => {
   const tenant = pgTenant('acme', db.url, 'acme');
   const admin = adminStore(tenant);
   await admin.store.migrate();

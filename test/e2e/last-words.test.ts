@@ -26,7 +26,7 @@ afterAll(async () => {
 
 test.each([
   ['a handler calls process.exit(3)', 'Exit', 3],
-  ['an exception escapes a handler\'s timer', 'ThrowLater', 1],
+  ["an exception escapes a handler's timer", 'ThrowLater', 1],
 ])('%s: the last log line names every running message', async (_label, killer, exitCode) => {
   const schema = `s_${killer.toLowerCase()}`;
   const tenant = pgTenant('acme', db.url, schema);

@@ -49,12 +49,23 @@ async function setup(tenantIds: string[]) {
   secrets.push(new URL(created[0]!.url).password);
   const port = await freePort();
   const tenantsFile = join(dir, 'tenants.json');
-  writeJson(tenantsFile, tenants.map((t) => ({ id: t.id, connectionString: t.connectionString })));
+  writeJson(
+    tenantsFile,
+    tenants.map((t) => ({ id: t.id, connectionString: t.connectionString })),
+  );
   const configFile = writeJson(join(dir, 'config.json'), {
     tenants: { file: tenantsFile },
     handlers: { dir: HANDLERS },
     http: { host: '127.0.0.1', port },
-    worker: { concurrency: 8, pollMinMs: 20, pollMaxMs: 200, backoffBaseMs: 50, backoffMaxMs: 100, maxAttempts: 2, shutdownTimeoutMs: 10_000 },
+    worker: {
+      concurrency: 8,
+      pollMinMs: 20,
+      pollMaxMs: 200,
+      backoffBaseMs: 50,
+      backoffMaxMs: 100,
+      maxAttempts: 2,
+      shutdownTimeoutMs: 10_000,
+    },
   });
   return { dir, port, tenantsFile, configFile, stores, tenants };
 }
@@ -127,7 +138,9 @@ test('a tenant whose database server stops is reported down while another tenant
     await server.stop();
     await waitFor(
       async () => {
-        const h = JSON.parse((await get(port, '/healthz')).body) as { tenants: Array<{ id: string; state: string; consecutiveFailures: number; lastError: string }> };
+        const h = JSON.parse((await get(port, '/healthz')).body) as {
+          tenants: Array<{ id: string; state: string; consecutiveFailures: number; lastError: string }>;
+        };
         const t = h.tenants.find((x) => x.id === 'flaky');
         return t && t.state === 'down' && t.consecutiveFailures > 0 ? t : undefined;
       },
@@ -136,7 +149,9 @@ test('a tenant whose database server stops is reported down while another tenant
     expect((await get(port, '/readyz')).status).toBe(200);
     const ids = [];
     for (let i = 0; i < 20; i++) ids.push(await stores.steady!.enqueue({ tenantId: 'steady', messageType: 'Work', payload: {} }));
-    await waitFor(async () => (await stores.steady!.stats()).counts.Completed === 20, { what: 'steady tenant completes while flaky is down' });
+    await waitFor(async () => (await stores.steady!.stats()).counts.Completed === 20, {
+      what: 'steady tenant completes while flaky is down',
+    });
     expect((await get(port, '/metrics')).body).toMatch(/^tqw_tenant_up\{tenant="flaky"\} 0$/m);
 
     await server.startAgain();
@@ -158,7 +173,8 @@ test('editing the tenants file adds and removes tenants; an invalid edit keeps t
   writeJson(tenantsFile, [{ id: 'first', connectionString: tenants[0]!.connectionString }]);
   const daemon = start(configFile);
   await ready(port);
-  const ids = () => get(port, '/healthz').then((r) => (JSON.parse(r.body) as { tenants: Array<{ id: string }> }).tenants.map((t) => t.id).sort());
+  const ids = () =>
+    get(port, '/healthz').then((r) => (JSON.parse(r.body) as { tenants: Array<{ id: string }> }).tenants.map((t) => t.id).sort());
   expect(await ids()).toEqual(['first']);
 
   // Atomic replace, as editors and ConfigMap symlink swaps do.
@@ -173,7 +189,9 @@ test('editing the tenants file adds and removes tenants; an invalid edit keeps t
   await waitFor(async () => (await stores.second!.getMessage(id))?.status === 'Completed', { what: 'new tenant works' });
 
   swap('[{"id": "first", "connectionString": ');
-  await waitFor(async () => /tqw_config_reloads_total\{result="failure"\} 1/.test((await get(port, '/metrics')).body), { what: 'failed reload counted' });
+  await waitFor(async () => /tqw_config_reloads_total\{result="failure"\} 1/.test((await get(port, '/metrics')).body), {
+    what: 'failed reload counted',
+  });
   expect(await ids()).toEqual(['first', 'second']);
   const failure = daemon.lines.find((l) => l.msg === 'tenants file reload failed; keeping the previous tenant map');
   expect(String(failure?.err)).toContain(tenantsFile);
@@ -192,9 +210,13 @@ test('SIGHUP re-reads the tenants file even with file watching off', async () =>
   const noWatchConfig = writeJson(join(dir, 'config-nowatch.json'), config);
   const daemon = start(noWatchConfig);
   await ready(port);
-  writeJson(tenantsFile, tenants.map((t) => ({ id: t.id, connectionString: t.connectionString })));
+  writeJson(
+    tenantsFile,
+    tenants.map((t) => ({ id: t.id, connectionString: t.connectionString })),
+  );
   await new Promise((r) => setTimeout(r, 600));
-  const ids = async () => (JSON.parse((await get(port, '/healthz')).body) as { tenants: Array<{ id: string }> }).tenants.map((t) => t.id).sort();
+  const ids = async () =>
+    (JSON.parse((await get(port, '/healthz')).body) as { tenants: Array<{ id: string }> }).tenants.map((t) => t.id).sort();
   expect(await ids()).toEqual(['h1']);
   daemon.kill('SIGHUP');
   await waitFor(async () => (await ids()).length === 2, { what: 'reload on SIGHUP' });

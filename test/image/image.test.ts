@@ -49,9 +49,20 @@ function oneShot(args: string[], dir = etc, extra: string[] = []) {
 function startDaemon(name: string, mounts: string[], env: string[] = []): string {
   containers.push(name);
   engine!.ok([
-    'run', '-d', '--name', name, ...runFlags(),
-    '--read-only', '--cap-drop=ALL', '--security-opt', 'no-new-privileges',
-    ...mounts, '-v', `${HANDLERS}:/handlers:ro`, ...env, IMAGE,
+    'run',
+    '-d',
+    '--name',
+    name,
+    ...runFlags(),
+    '--read-only',
+    '--cap-drop=ALL',
+    '--security-opt',
+    'no-new-privileges',
+    ...mounts,
+    '-v',
+    `${HANDLERS}:/handlers:ro`,
+    ...env,
+    IMAGE,
   ]);
   return name;
 }
@@ -115,7 +126,10 @@ describeWithEngine(`the image, built and run with ${engine?.command ?? 'no engin
 
   test('`migrate` from the image creates the queue table in every tenant; a second run says up to date', () => {
     const first = oneShot(['migrate']);
-    expect({ status: first.status, stdout: first.stdout }).toEqual({ status: 0, stdout: expect.stringMatching(/^pg\s+postgres\s+migrated /m) });
+    expect({ status: first.status, stdout: first.stdout }).toEqual({
+      status: 0,
+      stdout: expect.stringMatching(/^pg\s+postgres\s+migrated /m),
+    });
     if (mssqlDb) expect(first.stdout).toMatch(/^mssql\s+sqlserver\s+migrated /m);
     const again = oneShot(['migrate']);
     expect(again.status).toBe(0);
@@ -136,23 +150,32 @@ describeWithEngine(`the image, built and run with ${engine?.command ?? 'no engin
   });
 
   (sqlServer ? test : test.skip)(
-    sqlServer ? 'the same container completes a message of a SQL Server tenant (MSSQL_URL)' : 'a SQL Server tenant in the same container (skipped: MSSQL_URL is not set)',
+    sqlServer
+      ? 'the same container completes a message of a SQL Server tenant (MSSQL_URL)'
+      : 'a SQL Server tenant in the same container (skipped: MSSQL_URL is not set)',
     async () => {
       const enqueued = oneShot(['enqueue', '--tenant', 'mssql', '--type', 'Work', '--payload', '{}']);
       expect({ status: enqueued.status, stderr: enqueued.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
       const id = enqueued.stdout.trim();
-      await waitFor(async () => {
-        const stats = oneShot(['stats', '--tenant', 'mssql', '--json']);
-        const tenants = (JSON.parse(stats.stdout) as { tenants: Array<{ counts: Record<string, number> }> }).tenants;
-        return tenants[0]?.counts.Completed === 1;
-      }, { what: `SQL Server message ${id} completed`, timeoutMs: 30_000 });
+      await waitFor(
+        async () => {
+          const stats = oneShot(['stats', '--tenant', 'mssql', '--json']);
+          const tenants = (JSON.parse(stats.stdout) as { tenants: Array<{ counts: Record<string, number> }> }).tenants;
+          return tenants[0]?.counts.Completed === 1;
+        },
+        { what: `SQL Server message ${id} completed`, timeoutMs: 30_000 },
+      );
     },
   );
 
-  test('the HEALTHCHECK follows TQW_HTTP_PORT with the image\'s own config.json, and is unhealthy where nothing listens', async () => {
+  test("the HEALTHCHECK follows TQW_HTTP_PORT with the image's own config.json, and is unhealthy where nothing listens", async () => {
     const envPort = await freePort();
     // The README's form: only the tenants file mounted; the image's /etc/tqw/config.json reads it.
-    const name = startDaemon(`tqw-test-envport-${suffix}`, ['-v', `${join(etc, 'tenants.json')}:/etc/tqw/tenants.json:ro`], ['-e', `TQW_HTTP_PORT=${envPort}`]);
+    const name = startDaemon(
+      `tqw-test-envport-${suffix}`,
+      ['-v', `${join(etc, 'tenants.json')}:/etc/tqw/tenants.json:ro`],
+      ['-e', `TQW_HTTP_PORT=${envPort}`],
+    );
     await ready(envPort, name);
     expect(engine!.run(['healthcheck', 'run', name]).status).toBe(0);
     // Control: the same check in a container where no daemon runs fails.
@@ -173,14 +196,18 @@ describeWithEngine(`the image, built and run with ${engine?.command ?? 'no engin
         `INSERT INTO "QueueMessages" ("Id", "TenantId", "MessageType", "Payload", "ScheduledTime", "ProcessingAttempts", "Status", "CreatedAt")
          SELECT gen_random_uuid(), 'pg', 'Work', '{"sleepMs": 200}', now(), 0, 'Pending', now() FROM generate_series(1, 400)`,
       );
-      await waitFor(async () => Number((await c.query(`SELECT count(*) AS n FROM "QueueMessages" WHERE "Status" = 'Processing'`)).rows[0].n) > 0, {
-        what: 'messages in flight',
-      });
+      await waitFor(
+        async () => Number((await c.query(`SELECT count(*) AS n FROM "QueueMessages" WHERE "Status" = 'Processing'`)).rows[0].n) > 0,
+        {
+          what: 'messages in flight',
+        },
+      );
       // `docker stop` sends the image's STOPSIGNAL (SIGTERM) to tini, which forwards it to node.
       engine!.ok(['stop', '-t', '30', name], 60_000);
       const state = JSON.parse(engine!.ok(['inspect', name])) as Array<{ State: { ExitCode: number } }>;
       expect(state[0]!.State.ExitCode).toBe(0);
-      const counts = (await c.query<{ Status: string; n: string }>(`SELECT "Status", count(*) AS n FROM "QueueMessages" GROUP BY "Status"`)).rows;
+      const counts = (await c.query<{ Status: string; n: string }>(`SELECT "Status", count(*) AS n FROM "QueueMessages" GROUP BY "Status"`))
+        .rows;
       const byStatus = Object.fromEntries(counts.map((r) => [r.Status, Number(r.n)]));
       expect(byStatus.Processing ?? 0).toBe(0);
       expect(byStatus.Completed).toBeGreaterThan(1);
@@ -196,7 +223,9 @@ describeWithEngine(`the image, built and run with ${engine?.command ?? 'no engin
   test(`the default port of the image's config is the schema's (${CONFIG_SCHEMA.http.port.default}) and the image is labelled with the package version`, () => {
     const label = engine!.ok(['image', 'inspect', '--format', '{{index .Config.Labels "org.opencontainers.image.version"}}', IMAGE]).trim();
     expect(label).toBe(VERSION);
-    const config = JSON.parse(engine!.ok(['run', '--rm', ...runFlags(), '--entrypoint', 'cat', IMAGE, '/etc/tqw/config.json'])) as { http: { port: number } };
+    const config = JSON.parse(engine!.ok(['run', '--rm', ...runFlags(), '--entrypoint', 'cat', IMAGE, '/etc/tqw/config.json'])) as {
+      http: { port: number };
+    };
     expect(config.http.port).toBe(CONFIG_SCHEMA.http.port.default);
   });
 });

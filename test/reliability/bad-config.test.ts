@@ -66,12 +66,16 @@ const CASES: Case[] = [
   {
     name: 'malformed tenants file',
     says: /^tqw: tenants file \S*malformed\.tenants\.json: not valid JSON/,
-    setup: (dir) => ({ config: config(dir, 'malformed', (c) => (c.tenants!.file = tenantsFile(dir, 'malformed', '[{"id": "a", "connectionString": '))) }),
+    setup: (dir) => ({
+      config: config(dir, 'malformed', (c) => (c.tenants!.file = tenantsFile(dir, 'malformed', '[{"id": "a", "connectionString": '))),
+    }),
   },
   {
     name: 'duplicate tenant ids',
     says: /^tqw: tenants file \S*: tenants\[1\] \(id 'a'\): duplicate id: tenants\[0\] \(id 'a'\) has the same id/,
-    setup: (dir) => ({ config: config(dir, 'duplicate', (c) => (c.tenants!.file = tenantsFile(dir, 'duplicate', [validEntry(), validEntry()]))) }),
+    setup: (dir) => ({
+      config: config(dir, 'duplicate', (c) => (c.tenants!.file = tenantsFile(dir, 'duplicate', [validEntry(), validEntry()]))),
+    }),
   },
   {
     name: 'unknown config key',
@@ -87,14 +91,28 @@ const CASES: Case[] = [
     name: 'malformed connection string',
     says: /^tqw: tenants file \S*: tenants\[0\] \(id 'a'\): connectionString is invalid: /,
     setup: (dir) => ({
-      config: config(dir, 'bad-url', (c) => (c.tenants!.file = tenantsFile(dir, 'bad-url', [{ id: 'a', connectionString: `postgres://tqw:${INVALID_URL_PASSWORD}@[::1/db` }]))),
+      config: config(
+        dir,
+        'bad-url',
+        (c) =>
+          (c.tenants!.file = tenantsFile(dir, 'bad-url', [
+            { id: 'a', connectionString: `postgres://tqw:${INVALID_URL_PASSWORD}@[::1/db` },
+          ])),
+      ),
     }),
   },
   {
     name: 'unset ${VAR}',
     says: /^tqw: tenants file \S*: tenants\[0\] \(id 'a'\): connectionString: environment variable TQW_REL_UNSET_VAR is not set/,
     setup: (dir) => ({
-      config: config(dir, 'unset-var', (c) => (c.tenants!.file = tenantsFile(dir, 'unset-var', [{ id: 'a', connectionString: 'postgres://u:${TQW_REL_UNSET_VAR}@127.0.0.1/x' }]))),
+      config: config(
+        dir,
+        'unset-var',
+        (c) =>
+          (c.tenants!.file = tenantsFile(dir, 'unset-var', [
+            { id: 'a', connectionString: 'postgres://u:${TQW_REL_UNSET_VAR}@127.0.0.1/x' },
+          ])),
+      ),
     }),
   },
   {

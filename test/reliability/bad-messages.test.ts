@@ -101,7 +101,10 @@ test(
     for (const [n, id] of exitIds.entries()) {
       const group: SeedMessage[] = [
         { id, type: 'ExitProcess', payload: JSON.stringify({ n }) },
-        ...workload(COMPANIONS, scenario.rng, { extShare: 0.3, maxSleepMs: 0 }).map((m) => ({ ...m, payload: JSON.stringify({ n, sleepMs: 300 }) })),
+        ...workload(COMPANIONS, scenario.rng, { extShare: 0.3, maxSleepMs: 0 }).map((m) => ({
+          ...m,
+          payload: JSON.stringify({ n, sleepMs: 300 }),
+        })),
       ];
       const seeded = await scenario.seed('a', group);
       companions.push(...seeded.slice(1));
@@ -120,8 +123,14 @@ test(
     for (const id of exitIds) {
       const m = states.get(id)!;
       expect(m).toMatchObject({ status: 'DeadLetter', attempts: MAX_ATTEMPTS + 1 });
-      expect(m.error).toMatch(new RegExp(`^dead-lettered: claimed ${MAX_ATTEMPTS + 1} times, more than maxAttempts ${MAX_ATTEMPTS}; earlier attempts never finished`));
-      expect(invocations.filter((i) => i.messageId === id).map((i) => i.attempt)).toEqual(Array.from({ length: MAX_ATTEMPTS }, (_, k) => k + 1));
+      expect(m.error).toMatch(
+        new RegExp(
+          `^dead-lettered: claimed ${MAX_ATTEMPTS + 1} times, more than maxAttempts ${MAX_ATTEMPTS}; earlier attempts never finished`,
+        ),
+      );
+      expect(invocations.filter((i) => i.messageId === id).map((i) => i.attempt)).toEqual(
+        Array.from({ length: MAX_ATTEMPTS }, (_, k) => k + 1),
+      );
     }
     finalStates = new Map([...finalStates, ...states]);
   },
@@ -176,13 +185,17 @@ describe('each bad message', () => {
 
   test('a payload that is not JSON is dead-lettered at once', () => {
     expect(state('notJson')).toMatchObject({ status: 'DeadLetter', attempts: 1 });
-    expect(state('notJson').error).toMatch(/^permanent failure on attempt 1: .*Payload is not valid JSON \(.+\); fix the producer and requeue the message/);
+    expect(state('notJson').error).toMatch(
+      /^permanent failure on attempt 1: .*Payload is not valid JSON \(.+\); fix the producer and requeue the message/,
+    );
   });
 
   test(`a payload of ${BIG_PAYLOAD_CHARS / 1e6} MB (over worker.maxPayloadBytes) is dead-lettered at once with the reason, never handled`, async () => {
     expect(state('big')).toMatchObject({ status: 'DeadLetter', attempts: 1 });
     expect(state('big').error).toMatch(
-      new RegExp(`^permanent failure on attempt 1: PayloadTooLargeError: payload of message type 'RecordTx' is ${Buffer.byteLength(bad.big.payload)} bytes, over the limit of ${DEFAULT_WORKER_OPTIONS.maxPayloadBytes}`),
+      new RegExp(
+        `^permanent failure on attempt 1: PayloadTooLargeError: payload of message type 'RecordTx' is ${Buffer.byteLength(bad.big.payload)} bytes, over the limit of ${DEFAULT_WORKER_OPTIONS.maxPayloadBytes}`,
+      ),
     );
     const effects = (await snapshotTenant(scenario.tenant('a'))).effects;
     expect(effects.find((e) => e.messageId === ids.big)).toBeUndefined();
@@ -196,8 +209,13 @@ describe('each bad message', () => {
 
   test("a row with another tenant's TenantId is never handled: dead-lettered at once and logged as a security event", () => {
     expect(state('otherTenant')).toMatchObject({ status: 'DeadLetter', attempts: 1, rowTenantId: 'b' });
-    expect(state('otherTenant').error).toMatch(/security: row TenantId 'b' does not match tenant 'a' that owns "QueueMessages"; the message was not handled/);
-    const events = scenario.fleets.flatMap((f) => f.instances).flatMap((i) => i.daemon.lines).filter((l) => l.securityEvent === 'tenant_mismatch' && l.messageId === ids.otherTenant);
+    expect(state('otherTenant').error).toMatch(
+      /security: row TenantId 'b' does not match tenant 'a' that owns "QueueMessages"; the message was not handled/,
+    );
+    const events = scenario.fleets
+      .flatMap((f) => f.instances)
+      .flatMap((i) => i.daemon.lines)
+      .filter((l) => l.securityEvent === 'tenant_mismatch' && l.messageId === ids.otherTenant);
     expect(events.length).toBeGreaterThan(0);
   });
 
@@ -208,7 +226,9 @@ describe('each bad message', () => {
 
   test('a handler that throws a non-Error value is retried and dead-lettered with the value in ErrorMessage', () => {
     expect(state('nonError')).toMatchObject({ status: 'DeadLetter', attempts: MAX_ATTEMPTS });
-    expect(state('nonError').error).toMatch(/last error: non-Error value thrown: \{"code":"E_NOT_AN_ERROR","detail":"a plain object was thrown"\}/);
+    expect(state('nonError').error).toMatch(
+      /last error: non-Error value thrown: \{"code":"E_NOT_AN_ERROR","detail":"a plain object was thrown"\}/,
+    );
   });
 });
 

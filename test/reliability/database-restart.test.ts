@@ -63,7 +63,8 @@ async function settled(held: Array<{ t: TenantDb; claims: HeldClaim[] }>, timeou
     let left = 0;
     for (const { t, claims } of held) left += (await stillOnClaim(t, claims)).length;
     if (left === 0) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`${left} claim(s) held at the restart still unsettled ${timeoutMs} ms after the server was back`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`${left} claim(s) held at the restart still unsettled ${timeoutMs} ms after the server was back`);
     await sleep(50);
   }
 }
@@ -89,10 +90,14 @@ test(
       const recovered = Date.now();
       // Every process polls every tenant successfully again, by itself.
       for (const instance of fleet.live()) {
-        await waitUntil(async () => {
-          const health = JSON.parse((await fleet.get(instance, '/healthz')).body) as { tenants: Array<{ state: string }> };
-          return health.tenants.length === TENANTS.length && health.tenants.every((t) => t.state === 'up');
-        }, 60_000, `${instance.label}: every tenant up again`);
+        await waitUntil(
+          async () => {
+            const health = JSON.parse((await fleet.get(instance, '/healthz')).body) as { tenants: Array<{ state: string }> };
+            return health.tenants.length === TENANTS.length && health.tenants.every((t) => t.state === 'up');
+          },
+          60_000,
+          `${instance.label}: every tenant up again`,
+        );
       }
       return { inflight: inflight.length, recoveredAfterMs: Date.now() - recovered, t1 };
     };
@@ -156,7 +161,8 @@ test(
     // counts one more attempt, and a restart's fast shutdown loses no commit): a figure, not a check,
     // since whether any claim was still unflushed at the crash is up to timing.
     const runsPerAttempt = new Map<string, number>();
-    for (const i of await scenario.recorder.invocations()) runsPerAttempt.set(`${i.messageId}/${i.attempt}`, (runsPerAttempt.get(`${i.messageId}/${i.attempt}`) ?? 0) + 1);
+    for (const i of await scenario.recorder.invocations())
+      runsPerAttempt.set(`${i.messageId}/${i.attempt}`, (runsPerAttempt.get(`${i.messageId}/${i.attempt}`) ?? 0) + 1);
     const claimsUndone = [...runsPerAttempt.values()].filter((n) => n > 1).length;
     const backUp = fleet.instances.map((i) => i.daemon.lines.filter((l) => l.msg === 'tenant is back up').length);
     expect(backUp.every((n) => n >= TENANTS.length)).toBe(true);

@@ -77,7 +77,10 @@ async function waitFor(probe: () => Promise<boolean>, what: string): Promise<voi
 
 async function processingIds(): Promise<string[]> {
   const ids: string[] = [];
-  for (const t of scenario.tenants) ids.push(...(await query<{ Id: string }>(t.adminUrl, `SELECT "Id" FROM ${t.queueTable} WHERE "Status" = 'Processing'`)).map((r) => r.Id));
+  for (const t of scenario.tenants)
+    ids.push(
+      ...(await query<{ Id: string }>(t.adminUrl, `SELECT "Id" FROM ${t.queueTable} WHERE "Status" = 'Processing'`)).map((r) => r.Id),
+    );
   return ids;
 }
 
@@ -112,7 +115,15 @@ test(
       const afterA = await processingCount();
       const completedA = await statusOf(beforeA);
       const releasedA = await releasedOf(beforeA);
-      stops.push({ round, kind: 'finish in time', inflightAtSigterm: inflightA, exitCodes: exitsA.map((e) => e.code), exitMs: exitsA.map((e) => e.ms), processingAfter: afterA, released: releasedA.length });
+      stops.push({
+        round,
+        kind: 'finish in time',
+        inflightAtSigterm: inflightA,
+        exitCodes: exitsA.map((e) => e.code),
+        exitMs: exitsA.map((e) => e.ms),
+        processingAfter: afterA,
+        released: releasedA.length,
+      });
       expect(exitsA.map((e) => e.code)).toEqual([0, 0]);
       for (const e of exitsA) expect(e.ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS + TEARDOWN_MS);
       expect(afterA).toBe(0);
@@ -124,7 +135,11 @@ test(
       // None of those released had started: no handler that could finish in time was cut short.
       const invoked = new Set((await scenario.recorder.invocations()).map((i) => i.messageId));
       expect(releasedA.filter((r) => invoked.has(r.Id))).toEqual([]);
-      expect(fleet.instances.some((i) => i.daemon.lines.some((l) => l.msg === 'drain deadline passed: aborting in-flight handlers and releasing their messages'))).toBe(false);
+      expect(
+        fleet.instances.some((i) =>
+          i.daemon.lines.some((l) => l.msg === 'drain deadline passed: aborting in-flight handlers and releasing their messages'),
+        ),
+      ).toBe(false);
 
       // B. Handlers of 30 s: aborted at the deadline and released.
       fleet = await scenario.startFleet();
@@ -138,15 +153,31 @@ test(
       const afterB = await processingCount();
       const released = await releasedOf(beforeB);
       // The non-transactional handlers interrupted at the deadline will run again: that is this fault's in-flight set.
-      scenario.recordFault('shutdown deadline', fleet.instances.map((i) => i.pid), await releasedExtIds());
-      stops.push({ round, kind: 'outlast deadline', inflightAtSigterm: inflightB, exitCodes: exitsB.map((e) => e.code), exitMs: exitsB.map((e) => e.ms), processingAfter: afterB, released: released.length });
+      scenario.recordFault(
+        'shutdown deadline',
+        fleet.instances.map((i) => i.pid),
+        await releasedExtIds(),
+      );
+      stops.push({
+        round,
+        kind: 'outlast deadline',
+        inflightAtSigterm: inflightB,
+        exitCodes: exitsB.map((e) => e.code),
+        exitMs: exitsB.map((e) => e.ms),
+        processingAfter: afterB,
+        released: released.length,
+      });
       expect(exitsB.map((e) => e.code)).toEqual([0, 0]);
       for (const e of exitsB) expect(e.ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS + RELEASE_GRACE_MS + TEARDOWN_MS);
       expect(afterB).toBe(0);
       // Released: back to Pending, the attempt not counted, and the row says why.
       expect(released.length).toBe(beforeB.length);
       expect(released.every((r) => r.ProcessingAttempts === 0 && /^released: /.test(r.ErrorMessage ?? ''))).toBe(true);
-      expect(fleet.instances.some((i) => i.daemon.lines.some((l) => l.msg === 'drain deadline passed: aborting in-flight handlers and releasing their messages'))).toBe(true);
+      expect(
+        fleet.instances.some((i) =>
+          i.daemon.lines.some((l) => l.msg === 'drain deadline passed: aborting in-flight handlers and releasing their messages'),
+        ),
+      ).toBe(true);
 
       // A new fleet (its handlers' work capped to 0) completes what was released.
       fleet = await scenario.startFleet({ RELIABILITY_MAX_SLEEP_MS: '0' });
@@ -195,7 +226,11 @@ test('no password appears in any log line, stderr, CLI output, HTTP response or 
 async function statusOf(ids: string[]): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const t of scenario.tenants) {
-    const rows = await query<{ Status: string; n: string }>(t.adminUrl, `SELECT "Status", count(*) AS n FROM ${t.queueTable} WHERE "Id" = ANY($1::uuid[]) GROUP BY "Status"`, [ids]);
+    const rows = await query<{ Status: string; n: string }>(
+      t.adminUrl,
+      `SELECT "Status", count(*) AS n FROM ${t.queueTable} WHERE "Id" = ANY($1::uuid[]) GROUP BY "Status"`,
+      [ids],
+    );
     for (const r of rows) counts[r.Status] = (counts[r.Status] ?? 0) + Number(r.n);
   }
   return counts;

@@ -43,13 +43,26 @@ function clean(): InvariantInput {
 test('a clean run has no violations, and its figures add up', () => {
   const { violations, figures } = checkInvariants(clean());
   expect(violations).toEqual([]);
-  expect(figures).toMatchObject({ messages: 4, transactionalCompleted: 2, effects: 2, extMessages: 2, extInvocations: 2, extRepeatedInvocations: 0 });
+  expect(figures).toMatchObject({
+    messages: 4,
+    transactionalCompleted: 2,
+    effects: 2,
+    extMessages: 2,
+    extInvocations: 2,
+    extRepeatedInvocations: 0,
+  });
 });
 
 test('a message left Pending, Failed or Processing is a violation', () => {
   const input = clean();
-  input.tenants[0]!.messages.push(message('p', 'RecordTx', 'Pending'), message('f', 'RecordTx', 'Failed'), message('x', 'RecordExt', 'Processing'));
-  expect(checkInvariants(input).violations.join('\n')).toMatch(/3 message\(s\) not Completed\/DeadLetter \(\{"Pending":1,"Failed":1,"Processing":1\}\)/);
+  input.tenants[0]!.messages.push(
+    message('p', 'RecordTx', 'Pending'),
+    message('f', 'RecordTx', 'Failed'),
+    message('x', 'RecordExt', 'Processing'),
+  );
+  expect(checkInvariants(input).violations.join('\n')).toMatch(
+    /3 message\(s\) not Completed\/DeadLetter \(\{"Pending":1,"Failed":1,"Processing":1\}\)/,
+  );
 });
 
 test('a Completed transactional message without its effect, or an effect of a dead-lettered one, is a violation', () => {
@@ -71,7 +84,9 @@ test('an effect found already applied (a double apply attempt) is a violation', 
 test('a repeated non-transactional invocation is allowed only for a message in flight at a fault', () => {
   const input = clean();
   input.invocations.push(invocation('ext1', 20));
-  expect(checkInvariants(input).violations.join('\n')).toMatch(/repeated invocations not explained by a fault: ext1 invoked 2x \(pid 10 at .*, pid 20 at .*\), in flight at 0 fault\(s\)/);
+  expect(checkInvariants(input).violations.join('\n')).toMatch(
+    /repeated invocations not explained by a fault: ext1 invoked 2x \(pid 10 at .*, pid 20 at .*\), in flight at 0 fault\(s\)/,
+  );
   input.faults.push({ kind: 'kill -9', at: T0, pids: [10], inflightExt: ['ext1'] });
   // Now explained by the fault; ext1 is last invoked by pid 20, so the metrics must say so too.
   input.survivors = [
@@ -82,10 +97,12 @@ test('a repeated non-transactional invocation is allowed only for a message in f
   expect(checkInvariants(input).violations).toEqual([]);
   // More repeats than were in flight at the faults.
   input.invocations.push(invocation('ext1', 10));
-  expect(checkInvariants(input).violations.join('\n')).toMatch(/2 repeated RecordExt invocations, more than the 1 in flight at the 1 fault\(s\)/);
+  expect(checkInvariants(input).violations.join('\n')).toMatch(
+    /2 repeated RecordExt invocations, more than the 1 in flight at the 1 fault\(s\)/,
+  );
 });
 
-test("a surviving process whose /metrics disagree with what the tables say it completed is a violation", () => {
+test('a surviving process whose /metrics disagree with what the tables say it completed is a violation', () => {
   const input = clean();
   input.survivors[1]!.totals.completed = 2;
   const text = checkInvariants(input).violations.join('\n');
@@ -107,5 +124,7 @@ test('an effect of a LateWrite message (a write after its attempt ended) is a vi
   input.survivors[0]!.totals.dead_lettered += 1;
   expect(checkInvariants(input).violations).toEqual([]);
   input.tenants[0]!.effects.push({ messageId: 'late', pid: 10, payloadBytes: 2, at: T0 });
-  expect(checkInvariants(input).violations.join('\n')).toMatch(/effects of messages that were not completed by RecordTx: late \(type LateWrite\)/);
+  expect(checkInvariants(input).violations.join('\n')).toMatch(
+    /effects of messages that were not completed by RecordTx: late \(type LateWrite\)/,
+  );
 });

@@ -57,7 +57,12 @@ test(
       // of the non-transactional invocations it interrupted.
       const inflight = await scenario.inflightExt();
       scenario.recordFault('kill -9', [killed.pid], inflight);
-      kills.push({ label: killed.label, generation: killed.generation, inflightExt: inflight.length, afterMs: Date.now() - killed.startedAt });
+      kills.push({
+        label: killed.label,
+        generation: killed.generation,
+        inflightExt: inflight.length,
+        afterMs: Date.now() - killed.startedAt,
+      });
       // Restart at once or after a while, as an orchestrator would.
       const restartAfter = rng.next() < 0.5 ? 0 : rng.int(200, 2_000);
       restarts.push(sleep(restartAfter).then(() => fleet.startSlot(victim.slot)));

@@ -36,55 +36,69 @@ afterAll(async () => {
   await scenario?.cleanup();
 }, 60_000);
 
-const lateWrites = (n: number, lateMs: number): SeedMessage[] => Array.from({ length: n }, (_, i) => ({ type: 'LateWrite', payload: JSON.stringify({ n: i, lateMs }) }));
-const unawaited = (n: number): SeedMessage[] => Array.from({ length: n }, (_, i) => ({ type: 'Unawaited', payload: JSON.stringify({ n: i }) }));
+const lateWrites = (n: number, lateMs: number): SeedMessage[] =>
+  Array.from({ length: n }, (_, i) => ({ type: 'LateWrite', payload: JSON.stringify({ n: i, lateMs }) }));
+const unawaited = (n: number): SeedMessage[] =>
+  Array.from({ length: n }, (_, i) => ({ type: 'Unawaited', payload: JSON.stringify({ n: i }) }));
 const figures: Record<string, unknown> = {};
 
-test(`late writes after a timeout and an unawaited query among ${GOOD} good messages per tenant: refused / rolled back, nothing outside its outcome`, async () => {
-  await scenario.startFleet();
-  for (const t of ['a', 'b']) {
-    const mixed = [...workload(GOOD, scenario.rng, { extShare: 0.2, maxSleepMs: 5 }), ...lateWrites(LATE, 1_500), ...unawaited(UNAWAITED)];
-    mixed.sort(() => scenario.rng.next() - 0.5);
-    await scenario.seed(t, mixed);
-  }
-  await scenario.waitSettled(TIMEOUT_MS / 2);
-  // The late writes were tried (recorded after each was refused): every attempt whose handler started
-  // (an attempt that timed out waiting for one of the 2 connections never calls it).
-  await new Promise((r) => setTimeout(r, 2_000));
-  const tried = await scenario.recorder.lateWrites();
-  expect(tried.length).toBeGreaterThanOrEqual(LATE);
-  expect(tried.filter((w) => w.outcome !== 'TQW_TRANSACTION_CLOSED')).toEqual([]);
-  const states = (await Promise.all(scenario.tenants.map((t) => snapshotTenant(t)))).flatMap((s) => s.messages);
-  const late = states.filter((m) => m.type === 'LateWrite');
-  expect(late.filter((m) => m.status !== 'DeadLetter' || !/handler timed out after 500 ms/.test(m.error ?? ''))).toEqual([]);
-  const una = states.filter((m) => m.type === 'Unawaited');
-  expect(una.filter((m) => m.status !== 'Completed' || m.attempts !== 2)).toEqual([]);
-  figures.afterTimeout = { lateWriteMessages: late.length, lateWritesRefused: tried.length, unawaitedCompletedOnAttempt2: una.length };
-}, TIMEOUT_MS / 2 + 10_000);
+test(
+  `late writes after a timeout and an unawaited query among ${GOOD} good messages per tenant: refused / rolled back, nothing outside its outcome`,
+  async () => {
+    await scenario.startFleet();
+    for (const t of ['a', 'b']) {
+      const mixed = [
+        ...workload(GOOD, scenario.rng, { extShare: 0.2, maxSleepMs: 5 }),
+        ...lateWrites(LATE, 1_500),
+        ...unawaited(UNAWAITED),
+      ];
+      mixed.sort(() => scenario.rng.next() - 0.5);
+      await scenario.seed(t, mixed);
+    }
+    await scenario.waitSettled(TIMEOUT_MS / 2);
+    // The late writes were tried (recorded after each was refused): every attempt whose handler started
+    // (an attempt that timed out waiting for one of the 2 connections never calls it).
+    await new Promise((r) => setTimeout(r, 2_000));
+    const tried = await scenario.recorder.lateWrites();
+    expect(tried.length).toBeGreaterThanOrEqual(LATE);
+    expect(tried.filter((w) => w.outcome !== 'TQW_TRANSACTION_CLOSED')).toEqual([]);
+    const states = (await Promise.all(scenario.tenants.map((t) => snapshotTenant(t)))).flatMap((s) => s.messages);
+    const late = states.filter((m) => m.type === 'LateWrite');
+    expect(late.filter((m) => m.status !== 'DeadLetter' || !/handler timed out after 500 ms/.test(m.error ?? ''))).toEqual([]);
+    const una = states.filter((m) => m.type === 'Unawaited');
+    expect(una.filter((m) => m.status !== 'Completed' || m.attempts !== 2)).toEqual([]);
+    figures.afterTimeout = { lateWriteMessages: late.length, lateWritesRefused: tried.length, unawaitedCompletedOnAttempt2: una.length };
+  },
+  TIMEOUT_MS / 2 + 10_000,
+);
 
-test('SIGTERM with LateWrite handlers running past the drain deadline: their messages are released, not failed, and none of their effects is committed', async () => {
-  const fleet = scenario.fleet;
-  const ids = await scenario.seed('a', lateWrites(LATE, 1_000));
-  // Wait until they run, then SIGTERM both processes: the 200 ms drain deadline passes while they sleep.
-  const t = scenario.tenant('a');
-  for (const deadline = Date.now() + 30_000; ; ) {
-    const rows = (await snapshotTenant(t)).messages.filter((m) => ids.includes(m.id) && m.status === 'Processing');
-    if (rows.length >= 4) break;
-    if (Date.now() > deadline) throw new Error('the LateWrite messages did not start');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const exits = await Promise.all(fleet.live().map((i) => fleet.terminate(i)));
-  expect(exits.map((e) => e.code)).toEqual([0, 0]);
-  // The processes exit once everything was released, before these handlers' late writes come due
-  // (the refusal itself at the shutdown deadline is shown in process: test/worker/late-writes.test.ts).
-  const released = (await snapshotTenant(t)).messages.filter((m) => ids.includes(m.id) && m.status === 'Pending');
-  expect(released.length).toBeGreaterThan(0);
-  expect((await snapshotTenant(t)).effects.filter((e) => ids.includes(e.messageId))).toEqual([]);
-  figures.afterShutdownDeadline = { released: released.length };
-  // A new fleet finishes them (they time out and are dead-lettered like the others).
-  await scenario.startFleet();
-  await scenario.waitSettled(TIMEOUT_MS / 4);
-}, TIMEOUT_MS / 2);
+test(
+  'SIGTERM with LateWrite handlers running past the drain deadline: their messages are released, not failed, and none of their effects is committed',
+  async () => {
+    const fleet = scenario.fleet;
+    const ids = await scenario.seed('a', lateWrites(LATE, 1_000));
+    // Wait until they run, then SIGTERM both processes: the 200 ms drain deadline passes while they sleep.
+    const t = scenario.tenant('a');
+    for (const deadline = Date.now() + 30_000; ;) {
+      const rows = (await snapshotTenant(t)).messages.filter((m) => ids.includes(m.id) && m.status === 'Processing');
+      if (rows.length >= 4) break;
+      if (Date.now() > deadline) throw new Error('the LateWrite messages did not start');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const exits = await Promise.all(fleet.live().map((i) => fleet.terminate(i)));
+    expect(exits.map((e) => e.code)).toEqual([0, 0]);
+    // The processes exit once everything was released, before these handlers' late writes come due
+    // (the refusal itself at the shutdown deadline is shown in process: test/worker/late-writes.test.ts).
+    const released = (await snapshotTenant(t)).messages.filter((m) => ids.includes(m.id) && m.status === 'Pending');
+    expect(released.length).toBeGreaterThan(0);
+    expect((await snapshotTenant(t)).effects.filter((e) => ids.includes(e.messageId))).toEqual([]);
+    figures.afterShutdownDeadline = { released: released.length };
+    // A new fleet finishes them (they time out and are dead-lettered like the others).
+    await scenario.startFleet();
+    await scenario.waitSettled(TIMEOUT_MS / 4);
+  },
+  TIMEOUT_MS / 2,
+);
 
 test('invariants: every message final, effects exactly once and only for Completed messages, metrics of the survivors', async () => {
   const { report, exits } = await scenario.finish();

@@ -44,7 +44,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await query(sharedServer().adminUrl('postgres'), `DROP DATABASE IF EXISTS ${quoteIdent(otherDatabase)} WITH (FORCE)`).catch(() => undefined);
+  await query(sharedServer().adminUrl('postgres'), `DROP DATABASE IF EXISTS ${quoteIdent(otherDatabase)} WITH (FORCE)`).catch(
+    () => undefined,
+  );
   await scenario?.cleanup();
 }, 60_000);
 
@@ -133,7 +135,11 @@ const FORBIDDEN: Array<{ what: string; sql: (t: TenantDb) => string }> = [
   { what: 'DROP TABLE "QueueMessages"', sql: (t) => `DROP TABLE ${t.queueTable}` },
   { what: 'TRUNCATE "QueueMessages"', sql: (t) => `TRUNCATE ${t.queueTable}` },
   { what: 'CREATE INDEX on "QueueMessages"', sql: (t) => `CREATE INDEX "IX_Intruder" ON ${t.queueTable} ("CreatedAt")` },
-  { what: 'CREATE TRIGGER on "QueueMessages"', sql: (t) => `CREATE TRIGGER intruder BEFORE INSERT ON ${t.queueTable} FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()` },
+  {
+    what: 'CREATE TRIGGER on "QueueMessages"',
+    sql: (t) =>
+      `CREATE TRIGGER intruder BEFORE INSERT ON ${t.queueTable} FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()`,
+  },
   { what: 'SELECT from "QueueMigrations"', sql: (t) => `SELECT * FROM ${t.queueTable.replace('"QueueMessages"', '"QueueMigrations"')}` },
   { what: 'SELECT from the handler table it only inserts into', sql: (t) => `SELECT * FROM ${t.effectsTable}` },
   { what: 'DELETE from the handler table', sql: (t) => `DELETE FROM ${t.effectsTable}` },
@@ -160,16 +166,25 @@ test('the worker role cannot connect to a database it was not granted', async ()
   refused.push({ statement: 'connect to another database', code: error!.code, message: error!.message });
 });
 
-test('tqw migrate as the worker role fails: migrations are the administrator\'s job (the setup ran them as the administrator)', async () => {
+test("tqw migrate as the worker role fails: migrations are the administrator's job (the setup ran them as the administrator)", async () => {
   const asWorkerConfig = writeJson(join(scenario.dir, 'migrate-as-worker.config.json'), { tenants: { file: scenario.tenantsFile } });
-  const env = { TQW_CONFIG: '', ...Object.fromEntries(scenario.tenants.slice(1).map((t, i) => [`REL_PW_${i + 1}`, new URL(t.workerUrl).password])) };
+  const env = {
+    TQW_CONFIG: '',
+    ...Object.fromEntries(scenario.tenants.slice(1).map((t, i) => [`REL_PW_${i + 1}`, new URL(t.workerUrl).password])),
+  };
   const result = await runCli(['migrate', '--config', asWorkerConfig], env);
   scenario.secrets.add('tqw migrate (worker role)', result.stdout + result.stderr);
   expect(result.code).toBe(1);
   expect(result.stdout).toMatch(/permission denied/);
-  refused.push({ statement: 'tqw migrate', code: `exit ${result.code}`, message: result.stdout.split('\n').find((l) => /FAILED/.test(l)) ?? '' });
+  refused.push({
+    statement: 'tqw migrate',
+    code: `exit ${result.code}`,
+    message: result.stdout.split('\n').find((l) => /FAILED/.test(l)) ?? '',
+  });
 
-  const [{ server_version: version }] = (await query<{ server_version: string }>(scenario.tenants[0]!.adminUrl, 'SHOW server_version')) as [{ server_version: string }];
+  const [{ server_version: version }] = (await query<{ server_version: string }>(scenario.tenants[0]!.adminUrl, 'SHOW server_version')) as [
+    { server_version: string },
+  ];
   writeFigures({
     scenario: 'least-privilege',
     postgresVersion: version,

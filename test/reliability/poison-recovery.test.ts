@@ -68,19 +68,31 @@ test(
     // one burst per exit (when the leases it stranded expire); the rate is taken per burst, over the
     // span of its invocations (both processes reclaim, each one message at a time).
     const invocations = await scenario.recorder.invocations();
-    const reclaimed = invocations.filter((i) => i.attempt >= 2 && i.type !== 'ExitProcess').map((i) => i.at.getTime()).sort((x, y) => x - y);
+    const reclaimed = invocations
+      .filter((i) => i.attempt >= 2 && i.type !== 'ExitProcess')
+      .map((i) => i.at.getTime())
+      .sort((x, y) => x - y);
     const bursts: number[][] = [];
     for (const at of reclaimed) {
       const last = bursts[bursts.length - 1];
       if (last && at - last[last.length - 1]! < LEASE_MS / 2) last.push(at);
       else bursts.push([at]);
     }
-    const rates = bursts.filter((b) => b.length >= 20).map((b) => ({ messages: b.length, perSecond: Math.round(b.length / Math.max(0.001, (b[b.length - 1]! - b[0]!) / 1000)) }));
+    const rates = bursts
+      .filter((b) => b.length >= 20)
+      .map((b) => ({ messages: b.length, perSecond: Math.round(b.length / Math.max(0.001, (b[b.length - 1]! - b[0]!) / 1000)) }));
     const strandedByCrash = reclaimed.length;
     // Innocent attempts counted because of the crashes (their attempt > 1): at most one extra per crash they were held at.
     const maxInnocentAttempts = Math.max(...innocentIds.map((id) => states.get(id)?.attempts ?? 0));
     expect(maxInnocentAttempts).toBeLessThanOrEqual(MAX_ATTEMPTS);
-    figures = { innocent: INNOCENT, crashes: fleet.crashes.length, strandedByCrash, reclaimBursts: rates, maxInnocentAttempts, innocentDeadLetters: innocentDeadLetters.length };
+    figures = {
+      innocent: INNOCENT,
+      crashes: fleet.crashes.length,
+      strandedByCrash,
+      reclaimBursts: rates,
+      maxInnocentAttempts,
+      innocentDeadLetters: innocentDeadLetters.length,
+    };
     console.log(`poison recovery: ${JSON.stringify(figures)}`);
   },
   TIMEOUT_MS,
@@ -98,18 +110,29 @@ test(
     await fleet.kill9(0);
     await fleet.kill9(1);
     await fleet.startSlot(0, { RELIABILITY_STALL: '1', TQW_CONCURRENCY: String(STALLED) });
-    const stalled = await scenario.seed('a', Array.from({ length: STALLED }, (_, n) => ({ type: 'RecordExt', payload: JSON.stringify({ n, stallMs: 60_000 }) })));
+    const stalled = await scenario.seed(
+      'a',
+      Array.from({ length: STALLED }, (_, n) => ({ type: 'RecordExt', payload: JSON.stringify({ n, stallMs: 60_000 }) })),
+    );
     const t = scenario.tenant('a');
     let held = 0;
     const deadline = Date.now() + 60_000;
     while (held < STALLED) {
       if (Date.now() > deadline) throw new Error(`the process held only ${held} stalled messages`);
-      const rows = await query<{ n: string }>(t.adminUrl, `SELECT count(*) AS n FROM ${t.queueTable} WHERE "Status" = 'Processing' AND "Id" = ANY($1::uuid[])`, [stalled]);
+      const rows = await query<{ n: string }>(
+        t.adminUrl,
+        `SELECT count(*) AS n FROM ${t.queueTable} WHERE "Status" = 'Processing' AND "Id" = ANY($1::uuid[])`,
+        [stalled],
+      );
       held = Number(rows[0]!.n);
       if (held < STALLED) await new Promise((r) => setTimeout(r, 20));
     }
     const killed = await fleet.kill9(0);
-    const stranded = await query<{ Id: string }>(t.adminUrl, `SELECT "Id" FROM ${t.queueTable} WHERE "Status" = 'Processing' AND "Id" = ANY($1::uuid[])`, [stalled]);
+    const stranded = await query<{ Id: string }>(
+      t.adminUrl,
+      `SELECT "Id" FROM ${t.queueTable} WHERE "Status" = 'Processing' AND "Id" = ANY($1::uuid[])`,
+      [stalled],
+    );
     scenario.recordFault('kill -9', [killed.pid], await scenario.inflightExt());
     await fleet.startSlot(1);
     await scenario.waitSettled(TIMEOUT_MS / 2);
@@ -120,7 +143,11 @@ test(
       .sort((x, y) => x - y);
     expect(times.length).toBe(strandedIds.size);
     const seconds = (times[times.length - 1]! - times[0]!) / 1000;
-    reclaimFigures = { stranded: strandedIds.size, reclaimSeconds: seconds, reclaimPerSecond: Math.round(strandedIds.size / Math.max(seconds, 0.001)) };
+    reclaimFigures = {
+      stranded: strandedIds.size,
+      reclaimSeconds: seconds,
+      reclaimPerSecond: Math.round(strandedIds.size / Math.max(seconds, 0.001)),
+    };
     console.log(`reclaim after kill -9: ${JSON.stringify(reclaimFigures)}`);
   },
   TIMEOUT_MS,

@@ -12,7 +12,14 @@ import { WorkerFleet, sleep } from './support/fleet';
 import { checkInvariants, type SurvivorMetrics } from './support/invariants';
 import { processedTotals } from './support/metrics';
 import { scale } from './support/mode';
-import { createMssqlCluster, processingExtMssql, seedMssql, snapshotMssql, unsettledMssql, type MssqlCluster } from './support/mssql-tenants';
+import {
+  createMssqlCluster,
+  processingExtMssql,
+  seedMssql,
+  snapshotMssql,
+  unsettledMssql,
+  type MssqlCluster,
+} from './support/mssql-tenants';
 import { createRecorder, type Recorder } from './support/recorder';
 import { createRng } from './support/rng';
 import { writeWorkerConfig } from './support/scenario';
@@ -39,7 +46,10 @@ describeIfMssql('reliability on SQL Server', () => {
     for (const s of cluster.secrets) secrets.addSecret(s);
     recorder = await createRecorder();
     const dir = tempDir('rel-mssql');
-    const tenantsFile = writeJson(join(dir, 'tenants.json'), cluster.tenants.map((t) => ({ id: t.id, connectionString: t.workerConnection })));
+    const tenantsFile = writeJson(
+      join(dir, 'tenants.json'),
+      cluster.tenants.map((t) => ({ id: t.id, connectionString: t.workerConnection })),
+    );
     const configFile = join(dir, 'config.json');
     writeWorkerConfig(configFile, tenantsFile, { maxAttempts: MAX_ATTEMPTS });
     fleet = new WorkerFleet({

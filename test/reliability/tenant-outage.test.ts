@@ -58,7 +58,11 @@ async function timedRun(kind: Run['kind']): Promise<Run> {
   let messages = 0;
   let last = t0.getTime();
   for (const t of [a, b]) {
-    const [row] = await query<{ n: string; last: Date }>(t.adminUrl, `SELECT count(*) AS n, max("At") AS last FROM ${t.effectsTable} WHERE "At" >= $1`, [t0]);
+    const [row] = await query<{ n: string; last: Date }>(
+      t.adminUrl,
+      `SELECT count(*) AS n, max("At") AS last FROM ${t.effectsTable} WHERE "At" >= $1`,
+      [t0],
+    );
     messages += Number(row!.n);
     last = Math.max(last, row!.last.getTime());
   }
@@ -70,7 +74,11 @@ async function timedRun(kind: Run['kind']): Promise<Run> {
 async function waitForTenantInflight(t: TenantDb, ids: string[], n: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const [row] = await query<{ n: string }>(t.adminUrl, `SELECT count(*) AS n FROM ${t.queueTable} WHERE "Id" = ANY($1::uuid[]) AND "Status" = 'Processing'`, [ids]);
+    const [row] = await query<{ n: string }>(
+      t.adminUrl,
+      `SELECT count(*) AS n FROM ${t.queueTable} WHERE "Id" = ANY($1::uuid[]) AND "Status" = 'Processing'`,
+      [ids],
+    );
     if (Number(row!.n) >= n) return;
     if (Date.now() > deadline) throw new Error(`fewer than ${n} of tenant ${t.id}'s messages in flight after 30 s`);
     await new Promise((r) => setTimeout(r, 50));
@@ -131,7 +139,13 @@ test(
     try {
       // The edit lands while c is busy (handlers in flight in every process), as a password change in
       // production usually does: the old connection drains its messages, the new password takes over.
-      const busy = await scenario.seed('c', workload(32, scenario.rng, { extShare: 0, maxSleepMs: 0 }).map((m) => ({ ...m, payload: JSON.stringify({ n: 0, sleepMs: 2_500 }) })));
+      const busy = await scenario.seed(
+        'c',
+        workload(32, scenario.rng, { extShare: 0, maxSleepMs: 0 }).map((m) => ({
+          ...m,
+          payload: JSON.stringify({ n: 0, sleepMs: 2_500 }),
+        })),
+      );
       await waitForTenantInflight(c, busy, 8);
       scenario.writeTenantsFile((t, url) => (t.id === 'c' ? url.replace(/:[^:@/]*@/, `:${wrong}@`) : url));
       const down = await waitForTenantState(fleet, 'c', 'down', 30_000);

@@ -43,7 +43,12 @@ test('random instants, fractions and offsets parse exactly as the default parser
     const offsetMinutes = [0, 60, -60, 330, -210, 840, -720, 345][k % 8]!;
     const local = new Date(Math.floor(random() * 4e12) + offsetMinutes * 60_000);
     const digits = k % 7;
-    const fraction = digits === 0 ? '' : `.${String(Math.floor(random() * 1e6)).padStart(6, '0').slice(0, digits)}`;
+    const fraction =
+      digits === 0
+        ? ''
+        : `.${String(Math.floor(random() * 1e6))
+            .padStart(6, '0')
+            .slice(0, digits)}`;
     const sign = offsetMinutes < 0 ? '-' : '+';
     const abs = Math.abs(offsetMinutes);
     const offset = `${sign}${pad(Math.floor(abs / 60))}${abs % 60 ? `:${pad(abs % 60)}` : ''}`;

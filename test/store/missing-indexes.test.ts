@@ -30,7 +30,10 @@ test('after migrate no index is missing; a dropped one is reported, for a schema
 test('tqw check fails naming the missing index and the fix', async () => {
   const dir = tempDir('check-ix');
   const tenants = writeJson(join(dir, 'tenants.json'), [{ id: 'ix', connectionString: db.url, schema: 'idx_check' }]);
-  const config = writeJson(join(dir, 'config.json'), { tenants: { file: tenants }, handlers: { dir: join(__dirname, '..', '..', 'examples', 'handlers') } });
+  const config = writeJson(join(dir, 'config.json'), {
+    tenants: { file: tenants },
+    handlers: { dir: join(__dirname, '..', '..', 'examples', 'handlers') },
+  });
   const { store, pools: p } = adminStore(pgTenant('ix', db.url, 'idx_check'));
   pools.push(p);
   await store.migrate();

@@ -48,9 +48,14 @@ class Recorder implements WorkSubscriber {
 }
 
 const listenConnections = async () =>
-  (await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`))[0]!.n;
+  (
+    await sql<{ n: number }>(
+      db.url,
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`,
+    )
+  )[0]!.n;
 
-test('one connection per database; an insert wakes only its schema\'s tenant; no trigger means not listening', async () => {
+test("one connection per database; an insert wakes only its schema's tenant; no trigger means not listening", async () => {
   registry = new PgListenerRegistry({ maxListeners: 4, connectTimeoutMs: 5_000 });
   const a = await tenant('a');
   const b = await tenant('b');
@@ -92,7 +97,10 @@ test('a killed LISTEN connection reports not listening, reconnects, and reports 
   const r = new Recorder();
   registry.subscribe(a.tenant, r);
   await waitFor(() => r.now === true, { what: 'listening' });
-  await sql(db.url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`);
+  await sql(
+    db.url,
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`,
+  );
   await waitFor(() => r.listening.length >= 3 && r.now === true, { what: 'listening again' });
   expect(r.listening).toEqual([true, false, true]);
   await a.store.enqueue({ tenantId: 'e', messageType: 'T', payload: {} });

@@ -43,7 +43,9 @@ describe('PostgreSQL store specifics', () => {
       `INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload", "Status", "LastAttemptTime")
        SELECT gen_random_uuid(), 't', 'X', '{}', 'Completed', now() FROM generate_series(1, 50000)`,
     );
-    await fx.query(`INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload") SELECT gen_random_uuid(), 't', 'X', '{}' FROM generate_series(1, ${pending})`);
+    await fx.query(
+      `INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload") SELECT gen_random_uuid(), 't', 'X', '{}' FROM generate_series(1, ${pending})`,
+    );
     await fx.query(`ANALYZE ${store.tableName}`);
     const fences = await store.claim({ limit: claimed, leaseMs: 60_000 });
     const arrays = [fences.map((f) => f.id), fences.map((f) => f.dequeueTime), fences.map((f) => f.processingAttempts)];
@@ -218,7 +220,9 @@ describe('PostgreSQL store specifics', () => {
     // 20,000 due rows: a size where the planner, given a join to the picked ids, prices a hash join
     // over a sequential scan of the table below 1,000 index lookups (see claim.ts).
     const store = await fx.makeStore('t');
-    await fx.query(`INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload") SELECT gen_random_uuid(), 't', 'X', '{}' FROM generate_series(1, 20000)`);
+    await fx.query(
+      `INSERT INTO ${store.tableName} ("Id", "TenantId", "MessageType", "Payload") SELECT gen_random_uuid(), 't', 'X', '{}' FROM generate_series(1, 20000)`,
+    );
     await fx.query(`ANALYZE ${store.tableName}`);
     const claim = postgresStatements(store.tableName).claim;
     const plans = async (text: string) => {
@@ -245,8 +249,7 @@ describe('PostgreSQL store specifics', () => {
       expect(plan).not.toMatch(/Hash Join/);
     }
     // Control: the same claim written as a join to the picked rows gets the plan claim.ts avoids.
-    const joined = claim
-      .replace('WHERE q."Id" = ANY (ARRAY(SELECT "Id" FROM picked))', 'FROM picked WHERE q."Id" = picked."Id"');
+    const joined = claim.replace('WHERE q."Id" = ANY (ARRAY(SELECT "Id" FROM picked))', 'FROM picked WHERE q."Id" = picked."Id"');
     expect(joined).not.toBe(claim);
     for (const plan of await plans(joined)) expect(plan).toMatch(/Hash Join[\s\S]*Seq Scan on "QueueMessages" q/);
     // And the claim still claims: 1,000 rows, each once.
@@ -307,7 +310,9 @@ describe('PostgreSQL store specifics', () => {
       `CREATE FUNCTION ${schema}.log_commit_setting() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN INSERT INTO ${log} (op, setting) VALUES (TG_OP, current_setting('synchronous_commit')); RETURN NULL; END $$`,
     );
-    await fx.query(`CREATE TRIGGER log_commit_setting AFTER UPDATE OR DELETE ON ${store.tableName} FOR EACH ROW EXECUTE FUNCTION ${schema}.log_commit_setting()`);
+    await fx.query(
+      `CREATE TRIGGER log_commit_setting AFTER UPDATE OR DELETE ON ${store.tableName} FOR EACH ROW EXECUTE FUNCTION ${schema}.log_commit_setting()`,
+    );
     return async () => {
       const rows = await fx.query<{ setting: string }>(`DELETE FROM ${log} RETURNING setting`);
       return [...new Set(rows.map((r) => r.setting))];
@@ -318,7 +323,10 @@ describe('PostgreSQL store specifics', () => {
     const fast = await fx.makeStore('t', { asyncCommit: true });
     const settings = await recordCommitSettings(fast);
     const plainPools = createPostgresPoolRegistry();
-    const plain = createPostgresStore(fx.tenantOf(fast), plainPools, TEST_POOL_OPTIONS, undefined, { ...DEFAULT_STORE_OPTIONS, asyncClaims: false });
+    const plain = createPostgresStore(fx.tenantOf(fast), plainPools, TEST_POOL_OPTIONS, undefined, {
+      ...DEFAULT_STORE_OPTIONS,
+      asyncClaims: false,
+    });
     try {
       for (let i = 0; i < 4; i++) await fast.enqueue({ tenantId: 't', messageType: 'X', payload: '{}' });
       expect(await settings()).toEqual([]);
@@ -361,7 +369,10 @@ describe('PostgreSQL store specifics', () => {
     expect(await store.retry(d!, { error: 'boom', delayMs: 0 })).toBe(true);
     expect(await settings()).toEqual(['on']);
     const durablePools = createPostgresPoolRegistry();
-    const durable = createPostgresStore(fx.tenantOf(store), durablePools, TEST_POOL_OPTIONS, undefined, { ...DEFAULT_STORE_OPTIONS, asyncClaims: false });
+    const durable = createPostgresStore(fx.tenantOf(store), durablePools, TEST_POOL_OPTIONS, undefined, {
+      ...DEFAULT_STORE_OPTIONS,
+      asyncClaims: false,
+    });
     try {
       expect(await durable.claim({ limit: 2, leaseMs: 60_000 })).toHaveLength(2);
       expect(await settings()).toEqual(['on']);
@@ -456,9 +467,11 @@ describe('PostgreSQL store specifics', () => {
       await other.query('BEGIN');
       await other.query(`SELECT 1 FROM ${store.tableName} WHERE "Id" = $1 FOR UPDATE`, [id]);
       let finished = false;
-      const running = store.withClaimTransaction(claimed, async (tx) => store.complete(claimed, tx)).finally(() => {
-        finished = true;
-      });
+      const running = store
+        .withClaimTransaction(claimed, async (tx) => store.complete(claimed, tx))
+        .finally(() => {
+          finished = true;
+        });
       await sleep(300);
       expect(finished).toBe(false); // waiting for the lock, not failing
       await other.query('COMMIT');
@@ -521,11 +534,11 @@ describe('PostgreSQL store specifics', () => {
     }
   });
 
-  test('bad input is refused with a clear error: another dialect\'s transaction, an unserialisable payload, a limit below 1', async () => {
+  test("bad input is refused with a clear error: another dialect's transaction, an unserialisable payload, a limit below 1", async () => {
     const store = await fx.makeStore('t');
-    await expect(
-      store.enqueue({ tenantId: 't', messageType: 'X', payload: {} }, { dialect: 'sqlserver', handle: {} }),
-    ).rejects.toThrow(/PostgreSQL but was given a sqlserver transaction/);
+    await expect(store.enqueue({ tenantId: 't', messageType: 'X', payload: {} }, { dialect: 'sqlserver', handle: {} })).rejects.toThrow(
+      /PostgreSQL but was given a sqlserver transaction/,
+    );
     await expect(store.enqueue({ tenantId: 't', messageType: 'X', payload: undefined })).rejects.toThrow(/cannot be serialised/);
     await expect(store.claim({ limit: 0, leaseMs: 1 })).rejects.toThrow(RangeError);
     await expect(store.purge('Completed', 0, 0)).rejects.toThrow(RangeError);

@@ -13,14 +13,25 @@ import { CLAIM_INDEX, SQLSERVER_MIGRATIONS } from '../../src/store/sqlserver/mig
 import { quoteIdent, quoteTable } from '../../src/store/sqlserver/quote-table';
 import { MAX_PURGE_BATCH, createSqlServerStore } from '../../src/store/sqlserver/sqlserver-store';
 import type { ClaimedMessage, QueueStore } from '../../src/store/types';
-import { BABELFISH_IGNORES_HINTS, describeIfMssql, itUnlessBabelfish, mssqlUrl, onBabelfish, withDatabase, withLogin } from '../support/mssql';
+import {
+  BABELFISH_IGNORES_HINTS,
+  describeIfMssql,
+  itUnlessBabelfish,
+  mssqlUrl,
+  onBabelfish,
+  withDatabase,
+  withLogin,
+} from '../support/mssql';
 import { createSqlServerStoreFixture, TEST_POOL_OPTIONS } from './sqlserver/sqlserver-fixture';
 import { describeStoreContract } from './store-contract';
 
 describeStoreContract('SQL Server', createSqlServerStoreFixture(), {
   skip: mssqlUrl() === undefined,
   hintsIgnored: onBabelfish()
-    ? { server: 'Babelfish', reason: `${BABELFISH_IGNORES_HINTS}, so a claimer waits for a held row instead of skipping it, and this test claims from inside the transaction that holds it` }
+    ? {
+        server: 'Babelfish',
+        reason: `${BABELFISH_IGNORES_HINTS}, so a claimer waits for a held row instead of skipping it, and this test claims from inside the transaction that holds it`,
+      }
     : undefined,
 });
 
@@ -57,7 +68,7 @@ describeIfMssql('SQL Server store specifics', () => {
     return pool.connect();
   }
 
-  test('the table has the article\'s columns and types, a clustered primary key on Id and the claim index', async () => {
+  test("the table has the article's columns and types, a clustered primary key on Id and the claim index", async () => {
     const store = await fx.makeStore('t');
     const cols = await fx.query<{ name: string; type: string; nullable: string; len: number | null }>(
       `SELECT COLUMN_NAME AS [name], DATA_TYPE AS [type], IS_NULLABLE AS [nullable], CHARACTER_MAXIMUM_LENGTH AS [len]
@@ -96,8 +107,14 @@ describeIfMssql('SQL Server store specifics', () => {
       entry.cols.push([k.ord, k.col]);
       byName.set(k.name, entry);
     }
-    const indexes = [...byName.values()]
-      .map((e) => ({ name: e.name, type: e.type, keys: e.cols.sort((a, b) => a[0] - b[0]).map(([, c]) => c).join(',') }));
+    const indexes = [...byName.values()].map((e) => ({
+      name: e.name,
+      type: e.type,
+      keys: e.cols
+        .sort((a, b) => a[0] - b[0])
+        .map(([, c]) => c)
+        .join(','),
+    }));
     const known = [CLAIM_INDEX, 'IX_QueueMessages_DedupeKey', 'PK_QueueMessages'];
     const found = indexes.map((i) => ({ ...i, name: indexNameAsCreated(i.name, known), keys: i.keys.toLowerCase() }));
     expect(found.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
@@ -130,7 +147,7 @@ describeIfMssql('SQL Server store specifics', () => {
     expect(applied.map((r) => r.Id)).toEqual(SQLSERVER_MIGRATIONS.map((m) => m.id));
   });
 
-  test('migrate adopts the article\'s own table (its CREATE TABLE and index, verbatim) without failing, adding only the claim index', async () => {
+  test("migrate adopts the article's own table (its CREATE TABLE and index, verbatim) without failing, adding only the claim index", async () => {
     const schema = `app_${randomBytes(4).toString('hex')}`;
     const table = quoteTable(schema);
     await fx.query(`EXEC (N'CREATE SCHEMA ${quoteIdent(schema)}');`);
@@ -170,76 +187,93 @@ describeIfMssql('SQL Server store specifics', () => {
     expect(names.map((n) => indexNameAsCreated(n.name, expected)).sort()).toEqual(expected);
   });
 
-  itUnlessBabelfish('it refuses a doubled ]] inside a bracket-quoted identifier (syntax error at or near "]")', 'schema names are quoted safely: brackets, quotes, spaces and SQL in the name work end to end', async () => {
-    expect(quoteTable("a]b'c")).toBe("[a]]b'c].[QueueMessages]");
-    expect(quoteTable(undefined)).toBe('[QueueMessages]');
-    expect(() => quoteIdent('')).toThrow(TypeError);
-    const schema = `Tenant [Q]'; DROP TABLE x; -- ${randomBytes(3).toString('hex')}`;
-    const store = await fx.makeStore('t', { schema });
-    expect(store.tableName).toBe(`${quoteIdent(schema)}.[QueueMessages]`);
-    const id = await store.enqueue({ tenantId: 't', messageType: 'X', payload: 1 });
-    const claimed = await claimOne(store);
-    expect(claimed.id).toBe(id);
-    expect(await store.complete(claimed)).toBe(true);
-    const [ns] = await fx.query<{ n: number }>(`SELECT COUNT(*) AS [n] FROM sys.schemas WHERE name = @schema;`, (r) =>
-      r.input('schema', mssql.NVarChar(128), schema),
-    );
-    expect(ns!.n).toBe(1);
-  });
+  itUnlessBabelfish(
+    'it refuses a doubled ]] inside a bracket-quoted identifier (syntax error at or near "]")',
+    'schema names are quoted safely: brackets, quotes, spaces and SQL in the name work end to end',
+    async () => {
+      expect(quoteTable("a]b'c")).toBe("[a]]b'c].[QueueMessages]");
+      expect(quoteTable(undefined)).toBe('[QueueMessages]');
+      expect(() => quoteIdent('')).toThrow(TypeError);
+      const schema = `Tenant [Q]'; DROP TABLE x; -- ${randomBytes(3).toString('hex')}`;
+      const store = await fx.makeStore('t', { schema });
+      expect(store.tableName).toBe(`${quoteIdent(schema)}.[QueueMessages]`);
+      const id = await store.enqueue({ tenantId: 't', messageType: 'X', payload: 1 });
+      const claimed = await claimOne(store);
+      expect(claimed.id).toBe(id);
+      expect(await store.complete(claimed)).toBe(true);
+      const [ns] = await fx.query<{ n: number }>(`SELECT COUNT(*) AS [n] FROM sys.schemas WHERE name = @schema;`, (r) =>
+        r.input('schema', mssql.NVarChar(128), schema),
+      );
+      expect(ns!.n).toBe(1);
+    },
+  );
 
-  itUnlessBabelfish(`${BABELFISH_IGNORES_HINTS}: the lock holder's SELECT WITH (UPDLOCK) takes no lock there`, 'withClaimTransaction waits out a session that only holds the row lock, and reports a lease lost when the lock holder changed the fence', async () => {
-    const store = await fx.makeStore('t');
-    const id = await store.enqueue({ tenantId: 't', messageType: 'X', payload: {} });
-    const claimed = await claimOne(store);
-    const other = await otherConnection();
-    try {
-      // A U lock without a change (what a claimer scanning the row leaves for the rest of its statement).
-      const holder = new mssql.Transaction(other);
-      await holder.begin();
-      await holder.request().input('id', mssql.UniqueIdentifier, id).query(`SELECT Id FROM ${store.tableName} WITH (UPDLOCK, ROWLOCK) WHERE Id = @id;`);
-      let finished = false;
-      const running = store.withClaimTransaction(claimed, async (tx) => store.complete(claimed, tx)).finally(() => {
-        finished = true;
+  itUnlessBabelfish(
+    `${BABELFISH_IGNORES_HINTS}: the lock holder's SELECT WITH (UPDLOCK) takes no lock there`,
+    'withClaimTransaction waits out a session that only holds the row lock, and reports a lease lost when the lock holder changed the fence',
+    async () => {
+      const store = await fx.makeStore('t');
+      const id = await store.enqueue({ tenantId: 't', messageType: 'X', payload: {} });
+      const claimed = await claimOne(store);
+      const other = await otherConnection();
+      try {
+        // A U lock without a change (what a claimer scanning the row leaves for the rest of its statement).
+        const holder = new mssql.Transaction(other);
+        await holder.begin();
+        await holder
+          .request()
+          .input('id', mssql.UniqueIdentifier, id)
+          .query(`SELECT Id FROM ${store.tableName} WITH (UPDLOCK, ROWLOCK) WHERE Id = @id;`);
+        let finished = false;
+        const running = store
+          .withClaimTransaction(claimed, async (tx) => store.complete(claimed, tx))
+          .finally(() => {
+            finished = true;
+          });
+        await sleep(300);
+        expect(finished).toBe(false); // waiting for the lock, not failing
+        await holder.commit();
+        await expect(running).resolves.toBe(true);
+
+        // A reclaim in progress: the lock holder moves the fence, then commits.
+        const id2 = await store.enqueue({ tenantId: 't', messageType: 'X', payload: {} });
+        const claimed2 = await claimOne(store);
+        const reclaimer = new mssql.Transaction(other);
+        await reclaimer.begin();
+        await reclaimer
+          .request()
+          .input('id', mssql.UniqueIdentifier, id2)
+          .query(
+            `UPDATE ${store.tableName} SET DequeueTime = DATEADD(second, 1, DequeueTime), ProcessingAttempts = ProcessingAttempts + 1 WHERE Id = @id;`,
+          );
+        const lost = store.withClaimTransaction(claimed2, async () => 'ran');
+        await sleep(200);
+        await reclaimer.commit();
+        await expect(lost).rejects.toBeInstanceOf(LeaseLostError);
+      } finally {
+        await other.close();
+      }
+    },
+  );
+
+  itUnlessBabelfish(
+    `${BABELFISH_IGNORES_HINTS}: a claimer waits for a held row instead of skipping it`,
+    'a claimer skips, without waiting, the rows of a running claim transaction and still gets the other due rows',
+    async () => {
+      const store = await fx.makeStore('t');
+      const other = await fx.openPeer(store);
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) ids.push(await store.enqueue({ tenantId: 't', messageType: 'X', payload: { i } }));
+      const [held] = await store.claim({ limit: 1, leaseMs: 100 });
+      const got = await store.withClaimTransaction(held!, async () => {
+        await sleep(300); // the lease of `held` has expired, its transaction still runs
+        return other.claim({ limit: 50, leaseMs: 100 });
       });
-      await sleep(300);
-      expect(finished).toBe(false); // waiting for the lock, not failing
-      await holder.commit();
-      await expect(running).resolves.toBe(true);
+      expect(got.map((m) => m.id).sort()).toEqual(ids.filter((id) => id !== held!.id).sort());
+    },
+  );
 
-      // A reclaim in progress: the lock holder moves the fence, then commits.
-      const id2 = await store.enqueue({ tenantId: 't', messageType: 'X', payload: {} });
-      const claimed2 = await claimOne(store);
-      const reclaimer = new mssql.Transaction(other);
-      await reclaimer.begin();
-      await reclaimer
-        .request()
-        .input('id', mssql.UniqueIdentifier, id2)
-        .query(
-          `UPDATE ${store.tableName} SET DequeueTime = DATEADD(second, 1, DequeueTime), ProcessingAttempts = ProcessingAttempts + 1 WHERE Id = @id;`,
-        );
-      const lost = store.withClaimTransaction(claimed2, async () => 'ran');
-      await sleep(200);
-      await reclaimer.commit();
-      await expect(lost).rejects.toBeInstanceOf(LeaseLostError);
-    } finally {
-      await other.close();
-    }
-  });
-
-  itUnlessBabelfish(`${BABELFISH_IGNORES_HINTS}: a claimer waits for a held row instead of skipping it`, 'a claimer skips, without waiting, the rows of a running claim transaction and still gets the other due rows', async () => {
-    const store = await fx.makeStore('t');
-    const other = await fx.openPeer(store);
-    const ids: string[] = [];
-    for (let i = 0; i < 20; i++) ids.push(await store.enqueue({ tenantId: 't', messageType: 'X', payload: { i } }));
-    const [held] = await store.claim({ limit: 1, leaseMs: 100 });
-    const got = await store.withClaimTransaction(held!, async () => {
-      await sleep(300); // the lease of `held` has expired, its transaction still runs
-      return other.claim({ limit: 50, leaseMs: 100 });
-    });
-    expect(got.map((m) => m.id).sort()).toEqual(ids.filter((id) => id !== held!.id).sort());
-  });
-
-  test('a running claim transaction\'s row is not reclaimed after its lease expired: a claim meanwhile skips it (SQL Server) or waits for it (Babelfish)', async () => {
+  test("a running claim transaction's row is not reclaimed after its lease expired: a claim meanwhile skips it (SQL Server) or waits for it (Babelfish)", async () => {
     const store = await fx.makeStore('t');
     const other = await fx.openPeer(store);
     const ids: string[] = [];
@@ -266,7 +300,10 @@ describeIfMssql('SQL Server store specifics', () => {
       store.withClaimTransaction(claimed, async (tx) => {
         await fx.insertEffect(store, tx, id);
         await store.complete(claimed, tx);
-        await (tx.handle as mssql.Transaction).request().query('SELECT 1/0 AS x;').catch(() => undefined);
+        await (tx.handle as mssql.Transaction)
+          .request()
+          .query('SELECT 1/0 AS x;')
+          .catch(() => undefined);
       }),
     ).rejects.toThrow(/rolled back by the server/);
     expect(await fx.countEffects(store, id)).toBe(0);
@@ -340,7 +377,9 @@ describeIfMssql('SQL Server store specifics', () => {
     } finally {
       await pools.closeAll();
       // Babelfish refuses to drop a user that still holds grants.
-      await fx.query(`REVOKE SELECT, INSERT, UPDATE, DELETE ON OBJECT::${store.tableName} FROM ${quoteIdent(login)};`).catch(() => undefined);
+      await fx
+        .query(`REVOKE SELECT, INSERT, UPDATE, DELETE ON OBJECT::${store.tableName} FROM ${quoteIdent(login)};`)
+        .catch(() => undefined);
       await fx.query(`REVOKE SELECT ON OBJECT::${quoteTable(schema, 'QueueMigrations')} FROM ${quoteIdent(login)};`).catch(() => undefined);
       await fx.query(`IF USER_ID(N'${login}') IS NOT NULL DROP USER ${quoteIdent(login)};`);
       await fx.query(`IF SUSER_ID(N'${login}') IS NOT NULL DROP LOGIN ${quoteIdent(login)};`);
@@ -349,9 +388,9 @@ describeIfMssql('SQL Server store specifics', () => {
 
   test("bad input is refused with a clear error: another dialect's transaction, an id that is not a UUID, a limit below 1", async () => {
     const store = await fx.makeStore('t');
-    await expect(
-      store.enqueue({ tenantId: 't', messageType: 'X', payload: {} }, { dialect: 'postgres', handle: {} }),
-    ).rejects.toThrow(/SQL Server but was given a postgres transaction/);
+    await expect(store.enqueue({ tenantId: 't', messageType: 'X', payload: {} }, { dialect: 'postgres', handle: {} })).rejects.toThrow(
+      /SQL Server but was given a postgres transaction/,
+    );
     await expect(store.enqueue({ id: 'not-a-uuid', tenantId: 't', messageType: 'X', payload: {} })).rejects.toThrow(/UUID/);
     await expect(store.enqueue({ tenantId: 't', messageType: 'X', payload: undefined })).rejects.toThrow(/cannot be serialised/);
     await expect(store.claim({ limit: 0, leaseMs: 1 })).rejects.toThrow(RangeError);

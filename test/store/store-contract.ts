@@ -338,9 +338,24 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       test('a claim takes at most ONE expired lease, the oldest lease first, next to due work, and marks only it reclaimed', async () => {
         const store = await fx.makeStore(TENANT);
         // Three messages whose lease (1 s) expired long ago, oldest lease first: lease1, lease2, lease3.
-        const lease1 = await raw(store, { status: 'Processing', processingAttempts: 1, scheduledOffsetMs: -50_000, dequeueOffsetMs: -40_000 });
-        const lease2 = await raw(store, { status: 'Processing', processingAttempts: 1, scheduledOffsetMs: -60_000, dequeueOffsetMs: -30_000 });
-        const lease3 = await raw(store, { status: 'Processing', processingAttempts: 1, scheduledOffsetMs: -70_000, dequeueOffsetMs: -20_000 });
+        const lease1 = await raw(store, {
+          status: 'Processing',
+          processingAttempts: 1,
+          scheduledOffsetMs: -50_000,
+          dequeueOffsetMs: -40_000,
+        });
+        const lease2 = await raw(store, {
+          status: 'Processing',
+          processingAttempts: 1,
+          scheduledOffsetMs: -60_000,
+          dequeueOffsetMs: -30_000,
+        });
+        const lease3 = await raw(store, {
+          status: 'Processing',
+          processingAttempts: 1,
+          scheduledOffsetMs: -70_000,
+          dequeueOffsetMs: -20_000,
+        });
         const due1 = await raw(store, { scheduledOffsetMs: -10_000 });
         const due2 = await raw(store, { scheduledOffsetMs: -5_000 });
 
@@ -359,7 +374,12 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('an expired lease competes with due work by ScheduledTime for the `limit` places', async () => {
         const store = await fx.makeStore(TENANT);
-        const lease = await raw(store, { status: 'Processing', processingAttempts: 1, scheduledOffsetMs: -1_000, dequeueOffsetMs: -30_000 });
+        const lease = await raw(store, {
+          status: 'Processing',
+          processingAttempts: 1,
+          scheduledOffsetMs: -1_000,
+          dequeueOffsetMs: -30_000,
+        });
         const older = await raw(store, { scheduledOffsetMs: -20_000 });
         // limit 1: the older due message wins; the expired lease waits for the next claim.
         expect((await store.claim({ limit: 1, leaseMs: 1_000 })).map((m) => [m.id, m.reclaimed])).toEqual([[older, false]]);
@@ -369,13 +389,21 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       test('claim, listDeadLetters and purge refuse bad numbers alike: RangeError naming the argument, before any statement', async () => {
         const store = await fx.makeStore(TENANT);
         for (const limit of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
-          await expect(store.claim({ limit, leaseMs: 1_000 })).rejects.toThrow(new RangeError(`claim limit must be an integer between 1 and 2147483647, got ${limit}`));
+          await expect(store.claim({ limit, leaseMs: 1_000 })).rejects.toThrow(
+            new RangeError(`claim limit must be an integer between 1 and 2147483647, got ${limit}`),
+          );
         }
         for (const leaseMs of [-1, 0.5, Number.POSITIVE_INFINITY, 2 ** 31]) {
-          await expect(store.claim({ limit: 1, leaseMs })).rejects.toThrow(new RangeError(`claim leaseMs must be an integer between 0 and 2147483647, got ${leaseMs}`));
+          await expect(store.claim({ limit: 1, leaseMs })).rejects.toThrow(
+            new RangeError(`claim leaseMs must be an integer between 0 and 2147483647, got ${leaseMs}`),
+          );
         }
-        await expect(store.listDeadLetters(-1)).rejects.toThrow(new RangeError('listDeadLetters limit must be an integer between 0 and 2147483647, got -1'));
-        await expect(store.purge('Completed', 0, 0)).rejects.toThrow(new RangeError('purge batchSize must be an integer between 1 and 2147483647, got 0'));
+        await expect(store.listDeadLetters(-1)).rejects.toThrow(
+          new RangeError('listDeadLetters limit must be an integer between 0 and 2147483647, got -1'),
+        );
+        await expect(store.purge('Completed', 0, 0)).rejects.toThrow(
+          new RangeError('purge batchSize must be an integer between 1 and 2147483647, got 0'),
+        );
         expect(await store.claim({ limit: 1, leaseMs: 0 })).toEqual([]);
       });
 
@@ -497,7 +525,9 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         expect((await store.stats()).counts.Pending).toBe(3);
         const claimed = await store.claim({ limit: 10, leaseMs: LONG_LEASE });
         const held = claimed.find((m) => m.id === first.id)!;
-        expect((await store.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: {}, dedupeKey: 'order-42' })).deduplicated).toBe(true);
+        expect(
+          (await store.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: {}, dedupeKey: 'order-42' })).deduplicated,
+        ).toBe(true);
         expect(await store.complete(held)).toBe(true);
         const next = await store.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: {}, dedupeKey: 'order-42' });
         expect(next.deduplicated).toBe(false);
@@ -508,7 +538,9 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         const store = await fx.makeStore(TENANT);
         const peers = [store, await fx.openPeer(store), await fx.openPeer(store)];
         const outcomes = await Promise.all(
-          Array.from({ length: 12 }, (_, i) => peers[i % peers.length]!.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: { i }, dedupeKey: 'same' })),
+          Array.from({ length: 12 }, (_, i) =>
+            peers[i % peers.length]!.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: { i }, dedupeKey: 'same' }),
+          ),
         );
         expect(new Set(outcomes.map((o) => o.id)).size).toBe(1);
         expect(outcomes.filter((o) => !o.deduplicated)).toHaveLength(1);
@@ -523,7 +555,9 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
             throw new Error('rollback');
           }),
         ).rejects.toThrow('rollback');
-        const outcome = await fx.callerTransaction(store, (tx) => store.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: {}, dedupeKey: 'tx-key' }, tx));
+        const outcome = await fx.callerTransaction(store, (tx) =>
+          store.enqueueMessage({ tenantId: TENANT, messageType: 'Test', payload: {}, dedupeKey: 'tx-key' }, tx),
+        );
         expect(outcome.deduplicated).toBe(false);
         expect((await store.getMessage(outcome.id))?.status).toBe('Pending');
       });
@@ -693,9 +727,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         expect((await store.getMessage(id))?.status).toBe('Completed');
 
         // The same claim cannot run its effects a second time.
-        await expect(
-          store.withClaimTransaction(claimed, (tx) => fx.insertEffect(store, tx, id)),
-        ).rejects.toBeInstanceOf(LeaseLostError);
+        await expect(store.withClaimTransaction(claimed, (tx) => fx.insertEffect(store, tx, id))).rejects.toBeInstanceOf(LeaseLostError);
         expect(await fx.countEffects(store, id)).toBe(1);
         expect(await store.claim({ limit: 10, leaseMs: 0 })).toEqual([]);
       });
@@ -804,7 +836,6 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
     });
 
     describe('completing transactions (the Completed UPDATE opens the transaction)', () => {
-
       test('effects and Completed commit together, exactly once; a second attempt with the same fence is refused', async () => {
         const store = await fx.makeStore(TENANT);
         await expectCompletesOnce(store, async (id) => {
@@ -1025,7 +1056,10 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         await enqueueOne(done);
         expect(await done.complete(await claimOne(done))).toBe(true);
 
-        const result = await groupOf(empty).nextDue(stores.map((s) => groupOf(s).table), { leaseMs: 20_000 });
+        const result = await groupOf(empty).nextDue(
+          stores.map((s) => groupOf(s).table),
+          { leaseMs: 20_000 },
+        );
         expect(result).toHaveLength(5);
         expect(result[0]).toBeNull();
         expect(result[1]).not.toBeNull();
@@ -1048,7 +1082,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         expect(dueIn!).toBeLessThanOrEqual(10_000);
       });
 
-      test('depth of many tables equals each store\'s own depth, and the retention check finds exactly the tables with old rows', async () => {
+      test("depth of many tables equals each store's own depth, and the retention check finds exactly the tables with old rows", async () => {
         const a = await fx.makeStore('t-a');
         const b = await fx.makeStore('t-b', { sharePoolsWith: a });
         const c = await fx.makeStore('t-c', { sharePoolsWith: a });
@@ -1130,7 +1164,14 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
 
       test('requeueDeadLetters moves chosen (or all) dead letters to Pending, due now, attempts 0, no error, and nothing else', async () => {
         const store = await fx.makeStore(TENANT);
-        const dl = (n: number) => raw(store, { status: 'DeadLetter', processingAttempts: 5, lastAttemptOffsetMs: -n, errorMessage: 'boom', scheduledOffsetMs: -60_000 });
+        const dl = (n: number) =>
+          raw(store, {
+            status: 'DeadLetter',
+            processingAttempts: 5,
+            lastAttemptOffsetMs: -n,
+            errorMessage: 'boom',
+            scheduledOffsetMs: -60_000,
+          });
         const one = await dl(1);
         const two = await dl(2);
         const three = await dl(3);
@@ -1156,7 +1197,10 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         const store = await fx.makeStore(TENANT);
         const HOUR = 3_600_000;
         const oldCompleted: string[] = [];
-        for (let i = 0; i < 5; i++) oldCompleted.push(await raw(store, { status: 'Completed', processingAttempts: 1, lastAttemptOffsetMs: -2 * HOUR, createdOffsetMs: -2 * HOUR }));
+        for (let i = 0; i < 5; i++)
+          oldCompleted.push(
+            await raw(store, { status: 'Completed', processingAttempts: 1, lastAttemptOffsetMs: -2 * HOUR, createdOffsetMs: -2 * HOUR }),
+          );
         // Never attempted by a worker (LastAttemptTime NULL): its age is its CreatedAt.
         oldCompleted.push(await raw(store, { status: 'Completed', createdOffsetMs: -2 * HOUR }));
         // Created long ago but completed recently: kept.
@@ -1182,7 +1226,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
     });
 
     describe('tenants and pools', () => {
-      test('two tenants in two schemas of one database share one pool and never see each other\'s rows', async () => {
+      test("two tenants in two schemas of one database share one pool and never see each other's rows", async () => {
         const a = await fx.makeStore('tenant-a');
         const b = await fx.makeStore('tenant-b', { sharePoolsWith: a });
         expect(a.tableName).not.toBe(b.tableName);
@@ -1210,7 +1254,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         expect(fx.openPoolCount(store)).toBe(1);
       });
 
-      test('a tenant without a schema works in the connection\'s default schema', async () => {
+      test("a tenant without a schema works in the connection's default schema", async () => {
         const store = await fx.makeStore(TENANT, { schema: null });
         const id = await enqueueOne(store);
         const claimed = await store.claim({ limit: 100, leaseMs: LONG_LEASE });

@@ -48,7 +48,10 @@ async function withChain(fn: (chain: TransactionChain, pool: pg.Pool) => Promise
 /** The preamble the stores send (BEGIN and the guard's setting). */
 const BEGIN = openTransactionSql(undefined);
 /** An opening statement as the chain requires: guarded, it does nothing outside the transaction its BEGIN opened. */
-const insertEffect = (id: string): pg.QueryConfig => ({ text: `INSERT INTO effects (id) SELECT $1 WHERE ${IN_OPENED_TRANSACTION} RETURNING id`, values: [id] });
+const insertEffect = (id: string): pg.QueryConfig => ({
+  text: `INSERT INTO effects (id) SELECT $1 WHERE ${IN_OPENED_TRANSACTION} RETURNING id`,
+  values: [id],
+});
 const committedIds = async () => (await admin.query<{ id: string }>('SELECT id FROM effects ORDER BY id')).rows.map((r) => r.id);
 const backendPid = async (client: pg.PoolClient) => (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 
@@ -75,7 +78,9 @@ test('a commit opens the waiting transaction on the same connection, and both ke
 
 test('a COMMIT that fails fails its own transaction only; the waiting one opens all the same, on that connection', async () => {
   await withChain(async (chain) => {
-    const a = await chain.open(BEGIN, { text: `INSERT INTO deferred (id) SELECT v FROM (VALUES ('dup'), ('dup')) AS t(v) WHERE ${IN_OPENED_TRANSACTION}` });
+    const a = await chain.open(BEGIN, {
+      text: `INSERT INTO deferred (id) SELECT v FROM (VALUES ('dup'), ('dup')) AS t(v) WHERE ${IN_OPENED_TRANSACTION}`,
+    });
     const pidA = await backendPid(a.client);
     const waiting = chain.open(BEGIN, insertEffect('b'));
 
@@ -165,7 +170,10 @@ test('a waiter is served by the connection it asked for even when others queue b
     // connection the waiter asked for must then open the waiter, not go to the one queued behind.
     const later = pool.connect();
     await chain.commit(a.client);
-    const b = await Promise.race([waiting, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('waiter never served')), 3_000))]);
+    const b = await Promise.race([
+      waiting,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('waiter never served')), 3_000)),
+    ]);
     expect(b.result.rows).toEqual([{ id: 'b' }]);
     await chain.commit(b.client);
     (await later).release();

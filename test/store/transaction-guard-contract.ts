@@ -27,7 +27,7 @@ const RUNNERS: Array<[string, (store: QueueStore) => Run, boolean]> = [
 ];
 
 export function describeTransactionGuardContract(fx: StoreContractFixture, tenant: string): void {
-  describe('the handle lent to a transaction\'s function (ctx.db) ends with it', () => {
+  describe("the handle lent to a transaction's function (ctx.db) ends with it", () => {
     async function claimedMessage(store: QueueStore) {
       await fx.createEffectsTable(store);
       const id = await store.enqueue({ tenantId: store.tenantId, messageType: 'Test', payload: {} });

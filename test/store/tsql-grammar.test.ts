@@ -40,7 +40,9 @@ function errorsOf(table: string): string {
  */
 function sqlBuilders(): Array<[string, (table: string) => string]> {
   const builders: Array<[string, (table: string) => string]> = [];
-  for (const file of readdirSync(SQL_DIR).filter((f) => f.endsWith('.ts')).sort()) {
+  for (const file of readdirSync(SQL_DIR)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
     // require, not import: the file list is only known at run time.
     const mod = require(join(SQL_DIR, file)) as Record<string, unknown>;
     for (const [name, value] of Object.entries(mod)) {
@@ -49,7 +51,11 @@ function sqlBuilders(): Array<[string, (table: string) => string]> {
       const writesErrors = file === 'retry.ts' || file === 'dead-letter.ts';
       builders.push([
         `${file}:${name}`,
-        file === 'error-history.ts' ? (table) => build(errorsOf(table)) : writesErrors ? (table) => build(table, errorsOf(table)) : (table) => build(table),
+        file === 'error-history.ts'
+          ? (table) => build(errorsOf(table))
+          : writesErrors
+            ? (table) => build(table, errorsOf(table))
+            : (table) => build(table),
       ]);
     }
   }
@@ -66,7 +72,9 @@ function migrationStatements(schema: string | undefined): Array<[string, string]
     ['create QueueMigrations', createMigrationsTableSql(migrations)],
     ['applied migrations', appliedMigrationsSql(migrations)],
     ['record migration', recordMigrationSql(migrations)],
-    ...SQLSERVER_MIGRATIONS.flatMap((m) => m.statements(table, (name) => quoteTable(schema, name)).map((sql, i): [string, string] => [`${m.id}[${i}]`, sql])),
+    ...SQLSERVER_MIGRATIONS.flatMap((m) =>
+      m.statements(table, (name) => quoteTable(schema, name)).map((sql, i): [string, string] => [`${m.id}[${i}]`, sql]),
+    ),
   ];
 }
 
@@ -145,7 +153,9 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
     test.each(TABLES)(`${name} with table %s`, (table) => {
       const sql = build(table);
       // list-indexes names the table inside a string literal (OBJECT_ID), with its quotes doubled.
-      expect(sql).toContain(name.startsWith('list-indexes') ? table.replace(/'/g, "''") : name.startsWith('error-history') ? errorsOf(table) : table);
+      expect(sql).toContain(
+        name.startsWith('list-indexes') ? table.replace(/'/g, "''") : name.startsWith('error-history') ? errorsOf(table) : table,
+      );
       expect(parseTsql(sql).errors).toEqual([]);
     });
   }
@@ -199,7 +209,7 @@ describe('negative controls: the parser rejects broken T-SQL', () => {
   });
 
   test('a broken DDL statement: misspelled keyword, missing parentheses, doubled comma', () => {
-    const ddl = SQLSERVER_MIGRATIONS[0]!.statements(quoteTable("dbo"), (name) => quoteTable("dbo", name))[0]!;
+    const ddl = SQLSERVER_MIGRATIONS[0]!.statements(quoteTable('dbo'), (name) => quoteTable('dbo', name))[0]!;
     expect(parseTsql(ddl).errors).toEqual([]);
     for (const [from, to] of [
       ['CREATE TABLE', 'CREATE TABEL'],
@@ -271,7 +281,9 @@ describe('structure of the statements the guarantees rest on', () => {
     expect(sql.claim).toContain(
       `SELECT TOP (@limit) Id, ISNULL(Priority, 0) AS Priority, ScheduledTime\n            ${hinted}\n            WHERE ${DUE_WORK}\n            ORDER BY ISNULL(Priority, 0) DESC, ScheduledTime) AS DueWork`,
     );
-    expect(sql.claim).toContain(`${hinted}\n        WHERE Id = @expiredId AND ${EXPIRED_LEASE}\n    ) AS Candidates\n    ORDER BY Priority DESC, ScheduledTime)`);
+    expect(sql.claim).toContain(
+      `${hinted}\n        WHERE Id = @expiredId AND ${EXPIRED_LEASE}\n    ) AS Candidates\n    ORDER BY Priority DESC, ScheduledTime)`,
+    );
     expect(sql.claim).toContain('SELECT TOP (@limit) Id FROM (');
     // The due predicate is the outer UPDATE's guard (correct even where the hints are ignored),
     // and the lease the claim may take over is reported for ClaimedMessage.reclaimed.
@@ -326,7 +338,9 @@ describe('structure of the statements the guarantees rest on', () => {
     expect(sql.lockClaim).toContain(`FROM ${table} WITH (UPDLOCK, ROWLOCK) WHERE`);
     // Babelfish ignores UPDLOCK; there (chosen by the server itself) an UPDATE takes the row lock.
     expect(sql.lockClaim).toMatch(/^IF SERVERPROPERTY\('babelfish'\) IS NULL\n {2}SELECT Id AS \[Id\] FROM /);
-    expect(sql.lockClaim).toContain(`ELSE\n  UPDATE ${table} WITH (ROWLOCK) SET Status = N'Processing' OUTPUT inserted.Id AS [Id] WHERE ${FENCE};`);
+    expect(sql.lockClaim).toContain(
+      `ELSE\n  UPDATE ${table} WITH (ROWLOCK) SET Status = N'Processing' OUTPUT inserted.Id AS [Id] WHERE ${FENCE};`,
+    );
     // The completing transaction's first statement locks (exclusive, one row, waiting) and completes at once.
     expect(sql.completingUpdate).not.toContain('READPAST');
     expect(sql.completingUpdate).toContain(`UPDATE ${table} WITH (ROWLOCK) SET Status = N'Completed'`);
@@ -365,7 +379,22 @@ describe('structure of the statements the guarantees rest on', () => {
       extendLease: fence,
       enqueue: ['@correlationId', '@delayMillis', '@delaySeconds', '@id', '@messageType', '@payload', '@priority', '@tenantId'],
       // (@LockMode, @LockOwner, @LockTimeout, @Resource: sp_getapplock's own argument names, not bound.)
-      enqueueDeduped: ['@LockMode', '@LockOwner', '@LockTimeout', '@Resource', '@correlationId', '@dedupeKey', '@delayMillis', '@delaySeconds', '@id', '@lockResource', '@messageType', '@payload', '@priority', '@tenantId'],
+      enqueueDeduped: [
+        '@LockMode',
+        '@LockOwner',
+        '@LockTimeout',
+        '@Resource',
+        '@correlationId',
+        '@dedupeKey',
+        '@delayMillis',
+        '@delaySeconds',
+        '@id',
+        '@lockResource',
+        '@messageType',
+        '@payload',
+        '@priority',
+        '@tenantId',
+      ],
       getMessage: ['@id'],
       stats: [],
       waitingByType: [],
@@ -460,12 +489,14 @@ describe('group statements (one statement for many tenant tables, across the dat
     for (const list of hintLists(sql)) expect(hintProblems(list)).toEqual([]);
   });
 
-  test('the retention pre-check uses purge\'s predicate and parameters; depth reads WITH (NOLOCK)', () => {
+  test("the retention pre-check uses purge's predicate and parameters; depth reads WITH (NOLOCK)", () => {
     const purge = sqlServerStatements(quoteTable('dbo')).purge;
     const check = hasPurgeableSql(THREE_PART);
     expect(check).toContain('WHERE Status = @status AND COALESCE(LastAttemptTime, CreatedAt) < @cutoff');
     expect(purge).toContain('WHERE Status = @status AND COALESCE(LastAttemptTime, CreatedAt) < @cutoff');
-    expect(check).toContain('DECLARE @cutoff DATETIMEOFFSET(3) = DATEADD(millisecond, -@olderThanMillis, DATEADD(second, -@olderThanSeconds,');
+    expect(check).toContain(
+      'DECLARE @cutoff DATETIMEOFFSET(3) = DATEADD(millisecond, -@olderThanMillis, DATEADD(second, -@olderThanSeconds,',
+    );
     expect(depthManySql(THREE_PART).match(/WITH \(NOLOCK\)/g)).toHaveLength(4 * THREE_PART.length);
   });
 

@@ -25,7 +25,8 @@ export function babelfishDir(): string | undefined {
 }
 
 /** Why a test that needs a controllable Babelfish is skipped here. */
-export const NO_BABELFISH_REASON = 'TEST_BABELFISH_DIR is not set (or has no start.sh/stop.sh): no Babelfish server of the test\'s own to restart';
+export const NO_BABELFISH_REASON =
+  "TEST_BABELFISH_DIR is not set (or has no start.sh/stop.sh): no Babelfish server of the test's own to restart";
 
 /** `describe` when a controllable Babelfish can be started, `describe.skip` (with the reason in the title) otherwise. */
 export function describeIfBabelfish(title: string, body: () => void): void {
@@ -79,7 +80,9 @@ export class ControllableBabelfish {
   }
 
   async createDatabase(name: string): Promise<string> {
-    await withSqlServerPool(this.adminUrl, 'controllable Babelfish', 1, (pool) => pool.request().batch(`CREATE DATABASE ${quoteIdent(name)};`));
+    await withSqlServerPool(this.adminUrl, 'controllable Babelfish', 1, (pool) =>
+      pool.request().batch(`CREATE DATABASE ${quoteIdent(name)};`),
+    );
     return this.url(name);
   }
 
@@ -90,7 +93,10 @@ export class ControllableBabelfish {
   async batch<T = Record<string, unknown>>(database: string, text: string, inputs: Record<string, unknown> = {}): Promise<T[]> {
     let pool = this.pools.get(database);
     if (!pool) {
-      const created = new mssql.ConnectionPool({ ...sqlServerConfig(this.url(database), 'controllable Babelfish'), pool: { max: 2, min: 0 } });
+      const created = new mssql.ConnectionPool({
+        ...sqlServerConfig(this.url(database), 'controllable Babelfish'),
+        pool: { max: 2, min: 0 },
+      });
       created.on('error', () => undefined);
       pool = created.connect();
       this.pools.set(database, pool);

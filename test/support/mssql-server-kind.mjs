@@ -9,11 +9,18 @@ function toAdo(connectionString) {
   const text = connectionString.trim();
   if (!/^(mssql|sqlserver):\/\//i.test(text)) return text;
   const url = new URL(text);
-  const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segments = url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   const database = segments.length === 2 ? segments[1] : segments[0];
   const server = `${url.hostname}${segments.length === 2 ? `\\${segments[0]}` : ''}${url.port ? `,${url.port}` : ''}`;
   const quote = (value) => `{${value.replace(/}/g, '}}')}}`;
-  const pairs = [`Server=${server}`, `User Id=${quote(decodeURIComponent(url.username))}`, `Password=${quote(decodeURIComponent(url.password))}`];
+  const pairs = [
+    `Server=${server}`,
+    `User Id=${quote(decodeURIComponent(url.username))}`,
+    `Password=${quote(decodeURIComponent(url.password))}`,
+  ];
   if (database) pairs.push(`Database=${quote(database)}`);
   for (const [key, value] of url.searchParams) {
     if (/^encrypt$/i.test(key)) pairs.push(`Encrypt=${value}`);

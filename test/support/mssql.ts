@@ -64,9 +64,7 @@ export function withDatabase(connectionString: string, database: string): string
     url.pathname = `/${instance}${encodeURIComponent(database)}`;
     return url.toString();
   }
-  const pairs = text
-    .split(';')
-    .filter((pair) => !/^\s*(database|initial catalog)\s*=/i.test(pair) && pair.trim() !== '');
+  const pairs = text.split(';').filter((pair) => !/^\s*(database|initial catalog)\s*=/i.test(pair) && pair.trim() !== '');
   return [...pairs, `Database=${database}`].join(';');
 }
 
@@ -79,9 +77,7 @@ export function withLogin(connectionString: string, user: string, password: stri
     url.password = encodeURIComponent(password);
     return url.toString();
   }
-  const pairs = text
-    .split(';')
-    .filter((pair) => !/^\s*(user id|uid|password|pwd)\s*=/i.test(pair) && pair.trim() !== '');
+  const pairs = text.split(';').filter((pair) => !/^\s*(user id|uid|password|pwd)\s*=/i.test(pair) && pair.trim() !== '');
   return [...pairs, `User Id=${user}`, `Password={${password.replace(/}/g, '}}')}}`].join(';');
 }
 

@@ -28,10 +28,20 @@ export class ControllablePgServer {
   }
 
   async startAgain(): Promise<void> {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'test', 'support', 'pg-server-process.mjs'), this.dataDir, String(this.port), this.password, JSON.stringify(this.settings)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: childEnv(),
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'test', 'support', 'pg-server-process.mjs'),
+        this.dataDir,
+        String(this.port),
+        this.password,
+        JSON.stringify(this.settings),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: childEnv(),
+      },
+    );
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       let out = '';
@@ -74,7 +84,8 @@ export class ControllablePgServer {
       const error = await withTimeout(cut, timeoutMs, 'the sentinel session to be cut by the crash');
       // PostgreSQL ends the other sessions at once (SIGQUIT): the client sees the crash message or just
       // the connection closing. Either way a session nobody killed was cut: the crash happened.
-      if (!/crash of another server process|terminated unexpectedly/.test(error.message)) throw new Error(`the sentinel session ended, but not by a crash: ${error.message}`);
+      if (!/crash of another server process|terminated unexpectedly/.test(error.message))
+        throw new Error(`the sentinel session ended, but not by a crash: ${error.message}`);
     } finally {
       await sentinel.end().catch(() => undefined);
     }

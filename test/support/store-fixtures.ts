@@ -110,7 +110,11 @@ export function createPostgresStoreFixture(prefix = 'tqw_store'): PostgresStoreF
     async makeStore(tenantId: string, options: MakeStoreOptions = {}) {
       const schema = options.schema === null ? undefined : (options.schema ?? `t_${randomBytes(5).toString('hex')}`);
       const pools = options.sharePoolsWith ? infoOf(options.sharePoolsWith).pools : newRegistry();
-      const store = open(makeTenant(tenantId, schema), pools, { deleteOnCompletion: options.deleteOnCompletion ?? false, asyncCommit: options.asyncCommit ?? false, asyncClaims: options.asyncClaims ?? DEFAULT_STORE_OPTIONS.asyncClaims });
+      const store = open(makeTenant(tenantId, schema), pools, {
+        deleteOnCompletion: options.deleteOnCompletion ?? false,
+        asyncCommit: options.asyncCommit ?? false,
+        asyncClaims: options.asyncClaims ?? DEFAULT_STORE_OPTIONS.asyncClaims,
+      });
       if (options.migrate !== false) await store.migrate();
       return store;
     },

@@ -16,8 +16,17 @@ const cwd = mkdtempSync(join(tmpdir(), 'tqw-config-perf-'));
 test('defaults are the engine defaults', () => {
   const config = loadConfig({ env: {}, cwd });
   expect(toWorkerOptions(config)).toEqual(DEFAULT_WORKER_OPTIONS);
-  expect(toNotifyOptions(config)).toEqual({ maxListeners: DEFAULT_NOTIFY_OPTIONS.maxListeners, connectTimeoutMs: config.db.connectTimeoutMs });
-  expect(DEFAULT_WORKER_OPTIONS).toMatchObject({ batchSize: 1_000, prefetch: 2_000, notify: true, notifyBackstopMs: 30_000, sqlServerProbeMs: 250 });
+  expect(toNotifyOptions(config)).toEqual({
+    maxListeners: DEFAULT_NOTIFY_OPTIONS.maxListeners,
+    connectTimeoutMs: config.db.connectTimeoutMs,
+  });
+  expect(DEFAULT_WORKER_OPTIONS).toMatchObject({
+    batchSize: 1_000,
+    prefetch: 2_000,
+    notify: true,
+    notifyBackstopMs: 30_000,
+    sqlServerProbeMs: 250,
+  });
 });
 
 test('env vars reach the worker options and the listener options', () => {

@@ -32,9 +32,33 @@ interface OptionKey {
 }
 
 const KEYS: OptionKey[] = [
-  { key: 'retention.deleteOnCompletion', section: 'retention', name: 'deleteOnCompletion', option: 'deleteOnCompletion', byDefault: false, env: 'TQW_RETENTION_DELETE_ON_COMPLETION', doc: /Completed history/ },
-  { key: 'db.asyncCommit', section: 'db', name: 'asyncCommit', option: 'asyncCommit', byDefault: false, env: 'TQW_DB_ASYNC_COMMIT', doc: /crash of the database server.*run again.*exactly-once/ },
-  { key: 'db.asyncClaims', section: 'db', name: 'asyncClaims', option: 'asyncClaims', byDefault: true, env: 'TQW_DB_ASYNC_CLAIMS', doc: /worker crash loses nothing.*crash of the database server.*attempt not counted.*exactly-once effects hold/ },
+  {
+    key: 'retention.deleteOnCompletion',
+    section: 'retention',
+    name: 'deleteOnCompletion',
+    option: 'deleteOnCompletion',
+    byDefault: false,
+    env: 'TQW_RETENTION_DELETE_ON_COMPLETION',
+    doc: /Completed history/,
+  },
+  {
+    key: 'db.asyncCommit',
+    section: 'db',
+    name: 'asyncCommit',
+    option: 'asyncCommit',
+    byDefault: false,
+    env: 'TQW_DB_ASYNC_COMMIT',
+    doc: /crash of the database server.*run again.*exactly-once/,
+  },
+  {
+    key: 'db.asyncClaims',
+    section: 'db',
+    name: 'asyncClaims',
+    option: 'asyncClaims',
+    byDefault: true,
+    env: 'TQW_DB_ASYNC_CLAIMS',
+    doc: /worker crash loses nothing.*crash of the database server.*attempt not counted.*exactly-once effects hold/,
+  },
 ];
 
 const valueOf = (config: TqwConfig, k: OptionKey): unknown => (config[k.section] as unknown as Record<string, unknown>)[k.name];

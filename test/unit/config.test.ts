@@ -181,12 +181,16 @@ describe('loadConfig: errors are one clear line', () => {
   it('out-of-range value from env blames the env var even with a file', () => {
     const file = writeConfig({ worker: { concurrency: 2 } });
     const e = configError(() => loadConfig({ configFile: file, env: { TQW_HTTP_PORT: '70000' }, cwd }));
-    expect(e.message).toMatch(/^config error in environment variable TQW_HTTP_PORT: http\.port must be an integer between 0 and 65535: value was "70000"/);
+    expect(e.message).toMatch(
+      /^config error in environment variable TQW_HTTP_PORT: http\.port must be an integer between 0 and 65535: value was "70000"/,
+    );
   });
 
   it('a non-integer in the file', () => {
     const file = writeConfig({ worker: { leaseMs: 1.5 } });
-    expect(configError(() => loadConfig({ configFile: file, env: {}, cwd })).message).toContain('worker.leaseMs must be an integer: value was 1.5');
+    expect(configError(() => loadConfig({ configFile: file, env: {}, cwd })).message).toContain(
+      'worker.leaseMs must be an integer: value was 1.5',
+    );
   });
 
   it('a value of the wrong JSON type in the file', () => {
@@ -213,7 +217,9 @@ describe('loadConfig: errors are one clear line', () => {
 
   it('unknown section', () => {
     const file = writeConfig({ wrker: { concurrency: 5 } });
-    expect(configError(() => loadConfig({ configFile: file, env: {}, cwd })).message).toContain('unknown section "wrker" (did you mean "worker"?)');
+    expect(configError(() => loadConfig({ configFile: file, env: {}, cwd })).message).toContain(
+      'unknown section "wrker" (did you mean "worker"?)',
+    );
     const other = writeConfig({ database: {} });
     expect(configError(() => loadConfig({ configFile: other, env: {}, cwd })).message).toContain('unknown section "database"');
   });
@@ -226,7 +232,11 @@ describe('loadConfig: errors are one clear line', () => {
   it('malformed JSON: names the file, line and column', () => {
     const file = writeConfig('{\n  "worker": { "concurrency": 5, }\n}');
     const e = configError(() => loadConfig({ configFile: file, env: {}, cwd }));
-    expect(e.message).toMatch(new RegExp(`^config error in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON: .*line 2 column \\d+.*\\(fix the JSON syntax\\)$`));
+    expect(e.message).toMatch(
+      new RegExp(
+        `^config error in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid JSON: .*line 2 column \\d+.*\\(fix the JSON syntax\\)$`,
+      ),
+    );
   });
 
   it('a JSON value that is not an object', () => {

@@ -101,7 +101,7 @@ describe('examples/handlers/product-update.js on PostgreSQL', () => {
     expect(await productRows(productId)).toEqual([{ Name: 'New Name' }]);
   });
 
-  it("writes through ctx.db only: a rollback leaves no product", async () => {
+  it('writes through ctx.db only: a rollback leaves no product', async () => {
     const productId = randomUUID();
     await client.query('BEGIN');
     await productUpdate.handler.handle(message('ProductUpdate', { productId, newName: 'Never' }), context(client, captureLogger().log));
@@ -115,16 +115,17 @@ describe('examples/handlers/product-update.js on PostgreSQL', () => {
     ['no newName', { productId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301' }],
     ['a null payload', null],
   ])('fails permanently (dead-letter at once) on %s, before touching the database', async (_what, payload) => {
-    const err = await rejection(
-      productUpdate.handler.handle(message('ProductUpdate', payload), context(undefined, captureLogger().log)),
-    );
+    const err = await rejection(productUpdate.handler.handle(message('ProductUpdate', payload), context(undefined, captureLogger().log)));
     expect(isPermanentError(err)).toBe(true);
     expect((err as Error).message).toMatch(/ProductUpdate payload needs/);
   });
 
   it('fails (retryably) when run without a transaction', async () => {
     const err = await rejection(
-      productUpdate.handler.handle(message('ProductUpdate', { productId: randomUUID(), newName: 'x' }), context(undefined, captureLogger().log)),
+      productUpdate.handler.handle(
+        message('ProductUpdate', { productId: randomUUID(), newName: 'x' }),
+        context(undefined, captureLogger().log),
+      ),
     );
     expect(isPermanentError(err)).toBe(false);
     expect((err as Error).message).toContain('transactional: true');

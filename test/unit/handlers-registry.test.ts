@@ -50,7 +50,13 @@ describe('HandlerRegistry.fromHandlers', () => {
   });
 
   it('a type claimed twice: TQW_HANDLER_DUPLICATE_TYPE naming both handlers', () => {
-    const err = thrown(() => HandlerRegistry.fromHandlers([{ type: 'A', handle }, { type: 'B', handle }, { types: ['A'], handle }]));
+    const err = thrown(() =>
+      HandlerRegistry.fromHandlers([
+        { type: 'A', handle },
+        { type: 'B', handle },
+        { types: ['A'], handle },
+      ]),
+    );
     expect(err.code).toBe('TQW_HANDLER_DUPLICATE_TYPE');
     expect(err.message).toContain("'A'");
     expect(err.message).toContain('<inline> handler #1');

@@ -35,9 +35,9 @@ test('audit reports a total that is not the sum over the tenants, and a negative
   const a = tenant('a');
   ledger.add(a, 'running', 1);
   a.counts.running -= 2; // a change that bypassed the ledger
-  expect(ledger.audit([a])).toEqual(['tenant a: running is -1', 'total running is 1, the tenants\' sum -1']);
+  expect(ledger.audit([a])).toEqual(['tenant a: running is -1', "total running is 1, the tenants' sum -1"]);
   // A tenant the worker forgot while it still had messages: its share is missing from the sum.
   const forgotten = tenant('f');
   ledger.add(forgotten, 'completing', 3);
-  expect(ledger.audit([])).toContain('total completing is 3, the tenants\' sum 0');
+  expect(ledger.audit([])).toContain("total completing is 3, the tenants' sum 0");
 });

@@ -26,9 +26,7 @@ export function parseSamples(text: string): Sample[] {
 
 /** Samples named `name` whose labels include every pair of `labels`. */
 export function find(samples: Sample[], name: string, labels: Record<string, string> = {}): Sample[] {
-  return samples.filter(
-    (s) => s.name === name && Object.entries(labels).every(([key, value]) => s.labels[key] === value),
-  );
+  return samples.filter((s) => s.name === name && Object.entries(labels).every(([key, value]) => s.labels[key] === value));
 }
 
 /** The value of the one sample with exactly these labels; throws when there is none or more than one. */

@@ -171,7 +171,13 @@ describe('QueueDepthCache', () => {
       depth: async () => depth(pending),
       waitingByType: async () => (asked.push(id), { Report: pending }),
     });
-    cache = new QueueDepthCache({ intervalMs: 60_000, stores: () => [{ tenantId: 'busy', store: store(2, 'busy') }, { tenantId: 'idle', store: store(0, 'idle') }] });
+    cache = new QueueDepthCache({
+      intervalMs: 60_000,
+      stores: () => [
+        { tenantId: 'busy', store: store(2, 'busy') },
+        { tenantId: 'idle', store: store(0, 'idle') },
+      ],
+    });
     await cache.refresh();
     expect(asked).toEqual(['busy']);
     expect(cache.get('busy')).toEqual({ ...depth(2), waitingByType: { Report: 2 } });

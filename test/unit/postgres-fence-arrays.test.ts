@@ -57,7 +57,11 @@ describe('fenceArrays', () => {
 
   test('an empty batch is an empty array of each type', () => {
     const arrays = fenceArrays([]).map(decode);
-    expect(arrays.map((a) => [a.oid, a.elements.length])).toEqual([[2950, 0], [1184, 0], [23, 0]]);
+    expect(arrays.map((a) => [a.oid, a.elements.length])).toEqual([
+      [2950, 0],
+      [1184, 0],
+      [23, 0],
+    ]);
   });
 
   test('refuses a non-UUID id, a fractional or out-of-range attempt count and an invalid time', () => {

@@ -73,7 +73,9 @@ describe('enqueue() on PostgreSQL', () => {
     }
     for (const id of ids) expect(id[14]).toBe('7');
     // PostgreSQL sorts uuid bytewise: the ids come back in enqueue order.
-    const { rows } = await pool.query<{ Id: string }>(`SELECT "Id" FROM acme."QueueMessages" WHERE "MessageType" = 'Ordered' ORDER BY "Id"`);
+    const { rows } = await pool.query<{ Id: string }>(
+      `SELECT "Id" FROM acme."QueueMessages" WHERE "MessageType" = 'Ordered' ORDER BY "Id"`,
+    );
     expect(rows.map((r) => r.Id)).toEqual(ids);
   });
 
@@ -91,7 +93,13 @@ describe('enqueue() on PostgreSQL', () => {
       return { ...rest, delayMs: scheduledTime.getTime() - createdAt.getTime() };
     };
     expect(comparable(mine)).toEqual(comparable(theirs));
-    expect(comparable(mine)).toMatchObject({ payload: '{"raw": true}', correlationId, status: 'Pending', processingAttempts: 0, delayMs: 60_000 });
+    expect(comparable(mine)).toMatchObject({
+      payload: '{"raw": true}',
+      correlationId,
+      status: 'Pending',
+      processingAttempts: 0,
+      delayMs: 60_000,
+    });
   });
 
   it('rejects invalid messages before touching the database', async () => {
@@ -101,7 +109,9 @@ describe('enqueue() on PostgreSQL', () => {
       },
     };
     const base = { tenantId: 'acme', messageType: 'T', payload: {} };
-    await expect(enqueue(target, { ...base, tenantId: 'x'.repeat(51) })).rejects.toThrow('message.tenantId must be a non-empty string of at most 50');
+    await expect(enqueue(target, { ...base, tenantId: 'x'.repeat(51) })).rejects.toThrow(
+      'message.tenantId must be a non-empty string of at most 50',
+    );
     await expect(enqueue(target, { ...base, messageType: ' ' })).rejects.toThrow('message.messageType must be a non-empty string');
     await expect(enqueue(target, { ...base, id: 'nope' })).rejects.toThrow("message.id must be a UUID, got 'nope'");
     await expect(enqueue(target, { ...base, correlationId: 'nope' })).rejects.toThrow('message.correlationId must be a UUID or null');

@@ -10,7 +10,11 @@ import type { WorkerTenant } from '../../src/worker/worker-tenant';
 // Quarantine only compares tenants by identity and carries rows through: plain objects stand in.
 const slotA = { id: 'a' } as WorkerTenant;
 const slotB = { id: 'b' } as WorkerTenant;
-const suspect = (tenant: WorkerTenant, id: string): Suspect => ({ tenant, row: { id, reclaimed: true } as unknown as ClaimedMessage, claimedAt: 1 });
+const suspect = (tenant: WorkerTenant, id: string): Suspect => ({
+  tenant,
+  row: { id, reclaimed: true } as unknown as ClaimedMessage,
+  claimedAt: 1,
+});
 const ids = (list: Suspect[]) => list.map((s) => s.row.id);
 
 test('active while a suspect waits or runs; suspects come out in arrival order', () => {
@@ -33,7 +37,13 @@ test('active while a suspect waits or runs; suspects come out in arrival order',
 
 test("take(tenant) removes only that tenant's waiting suspects; take(undefined) removes all", () => {
   const q = new Quarantine();
-  for (const [tenant, id] of [[slotA, '1'], [slotB, '2'], [slotA, '3'], [slotB, '4']] as const) q.admit(suspect(tenant, id));
+  for (const [tenant, id] of [
+    [slotA, '1'],
+    [slotB, '2'],
+    [slotA, '3'],
+    [slotB, '4'],
+  ] as const)
+    q.admit(suspect(tenant, id));
   expect(ids(q.take(slotA))).toEqual(['1', '3']);
   expect(ids(q.take(slotA))).toEqual([]);
   expect(q.active).toBe(true);

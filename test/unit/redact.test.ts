@@ -19,7 +19,10 @@ describe('redactConnectionString', () => {
     ["Server=sql;Password='single;''q';Database=app", 'Server=sql;Password=***;Database=app'],
     ['Server=sql;Password={br;ace}}s};Database=app', 'Server=sql;Password=***;Database=app'],
     ['Server=sql;Password="unterminated;Database=app', 'Server=sql;Password=***'],
-    ['Server=sql;Authentication=Active Directory Integrated;Client Id=x;Client Secret=cs-value;Tenant Id=t', 'Server=sql;Authentication=Active Directory Integrated;Client Id=x;Client Secret=***;Tenant Id=t'],
+    [
+      'Server=sql;Authentication=Active Directory Integrated;Client Id=x;Client Secret=cs-value;Tenant Id=t',
+      'Server=sql;Authentication=Active Directory Integrated;Client Id=x;Client Secret=***;Tenant Id=t',
+    ],
     ['Server=sql;OldPassword=kept;Database=app', 'Server=sql;OldPassword=kept;Database=app'],
   ])('%s -> %s', (input, expected) => {
     expect(redactConnectionString(input)).toBe(expected);

@@ -16,7 +16,8 @@ import { InvalidPayloadError, NoHandlerError, PermanentError, TenantMismatchErro
 
 const backoff = { baseMs: 1000, maxMs: 60_000 };
 const noRedact = (s: string) => s;
-const retryDelayMs = (attempt: number, b: typeof backoff) => exponentialBackoff(b)({ attempt, maxAttempts: 99, error: null, messageType: 'T' });
+const retryDelayMs = (attempt: number, b: typeof backoff) =>
+  exponentialBackoff(b)({ attempt, maxAttempts: 99, error: null, messageType: 'T' });
 /** The default policy with the jitter pinned by `random` (default Math.random). */
 const policyWith = (random?: () => number): RetryPolicy => defaultRetryPolicy({ ...backoff, random });
 /** decideFailure with maxAttempts 5 and the default policy. */
@@ -26,9 +27,7 @@ function decideFailure(error: unknown, attempt: number, redact = noRedact, rando
 
 describe('exponential backoff', () => {
   test('nominal delay doubles per step from the base and stops at the cap', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => nominalDelayMs(n, backoff))).toEqual([
-      1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000,
-    ]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => nominalDelayMs(n, backoff))).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000]);
     expect(nominalDelayMs(10_000, backoff)).toBe(60_000);
   });
 
@@ -95,20 +94,30 @@ describe('failure decisions', () => {
 describe('replacing parts of the policy', () => {
   test('an override replaces only the parts it gives; the default fills the rest', () => {
     const delayMs = () => 42;
-    const policy = withOverrides(policyWith(() => 0), { delayMs });
+    const policy = withOverrides(
+      policyWith(() => 0),
+      { delayMs },
+    );
     expect(policy.delayMs).toBe(delayMs);
     expect(policy.isPermanent(new PermanentError('x'))).toBe(true);
-    expect(decide({ error: new Error('boom'), attempt: 1, maxAttempts: 5, messageType: 'T' }, policy, noRedact)).toMatchObject({ kind: 'retry', delayMs: 42 });
+    expect(decide({ error: new Error('boom'), attempt: 1, maxAttempts: 5, messageType: 'T' }, policy, noRedact)).toMatchObject({
+      kind: 'retry',
+      delayMs: 42,
+    });
   });
 
   test('a custom isPermanent dead-letters at once, and maxAttempts still bounds a policy that always retries', () => {
     class ValidationError extends Error {}
     const policy = withOverrides(policyWith(), { isPermanent: (e) => e instanceof ValidationError, delayMs: () => 0 });
-    expect(decide({ error: new ValidationError('bad'), attempt: 1, maxAttempts: 5, messageType: 'T' }, policy, noRedact).kind).toBe('deadLetter');
+    expect(decide({ error: new ValidationError('bad'), attempt: 1, maxAttempts: 5, messageType: 'T' }, policy, noRedact).kind).toBe(
+      'deadLetter',
+    );
     expect(decide({ error: new Error('other'), attempt: 5, maxAttempts: 5, messageType: 'T' }, policy, noRedact).kind).toBe('deadLetter');
     // Engine errors stay permanent whatever the policy says.
     const never = withOverrides(policyWith(), { isPermanent: () => false });
-    expect(decide({ error: new InvalidPayloadError('x'), attempt: 1, maxAttempts: 5, messageType: 'T' }, never, noRedact).kind).toBe('deadLetter');
+    expect(decide({ error: new InvalidPayloadError('x'), attempt: 1, maxAttempts: 5, messageType: 'T' }, never, noRedact).kind).toBe(
+      'deadLetter',
+    );
   });
 
   test('a delay that is not a number of milliseconds >= 0 is a clear error naming the type', () => {
@@ -122,6 +131,8 @@ describe('replacing parts of the policy', () => {
 describe('claimed more often than maxAttempts (earlier attempts never finished)', () => {
   test('up to maxAttempts the message runs; beyond, it is dead-lettered with the last recorded error', () => {
     expect(exhaustedByCrashes(5, 5, null)).toBeUndefined();
-    expect(exhaustedByCrashes(6, 5, 'attempt 4 failed: x')).toMatch(/^dead-lettered: claimed 6 times, more than maxAttempts 5; .*last recorded error: attempt 4 failed: x$/);
+    expect(exhaustedByCrashes(6, 5, 'attempt 4 failed: x')).toMatch(
+      /^dead-lettered: claimed 6 times, more than maxAttempts 5; .*last recorded error: attempt 4 failed: x$/,
+    );
   });
 });

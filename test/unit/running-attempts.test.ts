@@ -11,10 +11,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** An attempt whose run() never settles by itself: what it settles with is the abort, if any. */
 function hanging(control: AttemptControl): Promise<unknown> {
-  return control.run(() => new Promise<never>(() => undefined)).then(
-    () => 'resolved',
-    (err: unknown) => err,
-  );
+  return control
+    .run(() => new Promise<never>(() => undefined))
+    .then(
+      () => 'resolved',
+      (err: unknown) => err,
+    );
 }
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
@@ -37,7 +39,12 @@ describe('RunningAttempts', () => {
     const outcomes = await Promise.all([watch('long', 120), watch('short', 30), watch('mid', 60), watch('short2', 30)]);
     for (const o of outcomes) expect(o).toBeInstanceOf(HandlerTimeoutError);
     expect((outcomes[0] as HandlerTimeoutError).message).toMatch(/120/);
-    for (const [name, ms] of [['short', 30], ['short2', 30], ['mid', 60], ['long', 120]] as const) {
+    for (const [name, ms] of [
+      ['short', 30],
+      ['short2', 30],
+      ['mid', 60],
+      ['long', 120],
+    ] as const) {
       expect(at[name]).toBeGreaterThanOrEqual(ms - 1);
       expect(at[name]).toBeLessThan(ms + 200);
     }

@@ -13,8 +13,20 @@ const VALUES = [0, 0.005, 0.0051, 0.01, 0.5, 1, 9.99, 10, 10.0001, 1e6, 3.3];
 function pair(labelNames: string[]) {
   const ours = new Registry();
   const theirs = new Registry();
-  const mine = new SeriesHistogram({ name: 'x_seconds', help: 'Help with "quotes" and \\ backslash.', labelNames, buckets: BUCKETS, registry: ours });
-  const reference = new Histogram<string>({ name: 'x_seconds', help: 'Help with "quotes" and \\ backslash.', labelNames, buckets: BUCKETS, registers: [theirs] });
+  const mine = new SeriesHistogram({
+    name: 'x_seconds',
+    help: 'Help with "quotes" and \\ backslash.',
+    labelNames,
+    buckets: BUCKETS,
+    registry: ours,
+  });
+  const reference = new Histogram<string>({
+    name: 'x_seconds',
+    help: 'Help with "quotes" and \\ backslash.',
+    labelNames,
+    buckets: BUCKETS,
+    registers: [theirs],
+  });
   return { ours, theirs, mine, reference };
 }
 
@@ -64,7 +76,9 @@ describe('SeriesHistogram exports what prom-client Histogram exports', () => {
     const { mine } = pair(['type']);
     expect(() => mine.observe({ tenant: 'x' }, 1)).toThrow(/"tenant" is not included/);
     expect(() => mine.observe({ type: 'x' }, Number.NaN)).toThrow(/not a valid number/);
-    expect(() => new SeriesHistogram({ name: 'y', help: 'h', labelNames: [], buckets: [1, 1], registry: new Registry() })).toThrow(/ascending/);
+    expect(() => new SeriesHistogram({ name: 'y', help: 'h', labelNames: [], buckets: [1, 1], registry: new Registry() })).toThrow(
+      /ascending/,
+    );
   });
 });
 
@@ -108,7 +122,7 @@ describe('the start-up check (checkSeriesHistogramExport)', () => {
     await expect(checkSeriesHistogramExport()).resolves.toBeUndefined();
   });
 
-  test('fails loudly, naming the fix, when the export differs from prom-client\'s (here: an exporter that drops its labels)', async () => {
+  test("fails loudly, naming the fix, when the export differs from prom-client's (here: an exporter that drops its labels)", async () => {
     const { checkSeriesHistogramExport } = await import('../../src/metrics/series-histogram');
     const dropsLabels = (o: ConstructorParameters<typeof SeriesHistogram>[0]) => {
       const h = new SeriesHistogram(o);

@@ -142,7 +142,9 @@ describe('loadTenants: validation', () => {
   });
 
   it('connectionString must be a non-empty string', () => {
-    expect(tenantsError([{ id: 'a' }]).message).toContain(`tenants[0] (id 'a'): connectionString must be a non-empty string, not "missing"`);
+    expect(tenantsError([{ id: 'a' }]).message).toContain(
+      `tenants[0] (id 'a'): connectionString must be a non-empty string, not "missing"`,
+    );
     expect(tenantsError([{ id: 'a', connectionString: '  ' }]).message).toContain('connectionString must be a non-empty string');
   });
 
@@ -166,10 +168,12 @@ describe('loadTenants: validation', () => {
       { id: 'b', connectionString: 'postgres://other:pw2-other@DB.example.com:5432/app', schema: 'q' },
     ]);
     expect(e.message).toContain(`tenants[1] (id 'b'): uses the same QueueMessages table as tenants[0] (id 'a')`);
-    expect(tenantsError([
-      { id: 'a', connectionString: PG },
-      { id: 'b', connectionString: PG },
-    ]).message).toContain('same QueueMessages table');
+    expect(
+      tenantsError([
+        { id: 'a', connectionString: PG },
+        { id: 'b', connectionString: PG },
+      ]).message,
+    ).toContain('same QueueMessages table');
   });
 
   it('missing, empty and malformed files are named; malformed JSON does not echo the file', () => {
@@ -205,7 +209,11 @@ describe('dialect detection', () => {
   it.each([
     ['mysql://root:topsecret-my@h/db', "unsupported scheme 'mysql://'", 'mysql://root:***@h/db'],
     ['just some topsecret text', 'not a connection string', '(not shown: 24 characters in no known form)'],
-    ['Database=app;User Id=sa;Password=topsecret-ado', 'a key=value connection string must name its server', 'Database=app;User Id=sa;Password=***'],
+    [
+      'Database=app;User Id=sa;Password=topsecret-ado',
+      'a key=value connection string must name its server',
+      'Database=app;User Id=sa;Password=***',
+    ],
     ['Server=sql;Password="topsecret-unterminated', 'malformed key=value connection string', 'Server=sql;Password=***'],
     ['postgres://u:topsecret/pw@host:5432/db', 'not a valid URL', 'postgres://u:***@host:5432/db'],
     ['postgres://u:topsecret-port@host:99999/db', 'not a valid URL', 'postgres://u:***@host:99999/db'],
@@ -259,7 +267,11 @@ describe('dialect detection', () => {
       user: 'sa',
       password: 'a;b}c',
     });
-    expect(parseConnectionString('Server=(local);Database=app;Integrated Security=SSPI')).toMatchObject({ host: 'localhost', user: '', password: undefined });
+    expect(parseConnectionString('Server=(local);Database=app;Integrated Security=SSPI')).toMatchObject({
+      host: 'localhost',
+      user: '',
+      password: undefined,
+    });
   });
 });
 

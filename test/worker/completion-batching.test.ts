@@ -95,14 +95,19 @@ test('a worker completes many non-transactional messages with far fewer statemen
 test('a failed flush loses nothing: the row stays Processing, not counted as a failed attempt, and the worker writes the completion again (the handler does not run again, no lease wait)', async () => {
   const { tenant, store } = await freshTenant();
   // A real database fault: every UPDATE to Completed fails while this constraint exists.
-  await sql(db.url, `ALTER TABLE "${tenant.schema}"."QueueMessages" ADD CONSTRAINT "NoCompletion" CHECK ("Status" <> 'Completed') NOT VALID`);
+  await sql(
+    db.url,
+    `ALTER TABLE "${tenant.schema}"."QueueMessages" ADD CONSTRAINT "NoCompletion" CHECK ("Status" <> 'Completed') NOT VALID`,
+  );
   const attempts: number[] = [];
   const h: Handler = { type: 'Ext', transactional: false, handle: (m) => void attempts.push(m.attempt) };
   const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Ext', payload: {} });
   const w = startTestWorker([tenant], [h], { leaseMs: 60_000 });
   running.push(w);
 
-  await waitFor(() => w.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('could not record the completion')), { what: 'the failed flush' });
+  await waitFor(() => w.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('could not record the completion')), {
+    what: 'the failed flush',
+  });
   expect(attempts).toEqual([1]);
   const during = await store.getMessage(id);
   expect(during).toMatchObject({ status: 'Processing', processingAttempts: 1, errorMessage: null });

@@ -38,7 +38,8 @@ describeIfBabelfish('database restart under load on SQL Server', () => {
     await server?.destroy();
   }, 60_000);
 
-  const count = async (where: string): Promise<number> => (await server.batch<{ n: number }>(DB, `SELECT COUNT(*) AS n FROM dbo.QueueMessages WHERE ${where}`))[0]!.n;
+  const count = async (where: string): Promise<number> =>
+    (await server.batch<{ n: number }>(DB, `SELECT COUNT(*) AS n FROM dbo.QueueMessages WHERE ${where}`))[0]!.n;
 
   test('what the driver reports during a restart is recognised as the database being unreachable', async () => {
     // Real mssql/tedious errors, not hand-made ones: a transaction open across the stop, a pool
@@ -53,9 +54,15 @@ describeIfBabelfish('database restart under load on SQL Server', () => {
       await pool.request().query('SELECT 1 AS one');
       await server.stop();
       const errors = {
-        requestOnEndedTransaction: await tx.request().query('SELECT 1 AS one').catch((e: unknown) => e),
+        requestOnEndedTransaction: await tx
+          .request()
+          .query('SELECT 1 AS one')
+          .catch((e: unknown) => e),
         commitOnEndedTransaction: await tx.commit().catch((e: unknown) => e),
-        poolRequestWhileDown: await pool.request().query('SELECT 1 AS one').catch((e: unknown) => e),
+        poolRequestWhileDown: await pool
+          .request()
+          .query('SELECT 1 AS one')
+          .catch((e: unknown) => e),
         beginWhileDown: await new mssql.Transaction(pool).begin().catch((e: unknown) => e),
       };
       const describe = (e: unknown) => `${(e as Error)?.name} ${(e as { code?: string })?.code}: ${(e as Error)?.message}`;
@@ -86,7 +93,10 @@ describeIfBabelfish('database restart under load on SQL Server', () => {
       backoffMaxMs: 200,
       async handle(message, ctx) {
         await sleep(5);
-        await (ctx.db as mssql.Transaction).request().input('id', mssql.UniqueIdentifier, message.id).query('INSERT INTO dbo.Effects (MessageId) VALUES (@id)');
+        await (ctx.db as mssql.Transaction)
+          .request()
+          .input('id', mssql.UniqueIdentifier, message.id)
+          .query('INSERT INTO dbo.Effects (MessageId) VALUES (@id)');
       },
     };
     const ext: Handler = { type: 'Ext', transactional: false, handle: () => sleep(5) };
@@ -105,7 +115,14 @@ describeIfBabelfish('database restart under load on SQL Server', () => {
     const back = Date.now();
     // Read through the PostgreSQL port: a TDS login right after the restart takes about a second.
     const stuck = async (): Promise<number> =>
-      Number((await server.observe<{ n: string }>(`SELECT count(*) AS n FROM ${DB}_dbo.queuemessages WHERE status = 'Processing' AND dequeuetime::text <= $1`, [lastClaim]))[0]!.n);
+      Number(
+        (
+          await server.observe<{ n: string }>(
+            `SELECT count(*) AS n FROM ${DB}_dbo.queuemessages WHERE status = 'Processing' AND dequeuetime::text <= $1`,
+            [lastClaim],
+          )
+        )[0]!.n,
+      );
     const timeline: string[] = [];
     await waitFor(
       async () => {
@@ -115,10 +132,14 @@ describeIfBabelfish('database restart under load on SQL Server', () => {
       },
       { timeoutMs: 30_000, intervalMs: 100, what: 'every message claimed before the restart to settle' },
     ).catch(async (err) => {
-      throw new Error(`${(err as Error).message}: ${await stuck()} still on a claim from before the restart (timeline ${timeline.join(', ')})`);
+      throw new Error(
+        `${(err as Error).message}: ${await stuck()} still on a claim from before the restart (timeline ${timeline.join(', ')})`,
+      );
     });
     const settledAfterMs = Date.now() - back;
-    console.log(`SQL Server: about ${held} held at the restart; all settled ${settledAfterMs} ms after the server was back (still held: ${timeline.join(', ')})`);
+    console.log(
+      `SQL Server: about ${held} held at the restart; all settled ${settledAfterMs} ms after the server was back (still held: ${timeline.join(', ')})`,
+    );
     expect(settledAfterMs).toBeLessThan(SETTLE_WITHIN_MS);
 
     // A graceful shutdown now leaves nothing Processing.
@@ -126,7 +147,10 @@ describeIfBabelfish('database restart under load on SQL Server', () => {
     worker = undefined;
     expect(await count("Status = N'Processing'")).toBe(0);
     // Exactly once: no effect of a message that is not Completed, no Completed Tx message without its effect.
-    const orphans = await server.batch<{ n: number }>(DB, "SELECT COUNT(*) AS n FROM dbo.Effects e JOIN dbo.QueueMessages q ON q.Id = e.MessageId WHERE q.Status <> N'Completed'");
+    const orphans = await server.batch<{ n: number }>(
+      DB,
+      "SELECT COUNT(*) AS n FROM dbo.Effects e JOIN dbo.QueueMessages q ON q.Id = e.MessageId WHERE q.Status <> N'Completed'",
+    );
     expect(orphans[0]!.n).toBe(0);
     const missing = await server.batch<{ n: number }>(
       DB,

@@ -58,7 +58,11 @@ test('after a restart under load every claimed message settles within seconds, a
   };
   const ext: Handler = { type: 'Ext', transactional: false, handle: () => sleep(5) };
   worker = startTestWorker([tenant], [tx, ext], { concurrency: 16, leaseMs: LEASE_MS, tenantBackoffMaxMs: 30_000 });
-  await waitFor(async () => Number((await sql<{ n: string }>(url, `SELECT count(*) AS n FROM acme."QueueMessages" WHERE "Status" = 'Completed'`))[0]!.n) > 300, { what: 'a running drain' });
+  await waitFor(
+    async () =>
+      Number((await sql<{ n: string }>(url, `SELECT count(*) AS n FROM acme."QueueMessages" WHERE "Status" = 'Completed'`))[0]!.n) > 300,
+    { what: 'a running drain' },
+  );
 
   // The claims held at the restart: each must leave that claim (its fence) after the server is back.
   const held = await sql<{ Id: string; DequeueTime: Date; ProcessingAttempts: number }>(
@@ -79,10 +83,16 @@ test('after a restart under load every claimed message settles within seconds, a
     const before = new Map(held.map((h) => [h.Id, h]));
     return rows.filter((r) => {
       const b = before.get(r.Id)!;
-      return r.Status === 'Processing' && r.DequeueTime.getTime() === b.DequeueTime.getTime() && r.ProcessingAttempts === b.ProcessingAttempts;
+      return (
+        r.Status === 'Processing' && r.DequeueTime.getTime() === b.DequeueTime.getTime() && r.ProcessingAttempts === b.ProcessingAttempts
+      );
     });
   };
-  await waitFor(async () => (await stuck()).length === 0, { timeoutMs: 15_000, intervalMs: 100, what: 'every message held at the restart to settle' }).catch(async (err) => {
+  await waitFor(async () => (await stuck()).length === 0, {
+    timeoutMs: 15_000,
+    intervalMs: 100,
+    what: 'every message held at the restart to settle',
+  }).catch(async (err) => {
     throw new Error(`${(err as Error).message}: ${(await stuck()).length} of ${held.length} still on their old claim`);
   });
   const settledAfterMs = Date.now() - back;

@@ -58,7 +58,9 @@ function startDeletingWorker(tenant: Tenant, handlers: Handler[]): TestWorker {
   return w;
 }
 
-async function rows(tenant: Tenant): Promise<Array<{ Id: string; Status: string; ProcessingAttempts: number; ErrorMessage: string | null }>> {
+async function rows(
+  tenant: Tenant,
+): Promise<Array<{ Id: string; Status: string; ProcessingAttempts: number; ErrorMessage: string | null }>> {
   return sql(db.url, `SELECT "Id", "Status", "ProcessingAttempts", "ErrorMessage" FROM "${tenant.schema}"."QueueMessages"`);
 }
 
@@ -119,7 +121,9 @@ test('transactional and non-transactional messages are deleted as they complete;
     { what: 'every message deleted but the dead letter' },
   );
   const left = await rows(tenant);
-  expect(left).toEqual([{ Id: poison, Status: 'DeadLetter', ProcessingAttempts: 2, ErrorMessage: expect.stringContaining('always fails') }]);
+  expect(left).toEqual([
+    { Id: poison, Status: 'DeadLetter', ProcessingAttempts: 2, ErrorMessage: expect.stringContaining('always fails') },
+  ]);
   expect(await effects(tenant)).toEqual([...tx, flaky].sort());
   expect(flakyAttempts).toEqual([1, 2]);
   expect([...plainSeen].sort()).toEqual([...plain].sort());
@@ -156,7 +160,12 @@ test('the daemon deletes on completion when TQW_RETENTION_DELETE_ON_COMPLETION=t
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) ids.push(await store.enqueue({ tenantId: tenant.id, messageType: 'Work', payload: {} }));
 
-  const daemon = await run({ configFile, env: { TQW_RETENTION_DELETE_ON_COMPLETION: 'true' }, cwd: dir, logger: pino({ level: 'silent' }) });
+  const daemon = await run({
+    configFile,
+    env: { TQW_RETENTION_DELETE_ON_COMPLETION: 'true' },
+    cwd: dir,
+    logger: pino({ level: 'silent' }),
+  });
   try {
     await waitFor(async () => (await effects(tenant)).length === ids.length, { what: 'every message handled' });
     await waitFor(async () => (await rows(tenant)).length === 0, { what: 'every row deleted' });

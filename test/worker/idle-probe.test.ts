@@ -55,14 +55,16 @@ class Counters {
         this.claims.set(tenant.id, (this.claims.get(tenant.id) ?? 0) + 1);
         return store.claim(options);
       },
-      group: group && {
-        ...group,
-        nextDue: (tables, options) => {
-          this.probes += 1;
-          this.probedTables += tables.length;
-          return group.nextDue(tables, options);
-        },
-      } satisfies StoreGroup,
+      group:
+        group &&
+        ({
+          ...group,
+          nextDue: (tables, options) => {
+            this.probes += 1;
+            this.probedTables += tables.length;
+            return group.nextDue(tables, options);
+          },
+        } satisfies StoreGroup),
     };
     return counted;
   };
@@ -104,7 +106,12 @@ test('idle tenants are not claimed: one probe statement covers all of them, and 
   const all = await tenants(12);
   const counters = new Counters();
   const handled: string[] = [];
-  const w = worker(all.map((t) => t.tenant), [{ type: 'Job', handle: (m) => void handled.push(m.tenantId) }], { pollMinMs: 50, pollMaxMs: 300, notify: false }, counters);
+  const w = worker(
+    all.map((t) => t.tenant),
+    [{ type: 'Job', handle: (m) => void handled.push(m.tenantId) }],
+    { pollMinMs: 50, pollMaxMs: 300, notify: false },
+    counters,
+  );
   await parked(w, 12);
 
   counters.reset();
@@ -125,9 +132,13 @@ test('idle tenants are not claimed: one probe statement covers all of them, and 
 });
 
 test('a delayed message in a parked tenant is not handled early and is picked up once due', async () => {
-  const [{ tenant, store }] = await tenants(1) as [{ tenant: Tenant; store: QueueStore }];
+  const [{ tenant, store }] = (await tenants(1)) as [{ tenant: Tenant; store: QueueStore }];
   const handledAt: number[] = [];
-  const w = worker([tenant], [{ type: 'Later', handle: () => void handledAt.push(Date.now()) }], { pollMinMs: 50, pollMaxMs: 300, notify: false });
+  const w = worker([tenant], [{ type: 'Later', handle: () => void handledAt.push(Date.now()) }], {
+    pollMinMs: 50,
+    pollMaxMs: 300,
+    notify: false,
+  });
   await parked(w, 1);
   const enqueuedAt = Date.now();
   const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Later', payload: {}, delayMs: 1_200 });
@@ -136,7 +147,7 @@ test('a delayed message in a parked tenant is not handled early and is picked up
 });
 
 test('NOTIFY wakes a parked tenant long before its next probe; without it the message waits for the probe', async () => {
-  const [a, b] = await tenants(2) as [{ tenant: Tenant; store: QueueStore }, { tenant: Tenant; store: QueueStore }];
+  const [a, b] = (await tenants(2)) as [{ tenant: Tenant; store: QueueStore }, { tenant: Tenant; store: QueueStore }];
   // After the first probe of a parked tenant, the next one comes no sooner than pollMinMs / 2 = 15 s.
   const slowPolling = { pollMinMs: 30_000, pollMaxMs: 60_000, notifyBackstopMs: 60_000 };
   const handled: string[] = [];
@@ -149,7 +160,13 @@ test('NOTIFY wakes a parked tenant long before its next probe; without it the me
   const listening = worker([a.tenant], [h], { ...slowPolling, notify: true });
   await parked(listening, 1);
   await waitFor(
-    async () => (await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`))[0]!.n >= 1,
+    async () =>
+      (
+        await sql<{ n: number }>(
+          db.url,
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`,
+        )
+      )[0]!.n >= 1,
     { what: 'the LISTEN connection' },
   );
   await new Promise((r) => setTimeout(r, 200)); // LISTEN is issued right after connecting
@@ -161,8 +178,12 @@ test('NOTIFY wakes a parked tenant long before its next probe; without it the me
 });
 
 test('after its LISTEN connection is killed the listener reconnects and wakes tenants again', async () => {
-  const [{ tenant, store }] = await tenants(1) as [{ tenant: Tenant; store: QueueStore }];
-  const w = worker([tenant], [{ type: 'Ping', handle: () => undefined }], { pollMinMs: 30_000, pollMaxMs: 60_000, notifyBackstopMs: 60_000 });
+  const [{ tenant, store }] = (await tenants(1)) as [{ tenant: Tenant; store: QueueStore }];
+  const w = worker([tenant], [{ type: 'Ping', handle: () => undefined }], {
+    pollMinMs: 30_000,
+    pollMaxMs: 60_000,
+    notifyBackstopMs: 60_000,
+  });
   await parked(w, 1);
   const listeners = async () =>
     sql<{ pid: number }>(db.url, `SELECT pid FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`);
@@ -178,9 +199,13 @@ test('after its LISTEN connection is killed the listener reconnects and wakes te
   await waitFor(async () => (await store.getMessage(id))?.status === 'Completed', { timeoutMs: 10_000, what: 'message after reconnect' });
 });
 
-test('a probe that fails (a tenant\'s table vanished) sends its tenants back to polling; the others keep working', async () => {
+test("a probe that fails (a tenant's table vanished) sends its tenants back to polling; the others keep working", async () => {
   const all = await tenants(3);
-  const w = worker(all.map((t) => t.tenant), [{ type: 'Job', handle: () => undefined }], { pollMinMs: 50, pollMaxMs: 300, notify: false });
+  const w = worker(
+    all.map((t) => t.tenant),
+    [{ type: 'Job', handle: () => undefined }],
+    { pollMinMs: 50, pollMaxMs: 300, notify: false },
+  );
   await parked(w, 3);
   const [gone, ok] = all as [{ tenant: Tenant; store: QueueStore }, { tenant: Tenant; store: QueueStore }];
   await sql(db.url, `ALTER TABLE "${gone.tenant.schema}"."QueueMessages" RENAME TO "Elsewhere"`);
@@ -192,21 +217,33 @@ test('a probe that fails (a tenant\'s table vanished) sends its tenants back to 
   await waitFor(() => w.worker.tenantStatuses().find((t) => t.id === gone.tenant.id)?.state === 'down', { what: 'the broken tenant down' });
   // The broken tenant left the probe group: the others park again and are probed without it.
   await sql(db.url, `ALTER TABLE "${gone.tenant.schema}"."Elsewhere" RENAME TO "QueueMessages"`);
-  await waitFor(() => w.worker.tenantStatuses().find((t) => t.id === gone.tenant.id)?.state === 'up', { timeoutMs: 30_000, what: 'the tenant back up' });
+  await waitFor(() => w.worker.tenantStatuses().find((t) => t.id === gone.tenant.id)?.state === 'up', {
+    timeoutMs: 30_000,
+    what: 'the tenant back up',
+  });
 });
 
 test('a table without the notify trigger is polled within pollMaxMs even though NOTIFY is on', async () => {
-  const [{ tenant, store }] = await tenants(1) as [{ tenant: Tenant; store: QueueStore }];
+  const [{ tenant, store }] = (await tenants(1)) as [{ tenant: Tenant; store: QueueStore }];
   // An application created the table without `tqw migrate`'s trigger: its inserts notify nobody.
   await sql(db.url, `DROP TRIGGER "TR_QueueMessages_Notify" ON "${tenant.schema}"."QueueMessages"`);
   const w = worker([tenant], [{ type: 'Ping', handle: () => undefined }], { pollMinMs: 100, pollMaxMs: 800, notifyBackstopMs: 60_000 });
   await parked(w, 1);
   await waitFor(
-    async () => (await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`))[0]!.n >= 1,
+    async () =>
+      (
+        await sql<{ n: number }>(
+          db.url,
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`,
+        )
+      )[0]!.n >= 1,
     { what: 'the LISTEN connection' },
   );
   await new Promise((r) => setTimeout(r, 2_000)); // long enough for the probe to back off to pollMaxMs
   const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Ping', payload: {} });
   // Found by the probe (at most pollMaxMs apart), long before the 60 s backstop of notified tenants.
-  await waitFor(async () => (await store.getMessage(id))?.status === 'Completed', { timeoutMs: 10_000, what: 'message in a table without trigger' });
+  await waitFor(async () => (await store.getMessage(id))?.status === 'Completed', {
+    timeoutMs: 10_000,
+    what: 'message in a table without trigger',
+  });
 });

@@ -29,7 +29,12 @@ describeIfMssql('late writes on SQL Server', () => {
   }, 60_000);
 
   const admin = <T>(text: string): Promise<T[]> =>
-    withSqlServerPool(dbs[dbs.length - 1]!.connectionString, 'late writes test', 1, async (pool) => ((await pool.request().query<T>(text)).recordset ?? []) as T[]);
+    withSqlServerPool(
+      dbs[dbs.length - 1]!.connectionString,
+      'late writes test',
+      1,
+      async (pool) => ((await pool.request().query<T>(text)).recordset ?? []) as T[],
+    );
 
   /** One database (and its Effects table) per test, so the tests cannot see each other's rows. */
   async function freshTenant(): Promise<{ tenant: Tenant; store: QueueStore; schema: string }> {
@@ -45,7 +50,11 @@ describeIfMssql('late writes on SQL Server', () => {
   }
 
   const insert = (tx: unknown, schema: string, id: string, note: string) =>
-    (tx as mssql.Transaction).request().input('id', mssql.UniqueIdentifier, id).input('note', mssql.NVarChar(20), note).query(`INSERT INTO ${schema}.Effects (MessageId, Note) VALUES (@id, @note)`);
+    (tx as mssql.Transaction)
+      .request()
+      .input('id', mssql.UniqueIdentifier, id)
+      .input('note', mssql.NVarChar(20), note)
+      .query(`INSERT INTO ${schema}.Effects (MessageId, Note) VALUES (@id, @note)`);
 
   async function effects(schema: string): Promise<Array<{ MessageId: string; Note: string }>> {
     const rows = await admin<{ MessageId: string; Note: string }>(`SELECT MessageId, Note FROM ${schema}.Effects ORDER BY Note`);
@@ -56,7 +65,9 @@ describeIfMssql('late writes on SQL Server', () => {
   async function effectsOutsideCompleted(schema: string): Promise<string[]> {
     const rows = await admin<{ Id: string; Status: string }>(`SELECT Id, Status FROM ${schema}.QueueMessages`);
     const status = Object.fromEntries(rows.map((r) => [r.Id.toLowerCase(), r.Status]));
-    return (await effects(schema)).filter((e) => status[e.MessageId] !== 'Completed').map((e) => `${e.MessageId}:${e.Note} (${status[e.MessageId]})`);
+    return (await effects(schema))
+      .filter((e) => status[e.MessageId] !== 'Completed')
+      .map((e) => `${e.MessageId}:${e.Note} (${status[e.MessageId]})`);
   }
 
   function worker(tenants: Tenant[], handlers: Handler[], options = {}, poolMax?: number): TestWorker {
@@ -66,51 +77,59 @@ describeIfMssql('late writes on SQL Server', () => {
   }
 
   const final = (store: QueueStore, id: string) =>
-    waitFor(async () => ['Completed', 'DeadLetter'].includes((await store.getMessage(id))?.status ?? ''), { timeoutMs: 30_000, what: `${id} final` });
+    waitFor(async () => ['Completed', 'DeadLetter'].includes((await store.getMessage(id))?.status ?? ''), {
+      timeoutMs: 30_000,
+      what: `${id} final`,
+    });
 
   test.each([
     ['the default pool', undefined, 3],
     ['db.poolMax 1: the next message reuses the connection', 1, 1],
-  ])('a timed-out handler that ignores ctx.signal cannot write afterwards (%s)', async (_label, poolMax, lates) => {
-    const { tenant, store, schema } = await freshTenant();
-    const lateErrors: string[] = [];
-    const late: Handler = {
-      type: 'Late',
-      timeoutMs: 500,
-      maxAttempts: 1,
-      async handle(message, ctx) {
-        await sleep(1_200); // ignores ctx.signal
-        try {
-          await insert(ctx.db, schema, message.id, 'late');
-          lateErrors.push('committed');
-        } catch (err) {
-          lateErrors.push((err as { code?: string }).code ?? String(err));
-        }
-      },
-    };
-    const quick: Handler = {
-      type: 'Quick',
-      async handle(message, ctx) {
-        await sleep(1_000); // its transaction is open when the late writes happen, on the connection they used
-        await insert(ctx.db, schema, message.id, 'quick');
-      },
-    };
-    const lateIds: string[] = [];
-    for (let i = 0; i < lates; i++) lateIds.push(await store.enqueue({ tenantId: tenant.id, messageType: 'Late', payload: {} }));
-    const quickIds: string[] = [];
-    for (let i = 0; i < 3; i++) quickIds.push(await store.enqueue({ tenantId: tenant.id, messageType: 'Quick', payload: {}, delayMs: 600 }));
-    worker([tenant], [late, quick], { concurrency: lates + 3 }, poolMax);
-    await waitFor(() => lateErrors.length === lates, { timeoutMs: 30_000, what: `the ${lates} late writes` });
-    for (const id of [...lateIds, ...quickIds]) await final(store, id);
-    expect(lateErrors).toEqual(Array.from({ length: lates }, () => 'TQW_TRANSACTION_CLOSED'));
-    expect(await effectsOutsideCompleted(schema)).toEqual([]);
-    expect((await effects(schema)).map((e) => e.Note)).toEqual(['quick', 'quick', 'quick']);
-    for (const id of lateIds) {
-      const row = await store.getMessage(id);
-      expect(row?.status).toBe('DeadLetter');
-      expect(row?.errorMessage).toMatch(/timed out after 500 ms/);
-    }
-  }, 90_000);
+  ])(
+    'a timed-out handler that ignores ctx.signal cannot write afterwards (%s)',
+    async (_label, poolMax, lates) => {
+      const { tenant, store, schema } = await freshTenant();
+      const lateErrors: string[] = [];
+      const late: Handler = {
+        type: 'Late',
+        timeoutMs: 500,
+        maxAttempts: 1,
+        async handle(message, ctx) {
+          await sleep(1_200); // ignores ctx.signal
+          try {
+            await insert(ctx.db, schema, message.id, 'late');
+            lateErrors.push('committed');
+          } catch (err) {
+            lateErrors.push((err as { code?: string }).code ?? String(err));
+          }
+        },
+      };
+      const quick: Handler = {
+        type: 'Quick',
+        async handle(message, ctx) {
+          await sleep(1_000); // its transaction is open when the late writes happen, on the connection they used
+          await insert(ctx.db, schema, message.id, 'quick');
+        },
+      };
+      const lateIds: string[] = [];
+      for (let i = 0; i < lates; i++) lateIds.push(await store.enqueue({ tenantId: tenant.id, messageType: 'Late', payload: {} }));
+      const quickIds: string[] = [];
+      for (let i = 0; i < 3; i++)
+        quickIds.push(await store.enqueue({ tenantId: tenant.id, messageType: 'Quick', payload: {}, delayMs: 600 }));
+      worker([tenant], [late, quick], { concurrency: lates + 3 }, poolMax);
+      await waitFor(() => lateErrors.length === lates, { timeoutMs: 30_000, what: `the ${lates} late writes` });
+      for (const id of [...lateIds, ...quickIds]) await final(store, id);
+      expect(lateErrors).toEqual(Array.from({ length: lates }, () => 'TQW_TRANSACTION_CLOSED'));
+      expect(await effectsOutsideCompleted(schema)).toEqual([]);
+      expect((await effects(schema)).map((e) => e.Note)).toEqual(['quick', 'quick', 'quick']);
+      for (const id of lateIds) {
+        const row = await store.getMessage(id);
+        expect(row?.status).toBe('DeadLetter');
+        expect(row?.errorMessage).toMatch(/timed out after 500 ms/);
+      }
+    },
+    90_000,
+  );
 
   test('a handler aborted at the shutdown deadline cannot write afterwards; its message is released', async () => {
     const { tenant, store, schema } = await freshTenant();
@@ -160,20 +179,26 @@ describeIfMssql('late writes on SQL Server', () => {
         attempts += 1;
         // Returns before the INSERT's round trip can have ended (no WAITFOR on Babelfish: none needed).
         const pending = insert(ctx.db, schema, message.id, 'careless');
-        if (message.attempt >= 2) await pending; // the second attempt awaits it
+        if (message.attempt >= 2)
+          await pending; // the second attempt awaits it
         else pending.catch(() => undefined);
       },
     };
     const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Careless', payload: {} });
     worker([tenant], [careless]);
-    const row = await waitFor(async () => {
-      const r = await store.getMessage(id);
-      return r?.status === 'Completed' ? r : undefined;
-    }, { timeoutMs: 30_000, what: 'completed' });
+    const row = await waitFor(
+      async () => {
+        const r = await store.getMessage(id);
+        return r?.status === 'Completed' ? r : undefined;
+      },
+      { timeoutMs: 30_000, what: 'completed' },
+    );
     expect(attempts).toBe(2);
     expect(row.processingAttempts).toBe(2);
     expect(await effects(schema)).toEqual([{ MessageId: id.toLowerCase(), Note: 'careless' }]);
-    const failedLine = running[0]!.logs.find((l) => String(l.msg).includes('attempt failed') && String(l.msg).includes('returned while a query'));
+    const failedLine = running[0]!.logs.find(
+      (l) => String(l.msg).includes('attempt failed') && String(l.msg).includes('returned while a query'),
+    );
     expect(failedLine).toBeDefined();
   }, 90_000);
 });

@@ -53,7 +53,9 @@ async function statuses(schema: string): Promise<Record<string, string>> {
 /** Every effect belongs to a Completed message (the exactly-once rule the invariant checker applies). */
 async function effectsOutsideCompleted(schema: string): Promise<string[]> {
   const status = await statuses(schema);
-  return (await effects(schema)).filter((e) => status[e.MessageId] !== 'Completed').map((e) => `${e.MessageId}:${e.Note} (${status[e.MessageId]})`);
+  return (await effects(schema))
+    .filter((e) => status[e.MessageId] !== 'Completed')
+    .map((e) => `${e.MessageId}:${e.Note} (${status[e.MessageId]})`);
 }
 
 function worker(tenants: Tenant[], handlers: Handler[], options = {}, poolMax?: number): TestWorker {
@@ -157,19 +159,25 @@ test('a handler that returns without awaiting its query: rolled back and retried
       attempts += 1;
       const client = ctx.db as PoolClient;
       const insert = client.query(`INSERT INTO "Effects" ("MessageId", "Note") SELECT $1, 'careless' FROM pg_sleep(0.2)`, [message.id]);
-      if (message.attempt >= 2) await insert; // the second attempt awaits it
+      if (message.attempt >= 2)
+        await insert; // the second attempt awaits it
       else insert.catch(() => undefined);
     },
   };
   const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Careless', payload: {} });
   worker([tenant], [careless]);
-  const row = await waitFor(async () => {
-    const r = await store.getMessage(id);
-    return r?.status === 'Completed' ? r : undefined;
-  }, { what: 'completed' });
+  const row = await waitFor(
+    async () => {
+      const r = await store.getMessage(id);
+      return r?.status === 'Completed' ? r : undefined;
+    },
+    { what: 'completed' },
+  );
   expect(attempts).toBe(2);
   expect(row.processingAttempts).toBe(2);
   expect(await effects(schema)).toEqual([{ MessageId: id, Note: 'careless' }]);
-  const failedLine = running[0]!.logs.find((l) => String(l.msg).includes('attempt failed') && String(l.msg).includes('returned while a query'));
+  const failedLine = running[0]!.logs.find(
+    (l) => String(l.msg).includes('attempt failed') && String(l.msg).includes('returned while a query'),
+  );
   expect(failedLine).toBeDefined();
 });

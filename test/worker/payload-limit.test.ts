@@ -28,7 +28,9 @@ afterAll(async () => {
 test('the default limit is 1 MiB, measured in UTF-8 bytes (multi-byte characters count as what they weigh)', () => {
   expect(DEFAULT_WORKER_OPTIONS.maxPayloadBytes).toBe(1_048_576);
   expect(payloadTooLarge('x'.repeat(10), 10, 'T')).toBeUndefined();
-  expect(payloadTooLarge('x'.repeat(11), 10, 'T')).toEqual(expect.objectContaining({ code: 'TQW_PAYLOAD_TOO_LARGE', bytes: 11, limit: 10 }));
+  expect(payloadTooLarge('x'.repeat(11), 10, 'T')).toEqual(
+    expect.objectContaining({ code: 'TQW_PAYLOAD_TOO_LARGE', bytes: 11, limit: 10 }),
+  );
   // 'é' is 2 bytes, '€' is 3: 5 characters, 11 bytes.
   expect(payloadTooLarge('éé€€x', 10, 'T')?.bytes).toBe(11);
   expect(payloadTooLarge('éé€€', 10, 'T')).toBeUndefined();
@@ -61,10 +63,13 @@ test('the worker dead-letters a payload over worker.maxPayloadBytes at once, wit
   const fits = await store.enqueue({ tenantId: 'limits', messageType: 'Doc', payload: { text: 'x'.repeat(100) } });
   const tooBig = await store.enqueue({ tenantId: 'limits', messageType: 'Doc', payload: { text: 'x'.repeat(300) } });
   running.push(startTestWorker([tenant], [handler], { maxPayloadBytes: 200 }));
-  const row = await waitFor(async () => {
-    const r = await store.getMessage(tooBig);
-    return r?.status === 'DeadLetter' ? r : undefined;
-  }, { what: 'the oversized message dead-lettered' });
+  const row = await waitFor(
+    async () => {
+      const r = await store.getMessage(tooBig);
+      return r?.status === 'DeadLetter' ? r : undefined;
+    },
+    { what: 'the oversized message dead-lettered' },
+  );
   expect(row.processingAttempts).toBe(1);
   expect(row.errorMessage).toBe(
     "permanent failure on attempt 1: PayloadTooLargeError: payload of message type 'Doc' is 311 bytes, over the limit of 200 (worker.maxPayloadBytes): " +

@@ -30,7 +30,7 @@ describeIfBabelfish('tenant return on SQL Server', () => {
     await server?.destroy();
   }, 60_000);
 
-  test('after an outage-long backoff, a new message is picked up within ~1 s of the database\'s return', async () => {
+  test("after an outage-long backoff, a new message is picked up within ~1 s of the database's return", async () => {
     const tenant = sqlServerTenant('acme', server.url(DB), 'dbo');
     const admin = adminStore(tenant);
     pools.push(admin.pools);

@@ -51,13 +51,16 @@ async function statusOf(store: QueueStore, id: string) {
 }
 
 async function untilStatus(store: QueueStore, id: string, status: string) {
-  return waitFor(async () => {
-    const row = await statusOf(store, id);
-    return row.status === status ? row : undefined;
-  }, { what: `message ${id} to become ${status}` });
+  return waitFor(
+    async () => {
+      const row = await statusOf(store, id);
+      return row.status === status ? row : undefined;
+    },
+    { what: `message ${id} to become ${status}` },
+  );
 }
 
-test('a transactional handler\'s writes commit together with Completed, exactly once', async () => {
+test("a transactional handler's writes commit together with Completed, exactly once", async () => {
   const { tenant, store } = await freshTenant();
   const effects: Handler = {
     type: 'Effect',
@@ -317,7 +320,18 @@ test('graceful stop lets in-flight handlers finish before the deadline', async (
   const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Quick', payload: {} });
   let started!: () => void;
   const startedP = new Promise<void>((r) => (started = r));
-  const w = worker([tenant], [{ type: 'Quick', handle: async () => { started(); await new Promise((r) => setTimeout(r, 300)); } }]);
+  const w = worker(
+    [tenant],
+    [
+      {
+        type: 'Quick',
+        handle: async () => {
+          started();
+          await new Promise((r) => setTimeout(r, 300));
+        },
+      },
+    ],
+  );
   await startedP;
   await w.stop();
   expect((await statusOf(store, id)).status).toBe('Completed');
@@ -446,11 +460,14 @@ test('messages taken over from an expired lease run one at a time, alone, and th
   // Fresh messages given back during the quarantine kept their attempt count: each ran exactly once.
   const { counts } = await store.stats();
   expect(counts.Completed).toBe(13);
-  const rows = await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "${tenant.schema}"."QueueMessages" WHERE "ProcessingAttempts" > 1 AND NOT ("Payload" LIKE '%stranded%')`);
+  const rows = await sql<{ n: number }>(
+    db.url,
+    `SELECT count(*)::int AS n FROM "${tenant.schema}"."QueueMessages" WHERE "ProcessingAttempts" > 1 AND NOT ("Payload" LIKE '%stranded%')`,
+  );
   expect(rows[0]!.n).toBe(0);
 });
 
-test('a transactional handler\'s connection killed mid-handler (server restart) fails that attempt only: no crash, the message is done later', async () => {
+test("a transactional handler's connection killed mid-handler (server restart) fails that attempt only: no crash, the message is done later", async () => {
   const { tenant, store } = await freshTenant();
   let calls = 0;
   let release!: () => void;
@@ -470,7 +487,10 @@ test('a transactional handler\'s connection killed mid-handler (server restart) 
   const w = worker([tenant], [h], { leaseMs: 1_000 });
   await inHandler;
   // The session of the handler's transaction ends while no query of ours runs on it.
-  await sql(db.url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`);
+  await sql(
+    db.url,
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`,
+  );
   const row = await untilStatus(store, id, 'Completed');
   expect(row.processingAttempts).toBe(2);
   expect(w.worker.currentPhase).toBe('running');

@@ -20,7 +20,11 @@ exit 1 with the reason (dead letters: \`tqw dead-letters delete\`).
 ${COMMON_USAGE}`,
 
   async run(args, ctx) {
-    const { values, positionals } = parseCommandArgs(args, { ...TENANT_MAP_OPTIONS, tenant: { type: 'string' }, id: { type: 'string' } }, true);
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { ...TENANT_MAP_OPTIONS, tenant: { type: 'string' }, id: { type: 'string' } },
+      true,
+    );
     if (values.help) {
       ctx.io.stdout(`${this.usage}\n`);
       return 0;

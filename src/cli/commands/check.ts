@@ -69,7 +69,12 @@ ${COMMON_USAGE}`,
       if (values.json) {
         ctx.io.stdout(`${JSON.stringify({ ok: failed === 0, checks: results }, null, 2)}\n`);
       } else {
-        ctx.io.stdout(renderTable(['CHECK', 'STATUS', 'DETAIL'], results.map((r) => [r.check, r.ok ? 'ok' : 'FAILED', r.detail])));
+        ctx.io.stdout(
+          renderTable(
+            ['CHECK', 'STATUS', 'DETAIL'],
+            results.map((r) => [r.check, r.ok ? 'ok' : 'FAILED', r.detail]),
+          ),
+        );
         ctx.io.stdout(failed === 0 ? 'all checks passed\n' : `${failed} check(s) failed\n`);
       }
       return failed === 0 ? 0 : 1;

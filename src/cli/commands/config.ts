@@ -22,7 +22,11 @@ description, from the schema (--markdown for the README table, --json for tools)
 ${COMMON_USAGE}`,
 
   async run(args, ctx) {
-    const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS, docs: { type: 'boolean', default: false }, markdown: { type: 'boolean', default: false } });
+    const { values } = parseCommandArgs(args, {
+      ...COMMON_OPTIONS,
+      docs: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
+    });
     if (values.help) {
       ctx.io.stdout(`${this.usage}\n`);
       return 0;

@@ -1,7 +1,15 @@
 import { UsageError } from '../../errors';
 import { withAdminSession } from '../admin-session';
 import type { CliCommand, CommandContext } from '../command';
-import { COMMON_USAGE, TENANT_MAP_OPTIONS, integerOption, parseCommandArgs, required, uuidOption, type ConfigSelection } from '../parse-args';
+import {
+  COMMON_USAGE,
+  TENANT_MAP_OPTIONS,
+  integerOption,
+  parseCommandArgs,
+  required,
+  uuidOption,
+  type ConfigSelection,
+} from '../parse-args';
 import { renderTable, truncate } from '../table';
 import { errorHistoryLines, redactedHistory } from '../error-history-lines';
 
@@ -65,11 +73,14 @@ ${COMMON_USAGE}`,
       const ids = (values.id ?? []).map((id) => uuidOption(id, '--id'));
       if (ids.length === 0 && !values.all) throw new UsageError(`${action} needs --id UUID (repeatable) or --all`);
       if (ids.length > 0 && values.all) throw new UsageError('give either --id or --all, not both');
-      if (action === 'delete') return remove(ctx, values, required(values.tenant, '--tenant'), values.all ? undefined : ids, values.json === true);
+      if (action === 'delete')
+        return remove(ctx, values, required(values.tenant, '--tenant'), values.all ? undefined : ids, values.json === true);
       return requeue(ctx, values, required(values.tenant, '--tenant'), values.all ? undefined : ids, values.json === true);
     }
     throw new UsageError(
-      action === undefined ? 'dead-letters needs an action: list, requeue or delete' : `unknown action '${action}': use list, requeue or delete`,
+      action === undefined
+        ? 'dead-letters needs an action: list, requeue or delete'
+        : `unknown action '${action}': use list, requeue or delete`,
     );
   },
 };
@@ -95,11 +106,19 @@ async function list(ctx: CommandContext, selection: ConfigSelection, tenantId: s
       ctx.io.stdout(
         renderTable(
           ['ID', 'TYPE', 'ATTEMPTS', 'LAST_ATTEMPT', 'ERROR'],
-          safe.map((r) => [r.id, r.messageType, r.processingAttempts, r.lastAttemptTime?.toISOString(), truncate(r.errorMessage ?? '', 100)]),
+          safe.map((r) => [
+            r.id,
+            r.messageType,
+            r.processingAttempts,
+            r.lastAttemptTime?.toISOString(),
+            truncate(r.errorMessage ?? '', 100),
+          ]),
         ),
       );
       for (const r of safe) if (r.errors.length > 0) ctx.io.stdout(`\n${r.id} error history:\n${errorHistoryLines(r.errors, (t) => t)}`);
-      ctx.io.stdout(`${safe.length} dead letter(s) of tenant ${tenant.id}${safe.length === limit ? ` (limit ${limit}; use --limit for more)` : ''}\n`);
+      ctx.io.stdout(
+        `${safe.length} dead letter(s) of tenant ${tenant.id}${safe.length === limit ? ` (limit ${limit}; use --limit for more)` : ''}\n`,
+      );
     }
     return 0;
   });
@@ -149,10 +168,19 @@ async function listAll(ctx: CommandContext, selection: ConfigSelection, limit: n
       ctx.io.stdout(
         renderTable(
           ['TENANT', 'ID', 'TYPE', 'ATTEMPTS', 'LAST_ATTEMPT', 'ERROR'],
-          rows.map((r) => [r.tenantId, r.id, r.messageType, r.processingAttempts, r.lastAttemptTime?.toISOString(), truncate(r.errorMessage ?? '', 80)]),
+          rows.map((r) => [
+            r.tenantId,
+            r.id,
+            r.messageType,
+            r.processingAttempts,
+            r.lastAttemptTime?.toISOString(),
+            truncate(r.errorMessage ?? '', 80),
+          ]),
         ),
       );
-      ctx.io.stdout(`${rows.length} dead letter(s) in ${outcomes.length - failed.length} of ${outcomes.length} tenant(s) (at most ${limit} per tenant)\n`);
+      ctx.io.stdout(
+        `${rows.length} dead letter(s) in ${outcomes.length - failed.length} of ${outcomes.length} tenant(s) (at most ${limit} per tenant)\n`,
+      );
     }
     for (const f of failed) ctx.io.stderr(`tqw: tenant ${f.tenant}: ${f.error}\n`);
     return failed.length === 0 ? 0 : 1;
@@ -162,7 +190,13 @@ async function listAll(ctx: CommandContext, selection: ConfigSelection, limit: n
 /** Dead letters deleted per statement by --all (repeated until fewer come back). */
 const DELETE_BATCH = 500;
 
-async function remove(ctx: CommandContext, selection: ConfigSelection, tenantId: string, ids: string[] | undefined, json: boolean): Promise<number> {
+async function remove(
+  ctx: CommandContext,
+  selection: ConfigSelection,
+  tenantId: string,
+  ids: string[] | undefined,
+  json: boolean,
+): Promise<number> {
   return withAdminSession(ctx, selection, async (session) => {
     const tenant = session.tenant(tenantId);
     const refused: Array<{ id: string; reason: string }> = [];
@@ -177,7 +211,10 @@ async function remove(ctx: CommandContext, selection: ConfigSelection, tenantId:
         if (await store.deleteMessage(id, ['DeadLetter'])) deleted += 1;
         else {
           const row = await store.getMessage(id);
-          refused.push({ id, reason: row === null ? `no message with this id in ${store.tableName}` : `it is ${row.status}, not DeadLetter` });
+          refused.push({
+            id,
+            reason: row === null ? `no message with this id in ${store.tableName}` : `it is ${row.status}, not DeadLetter`,
+          });
         }
       }
       return deleted;

@@ -53,7 +53,8 @@ ${COMMON_USAGE}`,
     }
     const tenantId = required(values.tenant, '--tenant');
     const messageType = required(values.type, '--type').trim();
-    if (messageType.length > MAX_TYPE_LENGTH) throw new UsageError(`--type is ${messageType.length} characters; MessageType holds at most ${MAX_TYPE_LENGTH}`);
+    if (messageType.length > MAX_TYPE_LENGTH)
+      throw new UsageError(`--type is ${messageType.length} characters; MessageType holds at most ${MAX_TYPE_LENGTH}`);
     const payload = await readPayload(required(values.payload, '--payload'), ctx.io, values.raw === true);
     let delayMs = 0;
     if (values.delay !== undefined) {
@@ -83,7 +84,10 @@ ${COMMON_USAGE}`,
         );
       } else {
         ctx.io.stdout(`${messageId}\n`);
-        if (outcome.deduplicated) ctx.io.stderr(`tqw: dedupe key '${dedupeKey}' is held by message ${messageId} (not yet Completed or DeadLetter); nothing inserted\n`);
+        if (outcome.deduplicated)
+          ctx.io.stderr(
+            `tqw: dedupe key '${dedupeKey}' is held by message ${messageId} (not yet Completed or DeadLetter); nothing inserted\n`,
+          );
       }
       return 0;
     });

@@ -47,7 +47,12 @@ ${COMMON_USAGE}`,
           [upToDate, 'already up to date'],
           [failed, 'failed'],
         ] as const;
-        ctx.io.stdout(`${results.length} tenant(s): ${counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).join(', ')}\n`);
+        ctx.io.stdout(
+          `${results.length} tenant(s): ${counts
+            .filter(([n]) => n > 0)
+            .map(([n, what]) => `${n} ${what}`)
+            .join(', ')}\n`,
+        );
       }
       return failed === 0 ? 0 : 1;
     });

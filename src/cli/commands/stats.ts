@@ -35,7 +35,15 @@ ${COMMON_USAGE}`,
         const row = (r: (typeof results)[number]) => {
           if (!r.ok) return [r.tenant, 'ERROR'];
           const { counts, oldestDueAgeSeconds } = r as { tenant: string } & QueueStats;
-          return [r.tenant, counts.Pending, counts.Processing, counts.Failed, counts.DeadLetter, counts.Completed, formatAge(oldestDueAgeSeconds)];
+          return [
+            r.tenant,
+            counts.Pending,
+            counts.Processing,
+            counts.Failed,
+            counts.DeadLetter,
+            counts.Completed,
+            formatAge(oldestDueAgeSeconds),
+          ];
         };
         ctx.io.stdout(
           renderTable(['TENANT', 'PENDING', 'PROCESSING', 'FAILED', 'DEAD_LETTER', 'COMPLETED', 'OLDEST_DUE'], results.map(row)),

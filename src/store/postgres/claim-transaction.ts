@@ -56,7 +56,11 @@ export async function runCompletingTransaction<T>(
   schema: string | undefined,
   preparedName: string | undefined,
 ): Promise<T> {
-  const { client, result } = await chain.open(openTransactionSql(schema), { name: preparedName, text: completingSql, values: fenceParams(fence) });
+  const { client, result } = await chain.open(openTransactionSql(schema), {
+    name: preparedName,
+    text: completingSql,
+    values: fenceParams(fence),
+  });
   // See inTransaction: a lent-out client's connection may die between statements.
   let broken: Error | undefined;
   const onError = (err: Error) => {

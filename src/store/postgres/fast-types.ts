@@ -23,7 +23,14 @@ function two(text: string, i: number): number {
  */
 export function parseTimestamptz(text: string): Date | number | null {
   const n = text.length;
-  if (n < 22 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 32 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) {
+  if (
+    n < 22 ||
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 32 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58
+  ) {
     return defaultTimestamptz(text);
   }
   const year = two(text, 0) * 100 + two(text, 2);
@@ -71,5 +78,7 @@ export function parseTimestamptz(text: string): Date | number | null {
 /** Type parsers for the claim's rows: node-postgres' defaults, with the fast timestamptz parser. */
 export const CLAIM_TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === TIMESTAMPTZ && format !== 'binary' ? parseTimestamptz : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+    oid === TIMESTAMPTZ && format !== 'binary'
+      ? parseTimestamptz
+      : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };

@@ -81,7 +81,8 @@ function writeUuid(buf: Buffer, offset: number, id: string): void {
     if (pos === 8 || pos === 13 || pos === 18 || pos === 23) pos += 1;
     const hi = HEX[id.charCodeAt(pos) & 127] as number;
     const lo = HEX[id.charCodeAt(pos + 1) & 127] as number;
-    if (hi < 0 || lo < 0 || id.charCodeAt(pos) > 127 || id.charCodeAt(pos + 1) > 127) throw new TypeError(`fence id must be a UUID, got '${id}'`);
+    if (hi < 0 || lo < 0 || id.charCodeAt(pos) > 127 || id.charCodeAt(pos + 1) > 127)
+      throw new TypeError(`fence id must be a UUID, got '${id}'`);
     buf[offset + b] = (hi << 4) | lo;
     pos += 2;
   }

@@ -68,7 +68,12 @@ export function createPostgresStore(
 ): QueueStore {
   const table = quoteTable(tenant.schema);
   const sql = postgresStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE));
-  const shared = storePool(pools, sharingKey(tenant), () => createPgPool(tenant.connectionString, poolOptions), `tenant '${tenant.id}' (${table})`);
+  const shared = storePool(
+    pools,
+    sharingKey(tenant),
+    () => createPgPool(tenant.connectionString, poolOptions),
+    `tenant '${tenant.id}' (${table})`,
+  );
   const completingName = preparedName(sql.completingUpdate);
   const claimName = preparedName(sql.claim);
   const claimByTypeName = preparedName(sql.claimByType);
@@ -86,7 +91,15 @@ export function createPostgresStore(
   const enqueueMessage = async (message: NewMessage, tx?: StoreTransaction): Promise<EnqueueOutcome> => {
     const id = message.id ?? newMessageId('postgres');
     const payload = serializePayload(message.payload, message.messageType);
-    const values = [id, message.tenantId, message.messageType, payload, message.delayMs ?? 0, message.correlationId ?? null, checkedPriority(message.priority)];
+    const values = [
+      id,
+      message.tenantId,
+      message.messageType,
+      payload,
+      message.delayMs ?? 0,
+      message.correlationId ?? null,
+      checkedPriority(message.priority),
+    ];
     const key = checkedDedupeKey(message.dedupeKey);
     const client = via(tx);
     if (key === null) {
@@ -158,7 +171,11 @@ export function createPostgresStore(
       if (fences.length === 0) return [];
       // Prepared too: planning the unnest join costs about as much as running it for a small batch.
       const p = pool();
-      const { rows } = await p.query<{ Id: string }>({ name: prepared(completeManyName), text: sql.completeMany, values: fenceArrays(fences) });
+      const { rows } = await p.query<{ Id: string }>({
+        name: prepared(completeManyName),
+        text: sql.completeMany,
+        values: fenceArrays(fences),
+      });
       return rows.map((r) => r.Id);
     },
 
@@ -168,11 +185,15 @@ export function createPostgresStore(
     async errorHistory(ids) {
       const history = new Map<string, AttemptError[]>(ids.map((id) => [id.toLowerCase(), []]));
       if (ids.length === 0) return history;
-      const { rows } = await pool().query<{ MessageId: string; Attempt: number; FailedAt: Date; ErrorMessage: string; ErrorCode: string | null }>(
-        sql.errorHistory,
-        [[...ids]],
-      );
-      for (const r of rows) history.get(r.MessageId)?.push({ attempt: r.Attempt, failedAt: r.FailedAt, error: r.ErrorMessage, code: r.ErrorCode });
+      const { rows } = await pool().query<{
+        MessageId: string;
+        Attempt: number;
+        FailedAt: Date;
+        ErrorMessage: string;
+        ErrorCode: string | null;
+      }>(sql.errorHistory, [[...ids]]);
+      for (const r of rows)
+        history.get(r.MessageId)?.push({ attempt: r.Attempt, failedAt: r.FailedAt, error: r.ErrorMessage, code: r.ErrorCode });
       return history;
     },
     release: (fence, reason) => fenced(sql.release, fence, reason),
@@ -269,7 +290,10 @@ export function createPostgresStore(
 
     async missingIndexes() {
       const result = await pool().query<{ indexname: string }>(sql.listIndexes, [tenant.schema ?? null]);
-      return missingIndexes(EXPECTED_INDEXES, result.rows.map((r) => r.indexname));
+      return missingIndexes(
+        EXPECTED_INDEXES,
+        result.rows.map((r) => r.indexname),
+      );
     },
 
     close: shared.close,

@@ -204,7 +204,9 @@ export function sqlServerConfig(connectionString: string, where = 'SQL Server co
   // Options first: "Integrated Security=SSPI" without a user deserves its own message.
   const settings = readOptions(parsed, fail);
   if (parsed.user === '') {
-    return fail('names no user: set User Id=... and Password=... (ADO) or mssql://user:password@host/database (URL); only SQL Server logins are supported');
+    return fail(
+      'names no user: set User Id=... and Password=... (ADO) or mssql://user:password@host/database (URL); only SQL Server logins are supported',
+    );
   }
   const options: NonNullable<mssql.config['options']> = {
     encrypt: settings.encrypt ?? true,
@@ -317,8 +319,10 @@ function secondsValue(value: string, label: string, fail: (problem: string) => n
   return seconds * 1000;
 }
 
-const SUPPORTED_ADO = 'Server, Database, User Id, Password, Encrypt, TrustServerCertificate, Connect Timeout, Command Timeout, Application Name, MultiSubnetFailover, ApplicationIntent';
-const SUPPORTED_URL = 'encrypt, trustServerCertificate, connectTimeout, requestTimeout, applicationName, multiSubnetFailover, applicationIntent';
+const SUPPORTED_ADO =
+  'Server, Database, User Id, Password, Encrypt, TrustServerCertificate, Connect Timeout, Command Timeout, Application Name, MultiSubnetFailover, ApplicationIntent';
+const SUPPORTED_URL =
+  'encrypt, trustServerCertificate, connectTimeout, requestTimeout, applicationName, multiSubnetFailover, applicationIntent';
 
 /**
  * The message for an unknown key. The key is shown only when it is a near miss of a known one
@@ -326,9 +330,7 @@ const SUPPORTED_URL = 'encrypt, trustServerCertificate, connectTimeout, requestT
  * (`Password=se;cret`), and that must never reach a log.
  */
 function unknownKeyProblem(key: string, isAdo: boolean): string {
-  const candidates = isAdo
-    ? [...Object.keys(ADO_OPTIONS), ...ADO_CONNECTION_KEYS, ...ADO_IGNORED_KEYS]
-    : Object.keys(URL_OPTIONS);
+  const candidates = isAdo ? [...Object.keys(ADO_OPTIONS), ...ADO_CONNECTION_KEYS, ...ADO_IGNORED_KEYS] : Object.keys(URL_OPTIONS);
   // Short keys get no suggestion: with 1-3 letters almost any candidate is "close".
   const best = key.length > 3 ? closestName(key, candidates, key.length >= 8 ? 2 : 1) : undefined;
   const supported = `supported: ${isAdo ? SUPPORTED_ADO : SUPPORTED_URL}`;

@@ -63,7 +63,9 @@ export function createSqlServerGroup(key: string, table: string, request: () => 
     hasPurgeable(tables, status, olderThanMs) {
       const olderThan = splitDelay(olderThanMs, 'purge olderThanMs');
       return chunked(tables, async (chunk) => {
-        const { recordset } = await (await request())
+        const { recordset } = await (
+          await request()
+        )
           .input('status', mssql.NVarChar(50), status)
           .input('olderThanSeconds', mssql.Int, olderThan.seconds)
           .input('olderThanMillis', mssql.Int, olderThan.millis)

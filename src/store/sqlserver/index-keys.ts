@@ -23,7 +23,10 @@ export function indexWithKeysExists(table: string, keys: readonly string[]): str
   if (keys.length === 0) throw new RangeError('an index shape needs at least one key column');
   const joins = keys
     .slice(1)
-    .map((_, i) => `\n  JOIN sys.index_columns k${i + 2} ON k${i + 2}.object_id = k1.object_id AND k${i + 2}.index_id = k1.index_id AND k${i + 2}.key_ordinal = ${i + 2}`)
+    .map(
+      (_, i) =>
+        `\n  JOIN sys.index_columns k${i + 2} ON k${i + 2}.object_id = k1.object_id AND k${i + 2}.index_id = k1.index_id AND k${i + 2}.key_ordinal = ${i + 2}`,
+    )
     .join('');
   const columns = keys.map((key, i) => `COL_NAME(k${i + 1}.object_id, k${i + 1}.column_id) = ${quoteLiteral(key)}`).join('\n    AND ');
   return `EXISTS (

@@ -20,7 +20,8 @@ export function column(row: MssqlRow, name: string): unknown {
 
 function text(row: MssqlRow, name: string): string {
   const value = column(row, name);
-  if (typeof value !== 'string') throw new TypeError(`column ${name} is ${describe(value)}, expected text (store bug or foreign table shape)`);
+  if (typeof value !== 'string')
+    throw new TypeError(`column ${name} is ${describe(value)}, expected text (store bug or foreign table shape)`);
   return value;
 }
 

@@ -32,16 +32,7 @@ import { DEFAULT_MIGRATE_OPTIONS, runMigrations } from './migrate';
 import { SQLSERVER_MIGRATIONS } from './migrations';
 import { assertUuid, bindDelayParts, bindFence, fencesJson, splitDelay } from './params';
 import { ERRORS_TABLE, QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
-import {
-  column,
-  expiredIdOf,
-  numberColumn,
-  rowCountOf,
-  toClaimedMessage,
-  toFence,
-  toQueueMessageRow,
-  type MssqlRow,
-} from './row-mapper';
+import { column, expiredIdOf, numberColumn, rowCountOf, toClaimedMessage, toFence, toQueueMessageRow, type MssqlRow } from './row-mapper';
 import { sqlServerStatements } from './statements';
 import { assertPageLimit, operatorStatuses } from '../operator-checks';
 import type { DeadLetterFilter } from '../types';
@@ -165,8 +156,13 @@ export function createSqlServerStore(
       // BEGIN, the fenced UPDATE to Completed (or DELETE, deleteOnCompletion; either takes the row
       // lock), `fn`, COMMIT: one round trip fewer than withClaimTransaction + complete. A rollback
       // restores Processing with the fence.
-      return runClaimTransaction(await connected(), sql.completingUpdate, fence, fn, requestTimeoutMs, (recordset) =>
-        rowCountOf(recordset as MssqlRow[]) === 1,
+      return runClaimTransaction(
+        await connected(),
+        sql.completingUpdate,
+        fence,
+        fn,
+        requestTimeoutMs,
+        (recordset) => rowCountOf(recordset as MssqlRow[]) === 1,
       );
     },
 
@@ -179,7 +175,9 @@ export function createSqlServerStore(
 
     async completeMany(fences) {
       if (fences.length === 0) return [];
-      const { recordset } = await (await request())
+      const { recordset } = await (
+        await request()
+      )
         .input('fences', mssql.NVarChar(mssql.MAX), fencesJson(fences))
         .query<MssqlRow>(sql.completeMany);
       return recordset.map((row) => String(column(row, 'Id')).toLowerCase());
@@ -187,16 +185,26 @@ export function createSqlServerStore(
 
     async retry(fence, { delayMs, error, code }) {
       const delay = splitDelay(delayMs, 'retry delayMs');
-      return fenced(sql.retry, fence, (r) => bindDelayParts(r, delay).input('error', mssql.NVarChar(mssql.MAX), error).input('code', mssql.NVarChar(100), code ?? null));
+      return fenced(sql.retry, fence, (r) =>
+        bindDelayParts(r, delay)
+          .input('error', mssql.NVarChar(mssql.MAX), error)
+          .input('code', mssql.NVarChar(100), code ?? null),
+      );
     },
     deadLetter: (fence, error, code) =>
-      fenced(sql.deadLetter, fence, (r) => r.input('error', mssql.NVarChar(mssql.MAX), error).input('code', mssql.NVarChar(100), code ?? null)),
+      fenced(sql.deadLetter, fence, (r) =>
+        r.input('error', mssql.NVarChar(mssql.MAX), error).input('code', mssql.NVarChar(100), code ?? null),
+      ),
 
     async errorHistory(ids) {
       const history = new Map<string, AttemptError[]>(ids.map((id) => [id.toLowerCase(), []]));
       if (ids.length === 0) return history;
       for (const id of ids) assertUuid(id, 'message id');
-      const { recordset } = await (await request()).input('ids', mssql.NVarChar(mssql.MAX), JSON.stringify(ids)).query<MssqlRow>(sql.errorHistory);
+      const { recordset } = await (
+        await request()
+      )
+        .input('ids', mssql.NVarChar(mssql.MAX), JSON.stringify(ids))
+        .query<MssqlRow>(sql.errorHistory);
       for (const row of recordset) {
         const code = column(row, 'ErrorCode');
         history.get(String(column(row, 'MessageId')).toLowerCase())?.push({
@@ -255,7 +263,9 @@ export function createSqlServerStore(
     async requeueDeadLetters(ids) {
       if (ids !== undefined && ids.length === 0) return 0;
       for (const id of ids ?? []) assertUuid(id, 'dead letter id');
-      const result = await (await request())
+      const result = await (
+        await request()
+      )
         .input('ids', mssql.NVarChar(mssql.MAX), ids === undefined ? null : JSON.stringify(ids))
         .query<MssqlRow>(sql.requeueDeadLetters);
       return rowCountOf(result.recordset);
@@ -279,7 +289,9 @@ export function createSqlServerStore(
 
     async requeueMessage(id, statuses) {
       assertUuid(id, 'message id');
-      const result = await (await request())
+      const result = await (
+        await request()
+      )
         .input('id', mssql.UniqueIdentifier, id)
         .input('statuses', mssql.NVarChar(mssql.MAX), JSON.stringify(operatorStatuses(statuses)))
         .query<MssqlRow>(sql.requeueMessage);
@@ -288,7 +300,9 @@ export function createSqlServerStore(
 
     async deleteMessage(id, statuses) {
       assertUuid(id, 'message id');
-      const result = await (await request())
+      const result = await (
+        await request()
+      )
         .input('id', mssql.UniqueIdentifier, id)
         .input('statuses', mssql.NVarChar(mssql.MAX), JSON.stringify(operatorStatuses(statuses)))
         .query<MssqlRow>(sql.deleteMessage);
@@ -308,7 +322,9 @@ export function createSqlServerStore(
     async purge(status, olderThanMs, batchSize) {
       assertPurgeBatch(batchSize);
       const olderThan = splitDelay(olderThanMs, 'purge olderThanMs');
-      const result = await (await request())
+      const result = await (
+        await request()
+      )
         .input('status', mssql.NVarChar(50), status)
         .input('olderThanSeconds', mssql.Int, olderThan.seconds)
         .input('olderThanMillis', mssql.Int, olderThan.millis)

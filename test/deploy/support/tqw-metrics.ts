@@ -29,9 +29,7 @@ export interface ExportedMetrics {
 export async function exportedMetrics(): Promise<ExportedMetrics> {
   const metrics = createMetrics({
     source: {
-      tenants: () => [
-        { id: 'tenant_a', up: true, inflight: 1, depth: { Pending: 1, Processing: 1, Failed: 1, DeadLetter: 1 } },
-      ],
+      tenants: () => [{ id: 'tenant_a', up: true, inflight: 1, depth: { Pending: 1, Processing: 1, Failed: 1, DeadLetter: 1 } }],
     },
   });
   for (const outcome of ['completed', 'retried', 'dead_lettered'] as const) {

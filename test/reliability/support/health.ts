@@ -26,8 +26,12 @@ export async function waitForTenantState(fleet: WorkerFleet, tenantId: string, s
     if (seen.length === fleet.live().length && seen.every((t) => t.state === state)) return seen;
     if (Date.now() > deadline) {
       // What each process did with the tenant map, for the failure message.
-      const reloads = fleet.instances.map((i) => `${i.label}: ${JSON.stringify(i.daemon.lines.filter((l) => /tenants file|tenant map/.test(String(l.msg))))}`);
-      throw new Error(`tenant ${tenantId} not '${state}' in every process after ${timeoutMs} ms: ${JSON.stringify(seen)}\n${reloads.join('\n')}`);
+      const reloads = fleet.instances.map(
+        (i) => `${i.label}: ${JSON.stringify(i.daemon.lines.filter((l) => /tenants file|tenant map/.test(String(l.msg))))}`,
+      );
+      throw new Error(
+        `tenant ${tenantId} not '${state}' in every process after ${timeoutMs} ms: ${JSON.stringify(seen)}\n${reloads.join('\n')}`,
+      );
     }
     await sleep(100);
   }

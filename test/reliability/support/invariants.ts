@@ -109,7 +109,11 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
     const notFinal = tenant.messages.filter((m) => !FINAL.has(m.status));
     if (notFinal.length > 0) {
       const counts = countBy(notFinal.map((m) => m.status));
-      violations.push(at(`${notFinal.length} message(s) not Completed/DeadLetter (${JSON.stringify(counts)}): ${sample(notFinal.map((m) => `${m.id} ${m.type} ${m.status}`))}`));
+      violations.push(
+        at(
+          `${notFinal.length} message(s) not Completed/DeadLetter (${JSON.stringify(counts)}): ${sample(notFinal.map((m) => `${m.id} ${m.type} ${m.status}`))}`,
+        ),
+      );
     }
     const effectOf = new Map(tenant.effects.map((e) => [e.messageId, e]));
     const messageIds = new Set(tenant.messages.map((m) => m.id));
@@ -162,11 +166,15 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
   }
 
   if (input.duplicates.length) {
-    violations.push(`the transactional handler found its effect already applied ${input.duplicates.length} time(s): ${sample(input.duplicates.map((d) => `${d.tenantId}/${d.messageId} pid ${d.pid}`))}`);
+    violations.push(
+      `the transactional handler found its effect already applied ${input.duplicates.length} time(s): ${sample(input.duplicates.map((d) => `${d.tenantId}/${d.messageId} pid ${d.pid}`))}`,
+    );
   }
   const inflightAtFaults = input.faults.reduce((n, f) => n + f.inflightExt.length, 0);
   if (extRepeated > inflightAtFaults) {
-    violations.push(`${extRepeated} repeated ${EXT_TYPE} invocations, more than the ${inflightAtFaults} in flight at the ${input.faults.length} fault(s)`);
+    violations.push(
+      `${extRepeated} repeated ${EXT_TYPE} invocations, more than the ${inflightAtFaults} in flight at the ${input.faults.length} fault(s)`,
+    );
   }
 
   for (const s of input.survivors) {
@@ -177,8 +185,10 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
   }
   if (input.everyProcessSurvived) {
     const sum = (k: keyof ProcessedTotals) => input.survivors.reduce((n, s) => n + s.totals[k], 0);
-    if (sum('completed') !== totalCompleted) violations.push(`fleet /metrics completed ${sum('completed')} != ${totalCompleted} Completed rows`);
-    if (sum('dead_lettered') !== totalDeadLetter) violations.push(`fleet /metrics dead_lettered ${sum('dead_lettered')} != ${totalDeadLetter} DeadLetter rows`);
+    if (sum('completed') !== totalCompleted)
+      violations.push(`fleet /metrics completed ${sum('completed')} != ${totalCompleted} Completed rows`);
+    if (sum('dead_lettered') !== totalDeadLetter)
+      violations.push(`fleet /metrics dead_lettered ${sum('dead_lettered')} != ${totalDeadLetter} DeadLetter rows`);
   }
 
   return {

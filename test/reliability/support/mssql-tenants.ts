@@ -73,17 +73,28 @@ export async function createMssqlCluster(scenario: string, ids: readonly string[
           // SINGLE_USER WITH ROLLBACK IMMEDIATE ends the sessions a killed worker left, so DROP cannot block.
           await pool
             .request()
-            .batch(`IF DB_ID(N'${t.database}') IS NOT NULL BEGIN ALTER DATABASE ${quoteIdent(t.database)} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE ${quoteIdent(t.database)}; END`)
+            .batch(
+              `IF DB_ID(N'${t.database}') IS NOT NULL BEGIN ALTER DATABASE ${quoteIdent(t.database)} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE ${quoteIdent(t.database)}; END`,
+            )
             .catch(() => undefined);
         }
-        for (const p of [worker, producer]) await pool.request().batch(`IF SUSER_ID(N'${p.login}') IS NOT NULL DROP LOGIN ${quoteIdent(p.login)}`).catch(() => undefined);
+        for (const p of [worker, producer])
+          await pool
+            .request()
+            .batch(`IF SUSER_ID(N'${p.login}') IS NOT NULL DROP LOGIN ${quoteIdent(p.login)}`)
+            .catch(() => undefined);
       });
     },
   };
   await setup.beforeMigrate(options);
   const dir = tempDir('rel-mssql-admin');
-  const tenantsFile = writeJson(join(dir, 'tenants.admin.json'), tenants.map((t) => ({ id: t.id, connectionString: t.adminConnection })));
-  const migrate = await runCli(['migrate', '--config', writeJson(join(dir, 'config.admin.json'), { tenants: { file: tenantsFile } })], { TQW_CONFIG: '' });
+  const tenantsFile = writeJson(
+    join(dir, 'tenants.admin.json'),
+    tenants.map((t) => ({ id: t.id, connectionString: t.adminConnection })),
+  );
+  const migrate = await runCli(['migrate', '--config', writeJson(join(dir, 'config.admin.json'), { tenants: { file: tenantsFile } })], {
+    TQW_CONFIG: '',
+  });
   if (migrate.code !== 0) throw new Error(`tqw migrate (admin) failed: ${migrate.stderr}${migrate.stdout}`);
   await setup.afterMigrate(options);
   for (const t of tenants) {
@@ -126,10 +137,19 @@ export async function seedMssql(t: MssqlTenant, messages: readonly SeedMessage[]
 
 export async function snapshotMssql(t: MssqlTenant): Promise<TenantSnapshot> {
   return withPool(t.adminConnection, async (pool) => {
-    const messages = await pool.request().query<{ Id: string; TenantId: string; MessageType: string; Status: MessageStatus; ProcessingAttempts: number; ErrorMessage: string | null }>(
-      'SELECT Id, TenantId, MessageType, Status, ProcessingAttempts, ErrorMessage FROM dbo.QueueMessages',
-    );
-    const effects = await pool.request().query<{ MessageId: string; Pid: number; PayloadBytes: number; At: Date }>('SELECT MessageId, Pid, PayloadBytes, [At] FROM dbo.ReliabilityEffects');
+    const messages = await pool.request().query<{
+      Id: string;
+      TenantId: string;
+      MessageType: string;
+      Status: MessageStatus;
+      ProcessingAttempts: number;
+      ErrorMessage: string | null;
+    }>('SELECT Id, TenantId, MessageType, Status, ProcessingAttempts, ErrorMessage FROM dbo.QueueMessages');
+    const effects = await pool
+      .request()
+      .query<{ MessageId: string; Pid: number; PayloadBytes: number; At: Date }>(
+        'SELECT MessageId, Pid, PayloadBytes, [At] FROM dbo.ReliabilityEffects',
+      );
     return {
       tenant: t.id,
       // UNIQUEIDENTIFIER comes back upper-case; the recorder stores the engine's (lower-case) ids.
@@ -150,7 +170,9 @@ export async function unsettledMssql(tenants: readonly MssqlTenant[]): Promise<n
   let n = 0;
   for (const t of tenants) {
     n += await withPool(t.adminConnection, async (pool) => {
-      const r = await pool.request().query<{ n: number }>("SELECT COUNT(*) AS n FROM dbo.QueueMessages WHERE Status IN (N'Pending', N'Failed', N'Processing')");
+      const r = await pool
+        .request()
+        .query<{ n: number }>("SELECT COUNT(*) AS n FROM dbo.QueueMessages WHERE Status IN (N'Pending', N'Failed', N'Processing')");
       return r.recordset[0]!.n;
     });
   }
@@ -161,7 +183,9 @@ export async function processingExtMssql(tenants: readonly MssqlTenant[]): Promi
   const ids: string[] = [];
   for (const t of tenants) {
     await withPool(t.adminConnection, async (pool) => {
-      const r = await pool.request().query<{ Id: string }>("SELECT Id FROM dbo.QueueMessages WHERE Status = N'Processing' AND MessageType = N'RecordExt'");
+      const r = await pool
+        .request()
+        .query<{ Id: string }>("SELECT Id FROM dbo.QueueMessages WHERE Status = N'Processing' AND MessageType = N'RecordExt'");
       ids.push(...r.recordset.map((x) => x.Id.toLowerCase()));
     });
   }

@@ -31,10 +31,14 @@ export interface TenantSnapshot {
 }
 
 export async function snapshotTenant(t: TenantDb): Promise<TenantSnapshot> {
-  const messages = await query<{ Id: string; TenantId: string; MessageType: string; Status: MessageStatus; ProcessingAttempts: number; ErrorMessage: string | null }>(
-    t.adminUrl,
-    `SELECT "Id", "TenantId", "MessageType", "Status", "ProcessingAttempts", "ErrorMessage" FROM ${t.queueTable}`,
-  );
+  const messages = await query<{
+    Id: string;
+    TenantId: string;
+    MessageType: string;
+    Status: MessageStatus;
+    ProcessingAttempts: number;
+    ErrorMessage: string | null;
+  }>(t.adminUrl, `SELECT "Id", "TenantId", "MessageType", "Status", "ProcessingAttempts", "ErrorMessage" FROM ${t.queueTable}`);
   const effects = await query<{ MessageId: string; Pid: number; PayloadBytes: number; At: Date }>(
     t.adminUrl,
     `SELECT "MessageId", "Pid", "PayloadBytes", "At" FROM ${t.effectsTable}`,
@@ -55,18 +59,27 @@ export async function snapshotTenant(t: TenantDb): Promise<TenantSnapshot> {
 
 /** Messages not yet in a final state (Pending, Failed or Processing). */
 export async function unsettledCount(t: TenantDb): Promise<number> {
-  const [row] = await query<{ n: string }>(t.adminUrl, `SELECT count(*) AS n FROM ${t.queueTable} WHERE "Status" IN ('Pending', 'Failed', 'Processing')`);
+  const [row] = await query<{ n: string }>(
+    t.adminUrl,
+    `SELECT count(*) AS n FROM ${t.queueTable} WHERE "Status" IN ('Pending', 'Failed', 'Processing')`,
+  );
   return Number(row!.n);
 }
 
 export async function countByStatus(t: TenantDb): Promise<Record<string, number>> {
-  const rows = await query<{ Status: string; n: string }>(t.adminUrl, `SELECT "Status", count(*) AS n FROM ${t.queueTable} GROUP BY "Status"`);
+  const rows = await query<{ Status: string; n: string }>(
+    t.adminUrl,
+    `SELECT "Status", count(*) AS n FROM ${t.queueTable} GROUP BY "Status"`,
+  );
   return Object.fromEntries(rows.map((r) => [r.Status, Number(r.n)]));
 }
 
 /** Ids of RecordExt messages in Processing now: a superset of what a fault at this moment interrupts. */
 export async function processingExtIds(t: TenantDb): Promise<string[]> {
-  const rows = await query<{ Id: string }>(t.adminUrl, `SELECT "Id" FROM ${t.queueTable} WHERE "Status" = 'Processing' AND "MessageType" = 'RecordExt'`);
+  const rows = await query<{ Id: string }>(
+    t.adminUrl,
+    `SELECT "Id" FROM ${t.queueTable} WHERE "Status" = 'Processing' AND "MessageType" = 'RecordExt'`,
+  );
   return rows.map((r) => r.Id);
 }
 

@@ -47,11 +47,17 @@ export async function createRecorder(): Promise<Recorder> {
       return rows.map((r) => ({ messageId: r.message_id, tenantId: r.tenant_id, type: r.type, pid: r.pid, attempt: r.attempt, at: r.at }));
     },
     async duplicates() {
-      const rows = await query<{ message_id: string; tenant_id: string; pid: number }>(db.url, 'SELECT message_id, tenant_id, pid FROM duplicates');
+      const rows = await query<{ message_id: string; tenant_id: string; pid: number }>(
+        db.url,
+        'SELECT message_id, tenant_id, pid FROM duplicates',
+      );
       return rows.map((r) => ({ messageId: r.message_id, tenantId: r.tenant_id, pid: r.pid }));
     },
     async lateWrites() {
-      const rows = await query<{ message_id: string; attempt: number; outcome: string }>(db.url, 'SELECT message_id, attempt, outcome FROM late_writes ORDER BY at');
+      const rows = await query<{ message_id: string; attempt: number; outcome: string }>(
+        db.url,
+        'SELECT message_id, attempt, outcome FROM late_writes ORDER BY at',
+      );
       return rows.map((r) => ({ messageId: r.message_id, attempt: r.attempt, outcome: r.outcome }));
     },
     drop: () => db.drop(),

@@ -36,7 +36,12 @@ export const SCENARIO_WORKER = {
 };
 
 /** The workers' config file: the reliability handlers, SCENARIO_WORKER (+ overrides), HTTP on 127.0.0.1. */
-export function writeWorkerConfig(configFile: string, tenantsFile: string, worker: Partial<typeof SCENARIO_WORKER> = {}, poolMax = 8): void {
+export function writeWorkerConfig(
+  configFile: string,
+  tenantsFile: string,
+  worker: Partial<typeof SCENARIO_WORKER> = {},
+  poolMax = 8,
+): void {
   writeJson(configFile, {
     tenants: { file: tenantsFile, watch: true },
     handlers: { dir: HANDLERS_DIR },
@@ -243,7 +248,9 @@ export class Scenario {
     });
     this.collectOutputs(snapshots);
     if (report.violations.length > 0) {
-      report.violations.push(`(scenario ${this.options.name}, seed ${this.rng.seed}: replay the schedule with TQW_RELIABILITY_SEED=${this.rng.seed})`);
+      report.violations.push(
+        `(scenario ${this.options.name}, seed ${this.rng.seed}: replay the schedule with TQW_RELIABILITY_SEED=${this.rng.seed})`,
+      );
     }
     return { report, snapshots, exits };
   }
@@ -259,7 +266,13 @@ export class Scenario {
 
   /** The figures every scenario reports (seed, secrets scan, duration, messages, invariants) for writeFigures. */
   reportFigures(report: InvariantReport) {
-    return { seed: this.rng.seed, secretsScan: this.secretFigures(), seconds: this.seconds, messages: report.figures.messages, invariants: report.figures };
+    return {
+      seed: this.rng.seed,
+      secretsScan: this.secretFigures(),
+      seconds: this.seconds,
+      messages: report.figures.messages,
+      invariants: report.figures,
+    };
   }
 
   /** What the secrets scan covered so far (a figure of the report). */
@@ -283,5 +296,9 @@ export class Scenario {
 
 /** Creates the scenario's tenants' specs on the given servers: ids a, b, c..., the last one in a schema. */
 export function tenantSpecs(ids: readonly string[], server: (id: string, index: number) => PgServer, schemaForLast = true): TenantSpec[] {
-  return ids.map((id, i) => ({ id, server: server(id, i), ...(schemaForLast && i === ids.length - 1 && ids.length > 1 ? { schema: `tenant_${id}` } : {}) }));
+  return ids.map((id, i) => ({
+    id,
+    server: server(id, i),
+    ...(schemaForLast && i === ids.length - 1 && ids.length > 1 ? { schema: `tenant_${id}` } : {}),
+  }));
 }

@@ -42,7 +42,14 @@ export class SecretScan {
         const at = text.indexOf(secret);
         if (at < 0) continue;
         const mask = `${secret.slice(0, 3)}***`;
-        found.push({ secret: mask, source, excerpt: text.slice(Math.max(0, at - 80), at + secret.length + 80).split(secret).join(mask) });
+        found.push({
+          secret: mask,
+          source,
+          excerpt: text
+            .slice(Math.max(0, at - 80), at + secret.length + 80)
+            .split(secret)
+            .join(mask),
+        });
       }
     }
     return found;

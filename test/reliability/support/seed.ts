@@ -32,7 +32,13 @@ export async function insertMessages(t: TenantDb, messages: readonly SeedMessage
         `INSERT INTO ${t.queueTable} ("Id", "TenantId", "MessageType", "Payload", "ScheduledTime")
          SELECT id, tenant, type, payload, now() + $5::double precision * interval '1 millisecond'
          FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::text[]) AS m(id, tenant, type, payload)`,
-        [ids.slice(from, from + CHUNK), chunk.map((m) => m.tenantId ?? t.id), chunk.map((m) => m.type), chunk.map((m) => m.payload), delayMs],
+        [
+          ids.slice(from, from + CHUNK),
+          chunk.map((m) => m.tenantId ?? t.id),
+          chunk.map((m) => m.type),
+          chunk.map((m) => m.payload),
+          delayMs,
+        ],
       );
     }
   });

@@ -85,7 +85,13 @@ function main(argv) {
   const started = Date.now();
   const result = spawnSync(
     process.execPath,
-    [join(REPO, 'node_modules', 'jest', 'bin', 'jest.js'), 'test/reliability', '--runInBand', '--json', `--outputFile=${join(dir, 'jest.json')}`],
+    [
+      join(REPO, 'node_modules', 'jest', 'bin', 'jest.js'),
+      'test/reliability',
+      '--runInBand',
+      '--json',
+      `--outputFile=${join(dir, 'jest.json')}`,
+    ],
     { cwd: REPO, stdio: 'inherit', env: { ...process.env, TQW_SOAK: '1', TQW_RELIABILITY_FIGURES_DIR: dir } },
   );
   const code = result.status ?? 1;
@@ -131,7 +137,10 @@ function readJest(dir) {
   const report = JSON.parse(readFileSync(path, 'utf8'));
   const byFile = {};
   for (const file of report.testResults ?? []) {
-    const name = file.name.split('/').pop().replace(/\.test\.ts$/, '');
+    const name = file.name
+      .split('/')
+      .pop()
+      .replace(/\.test\.ts$/, '');
     byFile[name] = (file.assertionResults ?? []).map((t) => ({
       title: t.fullName ?? t.title,
       status: t.status,
@@ -163,7 +172,9 @@ function resultOf(tests) {
 
 /** The verdict of the scenarios' "no password appears ..." tests. */
 function secretsVerdict(jest) {
-  const tests = Object.values(jest).flat().filter((t) => /no password/.test(t.title));
+  const tests = Object.values(jest)
+    .flat()
+    .filter((t) => /no password/.test(t.title));
   if (tests.length === 0) return 'not run';
   const failed = tests.filter((t) => t.status === 'failed').length;
   const ran = tests.filter((t) => t.status === 'passed').length;
@@ -219,7 +230,9 @@ the same invariant checker. The quick version of every scenario runs inside \`np
 - **SQL Server:** ${meta.mssql ? 'MSSQL_URL was set: the SQL Server scenarios ran' : 'MSSQL_URL was not set: the SQL Server scenarios were skipped (CI runs them against its SQL Server service)'}
 - **Totals:** ${num(totalMessages)} messages, ${totalKills} processes killed (kill -9) or crashed (process.exit), ${totalRestarts} process restarts, ${totalDuplicates} duplicate effects found
 - **Secrets:** ${num(scanned)} characters of output (logs, stderr, CLI, HTTP bodies, ErrorMessage) scanned for ${passwords} passwords (plain and URL-encoded, counted per scenario): ${secretsVerdict(jest)}
-- **Seeds:** ${ORDER.filter((n) => figures[n]).map((n) => `${n} ${figures[n].seed}`).join(', ')} (replay one with \`TQW_RELIABILITY_SEED=<seed>\`)
+- **Seeds:** ${ORDER.filter((n) => figures[n])
+    .map((n) => `${n} ${figures[n].seed}`)
+    .join(', ')} (replay one with \`TQW_RELIABILITY_SEED=<seed>\`)
 
 | Scenario | Result | Messages | Faults | Duplicate effects | Repeated non-transactional invocations | Seconds |
 |---|---|---|---|---|---|---|
@@ -322,7 +335,10 @@ grant-worker.sql gives \`Products\` \`SELECT, INSERT, UPDATE, DELETE\`: the exam
 
 function renderFailure(f) {
   const known = KNOWN_DEFECTS.find((d) => d.test.test(f.title));
-  const output = `  \`\`\`\n${f.failure.split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\``;
+  const output = `  \`\`\`\n${f.failure
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n')}\n  \`\`\``;
   return `- **${f.name}**: ${f.title}\n\n${output}\n${known ? `\n  **Diagnosis:** ${known.diagnosis}\n` : ''}`;
 }
 

@@ -26,7 +26,7 @@ describe('quoting', () => {
     expect(() => quoteIdent('a\u0000b')).toThrow(/NUL/);
   });
 
-  test('string literals are N\'...\' with quotes doubled', () => {
+  test("string literals are N'...' with quotes doubled", () => {
     expect(quoteLiteral("[it's].[QueueMessages]")).toBe("N'[it''s].[QueueMessages]'");
   });
 });
@@ -42,8 +42,12 @@ describe('parameters', () => {
   });
 
   test('fences become OPENJSON input with ISO 8601 offsets; ids must be UUIDs', () => {
-    const json = fencesJson([{ id: '0f8fad5b-d9cb-469f-a165-70867728950e', dequeueTime: new Date('2026-11-24T10:11:12.345Z'), processingAttempts: 3 }]);
-    expect(JSON.parse(json)).toEqual([{ id: '0f8fad5b-d9cb-469f-a165-70867728950e', dequeueTime: '2026-11-24T10:11:12.345+00:00', attempts: 3 }]);
+    const json = fencesJson([
+      { id: '0f8fad5b-d9cb-469f-a165-70867728950e', dequeueTime: new Date('2026-11-24T10:11:12.345Z'), processingAttempts: 3 },
+    ]);
+    expect(JSON.parse(json)).toEqual([
+      { id: '0f8fad5b-d9cb-469f-a165-70867728950e', dequeueTime: '2026-11-24T10:11:12.345+00:00', attempts: 3 },
+    ]);
     expect(() => fencesJson([{ id: 'x', dequeueTime: new Date(), processingAttempts: 1 }])).toThrow(/fence id must be a UUID/);
     expect(() => assertUuid("1'; DROP TABLE x; --", 'message id')).toThrow(TypeError);
     expect(() => assertUuid('0F8FAD5B-D9CB-469F-A165-70867728950E', 'message id')).not.toThrow();
@@ -66,7 +70,7 @@ describe('row mapper', () => {
     CreatedAt: new Date('2025-12-31T23:59:59Z'),
   };
 
-  test('maps PascalCase columns to the neutral row, with lower-case UUIDs like PostgreSQL\'s', () => {
+  test("maps PascalCase columns to the neutral row, with lower-case UUIDs like PostgreSQL's", () => {
     expect(toClaimedMessage(row, null)).toEqual({
       id: '0f8fad5b-d9cb-469f-a165-70867728950e',
       tenantId: 'acme',
@@ -149,11 +153,17 @@ describe('an unreachable server', () => {
       OPTIONS,
     );
     try {
-      const first = await store.ping().then(() => undefined, (e: unknown) => e);
+      const first = await store.ping().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(first).toBeInstanceOf(Error);
       expect((first as Error).message).toMatch(/ECONNREFUSED|Failed to connect/);
       expect(pools.size).toBe(1);
-      const second = await store.claim({ limit: 1, leaseMs: 1_000 }).then(() => undefined, (e: unknown) => e);
+      const second = await store.claim({ limit: 1, leaseMs: 1_000 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(second).toBeInstanceOf(Error);
       expect(second).not.toBe(first); // a new attempt, not the remembered failure
       for (const err of [first, second] as Error[]) {
@@ -169,10 +179,14 @@ describe('an unreachable server', () => {
     const pools = createSqlServerPoolRegistry();
     const store = createSqlServerStore(sqlServerTenant('acme', 'Server=127.0.0.1,1;User Id=u;Password=p', undefined), pools, OPTIONS);
     const message = { tenantId: 'acme', messageType: 'X', payload: {} };
-    await expect(store.enqueue(message, { dialect: 'postgres', handle: {} })).rejects.toThrow(/SQL Server but was given a postgres transaction/);
+    await expect(store.enqueue(message, { dialect: 'postgres', handle: {} })).rejects.toThrow(
+      /SQL Server but was given a postgres transaction/,
+    );
     await expect(store.enqueue({ ...message, id: "1'; DROP TABLE x; --" })).rejects.toThrow(/message id must be a UUID/);
     await expect(store.enqueue({ ...message, correlationId: 'abc' })).rejects.toThrow(/correlationId must be a UUID/);
-    await expect(store.enqueue({ ...message, tenantId: 't'.repeat(51) })).rejects.toThrow(/tenantId is 51 characters; the column holds at most 50/);
+    await expect(store.enqueue({ ...message, tenantId: 't'.repeat(51) })).rejects.toThrow(
+      /tenantId is 51 characters; the column holds at most 50/,
+    );
     await expect(store.enqueue({ ...message, messageType: 'm'.repeat(256) })).rejects.toThrow(/messageType is 256 characters/);
     await expect(store.enqueue({ ...message, payload: undefined })).rejects.toThrow(/cannot be serialised/);
     await expect(store.enqueue({ ...message, delayMs: Number.NaN })).rejects.toThrow(/enqueue delayMs must be a finite number/);

@@ -91,7 +91,10 @@ describe('ADO connection strings', () => {
     ['Server=h;User Id=u;Password=p;Connect Timeout=0', /'Connect Timeout' must be a whole number of seconds between 1/],
     ['Server=h;User Id=u;Password=p;ApplicationIntent=ReadOnly', /must be ReadWrite/],
     ['Server=h;Integrated Security=SSPI', /Windows integrated security is not supported/],
-    ['Server=h;User Id=u;Password=p;Authentication=Active Directory Default', /'Authentication' 'Active Directory Default' is not supported/],
+    [
+      'Server=h;User Id=u;Password=p;Authentication=Active Directory Default',
+      /'Authentication' 'Active Directory Default' is not supported/,
+    ],
     ['Server=h;Password=p', /names no user/],
     ['Database=d;User Id=u;Password=p', /must name its server/],
     ['Server=h;User Id=u;Password="unterminated', /malformed key=value connection string/],
@@ -122,14 +125,21 @@ describe('mssql:// URLs', () => {
 
   test('an instance in the path, defaults without options', () => {
     const config = sqlServerConfig('mssql://u:p@sqlhost/PROD/app');
-    expect(config).toMatchObject({ server: 'sqlhost', database: 'app', options: { instanceName: 'PROD', encrypt: true, trustServerCertificate: false } });
+    expect(config).toMatchObject({
+      server: 'sqlhost',
+      database: 'app',
+      options: { instanceName: 'PROD', encrypt: true, trustServerCertificate: false },
+    });
     expect(config.port).toBeUndefined();
     expect(sqlServerConfig('mssql://u:p@h/db?encrypt=false').options?.encrypt).toBe(false);
   });
 
   test.each([
     [`mssql://u:${encodeURIComponent(SECRET)}@h/db?encrypt=perhaps`, /'encrypt' must be true, false/],
-    [`mssql://u:${encodeURIComponent(SECRET)}@h/db?trustServerCertifcate=true`, /unknown parameter 'trustservercertifcate' \(did you mean 'trustservercertificate'\?\)/],
+    [
+      `mssql://u:${encodeURIComponent(SECRET)}@h/db?trustServerCertifcate=true`,
+      /unknown parameter 'trustservercertifcate' \(did you mean 'trustservercertificate'\?\)/,
+    ],
     [`mssql://u:${encodeURIComponent(SECRET)}@h/db?connectTimeout=-1`, /'connectTimeout' must be a whole number of seconds/],
     [`mssql://u:${encodeURIComponent(SECRET)}@h:99999/db`, /not a valid URL|port/],
     [`mssql://:${encodeURIComponent(SECRET)}@h/db`, /names no user/],

@@ -11,7 +11,13 @@ import { sqlServerConfig } from '../../../src/store/sqlserver/connection-config'
 import { createSqlServerPoolRegistry } from '../../../src/store/sqlserver/create-pool';
 import { quoteTable } from '../../../src/store/sqlserver/quote-table';
 import { createSqlServerStore } from '../../../src/store/sqlserver/sqlserver-store';
-import { DEFAULT_STORE_OPTIONS, type PoolOptions, type QueueStore, type StoreOptions, type StoreTransaction } from '../../../src/store/types';
+import {
+  DEFAULT_STORE_OPTIONS,
+  type PoolOptions,
+  type QueueStore,
+  type StoreOptions,
+  type StoreTransaction,
+} from '../../../src/store/types';
 import type { Tenant } from '../../../src/tenants/types';
 import { createTestMssqlDatabase, sqlServerTenant, type TestMssqlDatabase } from '../../support/mssql';
 import type { MakeStoreOptions, RawRow, StoreContractFixture } from '../store-contract';
@@ -98,7 +104,11 @@ export function createSqlServerStoreFixture(prefix = 'tqw_store'): SqlServerStor
     async makeStore(tenantId: string, options: MakeStoreOptions = {}) {
       const schema = options.schema === null ? undefined : (options.schema ?? `t_${randomBytes(5).toString('hex')}`);
       const pools = options.sharePoolsWith ? infoOf(options.sharePoolsWith).pools : newRegistry();
-      const store = open(makeTenant(tenantId, schema), pools, { deleteOnCompletion: options.deleteOnCompletion ?? false, asyncCommit: options.asyncCommit ?? false, asyncClaims: options.asyncClaims ?? DEFAULT_STORE_OPTIONS.asyncClaims });
+      const store = open(makeTenant(tenantId, schema), pools, {
+        deleteOnCompletion: options.deleteOnCompletion ?? false,
+        asyncCommit: options.asyncCommit ?? false,
+        asyncClaims: options.asyncClaims ?? DEFAULT_STORE_OPTIONS.asyncClaims,
+      });
       if (options.migrate !== false) await store.migrate();
       return store;
     },

@@ -9,4 +9,10 @@ export type { SqlServerMigration } from './types';
 export { CLAIM_INDEX } from './0002-create-queue-indexes';
 
 /** Every migration, in the order they apply. Append new ones at the end; never reorder or edit. */
-export const SQLSERVER_MIGRATIONS: readonly SqlServerMigration[] = [createQueueMessages, createQueueIndexes, createErrorHistory, addPriority, addDedupeKey];
+export const SQLSERVER_MIGRATIONS: readonly SqlServerMigration[] = [
+  createQueueMessages,
+  createQueueIndexes,
+  createErrorHistory,
+  addPriority,
+  addDedupeKey,
+];

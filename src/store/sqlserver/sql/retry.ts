@@ -10,7 +10,10 @@ import { appendErrorSql } from '../append-error';
  */
 export function retrySql(table: string, errors: string): string {
   return `${DECLARE_NOW}
-${appendErrorSql(errors, `UPDATE ${table}
+${appendErrorSql(
+  errors,
+  `UPDATE ${table}
 SET Status = N'Failed', ScheduledTime = ${NOW_PLUS_DELAY}, ErrorMessage = @error
-WHERE ${FENCE};`)}`;
+WHERE ${FENCE};`,
+)}`;
 }

@@ -13,7 +13,8 @@ export const PURGEABLE_TABLES_PER_STATEMENT = tablesPerStatement(1);
  * rows; and the chunk's text is stable, so it runs as a prepared statement.
  */
 export function hasPurgeableSql(tables: readonly string[], status: 'Completed' | 'DeadLetter', olderThanMs: number): string {
-  if (status !== 'Completed' && status !== 'DeadLetter') throw new RangeError(`status must be Completed or DeadLetter, got ${String(status)}`);
+  if (status !== 'Completed' && status !== 'DeadLetter')
+    throw new RangeError(`status must be Completed or DeadLetter, got ${String(status)}`);
   if (!Number.isInteger(olderThanMs) || olderThanMs < 0) throw new RangeError(`olderThanMs must be an integer >= 0, got ${olderThanMs}`);
   if (tables.length === 0) throw new RangeError('hasPurgeableSql needs at least one table');
   return tables
