@@ -1,12 +1,9 @@
 import type { CliCommand } from './command';
 import { runCommand } from './commands/run';
-import { TENANTS_USAGE, TENANT_MAP_OPTIONS, parseCommandArgs, selectionEnv } from './parse-args';
+import { TENANTS_USAGE } from './parse-args';
+import { longRunningCommand } from './long-running-command';
 
-/** `tqw run`: parses its options and hands over to runCommand (the daemon, src/cli/commands/run.ts). */
-export const runEntry: CliCommand = {
-  name: 'run',
-  summary: 'run the worker daemon (polls every tenant, runs the handlers)',
-  usage: `Usage: tqw run [--config FILE]
+const USAGE = `Usage: tqw run [--config FILE]
 
 Runs the worker: loads the config, the tenants file and the handler modules (exit 78 if any is
 invalid, before claiming anything), then polls every tenant's QueueMessages table and runs the
@@ -17,15 +14,13 @@ worker.shutdownTimeoutMs); SIGHUP re-reads the tenants file.
 
   --config FILE   config file (JSON); default: TQW_CONFIG, else defaults and TQW_* env vars
 ${TENANTS_USAGE}
-  -h, --help      this help`,
+  -h, --help      this help`;
 
-  async run(args, ctx) {
-    const { config, help, tenants } = TENANT_MAP_OPTIONS;
-    const { values } = parseCommandArgs(args, { config, help, tenants });
-    if (values.help) {
-      ctx.io.stdout(`${this.usage}\n`);
-      return 0;
-    }
-    return runCommand({ configFile: values.config, env: selectionEnv(values, ctx.io.env, ctx.io.cwd) });
-  },
+/** `tqw run`: parses its options and hands over to runCommand (the daemon, src/cli/commands/run.ts). */
+export const runEntry: CliCommand = {
+  name: 'run',
+  summary: 'run the worker daemon (polls every tenant, runs the handlers)',
+  usage: USAGE,
+
+  run: longRunningCommand(USAGE, runCommand),
 };

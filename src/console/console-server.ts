@@ -11,12 +11,12 @@
  * - console.readOnly: every action answers 403 (and is logged as refused).
  * - Responses never carry a secret: texts from the databases pass the redactor, the token is never echoed.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { ConfigError, ConsoleUnavailableError, describeError } from '../errors';
 import { bearerToken, cookieValue, CSRF_HEADER, secretMatches, SESSION_COOKIE, SessionStore, type Session } from './auth';
 import { ConsoleActions, ConsoleRequestError, type BulkFilter } from './console-actions';
+import { listenOrExplain } from '../http/listen';
 import type { ConsoleSource } from './console-source';
 import { FleetMonitor, type TenantSummary } from './fleet-monitor';
 import { APP_CSS } from './page/app-css';
@@ -239,18 +239,13 @@ export async function startConsoleServer(source: ConsoleSource, options: Console
   }
 
   fleet.start();
+  let port: number;
   try {
-    await listen(server, options.host, options.port);
+    port = await listenOrExplain(server, { host: options.host, port: options.port, what: 'console', configPrefix: 'console' });
   } catch (err) {
     await fleet.stop();
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(
-      `console cannot listen on ${options.host}:${options.port} (${code}); choose a free port (config console.port and console.host)`,
-      'TQW_CONFIG_INVALID',
-      { cause: err },
-    );
+    throw err;
   }
-  const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -348,15 +343,4 @@ function send(res: ServerResponse, reply: Reply): void {
   const body = Buffer.from(reply.body, 'utf8');
   res.writeHead(reply.status, { ...SECURITY_HEADERS, ...reply.headers, 'Content-Type': reply.type, 'Content-Length': String(body.length) });
   res.end(body);
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }

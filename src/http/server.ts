@@ -5,11 +5,10 @@
  * justify a dependency, and the fewer moving parts the more the endpoints can be trusted when the rest
  * of the process is in trouble.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import type { Logger } from 'pino';
-import { ConfigError } from '../errors';
 import type { TqwMetrics } from '../metrics/metrics';
+import { listenOrExplain } from './listen';
 import { EventLoopDelayMonitor, type EventLoopDelayOptions } from './event-loop-delay';
 import { createRequestListener, type RouteHandler } from './router';
 import { healthzRoute } from './routes/healthz';
@@ -57,21 +56,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   );
 
   monitor.start();
+  let port: number;
   try {
-    await listen(server, options.host, options.port);
+    port = await listenOrExplain(server, { host: options.host, port: options.port, what: 'http server', configPrefix: 'http' });
   } catch (err) {
     monitor.stop();
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(
-      `http server cannot listen on ${options.host}:${options.port} (${code}); ` +
-        'choose a free port and an address of this host (config http.port and http.host)',
-      'TQW_CONFIG_INVALID',
-      { cause: err },
-    );
+    throw err;
   }
   server.on('error', (err) => options.logger.error({ err: redact(String(err)) }, 'http server error'));
 
-  const port = (server.address() as AddressInfo).port;
   options.logger.debug({ host: options.host, port }, 'http server listening');
 
   let closing: Promise<void> | undefined;
@@ -87,15 +80,4 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       return closing;
     },
   };
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }

@@ -1,12 +1,9 @@
 import { runConsole } from '../../console/run-console';
 import type { CliCommand } from '../command';
-import { TENANTS_USAGE, TENANT_MAP_OPTIONS, parseCommandArgs, selectionEnv } from '../parse-args';
+import { TENANTS_USAGE } from '../parse-args';
+import { longRunningCommand } from '../long-running-command';
 
-/** `tqw console`: the operator console alone (src/console/run-console.ts). */
-export const consoleCommand: CliCommand = {
-  name: 'console',
-  summary: 'serve the operator console (web page and JSON API) without running handlers',
-  usage: `Usage: tqw console [--config FILE] [--tenants FILE]
+const USAGE = `Usage: tqw console [--config FILE] [--tenants FILE]
 
 Serves the operator console on console.host:console.port (default 127.0.0.1:9465): the fleet, a
 tenant's messages, dead letters across tenants, requeue/delete/pause. Runs no handlers and claims
@@ -16,15 +13,13 @@ same console when console.enabled is true. SIGTERM/SIGINT stop it, SIGHUP re-rea
 
   --config FILE   config file (JSON); default: TQW_CONFIG, else defaults and TQW_* env vars
 ${TENANTS_USAGE}
-  -h, --help      this help`,
+  -h, --help      this help`;
 
-  async run(args, ctx) {
-    const { config, help, tenants } = TENANT_MAP_OPTIONS;
-    const { values } = parseCommandArgs(args, { config, help, tenants });
-    if (values.help) {
-      ctx.io.stdout(`${this.usage}\n`);
-      return 0;
-    }
-    return runConsole({ configFile: values.config, env: selectionEnv(values, ctx.io.env, ctx.io.cwd) });
-  },
+/** `tqw console`: the operator console alone (src/console/run-console.ts). */
+export const consoleCommand: CliCommand = {
+  name: 'console',
+  summary: 'serve the operator console (web page and JSON API) without running handlers',
+  usage: USAGE,
+
+  run: longRunningCommand(USAGE, runConsole),
 };
