@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { UsageError } from '../../errors';
 import { withAdminSession } from '../admin-session';
 import type { CliCommand, CommandContext } from '../command';
@@ -138,20 +139,12 @@ async function requeue(
     const count = await session.forTenant(tenantId, async (_tenant, store) => {
       for (const id of ids ?? []) {
         const row = await store.getMessage(id);
-        if (row === null) refused.push({ id, reason: `no message with this id in ${store.tableName}` });
-        else if (row.status !== 'DeadLetter') refused.push({ id, reason: `it is ${row.status}, not DeadLetter` });
+        if (row?.status !== 'DeadLetter') refused.push({ id, reason: notDeadLetter(row, store.tableName) });
       }
       const wanted = ids?.filter((id) => !refused.some((r) => r.id === id));
       return wanted === undefined || wanted.length > 0 ? store.requeueDeadLetters(wanted) : 0;
     });
-    session.logger.info({ tenant: tenant.id, ids: ids ?? 'all', requeued: count }, 'dead letters requeued to Pending (attempts reset)');
-    if (json) {
-      ctx.io.stdout(`${JSON.stringify({ tenant: tenant.id, requeued: count, requested: ids ?? 'all', refused })}\n`);
-    } else {
-      ctx.io.stdout(`requeued ${count} dead letter(s) of tenant ${tenant.id}\n`);
-    }
-    for (const r of refused) ctx.io.stderr(`tqw: not requeued: ${r.id} (tenant ${tenant.id}): ${r.reason}\n`);
-    return refused.length === 0 ? 0 : 1;
+    return reportAction(ctx, session.logger, { tenant: tenant.id, verb: 'requeued', count, ids, refused, json });
   });
 }
 
@@ -210,19 +203,38 @@ async function remove(
       for (const id of ids) {
         if (await store.deleteMessage(id, ['DeadLetter'])) deleted += 1;
         else {
-          const row = await store.getMessage(id);
-          refused.push({
-            id,
-            reason: row === null ? `no message with this id in ${store.tableName}` : `it is ${row.status}, not DeadLetter`,
-          });
+          refused.push({ id, reason: notDeadLetter(await store.getMessage(id), store.tableName) });
         }
       }
       return deleted;
     });
-    session.logger.info({ tenant: tenant.id, ids: ids ?? 'all', deleted: count }, 'dead letters deleted');
-    if (json) ctx.io.stdout(`${JSON.stringify({ tenant: tenant.id, deleted: count, requested: ids ?? 'all', refused })}\n`);
-    else ctx.io.stdout(`deleted ${count} dead letter(s) of tenant ${tenant.id}\n`);
-    for (const r of refused) ctx.io.stderr(`tqw: not deleted: ${r.id} (tenant ${tenant.id}): ${r.reason}\n`);
-    return refused.length === 0 ? 0 : 1;
+    return reportAction(ctx, session.logger, { tenant: tenant.id, verb: 'deleted', count, ids, refused, json });
   });
+}
+
+/** Why a named message was not acted on: it does not exist, or it is not a dead letter. */
+function notDeadLetter(row: { status: string } | null, tableName: string): string {
+  return row === null ? `no message with this id in ${tableName}` : `it is ${row.status}, not DeadLetter`;
+}
+
+interface ActionOutcome {
+  tenant: string;
+  verb: 'requeued' | 'deleted';
+  count: number;
+  /** The ids asked for; undefined: every dead letter of the tenant. */
+  ids: string[] | undefined;
+  refused: Array<{ id: string; reason: string }>;
+  json: boolean;
+}
+
+/** One log line, the result (text or JSON) and one stderr line per refused id; exit 1 if any was refused. */
+function reportAction(ctx: CommandContext, logger: Logger, o: ActionOutcome): number {
+  logger.info(
+    { tenant: o.tenant, ids: o.ids ?? 'all', [o.verb]: o.count },
+    o.verb === 'requeued' ? 'dead letters requeued to Pending (attempts reset)' : 'dead letters deleted',
+  );
+  if (o.json) ctx.io.stdout(`${JSON.stringify({ tenant: o.tenant, [o.verb]: o.count, requested: o.ids ?? 'all', refused: o.refused })}\n`);
+  else ctx.io.stdout(`${o.verb} ${o.count} dead letter(s) of tenant ${o.tenant}\n`);
+  for (const r of o.refused) ctx.io.stderr(`tqw: not ${o.verb}: ${r.id} (tenant ${o.tenant}): ${r.reason}\n`);
+  return o.refused.length === 0 ? 0 : 1;
 }
