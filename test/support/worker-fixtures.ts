@@ -7,6 +7,7 @@ import { createMetrics, type TqwMetrics } from '../../src/metrics/metrics';
 import { StorePools, createStore } from '../../src/store/create-store';
 import { DEFAULT_POOL_OPTIONS, type PoolOptions, type QueueStore } from '../../src/store/types';
 import type { Tenant } from '../../src/tenants/types';
+import { createTestDatabase, type TestDatabase } from './postgres';
 import { Worker } from '../../src/worker/worker';
 import type { WorkerOptions } from '../../src/worker/options';
 
@@ -128,4 +129,38 @@ export async function sql<T extends Record<string, unknown> = Record<string, unk
   } finally {
     await c.end();
   }
+}
+
+/** A test file's PostgreSQL database, and the workers and admin pools its tests start. */
+export interface WorkerTestBed {
+  /** Created in beforeAll, dropped in afterAll. */
+  readonly db: TestDatabase;
+  /** Stopped after each test. */
+  readonly workers: TestWorker[];
+  /** Closed after each test. */
+  readonly adminPools: StorePools[];
+}
+
+/** Registers the hooks of a worker test file: one database for the file, workers and pools cleaned up after each test. */
+export function useWorkerTestBed(databaseName: string): WorkerTestBed {
+  let db: TestDatabase | undefined;
+  const bed: WorkerTestBed = {
+    get db(): TestDatabase {
+      if (db === undefined) throw new Error('the test database exists only from beforeAll on');
+      return db;
+    },
+    workers: [],
+    adminPools: [],
+  };
+  beforeAll(async () => {
+    db = await createTestDatabase(databaseName);
+  });
+  afterEach(async () => {
+    await Promise.all(bed.workers.splice(0).map((w) => w.stop()));
+    await Promise.all(bed.adminPools.splice(0).map((p) => p.closeAll()));
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  return bed;
 }

@@ -4,32 +4,19 @@
  * claimed again when their lease expires). Real PostgreSQL, real stores.
  */
 import type { Handler } from '../../src/handlers/types';
-import type { StorePools } from '../../src/store/create-store';
 import type { ClaimFence, QueueStore } from '../../src/store/types';
 import type { Tenant } from '../../src/tenants/types';
 import { CompletionBatcher } from '../../src/worker/completion-batcher';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { adminStore, pgTenant, sql, startTestWorker, waitFor, type TestWorker } from '../support/worker-fixtures';
+import { adminStore, pgTenant, sql, startTestWorker, waitFor, useWorkerTestBed } from '../support/worker-fixtures';
 
-let db: TestDatabase;
-const running: TestWorker[] = [];
-const adminPools: StorePools[] = [];
+const bed = useWorkerTestBed('batching');
+const { workers: running, adminPools } = bed;
+
 let counter = 0;
-
-beforeAll(async () => {
-  db = await createTestDatabase('batching');
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((w) => w.stop()));
-  await Promise.all(adminPools.splice(0).map((p) => p.closeAll()));
-});
-afterAll(async () => {
-  await db.drop();
-});
 
 async function freshTenant(): Promise<{ tenant: Tenant; store: QueueStore }> {
   const id = `b${++counter}`;
-  const tenant = pgTenant(id, db.url, `s_${id}`);
+  const tenant = pgTenant(id, bed.db.url, `s_${id}`);
   const { store, pools } = adminStore(tenant);
   adminPools.push(pools);
   await store.migrate();
@@ -77,7 +64,7 @@ test('a worker completes many non-transactional messages with far fewer statemen
   const { tenant, store } = await freshTenant();
   const n = 300;
   await sql(
-    db.url,
+    bed.db.url,
     `INSERT INTO "${tenant.schema}"."QueueMessages" ("Id","TenantId","MessageType","Payload","ScheduledTime","ProcessingAttempts","Status","CreatedAt")
      SELECT gen_random_uuid(), $1, 'Fast', '{}', now(), 0, 'Pending', now() FROM generate_series(1, $2)`,
     [tenant.id, n],
@@ -96,7 +83,7 @@ test('a failed flush loses nothing: the row stays Processing, not counted as a f
   const { tenant, store } = await freshTenant();
   // A real database fault: every UPDATE to Completed fails while this constraint exists.
   await sql(
-    db.url,
+    bed.db.url,
     `ALTER TABLE "${tenant.schema}"."QueueMessages" ADD CONSTRAINT "NoCompletion" CHECK ("Status" <> 'Completed') NOT VALID`,
   );
   const attempts: number[] = [];
@@ -112,7 +99,7 @@ test('a failed flush loses nothing: the row stays Processing, not counted as a f
   const during = await store.getMessage(id);
   expect(during).toMatchObject({ status: 'Processing', processingAttempts: 1, errorMessage: null });
 
-  await sql(db.url, `ALTER TABLE "${tenant.schema}"."QueueMessages" DROP CONSTRAINT "NoCompletion"`);
+  await sql(bed.db.url, `ALTER TABLE "${tenant.schema}"."QueueMessages" DROP CONSTRAINT "NoCompletion"`);
   const fixed = Date.now();
   await waitFor(async () => (await store.getMessage(id))?.status === 'Completed', { what: 'completed once the database accepts it' });
   expect(Date.now() - fixed).toBeLessThan(5_000); // retried within 2 s (the backoff of an answered error), far below the lease
@@ -125,7 +112,7 @@ test('handlers keep running while a batched completion is on its way: finished m
   const { tenant, store } = await freshTenant();
   const n = 400;
   await sql(
-    db.url,
+    bed.db.url,
     `INSERT INTO "${tenant.schema}"."QueueMessages" ("TenantId","MessageType","Payload","ScheduledTime","ProcessingAttempts","Status","CreatedAt")
      SELECT $1, 'Fast', '{}', now(), 0, 'Pending', now() FROM generate_series(1, $2)`,
     [tenant.id, n],

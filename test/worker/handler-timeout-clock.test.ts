@@ -6,34 +6,20 @@
  */
 import type { PoolClient } from 'pg';
 import type { Handler } from '../../src/handlers/types';
-import type { StorePools } from '../../src/store/create-store';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { adminStore, pgTenant, sql, startTestWorker, waitFor, type TestWorker } from '../support/worker-fixtures';
+import { adminStore, pgTenant, sql, startTestWorker, waitFor, useWorkerTestBed } from '../support/worker-fixtures';
 
-let db: TestDatabase;
-const running: TestWorker[] = [];
-const adminPools: StorePools[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase('timeout_clock');
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((w) => w.stop()));
-  await Promise.all(adminPools.splice(0).map((p) => p.closeAll()));
-});
-afterAll(async () => {
-  await db.drop();
-});
+const bed = useWorkerTestBed('timeout_clock');
+const { workers: running, adminPools } = bed;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 test('db.poolMax 1: the second message waits for the connection, then gets its whole timeout', async () => {
   const schema = 's_clock';
-  const tenant = pgTenant('t1', db.url, schema);
+  const tenant = pgTenant('t1', bed.db.url, schema);
   const { store, pools } = adminStore(tenant);
   adminPools.push(pools);
   await store.migrate();
-  await sql(db.url, `CREATE TABLE "${schema}"."Effects" ("MessageId" uuid PRIMARY KEY)`);
+  await sql(bed.db.url, `CREATE TABLE "${schema}"."Effects" ("MessageId" uuid PRIMARY KEY)`);
   const calls: string[] = [];
   const slow: Handler = {
     type: 'Slow',
@@ -55,5 +41,5 @@ test('db.poolMax 1: the second message waits for the connection, then gets its w
   }
   for (const id of ids) expect((await store.getMessage(id))?.status).toBe('Completed');
   expect([...calls].sort()).toEqual([...ids].sort());
-  expect(await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "${schema}"."Effects"`)).toEqual([{ n: 2 }]);
+  expect(await sql<{ n: number }>(bed.db.url, `SELECT count(*)::int AS n FROM "${schema}"."Effects"`)).toEqual([{ n: 2 }]);
 });

@@ -5,34 +5,21 @@
  */
 import type { QueueStore, StoreGroup } from '../../src/store/types';
 import type { Tenant } from '../../src/tenants/types';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { adminStore, pgTenant, sql, startTestWorker, waitFor, type TestWorker } from '../support/worker-fixtures';
-import type { StorePools } from '../../src/store/create-store';
+import { adminStore, pgTenant, sql, startTestWorker, waitFor, type TestWorker, useWorkerTestBed } from '../support/worker-fixtures';
 import type { Handler } from '../../src/handlers/types';
 import type { WorkerOptions } from '../../src/worker/options';
 
-let db: TestDatabase;
-const running: TestWorker[] = [];
-const adminPools: StorePools[] = [];
-let counter = 0;
+const bed = useWorkerTestBed('idle_probe');
+const { workers: running, adminPools } = bed;
 
-beforeAll(async () => {
-  db = await createTestDatabase('idle_probe');
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((w) => w.stop()));
-  await Promise.all(adminPools.splice(0).map((p) => p.closeAll()));
-});
-afterAll(async () => {
-  await db.drop();
-});
+let counter = 0;
 
 /** `n` migrated tenants, each in its own schema of the test database. */
 async function tenants(n: number): Promise<Array<{ tenant: Tenant; store: QueueStore }>> {
   const out: Array<{ tenant: Tenant; store: QueueStore }> = [];
   for (let i = 0; i < n; i++) {
     const id = `p${++counter}`;
-    const tenant = pgTenant(id, db.url, `s_${id}`);
+    const tenant = pgTenant(id, bed.db.url, `s_${id}`);
     const { store, pools } = adminStore(tenant);
     adminPools.push(pools);
     await store.migrate();
@@ -163,7 +150,7 @@ test('NOTIFY wakes a parked tenant long before its next probe; without it the me
     async () =>
       (
         await sql<{ n: number }>(
-          db.url,
+          bed.db.url,
           `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`,
         )
       )[0]!.n >= 1,
@@ -186,12 +173,15 @@ test('after its LISTEN connection is killed the listener reconnects and wakes te
   });
   await parked(w, 1);
   const listeners = async () =>
-    sql<{ pid: number }>(db.url, `SELECT pid FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`);
+    sql<{ pid: number }>(
+      bed.db.url,
+      `SELECT pid FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`,
+    );
   const [first] = await waitFor(async () => {
     const rows = await listeners();
     return rows.length > 0 ? rows : undefined;
   });
-  await sql(db.url, 'SELECT pg_terminate_backend($1)', [first!.pid]);
+  await sql(bed.db.url, 'SELECT pg_terminate_backend($1)', [first!.pid]);
   await waitFor(async () => (await listeners()).some((r) => r.pid !== first!.pid), { what: 'a new LISTEN connection' });
   await new Promise((r) => setTimeout(r, 300));
   const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Ping', payload: {} });
@@ -208,7 +198,7 @@ test("a probe that fails (a tenant's table vanished) sends its tenants back to p
   );
   await parked(w, 3);
   const [gone, ok] = all as [{ tenant: Tenant; store: QueueStore }, { tenant: Tenant; store: QueueStore }];
-  await sql(db.url, `ALTER TABLE "${gone.tenant.schema}"."QueueMessages" RENAME TO "Elsewhere"`);
+  await sql(bed.db.url, `ALTER TABLE "${gone.tenant.schema}"."QueueMessages" RENAME TO "Elsewhere"`);
   await waitFor(() => w.logs.find((l) => l.msg === 'readiness probe failed; its tenants poll on their own until it is retried'), {
     what: 'the probe failure line',
   });
@@ -216,7 +206,7 @@ test("a probe that fails (a tenant's table vanished) sends its tenants back to p
   await completed(ok.store, id);
   await waitFor(() => w.worker.tenantStatuses().find((t) => t.id === gone.tenant.id)?.state === 'down', { what: 'the broken tenant down' });
   // The broken tenant left the probe group: the others park again and are probed without it.
-  await sql(db.url, `ALTER TABLE "${gone.tenant.schema}"."Elsewhere" RENAME TO "QueueMessages"`);
+  await sql(bed.db.url, `ALTER TABLE "${gone.tenant.schema}"."Elsewhere" RENAME TO "QueueMessages"`);
   await waitFor(() => w.worker.tenantStatuses().find((t) => t.id === gone.tenant.id)?.state === 'up', {
     timeoutMs: 30_000,
     what: 'the tenant back up',
@@ -226,14 +216,14 @@ test("a probe that fails (a tenant's table vanished) sends its tenants back to p
 test('a table without the notify trigger is polled within pollMaxMs even though NOTIFY is on', async () => {
   const [{ tenant, store }] = (await tenants(1)) as [{ tenant: Tenant; store: QueueStore }];
   // An application created the table without `tqw migrate`'s trigger: its inserts notify nobody.
-  await sql(db.url, `DROP TRIGGER "TR_QueueMessages_Notify" ON "${tenant.schema}"."QueueMessages"`);
+  await sql(bed.db.url, `DROP TRIGGER "TR_QueueMessages_Notify" ON "${tenant.schema}"."QueueMessages"`);
   const w = worker([tenant], [{ type: 'Ping', handle: () => undefined }], { pollMinMs: 100, pollMaxMs: 800, notifyBackstopMs: 60_000 });
   await parked(w, 1);
   await waitFor(
     async () =>
       (
         await sql<{ n: number }>(
-          db.url,
+          bed.db.url,
           `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tqw-listen' AND datname = current_database()`,
         )
       )[0]!.n >= 1,

@@ -8,45 +8,32 @@ import type { PoolClient } from 'pg';
 import type { Handler } from '../../src/handlers/types';
 import type { QueueStore } from '../../src/store/types';
 import type { Tenant } from '../../src/tenants/types';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { adminStore, pgTenant, sql, startTestWorker, waitFor, type TestWorker } from '../support/worker-fixtures';
-import type { StorePools } from '../../src/store/create-store';
+import { adminStore, pgTenant, sql, startTestWorker, waitFor, type TestWorker, useWorkerTestBed } from '../support/worker-fixtures';
 
-let db: TestDatabase;
+const bed = useWorkerTestBed('late_writes');
+const { workers: running, adminPools } = bed;
+
 let counter = 0;
-const running: TestWorker[] = [];
-const adminPools: StorePools[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase('late_writes');
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((w) => w.stop()));
-  await Promise.all(adminPools.splice(0).map((p) => p.closeAll()));
-});
-afterAll(async () => {
-  await db.drop();
-});
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function freshTenant(): Promise<{ tenant: Tenant; store: QueueStore; schema: string }> {
   const id = `t${++counter}`;
   const schema = `s_${id}`;
-  const tenant = pgTenant(id, db.url, schema);
+  const tenant = pgTenant(id, bed.db.url, schema);
   const { store, pools } = adminStore(tenant);
   adminPools.push(pools);
   await store.migrate();
-  await sql(db.url, `CREATE TABLE "${schema}"."Effects" ("MessageId" uuid PRIMARY KEY, "Note" text)`);
+  await sql(bed.db.url, `CREATE TABLE "${schema}"."Effects" ("MessageId" uuid PRIMARY KEY, "Note" text)`);
   return { tenant, store, schema };
 }
 
 async function effects(schema: string): Promise<Array<{ MessageId: string; Note: string }>> {
-  return sql(db.url, `SELECT "MessageId", "Note" FROM "${schema}"."Effects" ORDER BY "Note"`);
+  return sql(bed.db.url, `SELECT "MessageId", "Note" FROM "${schema}"."Effects" ORDER BY "Note"`);
 }
 
 async function statuses(schema: string): Promise<Record<string, string>> {
-  const rows = await sql<{ Id: string; Status: string }>(db.url, `SELECT "Id", "Status" FROM "${schema}"."QueueMessages"`);
+  const rows = await sql<{ Id: string; Status: string }>(bed.db.url, `SELECT "Id", "Status" FROM "${schema}"."QueueMessages"`);
   return Object.fromEntries(rows.map((r) => [r.Id, r.Status]));
 }
 

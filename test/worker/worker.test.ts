@@ -7,34 +7,21 @@ import { PermanentError } from '../../src/errors';
 import type { Handler } from '../../src/handlers/types';
 import type { QueueStore } from '../../src/store/types';
 import type { Tenant } from '../../src/tenants/types';
-import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { adminStore, pgTenant, sql, startTestWorker, waitFor, type TestWorker } from '../support/worker-fixtures';
-import type { StorePools } from '../../src/store/create-store';
+import { adminStore, pgTenant, sql, startTestWorker, waitFor, type TestWorker, useWorkerTestBed } from '../support/worker-fixtures';
 
-let db: TestDatabase;
+const bed = useWorkerTestBed('worker');
+const { workers: running, adminPools } = bed;
+
 let schemaCounter = 0;
-const running: TestWorker[] = [];
-const adminPools: StorePools[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase('worker');
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((w) => w.stop()));
-  await Promise.all(adminPools.splice(0).map((p) => p.closeAll()));
-});
-afterAll(async () => {
-  await db.drop();
-});
 
 /** A fresh tenant (its own schema) with a migrated queue table and an Effects table for handlers. */
 async function freshTenant(id = `t${++schemaCounter}`): Promise<{ tenant: Tenant; store: QueueStore }> {
   const schema = `s_${id}_${schemaCounter}`;
-  const tenant = pgTenant(id, db.url, schema);
+  const tenant = pgTenant(id, bed.db.url, schema);
   const { store, pools } = adminStore(tenant);
   adminPools.push(pools);
   await store.migrate();
-  await sql(db.url, `CREATE TABLE "${schema}"."Effects" ("MessageId" uuid PRIMARY KEY, "Note" text)`);
+  await sql(bed.db.url, `CREATE TABLE "${schema}"."Effects" ("MessageId" uuid PRIMARY KEY, "Note" text)`);
   return { tenant, store };
 }
 
@@ -77,7 +64,7 @@ test("a transactional handler's writes commit together with Completed, exactly o
   );
   worker([tenant], [effects], { concurrency: 5 });
   for (const id of ids) await untilStatus(store, id, 'Completed');
-  const rows = await sql<{ n: string }>(db.url, `SELECT count(*)::text AS n FROM "${tenant.schema}"."Effects"`);
+  const rows = await sql<{ n: string }>(bed.db.url, `SELECT count(*)::text AS n FROM "${tenant.schema}"."Effects"`);
   expect(rows[0]!.n).toBe('30');
 });
 
@@ -97,7 +84,7 @@ test('a transactional handler that throws rolls its writes back and the retry ap
   const row = await untilStatus(store, id, 'Completed');
   expect(seenAttempts).toEqual([1, 2, 3]);
   expect(row.processingAttempts).toBe(3);
-  const effects = await sql(db.url, `SELECT * FROM "${tenant.schema}"."Effects"`);
+  const effects = await sql(bed.db.url, `SELECT * FROM "${tenant.schema}"."Effects"`);
   expect(effects).toHaveLength(1);
 });
 
@@ -369,7 +356,7 @@ test('at the drain deadline handlers are aborted and their messages released for
 
 test('one tenant whose database is unreachable is reported down while another keeps completing', async () => {
   const { tenant: good, store } = await freshTenant('good');
-  const badUrl = new URL(db.url);
+  const badUrl = new URL(bed.db.url);
   badUrl.password = 'wrong-password-123';
   const bad = pgTenant('bad', badUrl.toString(), 'nowhere');
   const ids = await Promise.all(Array.from({ length: 10 }, () => store.enqueue({ tenantId: 'good', messageType: 'Ok', payload: {} })));
@@ -461,7 +448,7 @@ test('messages taken over from an expired lease run one at a time, alone, and th
   const { counts } = await store.stats();
   expect(counts.Completed).toBe(13);
   const rows = await sql<{ n: number }>(
-    db.url,
+    bed.db.url,
     `SELECT count(*)::int AS n FROM "${tenant.schema}"."QueueMessages" WHERE "ProcessingAttempts" > 1 AND NOT ("Payload" LIKE '%stranded%')`,
   );
   expect(rows[0]!.n).toBe(0);
@@ -488,7 +475,7 @@ test("a transactional handler's connection killed mid-handler (server restart) f
   await inHandler;
   // The session of the handler's transaction ends while no query of ours runs on it.
   await sql(
-    db.url,
+    bed.db.url,
     `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`,
   );
   const row = await untilStatus(store, id, 'Completed');
