@@ -1,6 +1,8 @@
 /**
  * Options of the worker engine, with their defaults. The convict schema (src/config/schema.ts)
- * exposes each of them as a config key and TQW_* env var; programmatic users pass them to `run()`.
+ * exposes each of them as a config key and TQW_* env var. `run()` takes a config file and env (see
+ * RunOptions in src/run.ts), not these options; an embedder building a `Worker` itself passes them
+ * as `WorkerDeps.options`.
  */
 export interface WorkerOptions {
   /** Handlers running at once across all tenants. Config `worker.concurrency`. Default 10. */

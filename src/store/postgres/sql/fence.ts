@@ -1,11 +1,9 @@
 /**
  * `"Status" = 'Processing'`, written so that the planner cannot use it to choose the partial
- * index "IX_QueueMessages_Lease" (WHERE "Status" = 'Processing'): a fenced statement must find its
- * row(s) by primary key. With the plain equality the planner, trusting statistics taken when few
- * rows were Processing, picks that index for the fence's DequeueTime equality, or for a batch a hash
- * join over the whole index, and then visits every row of a claim batch (they share one
- * DequeueTime) and every dead index entry: measured at 4x the cost of a completion during a drain.
- * `|| ''` leaves the value and the comparison exactly as they were (Status is NOT NULL).
+ * index "IX_QueueMessages_Lease": a fenced statement must find its row(s) by primary key, not visit
+ * every row of a claim batch (they share one DequeueTime) through that index. `|| ''` leaves the
+ * value and the comparison as they were (Status is NOT NULL).
+ * Figures: docs/performance.md, "A status check the planner cannot use".
  */
 export const STATUS_IS_PROCESSING = `"Status" || '' = 'Processing'`;
 
