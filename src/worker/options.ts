@@ -63,7 +63,8 @@ export interface WorkerOptions {
   /**
    * Largest Payload accepted, in UTF-8 bytes: enqueue() and `tqw enqueue` refuse a larger one, and
    * the worker dead-letters one that another producer wrote, without parsing it (parsing runs on the
-   * event loop every tenant shares: a 60 MB payload stalled it for ~300 ms). Default 1048576 (1 MiB,
+   * event loop every tenant shares, for a time that grows with the payload; figures:
+   * docs/performance.md, "Payload limit"). Default 1048576 (1 MiB,
    * the limit of SQS messages; larger data belongs in a table or blob store, the message carrying its key).
    */
   maxPayloadBytes: number;
