@@ -6,8 +6,9 @@
  *
  * Why not prom-client's Histogram: its observe() validates the label names, builds a string key
  * from the label values and allocates an object on every call. The worker observes twice per
- * message (plus a counter), at tens of thousands of messages per second: measured, the metrics
- * were ~2 µs of the worker's ~13 µs of CPU per message. prom-client has no API to add
+ * message (plus a counter), at tens of thousands of messages per second, so that per-call work was
+ * a visible share of the worker's CPU per message (figures: docs/performance.md, "Per-series
+ * histograms"). prom-client has no API to add
  * pre-aggregated counts to its Histogram (prometheus/client_js#241), so this class keeps the
  * counts itself and hands prom-client's Registry the same `get()` result its Histogram would.
  *

@@ -427,8 +427,8 @@ export interface StoreOptions {
    * claim either way); only a crash of the database server within moments of a claim can undo it:
    * the message is then Pending again with its attempt not counted, as if that claim never
    * happened, and a transactional handler's work in that window is rolled back with it. Saves one
-   * log flush per claim: ~0.5 ms of pickup latency, and ~10-20% drain rate at the defaults (see
-   * docs/performance.md). SQL Server stores ignore it. Default true.
+   * log flush per claim (figures: docs/performance.md, "`db.asyncClaims`"). SQL Server stores ignore
+   * it. Default true.
    */
   asyncClaims: boolean;
 }

@@ -6,11 +6,10 @@ import { ThroughputMeter } from './throughput-meter';
  * Most claims of one tenant in flight at once. One: claims of the same queue that overlap collide
  * on the same rows. The second scans the first one's rows, finds them locked or, once the first
  * commits, updated, and re-checks each (SKIP LOCKED, then PostgreSQL's re-evaluation of an updated
- * row) before it reaches free ones. Measured (PostgreSQL 18, 100,000-message drains,
- * pg_stat_statements): 17.6 µs of server time per claimed row with up to 4 claims in flight,
- * 14.7 with 2, 10.3 with 1; fewer, bigger claims (worker.batchSize 1000, prefetch 2000) keep a
- * single claim stream ahead of the handlers (in-process drain 51-54k -> 60-64k messages/s).
- * The planner still supports more (claims that come back full may overlap up to this many).
+ * row) before it reaches free ones, so server time per claimed row grows with each claim in
+ * flight; big claims and the local queue (worker.batchSize, worker.prefetch) keep one claim stream
+ * ahead of the handlers instead. The planner still supports more (claims that come back full may
+ * overlap up to this many). Figures: docs/performance.md, "One claim in flight per tenant".
  */
 export const MAX_CLAIMS_PER_TENANT = 1;
 
@@ -23,9 +22,7 @@ export const PREFETCH_HORIZON_MS = 250;
 
 /**
  * Smallest claim a tenant's fair share is cut to: below it a statement per handful of rows costs
- * more than the fairness it buys (measured, 100 tenants x 500 messages: shares of 10 rows drained
- * at 11k messages/s, shares of at least 50 at 24k/s with the slowest tenant at 1.06x the median;
- * without shares 25k/s but 1.3x).
+ * more than the fairness it buys. Figures: docs/performance.md, "Fair shares of at least 50 rows".
  */
 export const MIN_FAIR_CLAIM = 50;
 
@@ -36,10 +33,10 @@ export const MIN_FAIR_CLAIM = 50;
  * - Room: concurrency + the adaptive prefetch (prefetchRoom) - messages claimed and not finished.
  *   With one tenant due, messages whose outcome is being written (e.g. in a batched completion) do
  *   not count: they hold no handler slot, and counting them made the claims shrink while a
- *   completion was on its way (measured: claims of 20 rows between full ones during a drain). With
- *   several due they count: the room then also paces many tenants' claims against the completions
- *   they cause on the shared pool (measured, 100 tenants x 500: slowest tenant 1.06-1.08x the
- *   median counting them, 1.13-1.17x not). Their number is capped by the worker either way.
+ *   completion was on its way. With several due they count: the room then also paces many
+ *   tenants' claims against the completions they cause on the shared pool, which keeps the
+ *   slowest tenant close to the median. Their number is capped by the worker either way.
+ *   Figures: docs/performance.md, "Room and messages being completed".
  * - Free room is offered to due active tenants round-robin, starting after the tenant served
  *   last, one claim per tenant per pass; a tenant whose last claim came back full may have up to
  *   MAX_CLAIMS_PER_TENANT claims in flight (one: overlapping claims of a queue collide, see there;

@@ -10,8 +10,8 @@ export interface ListLinks<T> {
 /**
  * A doubly linked list whose links live on its elements: adding and removing allocate nothing and
  * take constant time. For per-message bookkeeping (a running message's lease, say) that a Set would
- * do with an insert and a delete per message, whose backing table grows and shrinks as thousands
- * of messages come and go (measured: a tenth of a KB of garbage per message for the leases' Set).
+ * do with an insert and a delete per message, whose backing table grows and shrinks (and makes
+ * garbage) as thousands of messages come and go. Figures: docs/performance.md, "Intrusive lists".
  * An element is in at most one list at a time.
  */
 export class IntrusiveList<T extends ListLinks<T>> {

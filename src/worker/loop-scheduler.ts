@@ -1,8 +1,9 @@
 /**
  * Longest run of the worker's loop (dispatching messages whose handlers finish at once) before it
- * lets the event loop read its sockets (see LoopScheduler.sliceExpired). Measured on a
- * 50,000-message no-op drain (PostgreSQL, fast settings): 46-47k messages/s without a break,
- * 54-62k with 0.1-1 ms slices; the break costs at most one setImmediate per millisecond of loop work.
+ * lets the event loop read its sockets (see LoopScheduler.sliceExpired): without a break, handlers
+ * that finish at once keep the loop in microtasks while the next claim's rows wait unread. The
+ * break costs at most one setImmediate per millisecond of loop work.
+ * Figures: docs/performance.md, "The loop's 1 ms slices".
  */
 export const DISPATCH_SLICE_MS = 1;
 

@@ -1,6 +1,8 @@
 /**
  * Options of the worker engine, with their defaults. The convict schema (src/config/schema.ts)
- * exposes each of them as a config key and TQW_* env var; programmatic users pass them to `run()`.
+ * exposes each of them as a config key and TQW_* env var. `run()` takes a config file and env (see
+ * RunOptions in src/run.ts), not these options; an embedder building a `Worker` itself passes them
+ * as `WorkerDeps.options`.
  */
 export interface WorkerOptions {
   /** Handlers running at once across all tenants. Config `worker.concurrency`. Default 10. */
@@ -61,7 +63,8 @@ export interface WorkerOptions {
   /**
    * Largest Payload accepted, in UTF-8 bytes: enqueue() and `tqw enqueue` refuse a larger one, and
    * the worker dead-letters one that another producer wrote, without parsing it (parsing runs on the
-   * event loop every tenant shares: a 60 MB payload stalled it for ~300 ms). Default 1048576 (1 MiB,
+   * event loop every tenant shares, for a time that grows with the payload; figures:
+   * docs/performance.md, "Payload limit"). Default 1048576 (1 MiB,
    * the limit of SQS messages; larger data belongs in a table or blob store, the message carrying its key).
    */
   maxPayloadBytes: number;

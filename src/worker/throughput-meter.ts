@@ -3,8 +3,9 @@
  * in windows of WINDOW_MS and blends each finished window into the rate (half old, half new), so
  * one odd window does not swing it. A rise is followed at once: once PARTIAL_WINDOW_MS of the
  * current window have passed and at least `minPartialCount` messages started in it, a higher rate
- * within it is reported right away (without it a worker starting on a full queue claimed 20 rows
- * at a time for its first ~100 ms: measured, a tenth of a 50,000-message drain). The minimum count
+ * within it is reported right away (without it a worker starting on a full queue claims a few
+ * rows at a time for its first window; figures: docs/performance.md, "The prefetch follows a
+ * rise"). The minimum count
  * (the planner uses twice the handler slots) keeps one burst of slow handlers starting together
  * from reading as a high rate. A fall still takes a few windows, so a pause between two bursts
  * does not shrink the prefetch. No timers: the rate is brought up to date when it is read.

@@ -5,8 +5,8 @@ import { Socket } from 'node:net';
  * writes made in one turn of the event loop leave in one system call: the first write of a turn
  * corks it, and the end of the turn (process.nextTick) uncorks it. node-postgres writes each
  * pipelined query on its own (it corks within a query only), so without this the transaction chain's
- * two pipelined queries per message cost two socket writes instead of one (measured in
- * docs/performance.md).
+ * two pipelined queries per message cost two socket writes instead of one. Figures:
+ * docs/performance.md, "Public pipelining instead of a pg.Query subclass".
  */
 export function coalescingSocket(): Socket {
   const socket = new Socket();

@@ -18,10 +18,9 @@ import { newDequeueTime } from './fence';
  *   unlocked when this statement commits.
  * - MATERIALIZED: the locking SELECTs run exactly once, before the UPDATE.
  * - The UPDATE finds the picked rows by primary key, `"Id" = ANY (ARRAY(SELECT ...))`: an index scan
- *   with one lookup per picked id. Written as a join to `picked`, the planner (pricing each lookup
- *   as a random page read) chose a hash join over a sequential scan of the WHOLE table, Completed
- *   history included, for every claim: measured 20-25 µs per claimed row on a 50,000-row queue
- *   against 10-12 µs this way, and the gap grows with the table.
+ *   with one lookup per picked id. Written as a join to `picked`, the planner may choose a hash
+ *   join over a scan of the WHOLE table, Completed history included, for every claim.
+ *   Figures: docs/performance.md, "Claim: primary-key lookup instead of a join".
  * - At most ONE expired lease per claim: such a message's previous attempt never finished, maybe
  *   because it kills its worker. The worker runs it alone (ClaimedMessage.reclaimed); taking one at
  *   a time keeps the others unclaimed meanwhile, so if it kills this worker too, no other message

@@ -1,11 +1,7 @@
 /**
- * How many tables one PostgreSQL group statement names.
- *
- * Measured on PostgreSQL 18 with default settings (max_locks_per_transaction 64): a prepared
- * UNION ALL over N tenant tables runs in ~10-15 µs per table while the statement touches fewer
- * than ~375 relations (each table plus the indexes its branch reads), and ~15x slower per table
- * above ~450 relations (the lock manager's per-statement cost grows past that point). Statements
- * stay under this many relations.
+ * Most relations (each table plus the indexes its branch reads) one PostgreSQL group statement
+ * touches: past a few hundred, the lock manager's per-statement cost makes each table far dearer
+ * (default max_locks_per_transaction). Figures: docs/performance.md, "Group statements".
  */
 export const MAX_RELATIONS_PER_STATEMENT = 300;
 

@@ -18,7 +18,8 @@ export const NEXT_DUE_TABLES_PER_STATEMENT = tablesPerStatement(2);
  *
  * No bind parameters: the lease (an integer the caller checked) is a literal, so the statement
  * text of a chunk of tables never changes and it runs as a named prepared statement with one
- * cached generic plan (planning a 100-way UNION costs ~10x its execution). The table names come
+ * cached generic plan (planning a 100-way UNION costs far more than running it; figures:
+ * docs/performance.md, "Group statements"). The table names come
  * from quoteTable(). `types` (the worker's served types, fixed for its life) are literals too, for
  * the same reason: only work a claim of this worker would take counts.
  */
