@@ -32,7 +32,8 @@ import { createPostgresGroup } from './group';
 import type { PgListenerRegistry } from './notify-listener';
 import { runMigrations } from './migrate';
 import { serializePayload } from './payload';
-import { ERRORS_TABLE, quoteTable } from './quote-table';
+import { ERRORS_TABLE, PAUSES_TABLE, quoteTable } from './quote-table';
+import { pauseKey, toPauseState } from '../shared/pause-switch';
 import { CLAIM_TYPES } from './fast-types';
 import { preparedName } from './prepared';
 import { fenceArrays } from './fence-arrays';
@@ -67,7 +68,7 @@ export function createPostgresStore(
   storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = postgresStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE));
+  const sql = postgresStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE), quoteTable(tenant.schema, PAUSES_TABLE));
   const shared = storePool(
     pools,
     sharingKey(tenant),
@@ -157,6 +158,18 @@ export function createPostgresStore(
     },
 
     group: createPostgresGroup(sharingKey(tenant), table, pool),
+
+    async pause(messageType) {
+      return ((await pool().query(sql.pause, [pauseKey(messageType)])).rowCount ?? 0) > 0;
+    },
+
+    async resume(messageType) {
+      return ((await pool().query(sql.resume, [pauseKey(messageType)])).rowCount ?? 0) > 0;
+    },
+
+    async pauseState() {
+      return toPauseState((await pool().query<{ MessageType: string }>(sql.pauseState)).rows);
+    },
 
     subscribe(subscriber) {
       shared.assertOpen();

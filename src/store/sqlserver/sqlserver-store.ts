@@ -31,7 +31,9 @@ import { connectOnce, createMssqlPool } from './create-pool';
 import { DEFAULT_MIGRATE_OPTIONS, runMigrations } from './migrate';
 import { SQLSERVER_MIGRATIONS } from './migrations';
 import { assertUuid, bindDelayParts, bindFence, fencesJson, splitDelay } from './params';
-import { ERRORS_TABLE, QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
+import { ERRORS_TABLE, PAUSES_TABLE, QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
+import { pauseKey, toPauseState } from '../shared/pause-switch';
+import { isDuplicateKey } from './duplicate-key';
 import { column, expiredIdOf, numberColumn, rowCountOf, toClaimedMessage, toFence, toQueueMessageRow, type MssqlRow } from './row-mapper';
 import { sqlServerStatements } from './statements';
 import { assertPageLimit, operatorStatuses } from '../operator-checks';
@@ -72,7 +74,7 @@ export function createSqlServerStore(
   storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = sqlServerStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE));
+  const sql = sqlServerStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE), quoteTable(tenant.schema, PAUSES_TABLE));
   const config = sqlServerConfig(tenant.connectionString, `tenant '${tenant.id}' (${tenant.redactedConnection})`);
   const requestTimeoutMs = config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const shared = storePool(pools, sharingKey(tenant), () => createMssqlPool(config, poolOptions), `tenant '${tenant.id}' (${table})`);
@@ -228,6 +230,27 @@ export function createSqlServerStore(
     },
 
     enqueueMessage,
+
+    async pause(messageType) {
+      const key = pauseKey(messageType);
+      try {
+        const result = await (await request()).input('messageType', mssql.NVarChar(255), key).query<MssqlRow>(sql.pause);
+        return rowCountOf(result.recordset) === 1;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false; // a concurrent pause of the same switch won the insert
+        throw err;
+      }
+    },
+
+    async resume(messageType) {
+      const result = await (await request()).input('messageType', mssql.NVarChar(255), pauseKey(messageType)).query<MssqlRow>(sql.resume);
+      return rowCountOf(result.recordset) === 1;
+    },
+
+    async pauseState() {
+      const { recordset } = await (await request()).query<{ MessageType: string }>(sql.pauseState);
+      return toPauseState(recordset);
+    },
 
     async getMessage(id) {
       assertUuid(id, 'message id');
