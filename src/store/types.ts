@@ -159,8 +159,8 @@ export const MESSAGE_PREVIEW_CHARS = 300;
 export interface MessageListQuery {
   status?: MessageStatus;
   messageType?: string;
-  /** A uuid: matches Id or CorrelationId. */
-  idOrCorrelationId?: string;
+  /** Matches Id or CorrelationId (when it is a uuid) or DedupeKey (exactly). */
+  search?: string;
   /** Keyset cursor: only ids below this one (the last id of the previous page). */
   afterId?: string;
   /** Page size (1..MAX_LIST_LIMIT). */

@@ -397,6 +397,21 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
           messages: [],
           nextCursor: null,
         });
+        // q also matches a dedupe key, exactly (any text, also one shaped like a uuid).
+        const keyed = await s.enqueue({
+          tenantId: s.tenantId,
+          messageType: 'keyed',
+          payload: {},
+          dedupeKey: 'order-42',
+          delayMs: 3_600_000,
+        });
+        const byKey = (await (await get(`/api/tenants/${s.tenantId}/messages?q=order-42`)).json()) as { messages: Array<{ id: string }> };
+        expect(byKey.messages.map((m) => m.id)).toEqual([keyed]);
+        expect((await (await get(`/api/tenants/${s.tenantId}/messages?q=order-4`)).json()) as unknown).toEqual({
+          messages: [],
+          nextCursor: null,
+        });
+        expect(await s.deleteMessage(keyed, ['Pending'])).toBe(true);
         expect((await get(`/api/tenants/${s.tenantId}/messages?cursor=bogus`)).status).toBe(400);
         expect((await get(`/api/tenants/${s.tenantId}/messages?status=Nope`)).status).toBe(400);
       },

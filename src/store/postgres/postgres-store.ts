@@ -39,7 +39,7 @@ import { preparedName } from './prepared';
 import { fenceArrays } from './fence-arrays';
 import { checkClaimColumns, fenceParams, toClaimedMessage, toQueueMessageRow, type PgClaimedRow, type PgQueueRow } from './row-mapper';
 import { postgresStatements } from './statements';
-import { assertPageLimit, operatorStatuses } from '../operator-checks';
+import { assertPageLimit, operatorStatuses, searchedUuid } from '../operator-checks';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -266,9 +266,10 @@ export function createPostgresStore(
       const { rows } = await pool().query<PgQueueRow>(sql.listMessages, [
         query.status ?? null,
         query.messageType ?? null,
-        query.idOrCorrelationId ?? null,
+        searchedUuid(query.search),
         query.afterId ?? null,
         query.limit,
+        query.search ?? null,
       ]);
       return rows.map(toQueueMessageRow);
     },

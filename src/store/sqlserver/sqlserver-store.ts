@@ -36,7 +36,7 @@ import { pauseKey, toPauseState } from '../shared/pause-switch';
 import { isDuplicateKey } from './duplicate-key';
 import { column, expiredIdOf, numberColumn, rowCountOf, toClaimedMessage, toFence, toQueueMessageRow, type MssqlRow } from './row-mapper';
 import { sqlServerStatements } from './statements';
-import { assertPageLimit, operatorStatuses } from '../operator-checks';
+import { assertPageLimit, operatorStatuses, searchedUuid } from '../operator-checks';
 import type { DeadLetterFilter } from '../types';
 
 /** @type, @error, @ids, @batch of dead-letters-matching.ts; the batch is capped like purge's (lock escalation). */
@@ -297,12 +297,12 @@ export function createSqlServerStore(
     async listMessages(query) {
       assertPageLimit(query.limit);
       if (query.afterId !== undefined) assertUuid(query.afterId, 'cursor id');
-      if (query.idOrCorrelationId !== undefined) assertUuid(query.idOrCorrelationId, 'searched id');
       const r = (await request())
         .input('limit', mssql.Int, query.limit)
         .input('status', mssql.NVarChar(50), query.status ?? null)
         .input('type', mssql.NVarChar(255), query.messageType ?? null)
-        .input('q', mssql.UniqueIdentifier, query.idOrCorrelationId ?? null);
+        .input('q', mssql.UniqueIdentifier, searchedUuid(query.search))
+        .input('dedupeKey', mssql.NVarChar(255), query.search === undefined || query.search.length > 255 ? null : query.search);
       const { recordset } =
         query.afterId === undefined
           ? await r.query<MssqlRow>(sql.listMessages)
