@@ -72,6 +72,23 @@ export interface ClaimOptions {
   types?: readonly string[];
 }
 
+/** One rate limit and/or concurrency cap (the tenants file's `limits`, or one of its `types`). */
+export interface RateAndConcurrency {
+  /** Most messages started per second, by every replica together (a token bucket of one second's burst). */
+  ratePerSecond?: number;
+  /** Most messages Processing (unexpired lease) at once, by every replica together. */
+  concurrency?: number;
+}
+
+/**
+ * A tenant's flow limits (the tenants file's `"limits"`): for the whole tenant, and per message type.
+ * Enforced through the tenant's database (QueueLimits, a lock per tenant), so they hold across all
+ * replicas; messages over a limit wait Pending with no attempt counted.
+ */
+export interface TenantLimits extends RateAndConcurrency {
+  types?: Readonly<Record<string, RateAndConcurrency>>;
+}
+
 export interface RetryOptions {
   /** Delay from the database's now() to the new ScheduledTime. */
   delayMs: number;
@@ -198,6 +215,15 @@ export interface QueueStore {
    * Sets Status=Processing, DequeueTime=LastAttemptTime=now, ProcessingAttempts+=1, and commits.
    */
   claim(options: ClaimOptions): Promise<ClaimedMessage[]>;
+
+  /**
+   * claim() within the tenant's `limits` (rate per second, concurrency; per tenant and per type),
+   * counted across every replica: in one transaction that holds the tenant's limit lock, reads the
+   * token buckets (QueueLimits) and the Processing rows with unexpired leases, claims what the budget
+   * allows (one claim per limited type, then one for the other `types`), and stores the buckets.
+   * `types` is required (the served types). Costs several statements: only tenants with limits use it.
+   */
+  claimLimited(options: ClaimOptions & { types: readonly string[] }, limits: TenantLimits): Promise<ClaimedMessage[]>;
 
   /**
    * Runs `fn` inside a transaction, committing when it resolves and rolling back when it throws.

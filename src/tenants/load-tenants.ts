@@ -5,12 +5,13 @@
  *
  * or the same list under { "tenants": [...] }. Each entry: `id` (unique, at most 50 characters:
  * TenantId is NVARCHAR(50)), `connectionString` (${VAR} expanded from the environment; the store is
- * chosen from its form), optional `schema` (schema-per-tenant). Unknown fields are errors (a typo such
+ * chosen from its form), optional `schema` (schema-per-tenant) and `limits` (tenant-limits.ts). Unknown fields are errors (a typo such
  * as "shema" must not silently put a tenant in the default schema).
  *
  * Every problem throws ConfigError naming the file, the entry (index and id) and the field; messages
  * show connection strings only redacted.
  */
+import { checkTenantLimits } from './tenant-limits';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors';
 import { closestName } from '../config/closest-name';
@@ -25,7 +26,7 @@ import type { Tenant } from './types';
 export const MAX_TENANT_ID_LENGTH = 50;
 /** A schema name we can always quote safely in both dialects (PostgreSQL's limit is 63 bytes). */
 const SAFE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const ENTRY_FIELDS = ['id', 'connectionString', 'schema'];
+const ENTRY_FIELDS = ['id', 'connectionString', 'schema', 'limits'];
 
 export function loadTenants(file: string, env: NodeJS.ProcessEnv = process.env): Tenant[] {
   const fail = (detail: string, code: 'TQW_TENANTS_INVALID' | 'TQW_CONNECTION_STRING_INVALID' = 'TQW_TENANTS_INVALID'): never => {
@@ -78,6 +79,7 @@ export function loadTenants(file: string, env: NodeJS.ProcessEnv = process.env):
     idsSeen.set(id.toLowerCase(), label);
 
     const schema = checkSchema(fields.schema, (detail) => fail(at(detail)));
+    const limits = checkTenantLimits(fields.limits, (detail) => fail(at(detail)));
 
     if (typeof fields.connectionString !== 'string' || fields.connectionString.trim() === '') {
       fail(
@@ -116,6 +118,7 @@ export function loadTenants(file: string, env: NodeJS.ProcessEnv = process.env):
       schema,
       redactedConnection,
       poolKey: poolKeyOf(parsedConnection),
+      ...(limits ? { limits } : {}),
     });
   });
   return tenants;

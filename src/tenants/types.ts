@@ -1,10 +1,12 @@
-import type { Dialect } from '../store/types';
+import type { Dialect, TenantLimits } from '../store/types';
 
 /** One entry of the tenants file, as written there (connection string may contain ${VAR}). */
 export interface TenantEntry {
   id: string;
   connectionString: string;
   schema?: string;
+  /** Rate limits and concurrency caps (see TenantLimits). */
+  limits?: TenantLimits;
 }
 
 /** A tenant ready to use: ${VAR} expanded, dialect detected, secrets kept out of `redactedConnection`. */
@@ -22,4 +24,6 @@ export interface Tenant {
    * tenants with equal poolKey share one connection pool.
    */
   poolKey: string;
+  /** Flow limits from the tenants file (applied live on reload); undefined: unlimited (claims cost no extra statement). */
+  limits?: TenantLimits;
 }

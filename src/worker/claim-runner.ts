@@ -36,7 +36,9 @@ export async function runClaim(tenant: WorkerTenant, limit: number, deps: ClaimR
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   try {
-    const rows = await tenant.store.claim({ limit, leaseMs: deps.options.leaseMs, types: deps.servedTypes[tenant.store.dialect] });
+    const options = { limit, leaseMs: deps.options.leaseMs, types: deps.servedTypes[tenant.store.dialect] };
+    // A tenant with limits claims through its database's budget (several statements); others with one.
+    const rows = tenant.limits ? await tenant.store.claimLimited(options, tenant.limits) : await tenant.store.claim(options);
     deps.metrics.poll(tenant.id, rows.length > 0 ? 'hit' : 'empty', seconds());
     const now = Date.now();
     deps.reached(tenant, true);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { QueueStore, WorkSubscription } from '../store/types';
+import type { QueueStore, TenantLimits, WorkSubscription } from '../store/types';
 import type { Tenant } from '../tenants/types';
 import { jitteredDelayMs } from '../retry/backoff';
 import { CompletionBatcher } from './completion-batcher';
@@ -53,6 +53,11 @@ export class WorkerTenant {
   processDeps: ProcessDeps | undefined;
   /** Outcome writes that failed and are written again (see outcome-retry.ts). */
   readonly outcomes: OutcomeRetry;
+  /**
+   * The tenant's flow limits (tenants file `limits`), replaced live by a tenant-map reload; undefined:
+   * unlimited, so its claims are the single claim statement.
+   */
+  limits: TenantLimits | undefined;
 
   constructor(
     /** The tenant's entry of the tenant map (id, connection, schema). */
@@ -62,6 +67,7 @@ export class WorkerTenant {
     /** A statement failed because the database could not be reached (the worker watches for its return). */
     onUnreachable: (tenant: WorkerTenant) => void = () => undefined,
   ) {
+    this.limits = config.limits;
     this.completions = new CompletionBatcher(store);
     this.outcomes = new OutcomeRetry(() => onUnreachable(this));
   }

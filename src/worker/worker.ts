@@ -191,7 +191,10 @@ export class Worker {
       const replacement = next.get(id);
       if (!replacement) removed.push(id);
       else if (!sameConnection(tenant.config, replacement)) changed.push(id);
-      else continue;
+      else {
+        tenant.limits = replacement.limits; // limits change live, without draining the tenant
+        continue;
+      }
       toRetire.push(tenant);
       this.tenants.delete(id);
     }

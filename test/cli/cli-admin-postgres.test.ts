@@ -236,15 +236,15 @@ describe('tqw admin commands against PostgreSQL', () => {
     expect(stats.tenants[0].oldestDueAgeSeconds).toBeNull();
     expect(stats.tenants[1].oldestDueAgeSeconds).toEqual(expect.any(Number));
     const table = await tqw(['stats']);
-    expect(table.stdout).toMatch(/^TENANT\s+PENDING\s+PROCESSING\s+FAILED\s+DEAD_LETTER\s+COMPLETED\s+OLDEST_DUE$/m);
-    expect(table.stdout).toMatch(/^a\s+1\s+0\s+0\s+0\s+0\s+-$/m);
-    expect(table.stdout).toMatch(/^b\s+1\s+0\s+0\s+0\s+1\s+\d+s$/m);
+    expect(table.stdout).toMatch(/^TENANT\s+PENDING\s+PROCESSING\s+FAILED\s+DEAD_LETTER\s+COMPLETED\s+OLDEST_DUE\s+PAUSED$/m);
+    expect(table.stdout).toMatch(/^a\s+1\s+0\s+0\s+0\s+0\s+-\s+-$/m);
+    expect(table.stdout).toMatch(/^b\s+1\s+0\s+0\s+0\s+1\s+\d+s\s+-$/m);
   });
 
   it('stats with an unreachable tenant reports it and exits 1', async () => {
     const r = await tqw(['stats'], configWithDown);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^down\s+ERROR(\s+-){5}$/m);
+    expect(r.stdout).toMatch(/^down\s+ERROR(\s+-){6}$/m);
     expect(r.stdout).toMatch(/^down: ERROR: connect ECONNREFUSED/m);
     expect(r.stdout).toMatch(/^a\s+1\s+/m);
   });

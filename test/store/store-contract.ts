@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LeaseLostError } from '../../src/errors';
-import type { ClaimFence, ClaimedMessage, MessageStatus, QueueStore, StoreTransaction } from '../../src/store/types';
+import type { ClaimFence, ClaimedMessage, MessageStatus, QueueStore, StoreTransaction, TenantLimits } from '../../src/store/types';
 import { describeTransactionGuardContract } from './transaction-guard-contract';
 
 /** A row written by plain SQL, as a producer (or an operator) would, bypassing enqueue(). */
@@ -573,6 +573,64 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         await expect(store.pause(' ')).rejects.toThrow(/non-empty/);
         await expect(store.resume('x'.repeat(256))).rejects.toThrow(RangeError);
         expect(await store.pauseState()).toEqual({ all: false, types: [] });
+      });
+    });
+
+    describe('rate limits and concurrency caps (claimLimited)', () => {
+      const claimLimited = (store: QueueStore, limits: TenantLimits, limit = 10, types: string[] = ['Test'], leaseMs = LONG_LEASE) =>
+        store.claimLimited({ limit, leaseMs, types }, limits);
+
+      test('a concurrency cap holds across stores with their own pools (replicas): over the cap, messages stay Pending with no attempt counted', async () => {
+        const store = await fx.makeStore(TENANT);
+        for (let i = 0; i < 10; i++) await enqueueOne(store);
+        const peers = await Promise.all([1, 2, 3].map(() => fx.openPeer(store)));
+        const claimed = (await Promise.all([store, ...peers].map((s) => claimLimited(s, { concurrency: 3 })))).flat();
+        expect(claimed).toHaveLength(3);
+        expect(await claimLimited(store, { concurrency: 3 })).toEqual([]);
+        expect((await store.depth()).Pending).toBe(7);
+        const waiting = (await store.listMessages({ status: 'Pending', limit: 10 })).map((m) => m.processingAttempts);
+        expect(waiting).toEqual(Array(7).fill(0));
+        expect(await store.complete(claimed[0]!)).toBe(true);
+        expect(await claimLimited(peers[0]!, { concurrency: 3 })).toHaveLength(1);
+        // Unlimited claims are not bound by it (an admin's claim, a worker of another version).
+        expect(await store.claim({ limit: 10, leaseMs: LONG_LEASE })).toHaveLength(6);
+      });
+
+      test('a type cap bounds its type only; the other served types share what the tenant allows; an expired lease is not running', async () => {
+        const store = await fx.makeStore(TENANT);
+        for (let i = 0; i < 3; i++) await enqueueOne(store, { type: 'Mail' });
+        for (let i = 0; i < 3; i++) await enqueueOne(store, { type: 'Report' });
+        const limits: TenantLimits = { concurrency: 3, types: { Mail: { concurrency: 1 } } };
+        const first = await claimLimited(store, limits, 10, ['Mail', 'Report']);
+        expect(first.map((m) => m.messageType).sort()).toEqual(['Mail', 'Report', 'Report']);
+        expect(await claimLimited(store, limits, 10, ['Mail', 'Report'])).toEqual([]); // the tenant's 3 are running
+        // Leases that ran out are not running messages any more (their worker is gone): the budget frees.
+        await sleep(30);
+        const next = await claimLimited(store, limits, 10, ['Mail', 'Report'], 10);
+        expect(next.length).toBeGreaterThanOrEqual(1);
+        expect(next.filter((m) => m.messageType === 'Mail').length).toBeLessThanOrEqual(1);
+      });
+
+      test('a rate limit starts a bucket of one second, shared by the replicas, refilled by the database clock', async () => {
+        const store = await fx.makeStore(TENANT);
+        for (let i = 0; i < 12; i++) await enqueueOne(store);
+        const peer = await fx.openPeer(store);
+        const limits: TenantLimits = { ratePerSecond: 4 };
+        // Bounds from the time that passed (a slow server only lets more tokens accrue): 4 at once,
+        // then at most 4 per second since, shared by both pools.
+        const started = Date.now();
+        const allowedSince = () => 4 + Math.ceil(((Date.now() - started) / 1000) * 4);
+        expect(await claimLimited(store, limits)).toHaveLength(4);
+        const second = (await claimLimited(peer, limits)).length;
+        expect(second).toBeLessThanOrEqual(allowedSince() - 4);
+        await sleep(600); // at least 2.4 tokens more
+        const third = (await claimLimited(peer, limits)).length;
+        expect(third).toBeGreaterThanOrEqual(1);
+        const refilled = second + third;
+        expect(4 + refilled).toBeLessThanOrEqual(allowedSince());
+        const all = await store.listMessages({ limit: 20 });
+        expect(all.filter((m) => m.status === 'Pending').every((m) => m.processingAttempts === 0)).toBe(true);
+        expect(all.filter((m) => m.status === 'Processing')).toHaveLength(4 + refilled);
       });
     });
 

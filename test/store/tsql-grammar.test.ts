@@ -15,7 +15,14 @@ import {
   recordMigrationSql,
 } from '../../src/store/sqlserver/migrations/bookkeeping-sql';
 import { DUE, DUE_WORK, EXPIRED_LEASE, FENCE, notPaused } from '../../src/store/sqlserver/sql-fragments';
-import { ERRORS_TABLE, MIGRATIONS_TABLE, PAUSES_TABLE, quoteTable, siblingTable } from '../../src/store/sqlserver/quote-table';
+import {
+  ERRORS_TABLE,
+  LIMITS_TABLE,
+  MIGRATIONS_TABLE,
+  PAUSES_TABLE,
+  quoteTable,
+  siblingTable,
+} from '../../src/store/sqlserver/quote-table';
 import { sqlServerStatements } from '../../src/store/sqlserver/statements';
 import { DEFAULT_STORE_OPTIONS } from '../../src/store/types';
 import { depthManySql } from '../../src/store/sqlserver/sql/group/depth-many';
@@ -40,6 +47,11 @@ function pausesOf(table: string): string {
   return siblingTable(table, PAUSES_TABLE);
 }
 
+/** The rate-limit buckets beside `table` (limited claims). */
+function limitsOf(table: string): string {
+  return siblingTable(table, LIMITS_TABLE);
+}
+
 /**
  * Every statement builder exported by a file of src/store/sqlserver/sql, by "file:export", called
  * with the queue table (and the error history table where the statement writes it, as the store does).
@@ -61,9 +73,11 @@ function sqlBuilders(): Array<[string, (table: string) => string]> {
           ? (table) => build(errorsOf(table))
           : file === 'pauses.ts'
             ? (table) => build(pausesOf(table))
-            : writesErrors || file === 'claim.ts'
-              ? (table) => build(table, file === 'claim.ts' ? pausesOf(table) : errorsOf(table))
-              : (table) => build(table),
+            : file === 'limits.ts' && name !== 'runningByTypeSql'
+              ? (table) => build(limitsOf(table))
+              : writesErrors || file === 'claim.ts'
+                ? (table) => build(table, file === 'claim.ts' ? pausesOf(table) : errorsOf(table))
+                : (table) => build(table),
       ]);
     }
   }
@@ -89,7 +103,7 @@ function migrationStatements(schema: string | undefined): Array<[string, string]
 describe('every statement the SQL Server store sends parses as T-SQL', () => {
   const builders = sqlBuilders();
 
-  test('the sql folder holds the 34 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
+  test('the sql folder holds the 37 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
     expect(builders.map(([name]) => name.split(':')[0])).toEqual([
       'claim.ts',
       'claim.ts',
@@ -109,6 +123,9 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       'error-history.ts',
       'extend-lease.ts',
       'get-message.ts',
+      'limits.ts',
+      'limits.ts',
+      'limits.ts',
       'list-dead-letters.ts',
       'list-indexes.ts',
       'list-messages.ts',
@@ -128,9 +145,15 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
     ]);
     for (const table of TABLES) {
       const used = new Set([
-        ...Object.values(sqlServerStatements(table, DEFAULT_STORE_OPTIONS, errorsOf(table), pausesOf(table))),
+        ...Object.values(sqlServerStatements(table, DEFAULT_STORE_OPTIONS, errorsOf(table), pausesOf(table), limitsOf(table))),
         ...Object.values(
-          sqlServerStatements(table, { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true }, errorsOf(table), pausesOf(table)),
+          sqlServerStatements(
+            table,
+            { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true },
+            errorsOf(table),
+            pausesOf(table),
+            limitsOf(table),
+          ),
         ),
       ]);
       const built = new Set(builders.map(([, build]) => build(table)));
@@ -173,7 +196,9 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
             ? errorsOf(table)
             : name.startsWith('pauses')
               ? pausesOf(table)
-              : table,
+              : name.startsWith('limits.ts:lock') || name.startsWith('limits.ts:save')
+                ? limitsOf(table)
+                : table,
       );
       expect(parseTsql(sql).errors).toEqual([]);
     });
@@ -397,6 +422,9 @@ describe('structure of the statements the guarantees rest on', () => {
       pause: ['@messageType'],
       resume: ['@messageType'],
       pauseState: [],
+      lockBuckets: ['@LockMode', '@LockOwner', '@LockTimeout', '@Resource', '@capacities', '@lockResource', '@lockTimeoutMs', '@scopes'],
+      runningByType: ['@leaseMs'],
+      saveBuckets: ['@asOf', '@scopes', '@tokens'],
       lockClaim: fence,
       complete: fence,
       completingUpdate: fence,
@@ -430,8 +458,8 @@ describe('structure of the statements the guarantees rest on', () => {
       depth: [],
       listDeadLetters: ['@limit'],
       requeueDeadLetters: ['@ids'],
-      listMessages: ['@limit', '@q', '@status', '@type'],
-      listMessagesAfter: ['@after', '@limit', '@q', '@status', '@type'],
+      listMessages: ['@dedupeKey', '@limit', '@q', '@status', '@type'],
+      listMessagesAfter: ['@after', '@dedupeKey', '@limit', '@q', '@status', '@type'],
       requeueMessage: ['@id', '@statuses'],
       deleteMessage: ['@id', '@statuses'],
       requeueDeadLettersMatching: ['@batch', '@error', '@ids', '@type'],

@@ -151,7 +151,7 @@ describe('loadTenants: validation', () => {
   it('unknown fields, with a suggestion', () => {
     const e = tenantsError([{ id: 'a', connectionString: PG, shema: 'x' }]);
     expect(e.message).toBe(
-      `tenants file ${e.file}: tenants[0] (id 'a'): unknown field "shema" (did you mean "schema"?); allowed: id, connectionString, schema`,
+      `tenants file ${e.file}: tenants[0] (id 'a'): unknown field "shema" (did you mean "schema"?); allowed: id, connectionString, schema, limits`,
     );
   });
 
@@ -328,5 +328,41 @@ describe('tenantSecrets', () => {
       {},
     );
     expect(new Set(tenantSecrets(tenants))).toEqual(new Set(['p@ss-word', 'p%40ss-word', 'semi;colon', 'query-pw']));
+  });
+});
+
+describe('loadTenants: limits', () => {
+  test('"limits" is read (tenant and per type) and frozen; an empty one means unlimited', () => {
+    const [a, b] = loadTenants(
+      writeTenants([
+        {
+          id: 'a',
+          connectionString: PG,
+          schema: 'a',
+          limits: { ratePerSecond: 50, concurrency: 5, types: { SendEmail: { ratePerSecond: 5, concurrency: 2 } } },
+        },
+        { id: 'b', connectionString: PG, schema: 'b', limits: {} },
+      ]),
+      {},
+    );
+    expect(a!.limits).toEqual({ ratePerSecond: 50, concurrency: 5, types: { SendEmail: { ratePerSecond: 5, concurrency: 2 } } });
+    expect(Object.isFrozen(a!.limits)).toBe(true);
+    expect(b!.limits).toBeUndefined();
+  });
+
+  test.each([
+    [{ ratePerSecond: 0 }, 'limits.ratePerSecond must be a number > 0'],
+    [{ ratePerSecond: '5' }, 'limits.ratePerSecond must be a number > 0'],
+    [{ concurrency: 2.5 }, 'limits.concurrency must be an integer >= 1'],
+    [{ concurency: 2 }, 'limits: unknown field "concurency" (did you mean "concurrency"?)'],
+    [{ types: { Mail: {} } }, 'limits.types.Mail sets neither ratePerSecond nor concurrency'],
+    [{ types: { Mail: { rate: 1 } } }, 'limits.types.Mail: unknown field "rate"'],
+    [{ types: [] }, 'limits.types must be an object'],
+    ['fast', 'limits must be an object'],
+  ])('%j is refused with the field named: %s', (limits, message) => {
+    const err = tenantsError([{ id: 'acme', connectionString: PG, limits }]);
+    expect(err.code).toBe('TQW_TENANTS_INVALID');
+    expect(err.message).toContain("tenants[0] (id 'acme'): ");
+    expect(err.message).toContain(message);
   });
 });

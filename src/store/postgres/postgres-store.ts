@@ -10,6 +10,8 @@ import {
   DEFAULT_POOL_OPTIONS,
   DEFAULT_STORE_OPTIONS,
   type AttemptError,
+  type ClaimOptions,
+  type ClaimedMessage,
   type EnqueueOutcome,
   type NewMessage,
   type ClaimFence,
@@ -32,7 +34,8 @@ import { createPostgresGroup } from './group';
 import type { PgListenerRegistry } from './notify-listener';
 import { runMigrations } from './migrate';
 import { serializePayload } from './payload';
-import { ERRORS_TABLE, PAUSES_TABLE, quoteTable } from './quote-table';
+import { ERRORS_TABLE, LIMITS_TABLE, PAUSES_TABLE, quoteTable } from './quote-table';
+import { claimWithinLimits, rotate } from '../shared/limited-claim';
 import { pauseKey, toPauseState } from '../shared/pause-switch';
 import { CLAIM_TYPES } from './fast-types';
 import { preparedName } from './prepared';
@@ -68,7 +71,13 @@ export function createPostgresStore(
   storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = postgresStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE), quoteTable(tenant.schema, PAUSES_TABLE));
+  const sql = postgresStatements(
+    table,
+    storeOptions,
+    quoteTable(tenant.schema, ERRORS_TABLE),
+    quoteTable(tenant.schema, PAUSES_TABLE),
+    quoteTable(tenant.schema, LIMITS_TABLE),
+  );
   const shared = storePool(
     pools,
     sharingKey(tenant),
@@ -117,6 +126,23 @@ export function createPostgresStore(
     throw new Error(`enqueue of tenant '${tenant.id}': dedupe key '${key}' kept changing hands; try again`);
   };
 
+  /** The claim statement on `via` (the pool, or a limited claim's transaction client). */
+  const claimVia = async (via: Queryable, options: ClaimOptions): Promise<ClaimedMessage[]> => {
+    const { limit, leaseMs, types } = options;
+    // Prepared where few tables share the pool (see MAX_TABLES_FOR_PREPARED): planning this
+    // statement costs about as much as running it for a batch of ten rows.
+    // Figures: docs/performance.md, "Claim: a prepared statement".
+    const query =
+      types === undefined
+        ? { name: prepared(claimName), text: sql.claim, values: [limit, leaseMs] }
+        : { name: prepared(claimByTypeName), text: sql.claimByType, values: [limit, leaseMs, [...types]] };
+    const result = await via.query<PgClaimedRow>({ ...query, types: CLAIM_TYPES, rowMode: 'array' });
+    checkClaimColumns(result.fields);
+    return result.rows.map(toClaimedMessage).sort(byPriorityThenScheduledTime);
+  };
+  /** Rotates which limited type a limited claim takes first (this store's claims only). */
+  let limitedRound = 0;
+
   const waitingByType = async (): Promise<Record<string, number>> =>
     byTypeCounts((await pool().query<{ MessageType: string; Count: number }>(sql.waitingByType)).rows);
 
@@ -131,19 +157,53 @@ export function createPostgresStore(
 
     async claim(options) {
       assertClaimOptions(options);
-      const { limit, leaseMs, types } = options;
-      if (types !== undefined && types.length === 0) return [];
-      const p = pool();
-      // Prepared where few tables share the pool (see MAX_TABLES_FOR_PREPARED): planning this
-      // statement costs about as much as running it for a batch of ten rows.
-      // Figures: docs/performance.md, "Claim: a prepared statement".
-      const query =
-        types === undefined
-          ? { name: prepared(claimName), text: sql.claim, values: [limit, leaseMs] }
-          : { name: prepared(claimByTypeName), text: sql.claimByType, values: [limit, leaseMs, [...types]] };
-      const result = await p.query<PgClaimedRow>({ ...query, types: CLAIM_TYPES, rowMode: 'array' });
-      checkClaimColumns(result.fields);
-      return result.rows.map(toClaimedMessage).sort(byPriorityThenScheduledTime);
+      if (options.types !== undefined && options.types.length === 0) return [];
+      return claimVia(pool(), options);
+    },
+
+    async claimLimited(options, limits) {
+      assertClaimOptions(options);
+      const served = options.types;
+      if (served.length === 0) return [];
+      const order = rotate(served, limitedRound++);
+      const client = await pool().connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const rows = await claimWithinLimits(
+          {
+            lockBuckets: async (scopes, capacities) => {
+              const { rows: locked } = await client.query<{ Scope: string; Tokens: number; ElapsedMs: number; Now: Date }>(
+                sql.lockBuckets,
+                [scopes, capacities],
+              );
+              const buckets = new Map(locked.map((r) => [r.Scope, { tokens: r.Tokens, elapsedMs: r.ElapsedMs }]));
+              return { buckets, now: locked[0]?.Now ?? new Date() };
+            },
+            runningByType: async () => {
+              const { rows: running } = await client.query<{ MessageType: string; Running: number }>(sql.runningByType, [options.leaseMs]);
+              return new Map(running.map((r) => [r.MessageType, r.Running]));
+            },
+            claim: (types, limit) => claimVia(client, { limit, leaseMs: options.leaseMs, types }),
+            saveBuckets: async (tokens, asOf) => {
+              await client.query(sql.saveBuckets, [[...tokens.keys()], [...tokens.values()], asOf]);
+            },
+          },
+          limits,
+          options.limit,
+          served,
+          order,
+        );
+        await client.query('COMMIT');
+        return rows.sort(byPriorityThenScheduledTime);
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+          broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+        });
+        throw err;
+      } finally {
+        client.release(broken);
+      }
     },
 
     async withClaimTransaction(fence, fn) {

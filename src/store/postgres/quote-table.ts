@@ -15,6 +15,9 @@ export const ERRORS_TABLE = 'QueueMessageErrors';
 /** The tenant's pause switches beside the queue table (tqw pause / tqw resume). */
 export const PAUSES_TABLE = 'QueuePauses';
 
+/** The token buckets of the tenant's rate limits beside the queue table (limited claims). */
+export const LIMITS_TABLE = 'QueueLimits';
+
 /**
  * Quotes one identifier: wraps it in double quotes and doubles embedded quotes, the only
  * escaping PostgreSQL needs (the same as `quote_ident`). A NUL byte cannot be sent at all.

@@ -1,5 +1,6 @@
 import { claimSql } from './sql/claim';
-import { PAUSES_TABLE, siblingTable } from './quote-table';
+import { LIMITS_TABLE, PAUSES_TABLE, siblingTable } from './quote-table';
+import { lockBucketsSql, runningByTypeSql, saveBucketsSql } from './sql/limits';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../types';
 import { completeSql } from './sql/complete';
 import { completeDeleteSql } from './sql/complete-delete';
@@ -36,13 +37,14 @@ import { waitingByTypeSql } from './sql/waiting-by-type';
  * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. With
  * `asyncCommit` the bookkeeping statements outside a handler's transaction (claim, complete,
  * completeMany, extendLease) commit asynchronously (sql/async-commit.ts); with `asyncClaims` (the
- * default) the claim does. `errors` and `pauses` are the quoted error history and pause tables beside `table`.
+ * default) the claim does. `errors`, `pauses` and `limits` are the quoted error history, pause and rate-limit tables beside `table`.
  */
 export function postgresStatements(
   table: string,
   options: StoreOptions = DEFAULT_STORE_OPTIONS,
   errors = '"QueueMessageErrors"',
   pauses = siblingTable(table, PAUSES_TABLE),
+  limits = siblingTable(table, LIMITS_TABLE),
 ) {
   const del = options.deleteOnCompletion;
   const async = options.asyncCommit;
@@ -52,6 +54,9 @@ export function postgresStatements(
     pause: pauseSql(pauses),
     resume: resumeSql(pauses),
     pauseState: pauseStateSql(pauses),
+    lockBuckets: lockBucketsSql(limits),
+    runningByType: runningByTypeSql(table),
+    saveBuckets: saveBucketsSql(limits),
     complete: del ? completeDeleteSql(table, async) : completeSql(table, async),
     completeMany: del ? completeManyDeleteSql(table, async) : completeManySql(table, async),
     completingUpdate: del ? completingDeleteSql(table) : completingUpdateSql(table),

@@ -16,6 +16,9 @@ export const ERRORS_TABLE = 'QueueMessageErrors';
 /** The tenant's pause switches beside the queue table (tqw pause / tqw resume). */
 export const PAUSES_TABLE = 'QueuePauses';
 
+/** The token buckets of the tenant's rate limits beside the queue table (limited claims). */
+export const LIMITS_TABLE = 'QueueLimits';
+
 /** SQL Server identifiers (sysname) are at most 128 characters. */
 const MAX_IDENTIFIER_LENGTH = 128;
 

@@ -15,6 +15,8 @@ import { byPriorityThenScheduledTime, toStatusCounts } from '../shared/rows';
 import { serializePayload } from '../postgres/payload';
 import {
   type AttemptError,
+  type ClaimOptions,
+  type ClaimedMessage,
   type EnqueueOutcome,
   type NewMessage,
   DEFAULT_POOL_OPTIONS,
@@ -25,13 +27,14 @@ import {
   type StoreOptions,
   type StoreTransaction,
 } from '../types';
-import { DEFAULT_REQUEST_TIMEOUT_MS, runClaimTransaction } from './claim-transaction';
+import { DEFAULT_REQUEST_TIMEOUT_MS, rollbackQuietly, runClaimTransaction } from './claim-transaction';
 import { sqlServerConfig } from './connection-config';
 import { connectOnce, createMssqlPool } from './create-pool';
 import { DEFAULT_MIGRATE_OPTIONS, runMigrations } from './migrate';
 import { SQLSERVER_MIGRATIONS } from './migrations';
 import { assertUuid, bindDelayParts, bindFence, fencesJson, splitDelay } from './params';
-import { ERRORS_TABLE, PAUSES_TABLE, QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
+import { ERRORS_TABLE, LIMITS_TABLE, PAUSES_TABLE, QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
+import { claimWithinLimits, rotate } from '../shared/limited-claim';
 import { pauseKey, toPauseState } from '../shared/pause-switch';
 import { isDuplicateKey } from './duplicate-key';
 import { column, expiredIdOf, numberColumn, rowCountOf, toClaimedMessage, toFence, toQueueMessageRow, type MssqlRow } from './row-mapper';
@@ -40,6 +43,9 @@ import { assertPageLimit, operatorStatuses, searchedUuid } from '../operator-che
 import type { DeadLetterFilter } from '../types';
 
 /** @type, @error, @ids, @batch of dead-letters-matching.ts; the batch is capped like purge's (lock escalation). */
+/** How long a limited claim waits for another replica's limited claim of the same tenant to commit. */
+const LIMIT_LOCK_TIMEOUT_MS = 10_000;
+
 function bindDeadLetterFilter(request: mssql.Request, filter: DeadLetterFilter, batchSize: number): mssql.Request {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be an integer >= 1, got ${batchSize}`);
   for (const id of filter.ids ?? []) assertUuid(id, 'dead letter id');
@@ -74,7 +80,13 @@ export function createSqlServerStore(
   storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = sqlServerStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE), quoteTable(tenant.schema, PAUSES_TABLE));
+  const sql = sqlServerStatements(
+    table,
+    storeOptions,
+    quoteTable(tenant.schema, ERRORS_TABLE),
+    quoteTable(tenant.schema, PAUSES_TABLE),
+    quoteTable(tenant.schema, LIMITS_TABLE),
+  );
   const config = sqlServerConfig(tenant.connectionString, `tenant '${tenant.id}' (${tenant.redactedConnection})`);
   const requestTimeoutMs = config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const shared = storePool(pools, sharingKey(tenant), () => createMssqlPool(config, poolOptions), `tenant '${tenant.id}' (${table})`);
@@ -88,6 +100,21 @@ export function createSqlServerStore(
     const result = await bind(bindFence(await request(), fence)).query<MssqlRow>(text);
     return rowCountOf(result.recordset) === 1;
   };
+
+  /** The claim batch on `req` (a pooled request, or one of a limited claim's transaction). */
+  const claimVia = async (req: mssql.Request, options: ClaimOptions): Promise<ClaimedMessage[]> => {
+    const { limit, leaseMs, types } = options;
+    req.input('limit', mssql.Int, limit).input('leaseMs', mssql.Int, leaseMs);
+    if (types !== undefined) req.input('types', mssql.NVarChar(mssql.MAX), JSON.stringify(types));
+    const { recordsets } = await req.query<MssqlRow>(types === undefined ? sql.claim : sql.claimByType);
+    const [claimed, expired] = recordsets as unknown as [MssqlRow[], MssqlRow[]];
+    const expiredId = expiredIdOf(expired);
+    return claimed.map((row) => toClaimedMessage(row, expiredId)).sort(byPriorityThenScheduledTime);
+  };
+  /** The application lock of this tenant's limited claims (per table; sp_getapplock names hold 255 characters). */
+  const limitLockResource = `tqw:limits:${createHash('sha256').update(table).digest('hex')}`;
+  /** Rotates which limited type a limited claim takes first (this store's claims only). */
+  let limitedRound = 0;
 
   const enqueueMessage = async (message: NewMessage, tx?: StoreTransaction): Promise<EnqueueOutcome> => {
     const id = message.id ?? newMessageId('sqlserver');
@@ -140,14 +167,60 @@ export function createSqlServerStore(
 
     async claim(options) {
       assertClaimOptions(options);
-      const { limit, leaseMs, types } = options;
-      if (types !== undefined && types.length === 0) return [];
-      const req = (await request()).input('limit', mssql.Int, limit).input('leaseMs', mssql.Int, leaseMs);
-      if (types !== undefined) req.input('types', mssql.NVarChar(mssql.MAX), JSON.stringify(types));
-      const { recordsets } = await req.query<MssqlRow>(types === undefined ? sql.claim : sql.claimByType);
-      const [claimed, expired] = recordsets as unknown as [MssqlRow[], MssqlRow[]];
-      const expiredId = expiredIdOf(expired);
-      return claimed.map((row) => toClaimedMessage(row, expiredId)).sort(byPriorityThenScheduledTime);
+      if (options.types !== undefined && options.types.length === 0) return [];
+      return claimVia(await request(), options);
+    },
+
+    async claimLimited(options, limits) {
+      assertClaimOptions(options);
+      const served = options.types;
+      if (served.length === 0) return [];
+      const order = rotate(served, limitedRound++);
+      const transaction = new mssql.Transaction(await connected());
+      await transaction.begin(mssql.ISOLATION_LEVEL.READ_COMMITTED);
+      try {
+        const json = (value: unknown) => JSON.stringify(value);
+        const rows = await claimWithinLimits(
+          {
+            lockBuckets: async (scopes, capacities) => {
+              const { recordset } = await transaction
+                .request()
+                .input('lockResource', mssql.NVarChar(255), limitLockResource)
+                .input('lockTimeoutMs', mssql.Int, LIMIT_LOCK_TIMEOUT_MS)
+                .input('scopes', mssql.NVarChar(mssql.MAX), json(scopes))
+                .input('capacities', mssql.NVarChar(mssql.MAX), json(capacities))
+                .query<{ Scope: string; Tokens: number; ElapsedMs: number; Now: Date }>(sql.lockBuckets);
+              const buckets = new Map(recordset.map((r) => [r.Scope, { tokens: r.Tokens, elapsedMs: Number(r.ElapsedMs) }]));
+              return { buckets, now: recordset[0]?.Now ?? new Date() };
+            },
+            runningByType: async () => {
+              const { recordset } = await transaction
+                .request()
+                .input('leaseMs', mssql.Int, options.leaseMs)
+                .query<{ MessageType: string; Running: number }>(sql.runningByType);
+              return new Map(recordset.map((r) => [r.MessageType, Number(r.Running)]));
+            },
+            claim: async (types, limit) => claimVia(transaction.request(), { limit, leaseMs: options.leaseMs, types }),
+            saveBuckets: async (tokens, asOf) => {
+              await transaction
+                .request()
+                .input('scopes', mssql.NVarChar(mssql.MAX), json([...tokens.keys()]))
+                .input('tokens', mssql.NVarChar(mssql.MAX), json([...tokens.values()]))
+                .input('asOf', mssql.DateTimeOffset(3), asOf)
+                .query(sql.saveBuckets);
+            },
+          },
+          limits,
+          options.limit,
+          served,
+          order,
+        );
+        await transaction.commit();
+        return rows.sort(byPriorityThenScheduledTime);
+      } catch (err) {
+        await rollbackQuietly(transaction, requestTimeoutMs);
+        throw err;
+      }
     },
 
     async withClaimTransaction(fence, fn) {

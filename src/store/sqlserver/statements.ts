@@ -1,5 +1,6 @@
 import { claimByTypeSql, claimSql } from './sql/claim';
-import { PAUSES_TABLE, siblingTable } from './quote-table';
+import { LIMITS_TABLE, PAUSES_TABLE, siblingTable } from './quote-table';
+import { lockBucketsSql, runningByTypeSql, saveBucketsSql } from './sql/limits';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../types';
 import { completeSql } from './sql/complete';
 import { completeDeleteSql } from './sql/complete-delete';
@@ -34,14 +35,15 @@ import { waitingByTypeSql } from './sql/waiting-by-type';
  * Every statement of the store for one table, built once per store (the table name and the options
  * never change). With `deleteOnCompletion` the three completing statements are fenced DELETEs
  * (complete-delete.ts, completing-delete.ts, complete-many-delete.ts) instead of UPDATEs to
- * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. `errors` and
- * `pauses` are the quoted error history and pause tables beside `table`.
+ * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. `errors`,
+ * `pauses` and `limits` are the quoted error history, pause and rate-limit tables beside `table`.
  */
 export function sqlServerStatements(
   table: string,
   options: StoreOptions = DEFAULT_STORE_OPTIONS,
   errors = '[QueueMessageErrors]',
   pauses = siblingTable(table, PAUSES_TABLE),
+  limits = siblingTable(table, LIMITS_TABLE),
 ) {
   const del = options.deleteOnCompletion;
   return {
@@ -50,6 +52,9 @@ export function sqlServerStatements(
     pause: pauseSql(pauses),
     resume: resumeSql(pauses),
     pauseState: pauseStateSql(pauses),
+    lockBuckets: lockBucketsSql(limits),
+    runningByType: runningByTypeSql(table),
+    saveBuckets: saveBucketsSql(limits),
     lockClaim: lockClaimSql(table),
     complete: del ? completeDeleteSql(table) : completeSql(table),
     completingUpdate: del ? completingDeleteSql(table) : completingUpdateSql(table),

@@ -6,6 +6,7 @@ import { createErrorHistory } from './0005-create-error-history';
 import { addPriority } from './0006-add-priority';
 import { addDedupeKey } from './0007-add-dedupe-key';
 import { createPauses } from './0008-create-pauses';
+import { createLimits } from './0011-create-limits';
 import type { PostgresMigration } from './types';
 
 export type { PostgresMigration } from './types';
@@ -20,4 +21,5 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   addPriority,
   addDedupeKey,
   createPauses,
+  createLimits,
 ];

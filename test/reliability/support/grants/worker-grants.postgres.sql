@@ -32,6 +32,8 @@ GRANT INSERT ON TABLE {{schema}}."QueueMessageErrors" TO {{role}};
 -- The pause switches (tqw pause): SELECT  every claim and readiness probe reads them. (The console
 -- inside `tqw run` would also need INSERT, DELETE; these workers run without it.)
 GRANT SELECT ON TABLE {{schema}}."QueuePauses" TO {{role}};
+-- The token buckets of rate limits (tenants with "limits"): SELECT, INSERT, UPDATE.
+GRANT SELECT, INSERT, UPDATE ON TABLE {{schema}}."QueueLimits" TO {{role}};
 
 -- The handler's own tables, with exactly what the handler does to them. The reliability handler
 -- RecordTx only inserts into "ReliabilityEffects"; the example ProductUpdate handler would need
