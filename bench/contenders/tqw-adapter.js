@@ -47,11 +47,23 @@ function createAdapter() {
       tables = TABLES[args.dialect ?? 'postgres'];
       dir = mkdtempSync(join(tmpdir(), 'tqw-bench-tenants-'));
       const file = join(dir, 'tenants.json');
-      writeFileSync(file, JSON.stringify(args.schemas.map((schema) => ({ id: schema, connectionString: args.workerUrl, schema }))));
+      const limits = args.features?.limits;
+      writeFileSync(
+        file,
+        JSON.stringify(
+          args.schemas.map((schema) => ({ id: schema, connectionString: args.workerUrl, schema, ...(limits ? { limits } : {}) })),
+        ),
+      );
       tenants = tqw.loadTenants(file, {});
       // Tables and indexes through the store's own migration (idempotent: a no-op when they exist).
       const pools = new tqw.StorePools();
-      await mapLimit(tenants, MIGRATE_CONCURRENCY, (t) => tqw.createStore(t, pools).migrate());
+      await mapLimit(tenants, MIGRATE_CONCURRENCY, async (t) => {
+        const store = tqw.createStore(t, pools);
+        await store.migrate();
+        // Pause switches are kept across runs in QueuePauses: set exactly the subject's.
+        for (const type of (await store.pauseState()).types) await store.resume(type);
+        for (const type of args.features?.pauseTypes ?? []) await store.pause(type);
+      });
       await pools.closeAll();
       admin = await tables.open(args.adminUrl);
       await tables.truncate(admin, args.schemas);
@@ -60,6 +72,7 @@ function createAdapter() {
 
     async seed({ perTenant }) {
       for (const schema of settings.schemas) await tables.seed(admin, schema, perTenant);
+      if (settings.features?.priorities) for (const schema of settings.schemas) await tables.spreadPriorities(admin, schema);
       await tables.analyze(admin, settings.schemas);
     },
 

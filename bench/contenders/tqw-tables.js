@@ -39,6 +39,10 @@ const postgres = {
   async analyze(db, schemas) {
     for (const s of schemas) await db.query(`ANALYZE "${s}"."QueueMessages"`);
   },
+  /** Priorities 0-9 spread over the seeded messages (the features scenario). */
+  async spreadPriorities(db, schema) {
+    await db.query(`UPDATE "${schema}"."QueueMessages" SET "Priority" = (("Payload"::json ->> 'seq')::int * 7) % 10`);
+  },
   async truncate(db, schemas) {
     // CASCADE: the error history (QueueMessageErrors) references the queue table.
     if (schemas.length) await db.query(`TRUNCATE ${schemas.map((s) => `"${s}"."QueueMessages"`).join(', ')} CASCADE`);

@@ -9,7 +9,7 @@
  */
 const { parseArgs } = require('node:util');
 
-const SCENARIO_IDS = ['drain', 'many-tenants', 'latency', 'idle', 'growth'];
+const SCENARIO_IDS = ['drain', 'many-tenants', 'latency', 'idle', 'growth', 'features'];
 
 /** Sizes of the full run (the figures of record). */
 const FULL_SIZES = Object.freeze({

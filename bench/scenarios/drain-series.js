@@ -34,6 +34,7 @@ async function drainSeries(ctx, subject, { schemas, perTenant, timeLimitMs, trac
       schemas: tenants,
       variant: subject.variant,
       storeOptions: subject.storeOptions,
+      features: subject.features,
       concurrency: sizes.concurrency,
       dialect: subject.dialect,
     });

@@ -54,6 +54,29 @@ const SUBJECTS = {
     storeOptions: { deleteOnCompletion: true, asyncCommit: true },
     settings: `handler transactional: true; ${FAST_SETTINGS}; other settings as tqw transactional`,
   },
+  // The features scenario (features.js): the baseline 'tqw non-transactional' with one feature in use.
+  'tqw non-transactional, a type paused': {
+    contender: 'tqw',
+    variant: 'non-transactional',
+    runtime: 'tqw',
+    features: { pauseTypes: ['PausedType'] },
+    settings: 'as tqw non-transactional, with another message type paused (tqw pause --type): every claim filters it out',
+  },
+  'tqw non-transactional, limits not reached': {
+    contender: 'tqw',
+    variant: 'non-transactional',
+    runtime: 'tqw',
+    features: { limits: { ratePerSecond: 1e9, concurrency: 1e6 } },
+    settings:
+      'as tqw non-transactional, with tenant limits too high to be reached: every claim is a limited claim (its transaction, lock and budget)',
+  },
+  'tqw non-transactional, priorities': {
+    contender: 'tqw',
+    variant: 'non-transactional',
+    runtime: 'tqw',
+    features: { priorities: true },
+    settings: 'as tqw non-transactional, with every message given a Priority from 0 to 9 (claimed highest first)',
+  },
   'graphile-worker defaults': {
     contender: 'graphile-worker',
     variant: 'defaults',
@@ -114,6 +137,8 @@ function selected(ctx, list) {
 }
 
 /** tqw's drain subjects (scenario 1), in report order: each configuration with both handler kinds. */
-const TQW_DRAIN_LABELS = Object.keys(SUBJECTS).filter((label) => SUBJECTS[label].contender === 'tqw');
+const TQW_DRAIN_LABELS = Object.keys(SUBJECTS).filter((label) => SUBJECTS[label].contender === 'tqw' && !SUBJECTS[label].features);
+/** The features scenario's subjects: the baseline, then one per feature in use. */
+const TQW_FEATURE_LABELS = ['tqw non-transactional', ...Object.keys(SUBJECTS).filter((label) => SUBJECTS[label].features)];
 
-module.exports = { SUBJECTS, TQW_DRAIN_LABELS, subject, withSqlServer };
+module.exports = { SUBJECTS, TQW_DRAIN_LABELS, TQW_FEATURE_LABELS, selected, subject, withSqlServer };

@@ -174,7 +174,7 @@ describe('bench options', () => {
   it('defaults to the issue sizes, 3 runs and every scenario', () => {
     const o = parseOptions([]);
     expect(o.runs).toBe(3);
-    expect(o.scenarios).toEqual(['drain', 'many-tenants', 'latency', 'idle', 'growth']);
+    expect(o.scenarios).toEqual(['drain', 'many-tenants', 'latency', 'idle', 'growth', 'features']);
     expect(o.sizes.drainMessages).toBe(50_000);
     expect(o.sizes.growthTenants).toEqual([1, 10, 100, 1_000]);
   });
