@@ -1,7 +1,12 @@
 /**
  * Snoozes on PostgreSQL (the shared cases: snooze-scenarios.ts), and the handler's maxSnoozes.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
 import type { PoolClient } from 'pg';
+import { run } from '../../src/run';
 import { snooze } from '../../src/handlers/snooze';
 import type { Handler } from '../../src/handlers/types';
 import type { QueueStore } from '../../src/store/types';
@@ -58,5 +63,44 @@ describe('snoozes on PostgreSQL', () => {
     expect(dead.map((r) => r!.snoozeCount)).toEqual([0, 3]);
     expect(dead[0]!.errorMessage).toContain('(maxSnoozes 0)');
     expect(dead[1]!.errorMessage).toContain('(maxSnoozes 3)');
+  });
+
+  test('the daemon: a handler file that cannot require the package snoozes by hand, and TQW_MAX_SNOOZES caps it', async () => {
+    const { tenant, store } = await fx.freshTenant();
+    const dir = mkdtempSync(join(tmpdir(), 'tqw-snooze-'));
+    const handlersDir = join(dir, 'handlers');
+    mkdirSync(handlersDir);
+    writeFileSync(
+      join(handlersDir, 'poll.cjs'),
+      `module.exports = {
+  type: 'Poll',
+  handle: () => ({ [Symbol.for('tenant-queue-worker.snooze')]: true, delayMs: 50 }),
+};
+`,
+    );
+    const tenantsFile = join(dir, 'tenants.json');
+    writeFileSync(tenantsFile, JSON.stringify([{ id: tenant.id, connectionString: bed.db.url, schema: tenant.schema }]));
+    const configFile = join(dir, 'config.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        tenants: { file: tenantsFile, watch: false },
+        handlers: { dir: handlersDir },
+        http: { host: '127.0.0.1', port: 0 },
+        worker: { pollMinMs: 20, pollMaxMs: 100 },
+      }),
+    );
+    const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Poll', payload: {} });
+    const daemon = await run({ configFile, env: { TQW_MAX_SNOOZES: '3' }, cwd: dir, logger: pino({ level: 'silent' }) });
+    try {
+      const dead = await waitFor(async () => {
+        const row = await store.getMessage(id);
+        return row?.status === 'DeadLetter' ? row : undefined;
+      });
+      expect(dead).toMatchObject({ processingAttempts: 1, snoozeCount: 3 });
+      expect(dead.errorMessage).toContain('(maxSnoozes 3)');
+    } finally {
+      await daemon.stop();
+    }
   });
 });
