@@ -31,10 +31,12 @@ import { connectOnce, createMssqlPool } from './create-pool';
 import { DEFAULT_MIGRATE_OPTIONS, runMigrations } from './migrate';
 import { SQLSERVER_MIGRATIONS } from './migrations';
 import { assertUuid, bindDelayParts, bindFence, fencesJson, splitDelay } from './params';
-import { ERRORS_TABLE, QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
+import { ERRORS_TABLE, PAUSES_TABLE, QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
+import { pauseKey, toPauseState } from '../shared/pause-switch';
+import { isDuplicateKey } from './duplicate-key';
 import { column, expiredIdOf, numberColumn, rowCountOf, toClaimedMessage, toFence, toQueueMessageRow, type MssqlRow } from './row-mapper';
 import { sqlServerStatements } from './statements';
-import { assertPageLimit, operatorStatuses } from '../operator-checks';
+import { assertPageLimit, operatorStatuses, searchedUuid } from '../operator-checks';
 import type { DeadLetterFilter } from '../types';
 
 /** @type, @error, @ids, @batch of dead-letters-matching.ts; the batch is capped like purge's (lock escalation). */
@@ -72,7 +74,7 @@ export function createSqlServerStore(
   storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = sqlServerStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE));
+  const sql = sqlServerStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE), quoteTable(tenant.schema, PAUSES_TABLE));
   const config = sqlServerConfig(tenant.connectionString, `tenant '${tenant.id}' (${tenant.redactedConnection})`);
   const requestTimeoutMs = config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const shared = storePool(pools, sharingKey(tenant), () => createMssqlPool(config, poolOptions), `tenant '${tenant.id}' (${table})`);
@@ -233,6 +235,27 @@ export function createSqlServerStore(
 
     enqueueMessage,
 
+    async pause(messageType) {
+      const key = pauseKey(messageType);
+      try {
+        const result = await (await request()).input('messageType', mssql.NVarChar(255), key).query<MssqlRow>(sql.pause);
+        return rowCountOf(result.recordset) === 1;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false; // a concurrent pause of the same switch won the insert
+        throw err;
+      }
+    },
+
+    async resume(messageType) {
+      const result = await (await request()).input('messageType', mssql.NVarChar(255), pauseKey(messageType)).query<MssqlRow>(sql.resume);
+      return rowCountOf(result.recordset) === 1;
+    },
+
+    async pauseState() {
+      const { recordset } = await (await request()).query<{ MessageType: string }>(sql.pauseState);
+      return toPauseState(recordset);
+    },
+
     async getMessage(id) {
       assertUuid(id, 'message id');
       const { recordset } = await (await request()).input('id', mssql.UniqueIdentifier, id).query<MssqlRow>(sql.getMessage);
@@ -278,12 +301,12 @@ export function createSqlServerStore(
     async listMessages(query) {
       assertPageLimit(query.limit);
       if (query.afterId !== undefined) assertUuid(query.afterId, 'cursor id');
-      if (query.idOrCorrelationId !== undefined) assertUuid(query.idOrCorrelationId, 'searched id');
       const r = (await request())
         .input('limit', mssql.Int, query.limit)
         .input('status', mssql.NVarChar(50), query.status ?? null)
         .input('type', mssql.NVarChar(255), query.messageType ?? null)
-        .input('q', mssql.UniqueIdentifier, query.idOrCorrelationId ?? null);
+        .input('q', mssql.UniqueIdentifier, searchedUuid(query.search))
+        .input('dedupeKey', mssql.NVarChar(255), query.search === undefined || query.search.length > 255 ? null : query.search);
       const { recordset } =
         query.afterId === undefined
           ? await r.query<MssqlRow>(sql.listMessages)
