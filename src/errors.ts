@@ -22,6 +22,8 @@ export type TqwErrorCode =
   | 'TQW_ABORTED'
   | 'TQW_TRANSACTION_CLOSED'
   | 'TQW_QUERY_IN_FLIGHT'
+  | 'TQW_SNOOZE_INVALID'
+  | 'TQW_SNOOZE_LIMIT'
   | 'TQW_USAGE'
   | 'TQW_CONSOLE_UNAVAILABLE';
 
@@ -120,6 +122,44 @@ export class QueryInFlightError extends TqwError {
       'TQW_QUERY_IN_FLIGHT',
       `the handler of message ${messageId} returned while a query it started through ctx.db was still running; ` +
         'the transaction was rolled back and nothing was saved. Await every query of a transactional handler before returning.',
+    );
+  }
+}
+
+/**
+ * `snooze(ms)` with a delay that is not a whole number of milliseconds from 0 to the maximum, or a
+ * handler that returned such a snooze: thrown by snooze(), and the attempt counts as failed.
+ */
+export class SnoozeInvalidError extends TqwError {
+  constructor(delayMs: unknown, maxMs: number) {
+    super(
+      'TQW_SNOOZE_INVALID',
+      `snooze(${describeDelay(delayMs)}) is invalid: the delay must be a whole number of milliseconds from 0 to ${maxMs} ` +
+        `(${maxMs / MS_PER_DAY} days); to wait longer, snooze again when it runs`,
+    );
+  }
+}
+
+const MS_PER_DAY = 86_400_000;
+
+function describeDelay(delayMs: unknown): string {
+  if (typeof delayMs === 'number' || typeof delayMs === 'bigint') return String(delayMs);
+  if (typeof delayMs === 'string') return JSON.stringify(delayMs.length > 40 ? `${delayMs.slice(0, 40)}...` : delayMs);
+  return delayMs === null ? 'null' : typeof delayMs;
+}
+
+/**
+ * A handler snoozed its message more often than allowed (worker.maxSnoozes or the handler's
+ * maxSnoozes): the message is dead-lettered instead of waiting forever for something that never comes.
+ */
+export class SnoozeLimitError extends TqwError {
+  constructor(messageId: string, messageType: string, snoozes: number, maxSnoozes: number) {
+    super(
+      'TQW_SNOOZE_LIMIT',
+      `message ${messageId} of type '${messageType}' asked to snooze again after ${snoozes} snooze(s), the most allowed ` +
+        `(maxSnoozes ${maxSnoozes}); it was dead-lettered instead. Raise worker.maxSnoozes (TQW_MAX_SNOOZES) or the ` +
+        "handler's maxSnoozes if it legitimately waits this often, or snooze longer each time; then requeue it " +
+        '(tqw dead-letters requeue)',
     );
   }
 }

@@ -4,7 +4,7 @@
  * programs that embed the worker.
  */
 
-// Handler authoring and loading: defineHandler, Handler/Message/HandlerContext types, loadHandlers, HandlerRegistry, isPermanentError.
+// Handler authoring and loading: defineHandler, snooze, Handler/Message/HandlerContext types, loadHandlers, HandlerRegistry, isPermanentError.
 export * from './handlers';
 
 // Producers: insert a message in the caller's own transaction (outbox pattern).
@@ -21,6 +21,8 @@ export {
   PayloadTooLargeError,
   TenantMismatchError,
   NoHandlerError,
+  SnoozeInvalidError,
+  SnoozeLimitError,
   EXIT_CONFIG,
   type TqwErrorCode,
 } from './errors';

@@ -187,6 +187,12 @@ export const CONFIG_SCHEMA: TqwSchema = {
       env: 'TQW_MAX_ATTEMPTS',
       ...integer(1, 1_000),
     },
+    maxSnoozes: {
+      doc: "Snoozes (a handler returning snooze(ms): run again later, the attempt not counted) allowed per message before it is dead-lettered with TQW_SNOOZE_LIMIT; 0 = none. A handler's maxSnoozes overrides it; a requeue starts the count again.",
+      default: w.maxSnoozes,
+      env: 'TQW_MAX_SNOOZES',
+      ...integer(0, 1_000_000),
+    },
     backoffBaseMs: {
       doc: 'First retry delay; doubles per attempt, with jitter. Must be <= worker.backoffMaxMs.',
       default: w.backoffBaseMs,

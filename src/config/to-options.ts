@@ -13,6 +13,7 @@ export function toWorkerOptions(config: TqwConfig): WorkerOptions {
     leaseMs: w.leaseMs,
     handlerTimeoutMs: w.handlerTimeoutMs,
     maxAttempts: w.maxAttempts,
+    maxSnoozes: w.maxSnoozes,
     backoffBaseMs: w.backoffBaseMs,
     backoffMaxMs: w.backoffMaxMs,
     pollMinMs: w.pollMinMs,

@@ -8,13 +8,15 @@ export interface HandlerPolicy {
   timeoutMs: number;
   /** Attempts before dead-lettering (handler.maxAttempts, else worker.maxAttempts). */
   maxAttempts: number;
+  /** Snoozes allowed before the message is dead-lettered (handler.maxSnoozes, else worker.maxSnoozes). */
+  maxSnoozes: number;
   /** The retry policy of the type (src/retry/retry-policy.ts), with the handler's and the embedder's overrides. */
   retry: RetryPolicy;
   /** Run inside the tenant transaction (handler.transactional, else true). */
   transactional: boolean;
 }
 
-type PolicyOptions = Pick<WorkerOptions, 'handlerTimeoutMs' | 'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs'>;
+type PolicyOptions = Pick<WorkerOptions, 'handlerTimeoutMs' | 'maxAttempts' | 'maxSnoozes' | 'backoffBaseMs' | 'backoffMaxMs'>;
 
 /**
  * The effective policy of each message type, built once per type (not per message). `loaded`
@@ -59,6 +61,7 @@ export function resolvePolicy(
   return {
     timeoutMs: handler?.timeoutMs ?? options.handlerTimeoutMs,
     maxAttempts: handler?.maxAttempts ?? options.maxAttempts,
+    maxSnoozes: handler?.maxSnoozes ?? options.maxSnoozes,
     retry: withOverrides(withOverrides(defaultRetryPolicy({ baseMs, maxMs }), retryOverride), handler?.retryPolicy),
     transactional: handler?.transactional ?? true,
   };

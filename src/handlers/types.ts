@@ -3,6 +3,7 @@ import type { PoolClient } from 'pg';
 import type { Transaction } from 'mssql';
 import type { Dialect } from '../store/types';
 import type { RetryPolicy } from '../retry/retry-policy';
+import type { Snooze } from './snooze';
 
 /** What a handler receives about the message it handles. */
 export interface Message<TPayload = unknown> {
@@ -38,11 +39,18 @@ export interface Handler<TPayload = unknown, TDb = unknown> {
   type?: string;
   /** Several message types handled by one module. */
   types?: readonly string[];
-  handle(message: Message<TPayload>, ctx: HandlerContext<TDb>): Promise<void> | void;
+  /**
+   * Handles one message: resolving completes it, throwing fails the attempt (retried, or dead-lettered
+   * after maxAttempts). Returning `snooze(ms)` runs it again `ms` later without counting an attempt
+   * (a transactional handler's writes are rolled back).
+   */
+  handle(message: Message<TPayload>, ctx: HandlerContext<TDb>): Promise<void | Snooze> | void | Snooze;
   /** Per-attempt time limit; default worker.handlerTimeoutMs. */
   timeoutMs?: number;
   /** Overrides worker.maxAttempts for these types. */
   maxAttempts?: number;
+  /** Overrides worker.maxSnoozes for these types: snoozes allowed before the message is dead-lettered (TQW_SNOOZE_LIMIT). */
+  maxSnoozes?: number;
   /** Overrides worker.backoffBaseMs / worker.backoffMaxMs for these types (the default policy's delays). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;

@@ -15,6 +15,7 @@ const KNOWN_KEYS = [
   'handle',
   'timeoutMs',
   'maxAttempts',
+  'maxSnoozes',
   'backoffBaseMs',
   'backoffMaxMs',
   'transactional',
@@ -77,6 +78,12 @@ export function validateHandler(value: unknown, source: string, label: string = 
     if (option === undefined) continue;
     if (typeof option !== 'number' || !Number.isSafeInteger(option) || option <= 0) {
       fail(`${key} must be a positive integer (milliseconds or a count), got ${describeValue(option)}`);
+    }
+  }
+  if (record.maxSnoozes !== undefined) {
+    const max = record.maxSnoozes;
+    if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 0) {
+      fail(`maxSnoozes must be an integer >= 0 (0: no snoozes), got ${describeValue(max)}`);
     }
   }
   if (typeof record.timeoutMs === 'number' && record.timeoutMs > MAX_TIMEOUT_MS) {

@@ -13,7 +13,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { TenantLabelling, type GaugeRow, type SeriesLabels, type TenantHistogram } from './tenant-labels';
 
-export type ProcessedOutcome = 'completed' | 'retried' | 'dead_lettered';
+export type ProcessedOutcome = 'completed' | 'retried' | 'dead_lettered' | 'snoozed';
 export type PollResult = 'hit' | 'empty' | 'error';
 
 /** The statuses reported by tqw_queue_depth (Completed is left out: it only grows until retention). */
@@ -81,7 +81,7 @@ export function createMetrics(options: MetricsOptions): TqwMetrics {
 
   const processed = labelling.counter({
     name: 'tqw_messages_processed_total',
-    help: 'Messages whose attempt finished, by outcome: completed, retried (will run again) or dead_lettered.',
+    help: 'Messages whose attempt finished, by outcome: completed, retried (will run again), dead_lettered or snoozed (will run again, the attempt not counted).',
     labelNames: ['type', 'outcome'],
   });
   const duration = labelling.histogram({

@@ -32,6 +32,8 @@ export interface QueueMessageRow {
   createdAt: Date;
   /** The Priority column, NULL read as 0: higher is claimed first. */
   priority: number;
+  /** The SnoozeCount column: times a handler snoozed the message since it was enqueued or requeued (0 where absent). */
+  snoozeCount: number;
 }
 
 /**
@@ -96,6 +98,11 @@ export interface RetryOptions {
   error: string;
   /** The error's code for the error history (e.g. TQW_HANDLER_TIMEOUT, ECONNREFUSED); default null. */
   code?: string | null;
+}
+
+export interface SnoozeOptions {
+  /** Delay from the database's now() to the new ScheduledTime (0..MAX_SNOOZE_MS, whole milliseconds). */
+  delayMs: number;
 }
 
 /** One failed attempt in a message's error history (QueueMessageErrors). */
@@ -267,6 +274,13 @@ export interface QueueStore {
   release(fence: ClaimFence, reason: string): Promise<boolean>;
 
   /**
+   * A handler's snooze (it returned `snooze(ms)`): Status=Pending, ScheduledTime=now+delay by the
+   * database clock, ProcessingAttempts-=1 (the attempt is not counted), SnoozeCount+=1, ErrorMessage
+   * kept. False if the fence no longer matches.
+   */
+  snooze(fence: ClaimFence, options: SnoozeOptions): Promise<boolean>;
+
+  /**
    * Extends the lease of a running claim (heartbeat of non-transactional handlers) by moving
    * DequeueTime to now. Returns the new fence, or null if the fence no longer matches.
    */
@@ -316,7 +330,7 @@ export interface QueueStore {
   /** DeadLetter rows, newest LastAttemptTime first. */
   listDeadLetters(limit: number): Promise<QueueMessageRow[]>;
 
-  /** DeadLetter -> Pending, ProcessingAttempts=0, ScheduledTime=now. `ids` undefined means all. Returns the count. */
+  /** DeadLetter -> Pending, ProcessingAttempts=0, SnoozeCount=0, ScheduledTime=now. `ids` undefined means all. Returns the count. */
   requeueDeadLetters(ids?: readonly string[]): Promise<number>;
 
   /**
@@ -327,7 +341,7 @@ export interface QueueStore {
   listMessages(query: MessageListQuery): Promise<QueueMessageRow[]>;
 
   /**
-   * Operator's requeue of one message: Pending, due now, attempts reset, ErrorMessage cleared, only
+   * Operator's requeue of one message: Pending, due now, attempts and snoozes reset, ErrorMessage cleared, only
    * while its Status is one of `statuses`. A Processing message (held by a worker) is never touched.
    * False when nothing matched (no such id, or another status).
    */

@@ -17,6 +17,11 @@ export interface WorkerOptions {
   handlerTimeoutMs: number;
   /** Attempts before dead-lettering (overridable per handler). Default 5. */
   maxAttempts: number;
+  /**
+   * Snoozes (a handler returning `snooze(ms)`) allowed per message before it is dead-lettered with
+   * TQW_SNOOZE_LIMIT (overridable per handler; requeueing starts the count again). Default 100.
+   */
+  maxSnoozes: number;
   /** First retry delay; doubles per attempt, with equal jitter (src/retry/retry-policy.ts; overridable per handler). Default 1000. */
   backoffBaseMs: number;
   /** Cap of the retry delay. Default 300000. */
@@ -77,6 +82,7 @@ export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = Object.freeze({
   leaseMs: 60_000,
   handlerTimeoutMs: 30_000,
   maxAttempts: 5,
+  maxSnoozes: 100,
   backoffBaseMs: 1_000,
   backoffMaxMs: 300_000,
   pollMinMs: 200,

@@ -1,8 +1,18 @@
 import type { Logger } from 'pino';
-import { InvalidPayloadError, LeaseLostError, NoHandlerError, ShutdownAbortError, TenantMismatchError, describeError } from '../errors';
+import {
+  InvalidPayloadError,
+  LeaseLostError,
+  NoHandlerError,
+  ShutdownAbortError,
+  SnoozeInvalidError,
+  SnoozeLimitError,
+  TenantMismatchError,
+  describeError,
+} from '../errors';
 import type { HandlerRegistry } from '../handlers/handler-registry';
 import type { HandlerPolicies, HandlerPolicy } from '../handlers/resolve-policy';
 import type { HandlerContext, Message } from '../handlers/types';
+import { MAX_SNOOZE_MS, isSnooze, isValidSnoozeDelay, type Snooze } from '../handlers/snooze';
 import type { TqwMetrics } from '../metrics/metrics';
 import type { ClaimFence, ClaimedMessage, QueueStore } from '../store/types';
 import { AttemptControl } from './attempt-control';
@@ -16,14 +26,15 @@ import { isConnectivityError } from '../store/connectivity-error';
 
 /**
  * What became of one claimed message:
- * completed / retried / dead_lettered: recorded in the table (these three are the metric outcomes);
+ * completed / retried / dead_lettered / snoozed: recorded in the table (these four are the metric
+ * outcomes; snoozed: the handler returned snooze(ms), due again later with the attempt not counted);
  * released: given back on shutdown without counting the attempt;
  * lease_lost: another worker reclaimed it, this attempt changed nothing;
  * unrecorded: the outcome could not be written and the worker gave up writing it (shutting down
  * with the database unreachable): the lease will expire and another attempt will follow, so
  * nothing is lost.
  */
-export type ProcessOutcome = 'completed' | 'retried' | 'dead_lettered' | 'released' | 'lease_lost' | 'unrecorded';
+export type ProcessOutcome = 'completed' | 'retried' | 'dead_lettered' | 'snoozed' | 'released' | 'lease_lost' | 'unrecorded';
 
 export interface ProcessDeps {
   tenantId: string;
@@ -44,7 +55,7 @@ export interface ProcessDeps {
    * batched completion (CompletionBatcher). Resolves false when the fence no longer matched.
    */
   complete?: (fence: ClaimFence) => Promise<boolean>;
-  /** Called when a failed attempt was recorded as a retry due in `delayMs`. */
+  /** Called when a failed attempt was recorded as a retry, or a snooze, due in `delayMs`. */
   onRetryScheduled?: (delayMs: number) => void;
   /** The worker's running attempts: times them out, and aborts them when shutdownSignal fires. */
   attempts: RunningAttempts;
@@ -191,17 +202,25 @@ class MessageAttempt {
       };
 
       let completion: Promise<boolean> | undefined;
+      let snoozed: Snooze | undefined;
       try {
         if (policy.transactional) {
           // The handler's writes and the Completed status commit together, or not at all: Completed
           // is the transaction's first statement (lock + fence check). The handler slot is free once
           // the handler succeeded, while its COMMIT is on the way: the next message starts at once,
           // and the store can open its transaction in the same round trip as this COMMIT (see the
-          // PostgreSQL store's transaction-chain.ts).
-          await store.withCompletingTransaction(this.fence, async (tx) => {
-            await invoke(tx.handle, startClock());
-            this.onHandlerDone?.();
-          });
+          // PostgreSQL store's transaction-chain.ts). A snooze rolls the transaction back (the
+          // handler's writes and the Completed with it) before the snooze is written.
+          try {
+            await store.withCompletingTransaction(this.fence, async (tx) => {
+              const result = await invoke(tx.handle, startClock());
+              if (isSnooze(result)) throw new SnoozeRollback(result);
+              this.onHandlerDone?.();
+            });
+          } catch (err) {
+            if (!(err instanceof SnoozeRollback)) throw err;
+            snoozed = err.snooze;
+          }
         } else {
           const attempt = startClock();
           const leases = deps.leases ?? new LeaseKeeper(Math.floor(deps.options.leaseMs / 3));
@@ -211,20 +230,23 @@ class MessageAttempt {
             () => attempt.abort(new LeaseLostError(claim.id)),
             (err) => this.logger().warn({ err }, 'lease heartbeat failed; retrying at the next beat'),
           );
+          let result: unknown;
           try {
-            await invoke(undefined, attempt);
+            result = await invoke(undefined, attempt);
           } finally {
             const current = kept.stopNow() ?? (await kept.stop());
             // eslint-disable-next-line no-unsafe-finally -- a lost lease overrides the attempt's own outcome: its result may no longer be written
             if (!current) throw new LeaseLostError(claim.id);
             this.fence = current;
           }
-          completion = deps.complete ? deps.complete(this.fence) : store.complete(this.fence);
+          if (isSnooze(result)) snoozed = result;
+          else completion = deps.complete ? deps.complete(this.fence) : store.complete(this.fence);
         }
       } finally {
         control?.dispose();
         metrics.messageDuration(tenantId, claim.messageType, (Date.now() - this.startedAt) / 1000);
       }
+      if (snoozed) return await this.recordSnooze(snoozed);
       if (completion) {
         // The handler succeeded; only the Completed write is left. If that write fails the message
         // is kept and the write repeated (never recorded as a failed attempt of the handler).
@@ -289,6 +311,32 @@ class MessageAttempt {
     this.deps.onRetryScheduled?.(decision.delayMs);
     this.logger().warn({ err: this.errForLog(err), retryInMs: decision.delayMs }, `attempt failed, retrying: ${decision.error}`);
     return 'retried';
+  }
+
+  /**
+   * The handler returned `snooze(ms)` (a transactional handler's transaction is already rolled
+   * back): Pending again `ms` later, the attempt not counted. A delay snooze() would refuse (a
+   * snooze made by hand or by another copy of the package) fails the attempt; one snooze more than
+   * maxSnoozes dead-letters the message.
+   */
+  private async recordSnooze(requested: Snooze): Promise<ProcessOutcome> {
+    const { claim, policy, deps } = this;
+    const delayMs: unknown = requested.delayMs;
+    if (!isValidSnoozeDelay(delayMs)) return this.recordFailure(new SnoozeInvalidError(delayMs, MAX_SNOOZE_MS));
+    if (claim.snoozeCount >= policy.maxSnoozes) {
+      const limit = new SnoozeLimitError(claim.id, claim.messageType, claim.snoozeCount, policy.maxSnoozes);
+      return this.recordDeadLetter(limit.message, limit);
+    }
+    const matched = await this.write('snooze', () => deps.store.snooze(this.fence, { delayMs }));
+    if (matched === undefined) return 'unrecorded';
+    if (!matched) return this.leaseLost();
+    deps.metrics.messageProcessed(deps.tenantId, claim.messageType, 'snoozed');
+    deps.onRetryScheduled?.(delayMs);
+    this.logger().info(
+      { snoozeMs: delayMs, snoozeCount: claim.snoozeCount + 1 },
+      `message snoozed: due again in ${delayMs} ms, the attempt not counted`,
+    );
+    return 'snoozed';
   }
 
   private async recordDeadLetter(error: string, cause?: unknown): Promise<ProcessOutcome> {
@@ -356,5 +404,15 @@ class MessageAttempt {
   /** Non-Error values thrown by handlers are logged as text, Errors through the err serializer. */
   private errForLog(err: unknown): unknown {
     return err instanceof Error ? err : this.deps.redact(describeError(err));
+  }
+}
+
+/**
+ * Thrown inside a transactional handler's completing transaction when the handler returned a
+ * snooze, so the store rolls the transaction back; caught right outside it. Never escapes this file.
+ */
+class SnoozeRollback extends Error {
+  constructor(readonly snooze: Snooze) {
+    super('snooze: the transaction is rolled back before the snooze is written');
   }
 }

@@ -93,6 +93,20 @@ describe('error history', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no message 00000000-0000-4000-8000-000000000000 in the table of tenant a');
   });
+
+  it('tqw show counts the snoozes of a message that was snoozed (text and --json)', async () => {
+    const types = ['Snoozy'];
+    const id = await store.enqueue({ tenantId: 'a', messageType: 'Snoozy', payload: {} });
+    const first = (await store.claim({ limit: 1, leaseMs: 60_000, types }))[0]!;
+    expect(await store.snooze(first, { delayMs: 0 })).toBe(true);
+    const second = (await store.claim({ limit: 1, leaseMs: 60_000, types }))[0]!;
+    expect(await store.deadLetter(second, 'gave up waiting', 'TQW_SNOOZE_LIMIT')).toBe(true);
+
+    const shown = await tqw('show', '--tenant', 'a', '--id', id);
+    expect(shown.stdout).toContain('status      DeadLetter, attempts 1, snoozes 1\n');
+    const json = JSON.parse((await tqw('show', '--tenant', 'a', '--id', id, '--json')).stdout) as { message: { snoozeCount: number } };
+    expect(json.message.snoozeCount).toBe(1);
+  });
 });
 
 describe('routing by type', () => {

@@ -80,6 +80,8 @@ describe('PostgreSQL store specifics', () => {
       // Added by a later migration: nullable, so the article's producers keep working.
       ['Priority', 'integer', 'YES', null],
       ['DedupeKey', 'character varying', 'YES', 255],
+      // NOT NULL with a default of 0: a producer's INSERT that does not name it still works (below).
+      ['SnoozeCount', 'integer', 'NO', null],
     ]);
     // A producer's plain INSERT relying on the defaults, with a payload that is not JSON.
     const [row] = await fx.query<{ Id: string; Status: string }>(

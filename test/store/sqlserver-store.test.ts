@@ -91,6 +91,8 @@ describeIfMssql('SQL Server store specifics', () => {
       // Added by later migrations: nullable, so the article's producers keep working.
       ['Priority', 'int', 'YES', null],
       ['DedupeKey', 'nvarchar', 'YES', 255],
+      // NOT NULL with a default of 0 (DF_QueueMessages_SnoozeCount): producers that do not name it keep working.
+      ['SnoozeCount', 'int', 'NO', null],
     ]);
     // Key columns read row by row (Babelfish has no STRING_AGG ... WITHIN GROUP).
     const keyRows = await fx.query<{ name: string; type: string; col: string; ord: number }>(

@@ -778,6 +778,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         expect(await store.retry(stale, { delayMs: 0, error: 'stale retry' })).toBe(false);
         expect(await store.deadLetter(stale, 'stale dead letter')).toBe(false);
         expect(await store.release(stale, 'stale release')).toBe(false);
+        expect(await store.snooze(stale, { delayMs: 0 })).toBe(false);
         expect(await store.extendLease(stale)).toBeNull();
         expect(await store.completeMany([stale])).toEqual([]);
         let ran = false;
@@ -971,6 +972,85 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         expect((await store.getMessage(d!.id))?.status).toBe('Completed');
         expect(await store.completeMany([bMoved!])).toEqual([b!.id]);
         expect(await store.completeMany([])).toEqual([]);
+      });
+    });
+
+    describe('snoozes (a handler returned snooze(ms))', () => {
+      test('snooze makes the message Pending at database now + delay, gives the attempt back and counts the snooze; the ErrorMessage stays', async () => {
+        const store = await fx.makeStore(TENANT);
+        const id = await enqueueOne(store);
+        const first = await claimOne(store);
+        expect(first.snoozeCount).toBe(0);
+        expect(await store.retry(first, { delayMs: 0, error: 'earlier failure' })).toBe(true);
+        const claimed = await claimOne(store);
+        expect(claimed).toMatchObject({ processingAttempts: 2, snoozeCount: 0 });
+
+        const before = await fx.dbNow(store);
+        expect(await store.snooze(claimed, { delayMs: 800 })).toBe(true);
+        const after = await fx.dbNow(store);
+        const row = await store.getMessage(id);
+        expect(row).toMatchObject({ status: 'Pending', processingAttempts: 1, snoozeCount: 1, errorMessage: 'earlier failure' });
+        expect(ms(row!.scheduledTime)).toBeGreaterThanOrEqual(ms(before) + 800);
+        expect(ms(row!.scheduledTime)).toBeLessThanOrEqual(ms(after) + 800);
+        // The same fence cannot snooze (or complete) twice: the row is no longer Processing.
+        expect(await store.snooze(claimed, { delayMs: 0 })).toBe(false);
+        expect(await store.complete(claimed)).toBe(false);
+
+        expect(await store.claim({ limit: 10, leaseMs: LONG_LEASE })).toEqual([]);
+        await sleep(1_100);
+        const again = await claimOne(store);
+        expect(again).toMatchObject({ id, processingAttempts: 2, snoozeCount: 1 });
+        expect(again.dequeueTime.getTime()).not.toBe(claimed.dequeueTime.getTime());
+        expect(await store.snooze(again, { delayMs: 0 })).toBe(true);
+        const third = await claimOne(store);
+        expect(third).toMatchObject({ id, processingAttempts: 2, snoozeCount: 2 });
+        expect(await store.complete(third)).toBe(true);
+        expect(await store.getMessage(id)).toMatchObject({ status: 'Completed', processingAttempts: 2, snoozeCount: 2 });
+      });
+
+      test('a row a producer wrote with the article columns only reads SnoozeCount 0; a bad delay is refused before any statement', async () => {
+        const store = await fx.makeStore(TENANT);
+        const id = await raw(store, {});
+        expect(await store.getMessage(id)).toMatchObject({ status: 'Pending', snoozeCount: 0 });
+        const claimed = await claimOne(store);
+        for (const delayMs of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 30 * 86_400_000 + 1]) {
+          await expect(store.snooze(claimed, { delayMs })).rejects.toThrow(RangeError);
+        }
+        expect(await store.getMessage(id)).toMatchObject({ status: 'Processing', processingAttempts: 1, snoozeCount: 0 });
+        expect(await store.snooze(claimed, { delayMs: 30 * 86_400_000 })).toBe(true);
+        const row = await store.getMessage(id);
+        expect(row).toMatchObject({ status: 'Pending', processingAttempts: 0, snoozeCount: 1 });
+        expect(ms(row!.scheduledTime)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+      });
+
+      test('every requeue (one message, chosen dead letters, matching dead letters) starts the snooze count again', async () => {
+        const store = await fx.makeStore(TENANT);
+        const snoozedThenDead = async (): Promise<string> => {
+          // Each its own type, so a claim never takes the messages already requeued.
+          const types = [`Snoozy-${randomUUID()}`];
+          const id = await store.enqueue({ tenantId: TENANT, messageType: types[0]!, payload: {} });
+          const [claimed] = await store.claim({ limit: 10, leaseMs: LONG_LEASE, types });
+          expect(await store.snooze(claimed!, { delayMs: 0 })).toBe(true);
+          const [again] = await store.claim({ limit: 10, leaseMs: LONG_LEASE, types });
+          expect(again).toMatchObject({ id, snoozeCount: 1 });
+          expect(await store.deadLetter(again!, 'gave up')).toBe(true);
+          expect(await store.getMessage(id)).toMatchObject({ status: 'DeadLetter', snoozeCount: 1 });
+          return id;
+        };
+        const one = await snoozedThenDead();
+        expect(await store.requeueMessage(one, ['DeadLetter'])).toBe(true);
+        const two = await snoozedThenDead();
+        expect(await store.requeueDeadLetters([two])).toBe(1);
+        const three = await snoozedThenDead();
+        expect(await store.requeueDeadLettersMatching({ ids: [three] }, 10)).toBe(1);
+        for (const id of [one, two, three]) {
+          expect(await store.getMessage(id)).toMatchObject({
+            status: 'Pending',
+            processingAttempts: 0,
+            snoozeCount: 0,
+            errorMessage: null,
+          });
+        }
       });
     });
 

@@ -103,7 +103,7 @@ function migrationStatements(schema: string | undefined): Array<[string, string]
 describe('every statement the SQL Server store sends parses as T-SQL', () => {
   const builders = sqlBuilders();
 
-  test('the sql folder holds the 37 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
+  test('the sql folder holds the 38 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
     expect(builders.map(([name]) => name.split(':')[0])).toEqual([
       'claim.ts',
       'claim.ts',
@@ -140,6 +140,7 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       'requeue-dead-letters.ts',
       'requeue-message.ts',
       'retry.ts',
+      'snooze.ts',
       'stats.ts',
       'waiting-by-type.ts',
     ]);
@@ -433,6 +434,7 @@ describe('structure of the statements the guarantees rest on', () => {
       deadLetter: ['@code', '@error', ...fence].sort(),
       errorHistory: ['@ids'],
       release: ['@reason', ...fence].sort(),
+      snooze: ['@delayMillis', '@delaySeconds', ...fence].sort(),
       extendLease: fence,
       enqueue: ['@correlationId', '@delayMillis', '@delaySeconds', '@id', '@messageType', '@payload', '@priority', '@tenantId'],
       // (@LockMode, @LockOwner, @LockTimeout, @Resource: sp_getapplock's own argument names, not bound.)

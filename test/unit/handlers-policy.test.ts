@@ -39,6 +39,7 @@ describe('resolvePolicy', () => {
     expect(resolvePolicy(undefined, options)).toEqual({
       timeoutMs: 30_000,
       maxAttempts: 5,
+      maxSnoozes: 100,
       firstDelayMax: 1_000,
       secondDelayMax: 2_000,
       transactional: true,
@@ -51,16 +52,24 @@ describe('resolvePolicy', () => {
 
   it('takes every override the handler gives', () => {
     const policy = resolvePolicy(
-      loaded({ timeoutMs: 10_000, maxAttempts: 8, backoffBaseMs: 200, backoffMaxMs: 5_000, transactional: false }),
+      loaded({ timeoutMs: 10_000, maxAttempts: 8, maxSnoozes: 3, backoffBaseMs: 200, backoffMaxMs: 5_000, transactional: false }),
       options,
     );
-    expect(policy).toEqual({ timeoutMs: 10_000, maxAttempts: 8, firstDelayMax: 200, secondDelayMax: 400, transactional: false });
+    expect(policy).toEqual({
+      timeoutMs: 10_000,
+      maxAttempts: 8,
+      maxSnoozes: 3,
+      firstDelayMax: 200,
+      secondDelayMax: 400,
+      transactional: false,
+    });
   });
 
   it('mixes: overridden keys from the handler, the rest from the worker', () => {
     expect(resolvePolicy(loaded({ maxAttempts: 2, transactional: true }), options)).toEqual({
       timeoutMs: 30_000,
       maxAttempts: 2,
+      maxSnoozes: 100,
       firstDelayMax: 1_000,
       secondDelayMax: 2_000,
       transactional: true,

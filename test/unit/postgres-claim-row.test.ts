@@ -18,6 +18,7 @@ const values: Record<(typeof CLAIM_COLUMNS)[number], unknown> = {
   CorrelationId: null,
   CreatedAt: new Date('2026-11-24T19:00:00.000Z'),
   Priority: 3,
+  SnoozeCount: 4,
   TqwReclaimed: true,
 };
 const row = () => CLAIM_COLUMNS.map((name) => values[name]);
@@ -38,6 +39,7 @@ describe('claimed rows', () => {
       correlationId: null,
       createdAt: values.CreatedAt,
       priority: 3,
+      snoozeCount: 4,
       reclaimed: true,
     });
     const fresh = row();

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { PoolClient } from 'pg';
+import { snooze } from '../../src/handlers/snooze';
 import type { Handler } from '../../src/handlers/types';
 import { run } from '../../src/run';
 import { StorePools, createStore } from '../../src/store/create-store';
@@ -128,6 +129,25 @@ test('transactional and non-transactional messages are deleted as they complete;
   expect(flakyAttempts).toEqual([1, 2]);
   expect([...plainSeen].sort()).toEqual([...plain].sort());
   expect((await store.stats()).counts).toEqual({ Pending: 0, Processing: 0, Completed: 0, Failed: 0, DeadLetter: 1 });
+});
+
+test('a transactional snooze rolls back the opening DELETE: the row comes back, snoozed, and is deleted when it completes', async () => {
+  const { tenant, store } = await freshTenant();
+  const id = await store.enqueue({ tenantId: tenant.id, messageType: 'Later', payload: {} });
+  const calls: number[] = [];
+  startDeletingWorker(tenant, [
+    {
+      type: 'Later',
+      handle: async (m, ctx) => {
+        await (ctx.db as PoolClient).query(`INSERT INTO "${tenant.schema}"."Effects" ("MessageId") VALUES ($1)`, [m.id]);
+        calls.push(m.attempt);
+        if (calls.length === 1) return snooze(0);
+      },
+    },
+  ]);
+  await waitFor(async () => calls.length === 2 && (await rows(tenant)).length === 0, { what: 'the snoozed message deleted on completion' });
+  expect(calls).toEqual([1, 1]);
+  expect(await effects(tenant)).toEqual([id]);
 });
 
 test('the daemon deletes on completion when TQW_RETENTION_DELETE_ON_COMPLETION=true (config -> pools -> store)', async () => {

@@ -51,7 +51,7 @@ ${COMMON_USAGE}`,
         [
           `message     ${message.id} (tenant ${tenantId}, ${found.table})`,
           `type        ${message.messageType}`,
-          `status      ${message.status}, attempts ${message.processingAttempts}`,
+          `status      ${message.status}, attempts ${message.processingAttempts}${message.snoozeCount > 0 ? `, snoozes ${message.snoozeCount}` : ''}`,
           `scheduled   ${time(message.scheduledTime)}`,
           `created     ${time(message.createdAt)}`,
           `last claim  ${time(message.dequeueTime)}`,

@@ -3,7 +3,7 @@ import { newMessageId } from '../message-id';
 import { oneRow } from '../shared/one-row';
 import type { PoolRegistry } from '../pool-registry';
 import { storePool } from '../shared/store-pool';
-import { assertClaimOptions, assertListLimit, assertPurgeBatch } from '../shared/store-input';
+import { assertClaimOptions, assertListLimit, assertPurgeBatch, checkedSnoozeDelay } from '../shared/store-input';
 import { byPriorityThenScheduledTime, toStatusCounts } from '../shared/rows';
 import type { Tenant } from '../../tenants/types';
 import {
@@ -270,6 +270,9 @@ export function createPostgresStore(
       return history;
     },
     release: (fence, reason) => fenced(sql.release, fence, reason),
+    async snooze(fence, { delayMs }) {
+      return fenced(sql.snooze, fence, checkedSnoozeDelay(delayMs));
+    },
 
     async extendLease(fence) {
       const { rows } = await pool().query<{ Id: string; DequeueTime: Date; ProcessingAttempts: number }>(

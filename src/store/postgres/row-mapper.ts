@@ -20,6 +20,8 @@ export interface PgQueueRow {
   CreatedAt: Date;
   /** Absent on a table not yet migrated to priorities. */
   Priority?: number | null;
+  /** Absent on a table not yet migrated to snoozes. */
+  SnoozeCount?: number;
 }
 
 /** PascalCase columns -> the dialect-neutral camelCase row. Extra columns (e.g. added by an app) are ignored. */
@@ -39,6 +41,7 @@ export function toQueueMessageRow(r: PgQueueRow): QueueMessageRow {
     correlationId: r.CorrelationId,
     createdAt: r.CreatedAt,
     priority: r.Priority ?? 0,
+    snoozeCount: r.SnoozeCount ?? 0,
   };
 }
 
@@ -84,6 +87,7 @@ export function toClaimedMessage(r: PgClaimedRow): ClaimedMessage {
     correlationId: r[C.CorrelationId] as string | null,
     createdAt: r[C.CreatedAt] as Date,
     priority: r[C.Priority] as number,
+    snoozeCount: r[C.SnoozeCount] as number,
     reclaimed: r[C.TqwReclaimed] === true,
   };
 }

@@ -26,6 +26,7 @@ import { purgeSql } from './sql/purge';
 import { releaseSql } from './sql/release';
 import { requeueDeadLettersSql } from './sql/requeue-dead-letters';
 import { retrySql } from './sql/retry';
+import { snoozeSql } from './sql/snooze';
 import { errorHistorySql } from './sql/error-history';
 import { statsSql } from './sql/stats';
 import { waitingByTypeSql } from './sql/waiting-by-type';
@@ -64,6 +65,7 @@ export function postgresStatements(
     deadLetter: deadLetterSql(table, errors),
     errorHistory: errorHistorySql(errors),
     release: releaseSql(table),
+    snooze: snoozeSql(table),
     extendLease: extendLeaseSql(table, async),
     enqueue: enqueueSql(table),
     enqueueDeduped: enqueueDedupedSql(table),

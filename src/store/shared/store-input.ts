@@ -1,3 +1,4 @@
+import { MAX_SNOOZE_MS, isValidSnoozeDelay } from '../../handlers/snooze';
 import type { ClaimOptions } from '../types';
 
 /**
@@ -29,4 +30,12 @@ export function assertPurgeBatch(batchSize: number): void {
 /** listDeadLetters(): limit >= 0 rows. */
 export function assertListLimit(limit: number): void {
   assertInt(limit, 0, 'listDeadLetters limit');
+}
+
+/** snooze(): delayMs an integer from 0 to MAX_SNOOZE_MS (what the handlers' snooze() accepts). Returns it. */
+export function checkedSnoozeDelay(delayMs: number): number {
+  if (!isValidSnoozeDelay(delayMs)) {
+    throw new RangeError(`snooze delayMs must be an integer between 0 and ${MAX_SNOOZE_MS}, got ${delayMs}`);
+  }
+  return delayMs;
 }

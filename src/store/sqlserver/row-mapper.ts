@@ -85,6 +85,8 @@ export function toQueueMessageRow(row: MssqlRow): QueueMessageRow {
     createdAt: date(row, 'CreatedAt'),
     // Absent on a table not yet migrated to priorities; NULL counts as 0.
     priority: optionalInt(row, 'Priority') ?? 0,
+    // Absent on a table not yet migrated to snoozes.
+    snoozeCount: optionalInt(row, 'SnoozeCount') ?? 0,
   };
 }
 

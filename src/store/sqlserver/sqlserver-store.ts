@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { sharingKey, withDigest } from '../sharing-key';
 import type { PoolRegistry } from '../pool-registry';
 import { storePool } from '../shared/store-pool';
-import { assertClaimOptions, assertListLimit, assertPurgeBatch } from '../shared/store-input';
+import { assertClaimOptions, assertListLimit, assertPurgeBatch, checkedSnoozeDelay } from '../shared/store-input';
 import { byPriorityThenScheduledTime, toStatusCounts } from '../shared/rows';
 import { serializePayload } from '../postgres/payload';
 import {
@@ -292,6 +292,10 @@ export function createSqlServerStore(
       return history;
     },
     release: (fence, reason) => fenced(sql.release, fence, (r) => r.input('reason', mssql.NVarChar(mssql.MAX), reason)),
+    async snooze(fence, { delayMs }) {
+      const delay = splitDelay(checkedSnoozeDelay(delayMs), 'snooze delayMs');
+      return fenced(sql.snooze, fence, (r) => bindDelayParts(r, delay));
+    },
 
     async extendLease(fence) {
       const { recordset } = await bindFence(await request(), fence).query<MssqlRow>(sql.extendLease);

@@ -27,6 +27,7 @@ import { purgeSql } from './sql/purge';
 import { releaseSql } from './sql/release';
 import { requeueDeadLettersSql } from './sql/requeue-dead-letters';
 import { retrySql } from './sql/retry';
+import { snoozeSql } from './sql/snooze';
 import { errorHistorySql } from './sql/error-history';
 import { statsSql } from './sql/stats';
 import { waitingByTypeSql } from './sql/waiting-by-type';
@@ -63,6 +64,7 @@ export function sqlServerStatements(
     deadLetter: deadLetterSql(table, errors),
     errorHistory: errorHistorySql(errors),
     release: releaseSql(table),
+    snooze: snoozeSql(table),
     extendLease: extendLeaseSql(table),
     enqueue: enqueueSql(table),
     enqueueDeduped: enqueueDedupedSql(table),

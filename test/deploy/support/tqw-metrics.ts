@@ -32,7 +32,7 @@ export async function exportedMetrics(): Promise<ExportedMetrics> {
       tenants: () => [{ id: 'tenant_a', up: true, inflight: 1, depth: { Pending: 1, Processing: 1, Failed: 1, DeadLetter: 1 } }],
     },
   });
-  for (const outcome of ['completed', 'retried', 'dead_lettered'] as const) {
+  for (const outcome of ['completed', 'retried', 'dead_lettered', 'snoozed'] as const) {
     metrics.messageProcessed('tenant_a', 'ProductUpdate', outcome);
   }
   metrics.messageDuration('tenant_a', 'ProductUpdate', 0.01);

@@ -86,6 +86,7 @@ describe('row mapper', () => {
       createdAt: row.CreatedAt,
       reclaimed: false,
       priority: 0, // no Priority column in the row (a producer of the article's columns only): 0
+      snoozeCount: 0, // no SnoozeCount column either (a table not yet migrated): 0
     });
     // The claim's second result names the one row it took over from an expired lease (any case).
     const expiredId = expiredIdOf([{ TqwExpiredId: row.Id }]);

@@ -6,6 +6,7 @@ import { createErrorHistory } from './0005-create-error-history';
 import { addPriority } from './0006-add-priority';
 import { addDedupeKey } from './0007-add-dedupe-key';
 import { createPauses } from './0008-create-pauses';
+import { addSnoozeCount } from './0009-add-snooze-count';
 import { createLimits } from './0011-create-limits';
 import type { PostgresMigration } from './types';
 
@@ -21,5 +22,6 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   addPriority,
   addDedupeKey,
   createPauses,
+  addSnoozeCount,
   createLimits,
 ];

@@ -73,7 +73,7 @@ SET "Status" = 'Processing',
 WHERE q."Id" = ANY (ARRAY(SELECT "Id" FROM picked))${asyncCommitCondition(asyncCommit)}
 RETURNING q."Id", q."TenantId", q."MessageType", q."Payload", q."ScheduledTime", q."DequeueTime",
   q."ProcessingAttempts", q."ErrorMessage", q."CorrelationId", q."CreatedAt", COALESCE(q."Priority", 0) AS "Priority",
-  q."Id" IN (SELECT "Id" FROM expired_leases) AS "TqwReclaimed"`;
+  q."SnoozeCount", q."Id" IN (SELECT "Id" FROM expired_leases) AS "TqwReclaimed"`;
 }
 
 /**
@@ -93,5 +93,6 @@ export const CLAIM_COLUMNS = [
   'CorrelationId',
   'CreatedAt',
   'Priority',
+  'SnoozeCount',
   'TqwReclaimed',
 ] as const;

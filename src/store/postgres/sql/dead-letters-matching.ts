@@ -16,7 +16,7 @@ const MATCHING = (table: string) => `SELECT "Id" FROM ${table}
 /** Requeue (as requeue-dead-letters.ts) of the matching dead letters; Status re-checked on the locked row. */
 export function requeueDeadLettersMatchingSql(table: string): string {
   return `UPDATE ${table}
-SET "Status" = 'Pending', "ProcessingAttempts" = 0, "ScheduledTime" = now(), "ErrorMessage" = NULL
+SET "Status" = 'Pending', "ProcessingAttempts" = 0, "SnoozeCount" = 0, "ScheduledTime" = now(), "ErrorMessage" = NULL
 WHERE "Id" IN (${MATCHING(table)})
   AND "Status" = 'DeadLetter'`;
 }

@@ -4,6 +4,7 @@ import { createErrorHistory } from './0003-create-error-history';
 import { addPriority } from './0004-add-priority';
 import { addDedupeKey } from './0005-add-dedupe-key';
 import { createPauses } from './0006-create-pauses';
+import { addSnoozeCount } from './0007-add-snooze-count';
 import { createLimits } from './0009-create-limits';
 import type { SqlServerMigration } from './types';
 
@@ -18,5 +19,6 @@ export const SQLSERVER_MIGRATIONS: readonly SqlServerMigration[] = [
   addPriority,
   addDedupeKey,
   createPauses,
+  addSnoozeCount,
   createLimits,
 ];

@@ -15,7 +15,7 @@ const MATCHING = `Status = N'DeadLetter'
 /** Requeue (as requeue-dead-letters.ts) of up to @batch matching dead letters. */
 export function requeueDeadLettersMatchingSql(table: string): string {
   return `UPDATE TOP (@batch) ${table}
-SET Status = N'Pending', ProcessingAttempts = 0, ScheduledTime = ${NOW_MS}, ErrorMessage = NULL
+SET Status = N'Pending', ProcessingAttempts = 0, SnoozeCount = 0, ScheduledTime = ${NOW_MS}, ErrorMessage = NULL
 WHERE ${MATCHING};
 ${SELECT_ROWCOUNT}`;
 }
