@@ -15,7 +15,7 @@ import {
   recordMigrationSql,
 } from '../../src/store/sqlserver/migrations/bookkeeping-sql';
 import { DUE, DUE_WORK, EXPIRED_LEASE, FENCE } from '../../src/store/sqlserver/sql-fragments';
-import { ERRORS_TABLE, MIGRATIONS_TABLE, quoteTable } from '../../src/store/sqlserver/quote-table';
+import { ERRORS_TABLE, MIGRATIONS_TABLE, SCHEDULES_TABLE, quoteTable } from '../../src/store/sqlserver/quote-table';
 import { sqlServerStatements } from '../../src/store/sqlserver/statements';
 import { DEFAULT_STORE_OPTIONS } from '../../src/store/types';
 import { depthManySql } from '../../src/store/sqlserver/sql/group/depth-many';
@@ -32,6 +32,11 @@ const TABLES = SCHEMAS.map((s) => quoteTable(s));
 /** The error history table beside `table` (the store's second table). */
 function errorsOf(table: string): string {
   return table.replace(/\[QueueMessages\]$/, `[${ERRORS_TABLE}]`);
+}
+
+/** The schedules' state table beside `table` (enqueue-occurrence.ts writes it). */
+function schedulesOf(table: string): string {
+  return table.replace(/\[QueueMessages\]$/, `[${SCHEDULES_TABLE}]`);
 }
 
 /**
@@ -53,9 +58,11 @@ function sqlBuilders(): Array<[string, (table: string) => string]> {
         `${file}:${name}`,
         file === 'error-history.ts'
           ? (table) => build(errorsOf(table))
-          : writesErrors
-            ? (table) => build(table, errorsOf(table))
-            : (table) => build(table),
+          : file === 'enqueue-occurrence.ts'
+            ? (table) => build(table, schedulesOf(table))
+            : writesErrors
+              ? (table) => build(table, errorsOf(table))
+              : (table) => build(table),
       ]);
     }
   }
@@ -81,7 +88,7 @@ function migrationStatements(schema: string | undefined): Array<[string, string]
 describe('every statement the SQL Server store sends parses as T-SQL', () => {
   const builders = sqlBuilders();
 
-  test('the sql folder holds the 31 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
+  test('the sql folder holds the 33 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
     expect(builders.map(([name]) => name.split(':')[0])).toEqual([
       'claim.ts',
       'claim.ts',
@@ -97,6 +104,8 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       'delete-message.ts',
       'depth.ts',
       'enqueue-deduped.ts',
+      'enqueue-if-absent.ts',
+      'enqueue-occurrence.ts',
       'enqueue.ts',
       'error-history.ts',
       'extend-lease.ts',
@@ -117,8 +126,10 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
     ]);
     for (const table of TABLES) {
       const used = new Set([
-        ...Object.values(sqlServerStatements(table, DEFAULT_STORE_OPTIONS, errorsOf(table))),
-        ...Object.values(sqlServerStatements(table, { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true }, errorsOf(table))),
+        ...Object.values(sqlServerStatements(table, DEFAULT_STORE_OPTIONS, errorsOf(table), schedulesOf(table))),
+        ...Object.values(
+          sqlServerStatements(table, { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true }, errorsOf(table), schedulesOf(table)),
+        ),
       ]);
       const built = new Set(builders.map(([, build]) => build(table)));
       expect(used).toEqual(built);
@@ -393,6 +404,20 @@ describe('structure of the statements the guarantees rest on', () => {
         '@messageType',
         '@payload',
         '@priority',
+        '@tenantId',
+      ],
+      enqueueIfAbsent: ['@correlationId', '@delayMillis', '@delaySeconds', '@id', '@messageType', '@payload', '@priority', '@tenantId'],
+      enqueueOccurrence: [
+        '@correlationId',
+        '@delayMillis',
+        '@delaySeconds',
+        '@enqueue',
+        '@id',
+        '@messageType',
+        '@occurrence',
+        '@payload',
+        '@priority',
+        '@schedule',
         '@tenantId',
       ],
       getMessage: ['@id'],

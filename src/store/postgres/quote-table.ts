@@ -12,6 +12,9 @@ export const MIGRATIONS_TABLE = 'QueueMigrations';
 /** The error history beside the queue table (one row per failed attempt). */
 export const ERRORS_TABLE = 'QueueMessageErrors';
 
+/** The last handled occurrence of each recurring schedule, beside the queue table. */
+export const SCHEDULES_TABLE = 'QueueSchedules';
+
 /**
  * Quotes one identifier: wraps it in double quotes and doubles embedded quotes, the only
  * escaping PostgreSQL needs (the same as `quote_ident`). A NUL byte cannot be sent at all.

@@ -10,6 +10,8 @@ import { deadLetterSql } from './sql/dead-letter';
 import { depthSql } from './sql/depth';
 import { enqueueSql } from './sql/enqueue';
 import { enqueueDedupedSql, findByDedupeKeySql } from './sql/enqueue-deduped';
+import { enqueueIfAbsentSql } from './sql/enqueue-if-absent';
+import { enqueueOccurrenceSql } from './sql/enqueue-occurrence';
 import { extendLeaseSql } from './sql/extend-lease';
 import { getMessageSql } from './sql/get-message';
 import { listDeadLettersSql } from './sql/list-dead-letters';
@@ -34,9 +36,14 @@ import { waitingByTypeSql } from './sql/waiting-by-type';
  * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. With
  * `asyncCommit` the bookkeeping statements outside a handler's transaction (claim, complete,
  * completeMany, extendLease) commit asynchronously (sql/async-commit.ts); with `asyncClaims` (the
- * default) the claim does. `errors` is the quoted error history table beside `table`.
+ * default) the claim does. `errors` is the quoted error history table beside `table`, `schedules` the schedules' state table.
  */
-export function postgresStatements(table: string, options: StoreOptions = DEFAULT_STORE_OPTIONS, errors = '"QueueMessageErrors"') {
+export function postgresStatements(
+  table: string,
+  options: StoreOptions = DEFAULT_STORE_OPTIONS,
+  errors = '"QueueMessageErrors"',
+  schedules = '"QueueSchedules"',
+) {
   const del = options.deleteOnCompletion;
   const async = options.asyncCommit;
   return {
@@ -53,6 +60,8 @@ export function postgresStatements(table: string, options: StoreOptions = DEFAUL
     enqueue: enqueueSql(table),
     enqueueDeduped: enqueueDedupedSql(table),
     findByDedupeKey: findByDedupeKeySql(table),
+    enqueueIfAbsent: enqueueIfAbsentSql(table),
+    enqueueOccurrence: enqueueOccurrenceSql(table, schedules),
     getMessage: getMessageSql(table),
     stats: statsSql(table),
     waitingByType: waitingByTypeSql(table),

@@ -13,6 +13,9 @@ export const MIGRATIONS_TABLE = 'QueueMigrations';
 /** The error history beside the queue table (one row per failed attempt). */
 export const ERRORS_TABLE = 'QueueMessageErrors';
 
+/** The last handled occurrence of each recurring schedule, beside the queue table. */
+export const SCHEDULES_TABLE = 'QueueSchedules';
+
 /** SQL Server identifiers (sysname) are at most 128 characters. */
 const MAX_IDENTIFIER_LENGTH = 128;
 

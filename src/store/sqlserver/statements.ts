@@ -10,6 +10,8 @@ import { deadLetterSql } from './sql/dead-letter';
 import { depthSql } from './sql/depth';
 import { enqueueSql } from './sql/enqueue';
 import { enqueueDedupedSql } from './sql/enqueue-deduped';
+import { enqueueIfAbsentSql } from './sql/enqueue-if-absent';
+import { enqueueOccurrenceSql } from './sql/enqueue-occurrence';
 import { extendLeaseSql } from './sql/extend-lease';
 import { getMessageSql } from './sql/get-message';
 import { listDeadLettersSql } from './sql/list-dead-letters';
@@ -33,9 +35,15 @@ import { waitingByTypeSql } from './sql/waiting-by-type';
  * never change). With `deleteOnCompletion` the three completing statements are fenced DELETEs
  * (complete-delete.ts, completing-delete.ts, complete-many-delete.ts) instead of UPDATEs to
  * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. `errors` is
- * the quoted error history table beside `table`.
+ * the quoted error history table beside `table`,
+ * `schedules` the schedules' state table.
  */
-export function sqlServerStatements(table: string, options: StoreOptions = DEFAULT_STORE_OPTIONS, errors = '[QueueMessageErrors]') {
+export function sqlServerStatements(
+  table: string,
+  options: StoreOptions = DEFAULT_STORE_OPTIONS,
+  errors = '[QueueMessageErrors]',
+  schedules = '[QueueSchedules]',
+) {
   const del = options.deleteOnCompletion;
   return {
     claim: claimSql(table),
@@ -51,6 +59,8 @@ export function sqlServerStatements(table: string, options: StoreOptions = DEFAU
     extendLease: extendLeaseSql(table),
     enqueue: enqueueSql(table),
     enqueueDeduped: enqueueDedupedSql(table),
+    enqueueIfAbsent: enqueueIfAbsentSql(table),
+    enqueueOccurrence: enqueueOccurrenceSql(table, schedules),
     getMessage: getMessageSql(table),
     stats: statsSql(table),
     waitingByType: waitingByTypeSql(table),

@@ -5,6 +5,7 @@ import { timeOrderedIdDefault } from './0004-time-ordered-id-default';
 import { createErrorHistory } from './0005-create-error-history';
 import { addPriority } from './0006-add-priority';
 import { addDedupeKey } from './0007-add-dedupe-key';
+import { createSchedules } from './0010-create-schedules';
 import type { PostgresMigration } from './types';
 
 export type { PostgresMigration } from './types';
@@ -18,4 +19,5 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   createErrorHistory,
   addPriority,
   addDedupeKey,
+  createSchedules,
 ];
