@@ -18,6 +18,7 @@ import { healthcheckCommand } from './commands/healthcheck';
 import { migrateCommand } from './commands/migrate';
 import { statsCommand } from './commands/stats';
 import { showCommand } from './commands/show';
+import { schedulesCommand } from './commands/schedules';
 import { processIo, type CliIo } from './io';
 import { reportError, usageHint } from './report-error';
 import { runEntry } from './run-entry';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly CliCommand[] = [
   deadLettersCommand,
   showCommand,
   cancelCommand,
+  schedulesCommand,
   consoleCommand,
   configCommand,
   healthcheckCommand,

@@ -29,6 +29,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE {{schema}}."QueueMessages" TO {{ro
 -- The error history: INSERT  retry and dead-letter append the failed attempt's error (deleted with
 -- its message by the foreign key's ON DELETE CASCADE, which needs no grant).
 GRANT INSERT ON TABLE {{schema}}."QueueMessageErrors" TO {{role}};
+-- Recurring schedules: SELECT, INSERT, UPDATE  each occurrence seeds or moves its row's "LastOccurrence".
+GRANT SELECT, INSERT, UPDATE ON TABLE {{schema}}."QueueSchedules" TO {{role}};
 
 -- The handler's own tables, with exactly what the handler does to them. The reliability handler
 -- RecordTx only inserts into "ReliabilityEffects"; the example ProductUpdate handler would need
