@@ -72,12 +72,18 @@ export class ScheduleRunner {
 
   private wake(): void {
     this.timer = undefined;
-    const pass = this.tick();
+    // tick() settles every tenant's failure itself; a throw here (the tenant source) is retried too.
+    const pass = this.tick().then(
+      (results) => results.some((r) => r.outcome === 'failed'),
+      (err: unknown) => {
+        this.options.logger.error({ err: this.options.redact(describeError(err)) }, 'schedule: pass failed; retrying shortly');
+        return true;
+      },
+    );
     this.running = pass;
-    void pass.then((results) => {
+    void pass.then((failed) => {
       this.running = undefined;
       if (this.stopped) return;
-      const failed = results.some((r) => r.outcome === 'failed');
       const delay = this.delayToNext(failed);
       if (delay === undefined) return;
       this.timer = setTimeout(() => this.wake(), delay);

@@ -20,7 +20,7 @@ import type { QueueStore } from '../../src/store/types';
 import type { Tenant } from '../../src/tenants/types';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { freePort, tempDir, writeJson } from '../support/processes';
-import { LogCapture, adminStore, pgTenant, sql } from '../support/worker-fixtures';
+import { LogCapture, adminStore, pgTenant, sql, waitFor } from '../support/worker-fixtures';
 
 let db: TestDatabase;
 const pools: StorePools[] = [];
@@ -211,6 +211,37 @@ test('a failing tenant is logged with tenant, schedule and occurrence and retrie
   expect(warning).toMatchObject({ tenant: 'broken', schedule: 'hourly', occurrence: '2026-12-01T10:00:00.000Z' });
   expect(String(warning?.err)).toContain('QueueSchedules');
   expect((await rows(good!)).map((r) => r.Id)).toEqual([occurrenceId('hourly', 'good', new Date('2026-12-01T11:00:00Z'))]);
+});
+
+test('a pass that fails as a whole (the tenant source threw) is logged and retried after retryMs, not at the next occurrence', async () => {
+  const [tenant] = await tenants('a');
+  const stores = replicaStores([tenant!]);
+  let calls = 0;
+  const logs = new LogCapture();
+  const runner = new ScheduleRunner({
+    schedules: schedules([{ name: 'daily', cron: '0 2 * * *', type: 'Daily' }]),
+    stores: () => {
+      calls += 1;
+      if (calls === 1) throw new Error('tenant map unavailable');
+      return stores;
+    },
+    logger: logs.logger,
+    redact: (s) => s,
+    retryMs: 50,
+  });
+  runner.start();
+  try {
+    await waitFor(
+      async () => (await sql(db.url, `SELECT 1 FROM "${tenant!.schema}"."QueueSchedules" WHERE "Name" = 'daily'`)).length === 1,
+      {
+        timeoutMs: 2_000,
+        what: 'the retried pass to record the schedule',
+      },
+    );
+  } finally {
+    await runner.stop();
+  }
+  expect(logs.find((l) => l.msg === 'schedule: pass failed; retrying shortly')?.err).toContain('tenant map unavailable');
 });
 
 describe('tqw run', () => {
