@@ -16,6 +16,7 @@ import { deadLettersCommand } from './commands/dead-letters';
 import { enqueueCommand } from './commands/enqueue';
 import { healthcheckCommand } from './commands/healthcheck';
 import { migrateCommand } from './commands/migrate';
+import { pauseCommand, resumeCommand } from './commands/pause';
 import { statsCommand } from './commands/stats';
 import { showCommand } from './commands/show';
 import { schedulesCommand } from './commands/schedules';
@@ -32,6 +33,8 @@ export const COMMANDS: readonly CliCommand[] = [
   deadLettersCommand,
   showCommand,
   cancelCommand,
+  pauseCommand,
+  resumeCommand,
   schedulesCommand,
   consoleCommand,
   configCommand,

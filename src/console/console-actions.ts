@@ -98,13 +98,11 @@ export class ConsoleActions {
     const q = optional(params.get('q'));
     const cursor = optional(params.get('cursor'));
     const afterId = cursor === undefined ? undefined : decodeCursor(cursor);
-    // q is a message id or correlation id (both uuids); anything else cannot match either column.
-    if (q !== undefined && !UUID_TEXT.test(q)) return { messages: [], nextCursor: null };
     const rows = await this.store(t, (s) =>
       s.listMessages({
         status: status as MessageStatus | undefined,
         messageType: optional(params.get('type')),
-        idOrCorrelationId: q?.toLowerCase(),
+        search: q,
         afterId,
         limit,
       }),

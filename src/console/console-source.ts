@@ -4,7 +4,7 @@
  * real stores directly.
  */
 import type { TenantHealth } from '../http/status-provider';
-import type { QueueStore } from '../store/types';
+import type { PauseState, QueueStore } from '../store/types';
 import type { Tenant } from '../tenants/types';
 
 export interface ConsoleTenant {
@@ -12,11 +12,7 @@ export interface ConsoleTenant {
   store: QueueStore;
 }
 
-/** Pause state of a tenant: the whole tenant, and/or some message types. */
-export interface PauseState {
-  all: boolean;
-  types: string[];
-}
+export type { PauseState } from '../store/types';
 
 /** One recorded failed attempt of a message. */
 export interface ErrorHistoryEntry {
@@ -26,8 +22,8 @@ export interface ErrorHistoryEntry {
 }
 
 /**
- * Flow control of tenants (pause/resume). Optional: without it the console's pause and resume
- * answer 501 (TQW_CONSOLE_UNAVAILABLE) and the fleet shows `paused: null` (unknown).
+ * Flow control of tenants (pause/resume; store-flow-control.ts). Optional: without it the console's
+ * pause and resume answer 501 (TQW_CONSOLE_UNAVAILABLE) and the fleet shows `paused: null` (unknown).
  */
 export interface ConsoleFlowControl {
   pause(t: ConsoleTenant, messageType: string | undefined): Promise<void>;

@@ -15,6 +15,7 @@ import type { Tenant } from '../tenants/types';
 import type { ConsoleTenant } from './console-source';
 import { startConsoleServer } from './console-server';
 import { storeErrorHistory } from './store-error-history';
+import { storeFlowControl } from './store-flow-control';
 
 export interface RunConsoleOptions {
   configFile?: string;
@@ -49,7 +50,7 @@ export async function runConsole(options: RunConsoleOptions = {}): Promise<numbe
   };
 
   const handle = await startConsoleServer(
-    { tenants: () => tenants.map(storeOf), errorHistory: storeErrorHistory },
+    { tenants: () => tenants.map(storeOf), errorHistory: storeErrorHistory, flowControl: storeFlowControl() },
     {
       host: config.console.host,
       port: config.console.port,

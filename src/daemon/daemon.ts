@@ -9,6 +9,7 @@ import { startHttpServer } from '../http/server';
 import { startConsoleServer } from '../console/console-server';
 import type { ConsoleSource } from '../console/console-source';
 import { storeErrorHistory } from '../console/store-error-history';
+import { storeFlowControl } from '../console/store-flow-control';
 import type { Redactor } from '../log/redact';
 import { createMetrics, type TqwMetrics } from '../metrics/metrics';
 import { QueueDepthCache } from '../metrics/queue-depth-cache';
@@ -18,6 +19,7 @@ import { loadTenants } from '../tenants/load-tenants';
 import type { Tenant } from '../tenants/types';
 import { Worker } from '../worker/worker';
 import { GroupedDepth } from './grouped-depth';
+import { PauseMonitor } from './pause-monitor';
 import { ignoredStoreOptions } from './ignored-options';
 import { RetentionSweeper } from './retention';
 import { ScheduleRunner } from './schedule-runner';
@@ -124,10 +126,11 @@ export async function startDaemon({
     let worker!: Worker;
     let consolePort: number | undefined;
     let depth!: QueueDepthCache;
+    let pauses!: PauseMonitor;
     const metrics = createMetrics({
       tenantLabel: config.metrics.tenantLabel,
       source: {
-        tenants: () => worker.gaugeSnapshots().map((t) => ({ ...t, depth: depth.get(t.id) })),
+        tenants: () => worker.gaugeSnapshots().map((t) => ({ ...t, depth: depth.get(t.id), paused: pauses.get(t.id) })),
       },
     });
     worker = new Worker({
@@ -148,11 +151,18 @@ export async function startDaemon({
         logger.debug({ tenant: tenantId, err: redactor.redact(describeError(err)) }, 'queue depth refresh failed'),
     });
 
+    // Pause switches of every tenant, for /healthz, the gauges and the console (claims read them themselves).
+    pauses = new PauseMonitor({
+      stores: () => worker.stores(),
+      intervalMs: config.metrics.depthIntervalMs,
+      onError: (group, err) => logger.debug({ group, err: redactor.redact(describeError(err)) }, 'pause state refresh failed'),
+    });
+
     const http = await startHttpServer({
       host: config.http.host,
       port: config.http.port,
       metrics,
-      status: new DaemonStatus(worker),
+      status: new DaemonStatus(worker, pauses),
       logger,
       redact: (text) => redactor.redact(text),
     });
@@ -164,7 +174,7 @@ export async function startDaemon({
 
     if (config.console.enabled) {
       // The console reads and acts through the worker's own stores (same pools), and shows the worker's view of each tenant.
-      const status = new DaemonStatus(worker);
+      const status = new DaemonStatus(worker, pauses);
       const source: ConsoleSource = {
         tenants: () => {
           const stores = new Map(worker.stores().map((s) => [s.tenantId, s.store]));
@@ -175,6 +185,7 @@ export async function startDaemon({
         },
         health: () => status.health().tenants,
         errorHistory: storeErrorHistory,
+        flowControl: storeFlowControl(pauses),
       };
       const consoleServer = await startConsoleServer(source, {
         host: config.console.host,
@@ -192,6 +203,8 @@ export async function startDaemon({
     }
     depth.start();
     releasers.push(() => depth.stop());
+    pauses.start();
+    releasers.push(() => pauses.stop());
 
     const retention = new RetentionSweeper(
       config.retention,

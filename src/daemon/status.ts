@@ -1,4 +1,5 @@
 import type { HealthReport, StatusProvider, TenantHealth } from '../http/status-provider';
+import type { PauseState } from '../store/types';
 import type { Worker } from '../worker/worker';
 
 /**
@@ -7,7 +8,11 @@ import type { Worker } from '../worker/worker';
  * the process unready (restarting the pod would not bring that database back); it shows in /healthz.
  */
 export class DaemonStatus implements StatusProvider {
-  constructor(private readonly worker: Worker) {}
+  /** `pauses`: the last known pause switches of each tenant (PauseMonitor); absent: reported unknown (null). */
+  constructor(
+    private readonly worker: Worker,
+    private readonly pauses?: { get(tenantId: string): PauseState | undefined },
+  ) {}
 
   isReady(): { ready: boolean; reason?: string } {
     switch (this.worker.currentPhase) {
@@ -30,6 +35,7 @@ export class DaemonStatus implements StatusProvider {
       consecutiveFailures: t.consecutiveFailures,
       inflight: t.inflight,
       lastError: t.lastError,
+      paused: this.pauses?.get(t.id) ?? null,
     }));
     const status: HealthReport['status'] =
       phase === 'idle'

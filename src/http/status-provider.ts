@@ -18,6 +18,12 @@ export interface TenantHealth {
   inflight: number;
   /** Last poll or store error, already redacted by the worker (/healthz redacts again as defence in depth). */
   lastError: string | null;
+  /**
+   * The tenant's pause switches (tqw pause) as last read (refreshed every metrics.depthIntervalMs):
+   * `all` = the whole tenant, `types` = paused message types; null while unknown. A paused tenant
+   * is not a degraded one. Optional for providers that know nothing of pausing.
+   */
+  paused?: { all: boolean; types: string[] } | null;
 }
 
 export interface HealthReport {

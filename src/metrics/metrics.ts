@@ -27,6 +27,8 @@ export interface TenantGaugeSnapshot {
   inflight: number;
   /** Last known queue depth; undefined (or a missing status) while unknown, which exports no sample. */
   depth?: Partial<Record<DepthStatus, number>> & { waitingByType?: Record<string, number> };
+  /** Last known pause switches (tqw pause); undefined while unknown, which exports no sample. */
+  paused?: { all: boolean; types: readonly string[] };
 }
 
 /** What the gauges are computed from on each scrape (implemented by the worker). */
@@ -139,6 +141,19 @@ export function createMetrics(options: MetricsOptions): TqwMetrics {
     rows: () => map(source.tenants(), (t) => ({ tenant: t.id, labels: {}, value: t.up ? 1 : 0 })),
   });
 
+  labelling.gauge({
+    name: 'tqw_tenant_paused',
+    help: 'Whether the whole tenant is paused (tqw pause --tenant ID): 1, else 0; refreshed with tqw_queue_depth. Without the tenant label, the number of paused tenants.',
+    labelNames: [],
+    rows: () => pausedRows(source),
+  });
+  labelling.gauge({
+    name: 'tqw_message_type_paused',
+    help: 'Message types paused on their own (tqw pause --tenant ID --type T): 1 per paused type; refreshed with tqw_queue_depth.',
+    labelNames: ['type'],
+    rows: () => pausedTypeRows(source),
+  });
+
   // Not tenant-scoped: these two are the same with or without the tenant label.
   new Gauge({
     name: 'tqw_tenants',
@@ -190,6 +205,15 @@ function* waitingRows(source: MetricsSource): Iterable<GaugeRow<'type'>> {
     const byType = tenant.depth?.waitingByType;
     if (byType) for (const [type, value] of Object.entries(byType)) yield { tenant: tenant.id, labels: { type }, value };
   }
+}
+
+function* pausedRows(source: MetricsSource): Iterable<GaugeRow<never>> {
+  for (const tenant of source.tenants()) if (tenant.paused) yield { tenant: tenant.id, labels: {}, value: tenant.paused.all ? 1 : 0 };
+}
+
+function* pausedTypeRows(source: MetricsSource): Iterable<GaugeRow<'type'>> {
+  for (const tenant of source.tenants())
+    for (const type of tenant.paused?.types ?? []) yield { tenant: tenant.id, labels: { type }, value: 1 };
 }
 
 function* map<T, U>(items: Iterable<T>, fn: (item: T) => U): Iterable<U> {

@@ -1,4 +1,5 @@
 /** Argument checks of the operator statements that both stores share (listMessages, requeueMessage, deleteMessage). */
+import { UUID_TEXT } from './message-id';
 import { MAX_LIST_LIMIT, OPERATOR_STATUSES, type OperatorStatus } from './types';
 
 /** listMessages(): a page of 1..MAX_LIST_LIMIT rows. */
@@ -18,4 +19,9 @@ export function operatorStatuses(statuses: readonly OperatorStatus[]): OperatorS
     if (!OPERATOR_STATUSES.includes(s)) throw new RangeError(`status ${String(s)} cannot be requeued or deleted by an operator`);
   }
   return [...statuses];
+}
+
+/** The uuid a listMessages search matches Id and CorrelationId with (lower-cased), or null when it is not one. */
+export function searchedUuid(search: string | undefined): string | null {
+  return search !== undefined && UUID_TEXT.test(search) ? search.toLowerCase() : null;
 }

@@ -9,6 +9,7 @@ const POSTGRES_SECTION = 'README.md, section "PostgreSQL you already run"';
 const SQLSERVER_SECTION = 'README.md, section "SQL Server you already run"';
 const QUEUE_TABLE = 'queuemessages';
 const MIGRATIONS_TABLE = 'queuemigrations';
+const PAUSES_TABLE = 'queuepauses';
 const WORKER_RIGHTS = 'SELECT, INSERT, UPDATE, DELETE';
 
 /** mssql's RequestError carries the server's error `number`; pg's DatabaseError a SQLSTATE `code`. */
@@ -30,6 +31,13 @@ export function privilegeHint(err: unknown): string | undefined {
     const table = unquote(m[1] ?? '');
     if (table.toLowerCase().endsWith(QUEUE_TABLE)) {
       return `the login lacks ${WORKER_RIGHTS} on ${table}: GRANT ${WORKER_RIGHTS} ON ${sqlServer ? 'QueueMessages' : '"QueueMessages"'} TO <worker login>; see ${section}`;
+    }
+    if (table.toLowerCase().endsWith(PAUSES_TABLE)) {
+      const q = (name: string) => (sqlServer ? name : `"${name}"`);
+      return (
+        `the login lacks SELECT on ${table} (the pause switches every claim reads): GRANT SELECT ON ${q('QueuePauses')} TO <worker login>, ` +
+        `next to GRANT ${WORKER_RIGHTS} ON ${q('QueueMessages')} TO <worker login>; see ${section}`
+      );
     }
     if (table.toLowerCase().endsWith(MIGRATIONS_TABLE)) {
       return `only \`tqw migrate\` uses ${table}: run it with the admin login (\`tqw migrate --tenants FILE\`); see ${section}`;

@@ -145,6 +145,17 @@ export type OccurrenceOutcome = 'enqueued' | 'skipped' | 'already-enqueued' | 'a
 
 export type StatusCounts = Record<MessageStatus, number>;
 
+/**
+ * A tenant's pause switches (tqw pause / tqw resume, the QueuePauses table): while `all`, or while a
+ * message's type is in `types`, the claim and the readiness probe leave its messages Pending.
+ */
+export interface PauseState {
+  /** The whole tenant is paused. */
+  all: boolean;
+  /** Paused message types, sorted. */
+  types: string[];
+}
+
 export interface QueueStats {
   counts: StatusCounts;
   /** Age in seconds of the oldest message that is due now (Pending/Failed with ScheduledTime <= now), or null. */
@@ -173,8 +184,8 @@ export const MESSAGE_PREVIEW_CHARS = 300;
 export interface MessageListQuery {
   status?: MessageStatus;
   messageType?: string;
-  /** A uuid: matches Id or CorrelationId. */
-  idOrCorrelationId?: string;
+  /** Matches Id or CorrelationId (when it is a uuid) or DedupeKey (exactly). */
+  search?: string;
   /** Keyset cursor: only ids below this one (the last id of the previous page). */
   afterId?: string;
   /** Page size (1..MAX_LIST_LIMIT). */
@@ -283,6 +294,19 @@ export interface QueueStore {
    * others 'already-handled'.
    */
   enqueueOccurrence(occurrence: ScheduleOccurrence): Promise<OccurrenceOutcome>;
+
+  /**
+   * Pauses the whole tenant (`messageType` undefined) or one message type, for every worker that
+   * claims from this table, from its next claim on: such messages stay Pending; running ones finish.
+   * Resolves true when the switch was off. Idempotent.
+   */
+  pause(messageType?: string): Promise<boolean>;
+
+  /** Turns a switch of pause() off again; true when it was on. Idempotent. */
+  resume(messageType?: string): Promise<boolean>;
+
+  /** The tenant's pause switches. */
+  pauseState(): Promise<PauseState>;
 
   /** Reads one row by id (tests, admin CLI). */
   getMessage(id: string): Promise<QueueMessageRow | null>;
@@ -393,11 +417,14 @@ export interface StoreGroup {
    * Readiness probe: for each of `tables` (in order), milliseconds until its earliest work is due
    * by the database clock (<= 0: due now; Pending/Failed by ScheduledTime, Processing by lease
    * expiry), or null when it holds no such row. Rows locked by running claim transactions are
-   * counted as work (their lease end), so callers must not spin on them.
+   * counted as work (their lease end), so callers must not spin on them. Paused work (pause())
+   * is not work.
    */
   nextDue(tables: readonly string[], options: NextDueOptions): Promise<Array<number | null>>;
   /** depth() of each of `tables`, in order. */
   depth(tables: readonly string[]): Promise<Array<Omit<StatusCounts, 'Completed'>>>;
+  /** pauseState() of each of `tables`, in order. */
+  pauseStates(tables: readonly string[]): Promise<PauseState[]>;
   /** Whether each of `tables` holds rows that purge(status, olderThanMs, ...) would delete. */
   hasPurgeable(tables: readonly string[], status: 'Completed' | 'DeadLetter', olderThanMs: number): Promise<boolean[]>;
 }

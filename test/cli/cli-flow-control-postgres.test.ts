@@ -139,3 +139,41 @@ describe('dedupe keys', () => {
     expect(json).toMatchObject({ id, deduplicated: true });
   });
 });
+
+describe('pause and resume', () => {
+  it('tqw pause / resume switch a tenant or one type for every worker; stats shows PAUSED; --json reports the state', async () => {
+    const paused = await tqw('pause', '--tenant', 'a', '--type', 'SendEmail');
+    expect([paused.code, paused.stderr]).toEqual([0, '']);
+    expect(paused.stdout).toBe('paused: message type SendEmail of tenant a\nnow paused: types SendEmail\n');
+    expect((await tqw('pause', '--tenant', 'a', '--type', 'SendEmail')).stdout).toContain('already paused: message type SendEmail');
+    const whole = JSON.parse((await tqw('pause', '--tenant', 'a', '--json')).stdout) as unknown;
+    expect(whole).toEqual({ tenant: 'a', type: null, action: 'pause', changed: true, paused: { all: true, types: ['SendEmail'] } });
+    expect(await store.pauseState()).toEqual({ all: true, types: ['SendEmail'] });
+    expect(await store.claim({ limit: 10, leaseMs: 60_000 })).toEqual([]);
+
+    const stats = await tqw('stats', '--tenant', 'a');
+    expect(stats.stdout).toMatch(/PAUSED\n/);
+    expect(stats.stdout).toMatch(/^a .* all,SendEmail$/m);
+    const statsJson = JSON.parse((await tqw('stats', '--tenant', 'a', '--json')).stdout) as { tenants: Array<{ paused: unknown }> };
+    expect(statsJson.tenants[0]?.paused).toEqual({ all: true, types: ['SendEmail'] });
+
+    expect((await tqw('resume', '--tenant', 'a')).stdout).toBe('resumed: tenant a\nnow paused: types SendEmail\n');
+    const back = JSON.parse((await tqw('resume', '--tenant', 'a', '--type', 'SendEmail', '--json')).stdout) as unknown;
+    expect(back).toEqual({ tenant: 'a', type: 'SendEmail', action: 'resume', changed: true, paused: { all: false, types: [] } });
+    expect((await tqw('resume', '--tenant', 'a')).stdout).toContain('already not paused: tenant a');
+    expect((await tqw('stats', '--tenant', 'a')).stdout).toMatch(/^a .* -$/m);
+  });
+
+  it('usage errors: --tenant is required, an empty --type is refused, an unknown tenant is named', async () => {
+    const missing = await tqw('pause');
+    expect(missing.code).toBe(64);
+    expect(missing.stderr).toContain('--tenant');
+    const empty = await tqw('pause', '--tenant', 'a', '--type', ' ');
+    expect(empty.code).toBe(64);
+    expect(empty.stderr).toContain('--type needs a message type');
+    const unknown = await tqw('resume', '--tenant', 'nope');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('nope');
+    expect(await store.pauseState()).toEqual({ all: false, types: [] });
+  });
+});

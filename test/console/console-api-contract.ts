@@ -8,6 +8,7 @@ import pino from 'pino';
 import type { ConsoleTenant } from '../../src/console/console-source';
 import { startConsoleServer, type ConsoleHandle } from '../../src/console/console-server';
 import { storeErrorHistory } from '../../src/console/store-error-history';
+import { storeFlowControl } from '../../src/console/store-flow-control';
 import type { QueueStore } from '../../src/store/types';
 import type { StoreContractFixture } from '../store/store-contract';
 
@@ -39,10 +40,11 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       return /Password=([^;]+)/i.exec(cs)?.[1] ?? new URL(cs).password;
     };
 
-    async function start(readOnly: boolean): Promise<ConsoleHandle> {
+    /** A console over `tenants`; `flow` false: a source without flow control (pause/resume answer 501). */
+    async function start(readOnly: boolean, flow = true): Promise<ConsoleHandle> {
       const secrets = tenants.map((t) => t.tenant.connectionString);
       const handle = await startConsoleServer(
-        { tenants: () => tenants, errorHistory: storeErrorHistory },
+        { tenants: () => tenants, errorHistory: storeErrorHistory, ...(flow ? { flowControl: storeFlowControl() } : {}) },
         {
           host: '127.0.0.1',
           port: 0,
@@ -141,7 +143,7 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       expect(byId.get('broken')!.error).not.toContain(password());
       expect(byId.get(tenantId(1))).toMatchObject({
         state: 'up',
-        paused: null,
+        paused: false,
         counts: { Pending: 0, Processing: 0, Failed: 0, DeadLetter: 1 },
       });
       expect(body.tenants.filter((t) => t.state === 'up')).toHaveLength(n - 1);
@@ -290,8 +292,34 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
       expect((await get(`/api/tenants/nobody/messages/${id}`)).status).toBe(404);
     });
 
-    testCase('pause and resume answer 501 TQW_CONSOLE_UNAVAILABLE while no flow control is wired', async () => {
-      const res = await post(`/api/tenants/${tenantId(6)}/pause`, { type: 'mail' });
+    testCase(
+      "pause and resume write the tenant's switches (every worker honours them); the fleet shows them; each is audited",
+      async () => {
+        const s = store(6);
+        const mail = await s.enqueue({ tenantId: s.tenantId, messageType: 'pause-probe', payload: {} });
+        expect((await post(`/api/tenants/${s.tenantId}/pause`, { type: 'pause-probe' })).status).toBe(200);
+        expect(await s.pauseState()).toEqual({ all: false, types: ['pause-probe'] });
+        expect(await s.claim({ limit: 5, leaseMs: 60_000, types: ['pause-probe'] })).toEqual([]);
+        expect((await post(`/api/tenants/${s.tenantId}/pause`, {})).status).toBe(200);
+        await main.fleet.refresh();
+        const fleet = (await (await get('/api/tenants?limit=1000')).json()) as {
+          tenants: Array<{ id: string; paused: unknown; pausedTypes: unknown }>;
+        };
+        expect(fleet.tenants.find((t) => t.id === s.tenantId)).toMatchObject({ paused: true, pausedTypes: ['pause-probe'] });
+        expect((await post(`/api/tenants/${s.tenantId}/resume`, {})).status).toBe(200);
+        expect((await post(`/api/tenants/${s.tenantId}/resume`, { type: 'pause-probe' })).status).toBe(200);
+        expect(await s.pauseState()).toEqual({ all: false, types: [] });
+        expect((await s.claim({ limit: 5, leaseMs: 60_000, types: ['pause-probe'] })).map((m) => m.id)).toEqual([mail]);
+        const audited = lines.filter(
+          (l) => l.audit === true && typeof l.action === 'string' && l.action.startsWith('tenant.') && l.tenant === s.tenantId,
+        );
+        expect(audited.map((l) => l.action)).toEqual(['tenant.pause', 'tenant.pause', 'tenant.resume', 'tenant.resume']);
+      },
+    );
+
+    testCase('pause and resume answer 501 TQW_CONSOLE_UNAVAILABLE where no flow control is wired', async () => {
+      const bare = await start(false, false);
+      const res = await post(`/api/tenants/${tenantId(6)}/pause`, { type: 'mail' }, auth, `http://127.0.0.1:${bare.port}`);
       expect(res.status).toBe(501);
       expect(((await res.json()) as { code: string }).code).toBe('TQW_CONSOLE_UNAVAILABLE');
     });
@@ -369,6 +397,21 @@ export function describeConsoleApi(name: string, fx: ConsoleApiFixture, options:
           messages: [],
           nextCursor: null,
         });
+        // q also matches a dedupe key, exactly (any text, also one shaped like a uuid).
+        const keyed = await s.enqueue({
+          tenantId: s.tenantId,
+          messageType: 'keyed',
+          payload: {},
+          dedupeKey: 'order-42',
+          delayMs: 3_600_000,
+        });
+        const byKey = (await (await get(`/api/tenants/${s.tenantId}/messages?q=order-42`)).json()) as { messages: Array<{ id: string }> };
+        expect(byKey.messages.map((m) => m.id)).toEqual([keyed]);
+        expect((await (await get(`/api/tenants/${s.tenantId}/messages?q=order-4`)).json()) as unknown).toEqual({
+          messages: [],
+          nextCursor: null,
+        });
+        expect(await s.deleteMessage(keyed, ['Pending'])).toBe(true);
         expect((await get(`/api/tenants/${s.tenantId}/messages?cursor=bogus`)).status).toBe(400);
         expect((await get(`/api/tenants/${s.tenantId}/messages?status=Nope`)).status).toBe(400);
       },

@@ -348,7 +348,7 @@ describeIfMssql('SQL Server store specifics', () => {
     }
   });
 
-  test('a login that may only use the queue table (and read QueueMigrations) can run migrate on an up-to-date schema and work the queue', async () => {
+  test('a login that may only use the queue table (and read QueueMigrations and QueuePauses) can run migrate on an up-to-date schema and work the queue', async () => {
     const store = await fx.makeStore('t');
     const schema = schemaOf(store);
     const login = `tqw_lp_${randomBytes(4).toString('hex')}`;
@@ -360,6 +360,7 @@ describeIfMssql('SQL Server store specifics', () => {
       await fx.query(`CREATE USER ${quoteIdent(login)} FOR LOGIN ${quoteIdent(login)};`);
       await fx.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::${store.tableName} TO ${quoteIdent(login)};`);
       await fx.query(`GRANT SELECT ON OBJECT::${quoteTable(schema, 'QueueMigrations')} TO ${quoteIdent(login)};`);
+      await fx.query(`GRANT SELECT ON OBJECT::${quoteTable(schema, 'QueuePauses')} TO ${quoteIdent(login)};`);
       const cs = withLogin(fx.database().connectionString, login, password);
       const limited = createSqlServerStore(fx.makeTenant('t', schema, cs), pools, TEST_POOL_OPTIONS);
       await limited.migrate();
@@ -381,6 +382,7 @@ describeIfMssql('SQL Server store specifics', () => {
         .query(`REVOKE SELECT, INSERT, UPDATE, DELETE ON OBJECT::${store.tableName} FROM ${quoteIdent(login)};`)
         .catch(() => undefined);
       await fx.query(`REVOKE SELECT ON OBJECT::${quoteTable(schema, 'QueueMigrations')} FROM ${quoteIdent(login)};`).catch(() => undefined);
+      await fx.query(`REVOKE SELECT ON OBJECT::${quoteTable(schema, 'QueuePauses')} FROM ${quoteIdent(login)};`).catch(() => undefined);
       await fx.query(`IF USER_ID(N'${login}') IS NOT NULL DROP USER ${quoteIdent(login)};`);
       await fx.query(`IF SUSER_ID(N'${login}') IS NOT NULL DROP LOGIN ${quoteIdent(login)};`);
     }

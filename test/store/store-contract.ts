@@ -496,6 +496,87 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
       });
     });
 
+    describe('pause and resume (QueuePauses)', () => {
+      test('a paused tenant is not claimed (messages stay Pending, no attempt counted) until resumed; switches are idempotent', async () => {
+        const store = await fx.makeStore(TENANT);
+        const id = await enqueueOne(store);
+        expect(await store.pauseState()).toEqual({ all: false, types: [] });
+        expect(await store.pause()).toBe(true);
+        expect(await store.pause()).toBe(false);
+        expect(await store.pauseState()).toEqual({ all: true, types: [] });
+        expect(await store.claim({ limit: 10, leaseMs: LONG_LEASE })).toEqual([]);
+        expect(await store.claim({ limit: 10, leaseMs: LONG_LEASE, types: ['Test'] })).toEqual([]);
+        expect(await store.getMessage(id)).toMatchObject({ status: 'Pending', processingAttempts: 0 });
+        // Another worker (its own pool) honours the same switch: it lives in the tenant's database.
+        const peer = await fx.openPeer(store);
+        expect(await peer.claim({ limit: 10, leaseMs: LONG_LEASE })).toEqual([]);
+        expect(await store.resume()).toBe(true);
+        expect(await store.resume()).toBe(false);
+        expect((await peer.claim({ limit: 10, leaseMs: LONG_LEASE })).map((m) => m.id)).toEqual([id]);
+      });
+
+      test('a paused type is left alone while other types are claimed; whole-tenant and type switches are independent', async () => {
+        const store = await fx.makeStore(TENANT);
+        const mail = await enqueueOne(store, { type: 'SendEmail' });
+        const report = await enqueueOne(store, { type: "It's a report" });
+        expect(await store.pause("It's a report")).toBe(true);
+        expect(await store.pauseState()).toEqual({ all: false, types: ["It's a report"] });
+        expect((await store.claim({ limit: 10, leaseMs: LONG_LEASE })).map((m) => m.id)).toEqual([mail]);
+        expect(await store.getMessage(report)).toMatchObject({ status: 'Pending', processingAttempts: 0 });
+        expect(await store.pause()).toBe(true);
+        expect(await store.resume()).toBe(true);
+        expect(await store.claim({ limit: 10, leaseMs: LONG_LEASE })).toEqual([]); // the type is still paused
+        expect(await store.resume("It's a report")).toBe(true);
+        expect((await store.claim({ limit: 10, leaseMs: LONG_LEASE })).map((m) => m.id)).toEqual([report]);
+      });
+
+      test('an expired lease of a paused type is not taken over; running claims still complete', async () => {
+        const store = await fx.makeStore(TENANT);
+        const expired = await enqueueOne(store, { type: 'Report' });
+        await claimOne(store, 1);
+        const running = await enqueueOne(store, { type: 'Report' });
+        const held = await claimOne(store);
+        expect(held.id).toBe(running);
+        expect(await store.pause('Report')).toBe(true);
+        await sleep(20);
+        expect(await store.claim({ limit: 5, leaseMs: 1 })).toEqual([]);
+        expect(await store.getMessage(expired)).toMatchObject({ status: 'Processing', processingAttempts: 1 });
+        expect(await store.complete(held)).toBe(true); // pausing never takes a message from its worker
+        expect(await store.resume('Report')).toBe(true);
+        const [taken] = await store.claim({ limit: 5, leaseMs: 1 });
+        expect(taken).toMatchObject({ id: expired, reclaimed: true, processingAttempts: 2 });
+      });
+
+      test('the readiness probe reads a paused tenant or type as idle, and the group reads every switch in order', async () => {
+        const a = await fx.makeStore('t-pa');
+        const b = await fx.makeStore('t-pb', { sharePoolsWith: a });
+        await enqueueOne(a, { type: 'Report' });
+        await enqueueOne(b, { type: 'Report' });
+        await enqueueOne(b, { type: 'SendEmail', delayMs: 30_000 });
+        const tables = [a.group.table, b.group.table];
+        expect(await a.pause()).toBe(true);
+        expect(await b.pause('Report')).toBe(true);
+        const [dueA, dueB] = await a.group.nextDue(tables, { leaseMs: LONG_LEASE });
+        expect(dueA).toBeNull();
+        expect(dueB!).toBeGreaterThan(25_000); // only the SendEmail due later counts
+        expect(await a.group.pauseStates([...tables, a.group.table])).toEqual([
+          { all: true, types: [] },
+          { all: false, types: ['Report'] },
+          { all: true, types: [] },
+        ]);
+        expect(await a.resume()).toBe(true);
+        expect((await a.group.nextDue(tables, { leaseMs: LONG_LEASE }))[0]!).toBeLessThanOrEqual(0);
+      });
+
+      test('a message type that is empty or too long is refused before any statement', async () => {
+        const store = await fx.makeStore(TENANT);
+        await expect(store.pause('')).rejects.toThrow(RangeError);
+        await expect(store.pause(' ')).rejects.toThrow(/non-empty/);
+        await expect(store.resume('x'.repeat(256))).rejects.toThrow(RangeError);
+        expect(await store.pauseState()).toEqual({ all: false, types: [] });
+      });
+    });
+
     describe('priorities', () => {
       test('the claim takes higher Priority first (NULL, a producer that knows only the article columns, counts as 0), then oldest ScheduledTime', async () => {
         const store = await fx.makeStore(TENANT);

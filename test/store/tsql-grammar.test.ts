@@ -14,13 +14,21 @@ import {
   createMigrationsTableSql,
   recordMigrationSql,
 } from '../../src/store/sqlserver/migrations/bookkeeping-sql';
-import { DUE, DUE_WORK, EXPIRED_LEASE, FENCE } from '../../src/store/sqlserver/sql-fragments';
-import { ERRORS_TABLE, MIGRATIONS_TABLE, SCHEDULES_TABLE, quoteTable } from '../../src/store/sqlserver/quote-table';
+import { DUE, DUE_WORK, EXPIRED_LEASE, FENCE, notPaused } from '../../src/store/sqlserver/sql-fragments';
+import {
+  ERRORS_TABLE,
+  MIGRATIONS_TABLE,
+  PAUSES_TABLE,
+  SCHEDULES_TABLE,
+  quoteTable,
+  siblingTable,
+} from '../../src/store/sqlserver/quote-table';
 import { sqlServerStatements } from '../../src/store/sqlserver/statements';
 import { DEFAULT_STORE_OPTIONS } from '../../src/store/types';
 import { depthManySql } from '../../src/store/sqlserver/sql/group/depth-many';
 import { hasPurgeableSql } from '../../src/store/sqlserver/sql/group/has-purgeable';
 import { nextDueSql } from '../../src/store/sqlserver/sql/group/next-due';
+import { pauseStatesSql } from '../../src/store/sqlserver/sql/group/pause-states';
 import { parseTsql } from '../support/tsql-parser';
 
 const SQL_DIR = join(__dirname, '../../src/store/sqlserver/sql');
@@ -34,9 +42,14 @@ function errorsOf(table: string): string {
   return table.replace(/\[QueueMessages\]$/, `[${ERRORS_TABLE}]`);
 }
 
+/** The pause table beside `table` (read by the claim, written by pause and resume). */
+function pausesOf(table: string): string {
+  return siblingTable(table, PAUSES_TABLE);
+}
+
 /** The schedules' state table beside `table` (enqueue-occurrence.ts writes it). */
 function schedulesOf(table: string): string {
-  return table.replace(/\[QueueMessages\]$/, `[${SCHEDULES_TABLE}]`);
+  return siblingTable(table, SCHEDULES_TABLE);
 }
 
 /**
@@ -60,9 +73,11 @@ function sqlBuilders(): Array<[string, (table: string) => string]> {
           ? (table) => build(errorsOf(table))
           : file === 'enqueue-occurrence.ts'
             ? (table) => build(table, schedulesOf(table))
-            : writesErrors
-              ? (table) => build(table, errorsOf(table))
-              : (table) => build(table),
+            : file === 'pauses.ts'
+              ? (table) => build(pausesOf(table))
+              : writesErrors || file === 'claim.ts'
+                ? (table) => build(table, file === 'claim.ts' ? pausesOf(table) : errorsOf(table))
+                : (table) => build(table),
       ]);
     }
   }
@@ -88,7 +103,7 @@ function migrationStatements(schema: string | undefined): Array<[string, string]
 describe('every statement the SQL Server store sends parses as T-SQL', () => {
   const builders = sqlBuilders();
 
-  test('the sql folder holds the 33 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
+  test('the sql folder holds the 36 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
     expect(builders.map(([name]) => name.split(':')[0])).toEqual([
       'claim.ts',
       'claim.ts',
@@ -115,6 +130,9 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       'list-messages.ts',
       'list-messages.ts',
       'lock-claim.ts',
+      'pauses.ts',
+      'pauses.ts',
+      'pauses.ts',
       'ping.ts',
       'purge.ts',
       'release.ts',
@@ -126,9 +144,15 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
     ]);
     for (const table of TABLES) {
       const used = new Set([
-        ...Object.values(sqlServerStatements(table, DEFAULT_STORE_OPTIONS, errorsOf(table), schedulesOf(table))),
+        ...Object.values(sqlServerStatements(table, DEFAULT_STORE_OPTIONS, errorsOf(table), pausesOf(table), schedulesOf(table))),
         ...Object.values(
-          sqlServerStatements(table, { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true }, errorsOf(table), schedulesOf(table)),
+          sqlServerStatements(
+            table,
+            { ...DEFAULT_STORE_OPTIONS, deleteOnCompletion: true },
+            errorsOf(table),
+            pausesOf(table),
+            schedulesOf(table),
+          ),
         ),
       ]);
       const built = new Set(builders.map(([, build]) => build(table)));
@@ -165,7 +189,13 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       const sql = build(table);
       // list-indexes names the table inside a string literal (OBJECT_ID), with its quotes doubled.
       expect(sql).toContain(
-        name.startsWith('list-indexes') ? table.replace(/'/g, "''") : name.startsWith('error-history') ? errorsOf(table) : table,
+        name.startsWith('list-indexes')
+          ? table.replace(/'/g, "''")
+          : name.startsWith('error-history')
+            ? errorsOf(table)
+            : name.startsWith('pauses')
+              ? pausesOf(table)
+              : table,
       );
       expect(parseTsql(sql).errors).toEqual([]);
     });
@@ -275,22 +305,29 @@ function hintProblems(list: string): string[] {
 
 describe('structure of the statements the guarantees rest on', () => {
   const table = quoteTable('tenant_acme');
-  const sql = sqlServerStatements(table);
+  const sql = sqlServerStatements(table, DEFAULT_STORE_OPTIONS, errorsOf(table), pausesOf(table));
+  /** The pause rule both SELECTs of the claim carry (paused tenants and types are left alone). */
+  const paused = `\n      AND ${notPaused(pausesOf(table))}`;
 
   test('claim: the oldest unheld expired lease, then one UPDATE ... OUTPUT inserted.* over TOP (@limit) due work and that lease, read WITH (UPDLOCK, READPAST, ROWLOCK), by priority then oldest first', () => {
     const hinted = `FROM ${table} WITH (UPDLOCK, READPAST, ROWLOCK)`;
     expect(sql.claim.split(hinted)).toHaveLength(4);
+    // Pause: the tenant's own QueuePauses, read by both SELECTs that find work (not hinted: a few rows).
+    expect(sql.claim.split(paused)).toHaveLength(3);
+    expect(notPaused(pausesOf(table))).toBe(
+      `MessageType NOT IN (SELECT p.MessageType FROM [tenant_acme].[QueuePauses] AS p)\n      AND NOT EXISTS (SELECT 1 FROM [tenant_acme].[QueuePauses] AS p WHERE p.MessageType = N'')`,
+    );
     expect(sql.claim).toContain(`UPDATE ${table} WITH (ROWLOCK, READPAST)`);
     expect(sql.claim).toContain('OUTPUT inserted.*\n');
     expect(sql.claim.match(/\bUPDATE\b/g)).toHaveLength(1);
     // At most ONE expired lease per claim, the oldest lease first (the PostgreSQL claim's rule) ...
     expect(sql.claim).toContain(
-      `DECLARE @expiredId UNIQUEIDENTIFIER = (\n    SELECT TOP (1) Id\n    ${hinted}\n    WHERE ${EXPIRED_LEASE}\n    ORDER BY DequeueTime);`,
+      `DECLARE @expiredId UNIQUEIDENTIFIER = (\n    SELECT TOP (1) Id\n    ${hinted}\n    WHERE ${EXPIRED_LEASE}${paused}\n    ORDER BY DequeueTime);`,
     );
     // ... next to up to @limit due work, highest priority (NULL = 0) then oldest ScheduledTime first;
     // of both, the @limit first in that order.
     expect(sql.claim).toContain(
-      `SELECT TOP (@limit) Id, ISNULL(Priority, 0) AS Priority, ScheduledTime\n            ${hinted}\n            WHERE ${DUE_WORK}\n            ORDER BY ISNULL(Priority, 0) DESC, ScheduledTime) AS DueWork`,
+      `SELECT TOP (@limit) Id, ISNULL(Priority, 0) AS Priority, ScheduledTime\n            ${hinted}\n            WHERE ${DUE_WORK}${paused}\n            ORDER BY ISNULL(Priority, 0) DESC, ScheduledTime) AS DueWork`,
     );
     expect(sql.claim).toContain(
       `${hinted}\n        WHERE Id = @expiredId AND ${EXPIRED_LEASE}\n    ) AS Candidates\n    ORDER BY Priority DESC, ScheduledTime)`,
@@ -316,8 +353,8 @@ describe('structure of the statements the guarantees rest on', () => {
   test('claimByType: the same claim, with both the expired lease and the due work limited to the served types', () => {
     const served = ' AND MessageType IN (SELECT value FROM OPENJSON(@types))';
     expect(sql.claimByType.split(served)).toHaveLength(3);
-    expect(sql.claimByType).toContain(`WHERE ${EXPIRED_LEASE}${served}\n    ORDER BY DequeueTime);`);
-    expect(sql.claimByType).toContain(`WHERE ${DUE_WORK}${served}\n            ORDER BY ISNULL(Priority, 0) DESC`);
+    expect(sql.claimByType).toContain(`WHERE ${EXPIRED_LEASE}${served}${paused}\n    ORDER BY DequeueTime);`);
+    expect(sql.claimByType).toContain(`WHERE ${DUE_WORK}${served}${paused}\n            ORDER BY ISNULL(Priority, 0) DESC`);
     expect(sql.claimByType.replaceAll(served, '')).toBe(sql.claim);
   });
 
@@ -379,6 +416,9 @@ describe('structure of the statements the guarantees rest on', () => {
     expect(Object.fromEntries(Object.entries(sql).map(([name, s]) => [name, params(s)]))).toEqual({
       claim: ['@leaseMs', '@limit'],
       claimByType: ['@leaseMs', '@limit', '@types'],
+      pause: ['@messageType'],
+      resume: ['@messageType'],
+      pauseState: [],
       lockClaim: fence,
       complete: fence,
       completingUpdate: fence,
@@ -426,8 +466,8 @@ describe('structure of the statements the guarantees rest on', () => {
       depth: [],
       listDeadLetters: ['@limit'],
       requeueDeadLetters: ['@ids'],
-      listMessages: ['@limit', '@q', '@status', '@type'],
-      listMessagesAfter: ['@after', '@limit', '@q', '@status', '@type'],
+      listMessages: ['@dedupeKey', '@limit', '@q', '@status', '@type'],
+      listMessagesAfter: ['@after', '@dedupeKey', '@limit', '@q', '@status', '@type'],
       requeueMessage: ['@id', '@statuses'],
       deleteMessage: ['@id', '@statuses'],
       requeueDeadLettersMatching: ['@batch', '@error', '@ids', '@type'],
@@ -491,9 +531,9 @@ describe('group statements (one statement for many tenant tables, across the dat
     ['250 databases', Array.from({ length: 250 }, (_, i) => `[tenant_${i}].[dbo].[QueueMessages]`)],
   ];
 
-  test.each(lists)('next-due, depth-many and has-purgeable parse for %s', (_name, tables) => {
-    for (const sql of [nextDueSql(tables), depthManySql(tables), hasPurgeableSql(tables)]) {
-      for (const table of tables) expect(sql).toContain(table);
+  test.each(lists)('next-due, depth-many, has-purgeable and pause-states parse for %s', (_name, tables) => {
+    for (const sql of [nextDueSql(tables), depthManySql(tables), hasPurgeableSql(tables), pauseStatesSql(tables)]) {
+      for (const table of tables) expect(sql).toContain(sql.includes(' AS [Index], MessageType FROM ') ? pausesOf(table) : table);
       expect(parseTsql(sql).errors).toEqual([]);
     }
   });
@@ -503,10 +543,12 @@ describe('group statements (one statement for many tenant tables, across the dat
     expect(sql).toMatch(/^SET TRANSACTION ISOLATION LEVEL READ COMMITTED;/);
     expect(sql).toContain('CAST(SYSUTCDATETIME() AS DATETIMEOFFSET(3))');
     for (const table of THREE_PART) {
+      // Paused work (the tenant's QueuePauses, beside its queue table) is not work.
+      const paused = `\n      AND ${notPaused(pausesOf(table))}`;
       for (const status of ['Pending', 'Failed']) {
-        expect(sql).toContain(`(SELECT MIN(ScheduledTime) FROM ${table} WITH (READPAST) WHERE Status = N'${status}')`);
+        expect(sql).toContain(`(SELECT MIN(ScheduledTime) FROM ${table} WITH (READPAST) WHERE Status = N'${status}'${paused})`);
       }
-      expect(sql).toContain(`(SELECT MIN(DequeueTime) FROM ${table} WITH (READPAST) WHERE Status = N'Processing')`);
+      expect(sql).toContain(`(SELECT MIN(DequeueTime) FROM ${table} WITH (READPAST) WHERE Status = N'Processing'${paused})`);
     }
     // Tables without work return no row; Index tells the caller which table a row is about.
     expect(sql).toContain('WHERE w.[Pending] IS NOT NULL OR w.[Failed] IS NOT NULL OR w.[Held] IS NOT NULL;');

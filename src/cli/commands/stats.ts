@@ -1,4 +1,4 @@
-import type { QueueStats } from '../../store/types';
+import type { PauseState, QueueStats } from '../../store/types';
 import { withAdminSession } from '../admin-session';
 import type { CliCommand } from '../command';
 import { COMMON_USAGE, TENANT_MAP_OPTIONS, parseCommandArgs } from '../parse-args';
@@ -11,7 +11,8 @@ export const statsCommand: CliCommand = {
 
 Prints, per tenant, the number of messages in each status and the age of the oldest message that
 is due now (how far behind the workers are), then the waiting (Pending and Failed) messages by
-type: a type no running worker serves stays Pending and shows there. Counting Completed rows may scan the table. Exits 1
+type: a type no running worker serves stays Pending and shows there, and what is paused (tqw pause).
+Counting Completed rows may scan the table. Exits 1
 if any tenant could not be read.
 
   --tenant ID     only this tenant
@@ -24,7 +25,10 @@ ${COMMON_USAGE}`,
       return 0;
     }
     return withAdminSession(ctx, values, async (session) => {
-      const outcomes = await session.eachTenant(values.tenant, (_tenant, store) => store.stats());
+      const outcomes = await session.eachTenant(values.tenant, async (_tenant, store) => ({
+        ...(await store.stats()),
+        paused: await store.pauseState(),
+      }));
       const results = outcomes.map((o) =>
         o.ok ? { tenant: o.tenant.id, ok: true as const, ...o.value } : { tenant: o.tenant.id, ok: false as const, error: o.error },
       );
@@ -34,7 +38,7 @@ ${COMMON_USAGE}`,
       } else {
         const row = (r: (typeof results)[number]) => {
           if (!r.ok) return [r.tenant, 'ERROR'];
-          const { counts, oldestDueAgeSeconds } = r as { tenant: string } & QueueStats;
+          const { counts, oldestDueAgeSeconds, paused } = r as { tenant: string; paused: PauseState } & QueueStats;
           return [
             r.tenant,
             counts.Pending,
@@ -43,10 +47,11 @@ ${COMMON_USAGE}`,
             counts.DeadLetter,
             counts.Completed,
             formatAge(oldestDueAgeSeconds),
+            pausedCell(paused),
           ];
         };
         ctx.io.stdout(
-          renderTable(['TENANT', 'PENDING', 'PROCESSING', 'FAILED', 'DEAD_LETTER', 'COMPLETED', 'OLDEST_DUE'], results.map(row)),
+          renderTable(['TENANT', 'PENDING', 'PROCESSING', 'FAILED', 'DEAD_LETTER', 'COMPLETED', 'OLDEST_DUE', 'PAUSED'], results.map(row)),
         );
         const waiting = results.flatMap((r) =>
           r.ok ? Object.entries((r as QueueStats).waitingByType).map(([type, count]) => [r.tenant, type, count]) : [],
@@ -58,3 +63,9 @@ ${COMMON_USAGE}`,
     });
   },
 };
+
+/** The PAUSED column: '-', 'all', the paused types, or 'all' plus types. */
+function pausedCell(state: PauseState): string {
+  if (!state.all && state.types.length === 0) return '-';
+  return [...(state.all ? ['all'] : []), ...state.types].join(',');
+}

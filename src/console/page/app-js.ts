@@ -109,7 +109,7 @@ export const APP_JS = String.raw`'use strict';
         h('option', { text: 'Pending' }), h('option', { text: 'Processing' }), h('option', { text: 'Failed' }), h('option', { text: 'DeadLetter' }), h('option', { text: 'Completed' }));
       status.value = params.status || '';
       var type = h('input', { id: 'msg-type', placeholder: 'message type', value: params.type || '' });
-      var q = h('input', { id: 'msg-q', placeholder: 'message id or correlation id', size: 38, value: params.q || '' });
+      var q = h('input', { id: 'msg-q', placeholder: 'message id, correlation id or dedupe key', size: 38, value: params.q || '' });
       function search() { messages(tenant, { status: status.value, type: type.value, q: q.value, limit: params.limit || 50 }, []); }
       var rows = data.messages.map(function (m) {
         var actionable = m.status === 'DeadLetter' || m.status === 'Failed' || m.status === 'Pending';

@@ -5,6 +5,8 @@ import { preparedName } from './prepared';
 import { DEPTH_TABLES_PER_STATEMENT, depthManySql } from './sql/group/depth-many';
 import { PURGEABLE_TABLES_PER_STATEMENT, hasPurgeableSql } from './sql/group/has-purgeable';
 import { NEXT_DUE_TABLES_PER_STATEMENT, nextDueSql } from './sql/group/next-due';
+import { PAUSE_STATES_TABLES_PER_STATEMENT, pauseStatesSql } from './sql/group/pause-states';
+import { toPauseState } from '../shared/pause-switch';
 
 type Depth = Omit<StatusCounts, 'Completed'>;
 type DepthRow = { Index: number; Pending: string; Processing: string; Failed: string; DeadLetter: string };
@@ -63,6 +65,14 @@ export function createPostgresGroup(key: string, table: string, pool: () => pg.P
           if (!d) throw new Error(`depth of ${chunk[i]} missing from the group result (store bug)`);
           return d;
         });
+      });
+    },
+
+    pauseStates(tables) {
+      return mapChunks(tables, PAUSE_STATES_TABLES_PER_STATEMENT, async (chunk) => {
+        const switches = chunk.map((): Array<{ MessageType: string }> => []);
+        for (const row of await run<{ Index: number; MessageType: string }>(pauseStatesSql(chunk))) switches[row.Index]?.push(row);
+        return switches.map((rows) => toPauseState(rows));
       });
     },
 

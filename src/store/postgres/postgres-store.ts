@@ -32,14 +32,15 @@ import { createPostgresGroup } from './group';
 import type { PgListenerRegistry } from './notify-listener';
 import { runMigrations } from './migrate';
 import { serializePayload } from './payload';
-import { ERRORS_TABLE, SCHEDULES_TABLE, quoteTable } from './quote-table';
+import { ERRORS_TABLE, PAUSES_TABLE, SCHEDULES_TABLE, quoteTable } from './quote-table';
+import { pauseKey, toPauseState } from '../shared/pause-switch';
 import { occurrenceOutcome } from '../occurrence-outcome';
 import { CLAIM_TYPES } from './fast-types';
 import { preparedName } from './prepared';
 import { fenceArrays } from './fence-arrays';
 import { checkClaimColumns, fenceParams, toClaimedMessage, toQueueMessageRow, type PgClaimedRow, type PgQueueRow } from './row-mapper';
 import { postgresStatements } from './statements';
-import { assertPageLimit, operatorStatuses } from '../operator-checks';
+import { assertPageLimit, operatorStatuses, searchedUuid } from '../operator-checks';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -68,7 +69,13 @@ export function createPostgresStore(
   storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = postgresStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE), quoteTable(tenant.schema, SCHEDULES_TABLE));
+  const sql = postgresStatements(
+    table,
+    storeOptions,
+    quoteTable(tenant.schema, ERRORS_TABLE),
+    quoteTable(tenant.schema, PAUSES_TABLE),
+    quoteTable(tenant.schema, SCHEDULES_TABLE),
+  );
   const shared = storePool(
     pools,
     sharingKey(tenant),
@@ -160,6 +167,18 @@ export function createPostgresStore(
     },
 
     group: createPostgresGroup(sharingKey(tenant), table, pool),
+
+    async pause(messageType) {
+      return ((await pool().query(sql.pause, [pauseKey(messageType)])).rowCount ?? 0) > 0;
+    },
+
+    async resume(messageType) {
+      return ((await pool().query(sql.resume, [pauseKey(messageType)])).rowCount ?? 0) > 0;
+    },
+
+    async pauseState() {
+      return toPauseState((await pool().query<{ MessageType: string }>(sql.pauseState)).rows);
+    },
 
     subscribe(subscriber) {
       shared.assertOpen();
@@ -271,9 +290,10 @@ export function createPostgresStore(
       const { rows } = await pool().query<PgQueueRow>(sql.listMessages, [
         query.status ?? null,
         query.messageType ?? null,
-        query.idOrCorrelationId ?? null,
+        searchedUuid(query.search),
         query.afterId ?? null,
         query.limit,
+        query.search ?? null,
       ]);
       return rows.map(toQueueMessageRow);
     },

@@ -12,6 +12,9 @@ export const MIGRATIONS_TABLE = 'QueueMigrations';
 /** The error history beside the queue table (one row per failed attempt). */
 export const ERRORS_TABLE = 'QueueMessageErrors';
 
+/** The tenant's pause switches beside the queue table (tqw pause / tqw resume). */
+export const PAUSES_TABLE = 'QueuePauses';
+
 /** The last handled occurrence of each recurring schedule, beside the queue table. */
 export const SCHEDULES_TABLE = 'QueueSchedules';
 
@@ -40,4 +43,15 @@ export function quoteTable(schema: string | undefined, table: string = QUEUE_TAB
 export function quoteLiteral(value: string): string {
   if (value.includes('\u0000')) throw new TypeError('a PostgreSQL string cannot contain a NUL character');
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The table `name` beside a queue table as quoteTable() (or a group's qualified name) wrote it:
+ * the same qualifiers with the last part replaced, so a group statement can name each tenant's
+ * pause table from the queue table it was given.
+ */
+export function siblingTable(queueTable: string, name: string): string {
+  const last = quoteIdent(QUEUE_TABLE);
+  if (!queueTable.endsWith(last)) throw new TypeError(`not a queue table name: ${queueTable}`);
+  return queueTable.slice(0, -last.length) + quoteIdent(name);
 }

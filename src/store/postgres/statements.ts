@@ -1,4 +1,5 @@
 import { claimSql } from './sql/claim';
+import { PAUSES_TABLE, SCHEDULES_TABLE, siblingTable } from './quote-table';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../types';
 import { completeSql } from './sql/complete';
 import { completeDeleteSql } from './sql/complete-delete';
@@ -21,6 +22,7 @@ import { listMessagesSql } from './sql/list-messages';
 import { requeueMessageSql } from './sql/requeue-message';
 import { listIndexesSql } from './sql/list-indexes';
 import { pingSql } from './sql/ping';
+import { pauseSql, pauseStateSql, resumeSql } from './sql/pauses';
 import { purgeSql } from './sql/purge';
 import { releaseSql } from './sql/release';
 import { requeueDeadLettersSql } from './sql/requeue-dead-letters';
@@ -36,19 +38,24 @@ import { waitingByTypeSql } from './sql/waiting-by-type';
  * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. With
  * `asyncCommit` the bookkeeping statements outside a handler's transaction (claim, complete,
  * completeMany, extendLease) commit asynchronously (sql/async-commit.ts); with `asyncClaims` (the
- * default) the claim does. `errors` is the quoted error history table beside `table`, `schedules` the schedules' state table.
+ * default) the claim does. `errors` and `pauses` are the quoted error history and pause tables beside `table`,
+ * `schedules` the schedules' state table.
  */
 export function postgresStatements(
   table: string,
   options: StoreOptions = DEFAULT_STORE_OPTIONS,
   errors = '"QueueMessageErrors"',
-  schedules = '"QueueSchedules"',
+  pauses = siblingTable(table, PAUSES_TABLE),
+  schedules = siblingTable(table, SCHEDULES_TABLE),
 ) {
   const del = options.deleteOnCompletion;
   const async = options.asyncCommit;
   return {
-    claim: claimSql(table, async || options.asyncClaims),
-    claimByType: claimSql(table, async || options.asyncClaims, true),
+    claim: claimSql(table, pauses, async || options.asyncClaims),
+    claimByType: claimSql(table, pauses, async || options.asyncClaims, true),
+    pause: pauseSql(pauses),
+    resume: resumeSql(pauses),
+    pauseState: pauseStateSql(pauses),
     complete: del ? completeDeleteSql(table, async) : completeSql(table, async),
     completeMany: del ? completeManyDeleteSql(table, async) : completeManySql(table, async),
     completingUpdate: del ? completingDeleteSql(table) : completingUpdateSql(table),

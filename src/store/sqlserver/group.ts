@@ -6,6 +6,8 @@ import { column, numberColumn, type MssqlRow } from './row-mapper';
 import { depthManySql } from './sql/group/depth-many';
 import { hasPurgeableSql } from './sql/group/has-purgeable';
 import { SQLSERVER_TABLES_PER_STATEMENT, nextDueSql } from './sql/group/next-due';
+import { pauseStatesSql } from './sql/group/pause-states';
+import { toPauseState } from '../shared/pause-switch';
 
 type Depth = Omit<StatusCounts, 'Completed'>;
 
@@ -57,6 +59,15 @@ export function createSqlServerGroup(key: string, table: string, request: () => 
           if (!d) throw new Error(`depth of ${chunk[i]} missing from the group result (store bug)`);
           return d;
         });
+      });
+    },
+
+    pauseStates(tables) {
+      return chunked(tables, async (chunk) => {
+        const { recordset } = await (await request()).query<{ Index: number; MessageType: string }>(pauseStatesSql(chunk));
+        const switches = chunk.map((): Array<{ MessageType: string }> => []);
+        for (const row of recordset) switches[row.Index]?.push(row);
+        return switches.map((rows) => toPauseState(rows));
       });
     },
 

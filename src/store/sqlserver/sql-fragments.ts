@@ -68,3 +68,15 @@ export const IN_FENCES = `Status = N'Processing'
       FenceDequeueTime DATETIMEOFFSET(3) '$.dequeueTime',
       FenceAttempts INT '$.attempts') AS f
     WHERE f.FenceId = Id AND f.FenceDequeueTime = DequeueTime AND f.FenceAttempts = ProcessingAttempts)`;
+
+/**
+ * The pause rule of every statement that finds work (the claim, the readiness probe): a row is left
+ * alone while its tenant is paused (an N'' row in `pauses`, the tenant's [QueuePauses]) or its type
+ * is. Both subqueries are uncorrelated (NOT IN over a NOT NULL column is safe), so a table of a few
+ * rows is read once per statement and the claim keeps its index seek. A paused type's rows are still
+ * walked past (they stay in the claim index).
+ */
+export function notPaused(pauses: string): string {
+  return `MessageType NOT IN (SELECT p.MessageType FROM ${pauses} AS p)
+      AND NOT EXISTS (SELECT 1 FROM ${pauses} AS p WHERE p.MessageType = N'')`;
+}

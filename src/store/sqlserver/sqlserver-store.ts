@@ -31,13 +31,14 @@ import { connectOnce, createMssqlPool } from './create-pool';
 import { DEFAULT_MIGRATE_OPTIONS, runMigrations } from './migrate';
 import { SQLSERVER_MIGRATIONS } from './migrations';
 import { assertUuid, bindDelayParts, bindFence, fencesJson, splitDelay } from './params';
-import { ERRORS_TABLE, QUEUE_TABLE, SCHEDULES_TABLE, quoteIdent, quoteTable } from './quote-table';
+import { ERRORS_TABLE, PAUSES_TABLE, QUEUE_TABLE, SCHEDULES_TABLE, quoteIdent, quoteTable } from './quote-table';
+import { pauseKey, toPauseState } from '../shared/pause-switch';
+import { isDuplicateKey } from './duplicate-key';
 import { column, expiredIdOf, numberColumn, rowCountOf, toClaimedMessage, toFence, toQueueMessageRow, type MssqlRow } from './row-mapper';
 import { sqlServerStatements } from './statements';
-import { isDuplicateKey } from './duplicate-key';
+import { assertPageLimit, operatorStatuses, searchedUuid } from '../operator-checks';
 import { occurrenceOutcome } from '../occurrence-outcome';
 import { MAX_SCHEDULE_NAME_LENGTH } from '../../schedules/types';
-import { assertPageLimit, operatorStatuses } from '../operator-checks';
 import type { DeadLetterFilter } from '../types';
 
 /** @type, @error, @ids, @batch of dead-letters-matching.ts; the batch is capped like purge's (lock escalation). */
@@ -75,7 +76,13 @@ export function createSqlServerStore(
   storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = sqlServerStatements(table, storeOptions, quoteTable(tenant.schema, ERRORS_TABLE), quoteTable(tenant.schema, SCHEDULES_TABLE));
+  const sql = sqlServerStatements(
+    table,
+    storeOptions,
+    quoteTable(tenant.schema, ERRORS_TABLE),
+    quoteTable(tenant.schema, PAUSES_TABLE),
+    quoteTable(tenant.schema, SCHEDULES_TABLE),
+  );
   const config = sqlServerConfig(tenant.connectionString, `tenant '${tenant.id}' (${tenant.redactedConnection})`);
   const requestTimeoutMs = config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const shared = storePool(pools, sharingKey(tenant), () => createMssqlPool(config, poolOptions), `tenant '${tenant.id}' (${table})`);
@@ -248,6 +255,17 @@ export function createSqlServerStore(
       }
     },
 
+    async pause(messageType) {
+      const key = pauseKey(messageType);
+      try {
+        const result = await (await request()).input('messageType', mssql.NVarChar(255), key).query<MssqlRow>(sql.pause);
+        return rowCountOf(result.recordset) === 1;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false; // a concurrent pause of the same switch won the insert
+        throw err;
+      }
+    },
+
     async enqueueOccurrence({ schedule, occurrence, enqueue, message }) {
       assertMaxLength(schedule, MAX_SCHEDULE_NAME_LENGTH, 'schedule');
       try {
@@ -267,6 +285,16 @@ export function createSqlServerStore(
         if (isDuplicateKey(err)) return 'already-handled';
         throw err;
       }
+    },
+
+    async resume(messageType) {
+      const result = await (await request()).input('messageType', mssql.NVarChar(255), pauseKey(messageType)).query<MssqlRow>(sql.resume);
+      return rowCountOf(result.recordset) === 1;
+    },
+
+    async pauseState() {
+      const { recordset } = await (await request()).query<{ MessageType: string }>(sql.pauseState);
+      return toPauseState(recordset);
     },
 
     async getMessage(id) {
@@ -314,12 +342,12 @@ export function createSqlServerStore(
     async listMessages(query) {
       assertPageLimit(query.limit);
       if (query.afterId !== undefined) assertUuid(query.afterId, 'cursor id');
-      if (query.idOrCorrelationId !== undefined) assertUuid(query.idOrCorrelationId, 'searched id');
       const r = (await request())
         .input('limit', mssql.Int, query.limit)
         .input('status', mssql.NVarChar(50), query.status ?? null)
         .input('type', mssql.NVarChar(255), query.messageType ?? null)
-        .input('q', mssql.UniqueIdentifier, query.idOrCorrelationId ?? null);
+        .input('q', mssql.UniqueIdentifier, searchedUuid(query.search))
+        .input('dedupeKey', mssql.NVarChar(255), query.search === undefined || query.search.length > 255 ? null : query.search);
       const { recordset } =
         query.afterId === undefined
           ? await r.query<MssqlRow>(sql.listMessages)

@@ -1,4 +1,5 @@
 import { claimByTypeSql, claimSql } from './sql/claim';
+import { PAUSES_TABLE, SCHEDULES_TABLE, siblingTable } from './quote-table';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../types';
 import { completeSql } from './sql/complete';
 import { completeDeleteSql } from './sql/complete-delete';
@@ -20,6 +21,7 @@ import { deleteMessageSql } from './sql/delete-message';
 import { listMessagesAfterSql, listMessagesSql } from './sql/list-messages';
 import { requeueMessageSql } from './sql/requeue-message';
 import { lockClaimSql } from './sql/lock-claim';
+import { pauseSql, pauseStateSql, resumeSql } from './sql/pauses';
 import { listIndexesSql } from './sql/list-indexes';
 import { pingSql } from './sql/ping';
 import { purgeSql } from './sql/purge';
@@ -34,20 +36,23 @@ import { waitingByTypeSql } from './sql/waiting-by-type';
  * Every statement of the store for one table, built once per store (the table name and the options
  * never change). With `deleteOnCompletion` the three completing statements are fenced DELETEs
  * (complete-delete.ts, completing-delete.ts, complete-many-delete.ts) instead of UPDATEs to
- * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. `errors` is
- * the quoted error history table beside `table`,
- * `schedules` the schedules' state table.
+ * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. `errors` and
+ * `pauses` are the quoted error history and pause tables beside `table`, `schedules` the schedules' state table.
  */
 export function sqlServerStatements(
   table: string,
   options: StoreOptions = DEFAULT_STORE_OPTIONS,
   errors = '[QueueMessageErrors]',
-  schedules = '[QueueSchedules]',
+  pauses = siblingTable(table, PAUSES_TABLE),
+  schedules = siblingTable(table, SCHEDULES_TABLE),
 ) {
   const del = options.deleteOnCompletion;
   return {
-    claim: claimSql(table),
-    claimByType: claimByTypeSql(table),
+    claim: claimSql(table, pauses),
+    claimByType: claimByTypeSql(table, pauses),
+    pause: pauseSql(pauses),
+    resume: resumeSql(pauses),
+    pauseState: pauseStateSql(pauses),
     lockClaim: lockClaimSql(table),
     complete: del ? completeDeleteSql(table) : completeSql(table),
     completingUpdate: del ? completingDeleteSql(table) : completingUpdateSql(table),

@@ -5,6 +5,7 @@ import { timeOrderedIdDefault } from './0004-time-ordered-id-default';
 import { createErrorHistory } from './0005-create-error-history';
 import { addPriority } from './0006-add-priority';
 import { addDedupeKey } from './0007-add-dedupe-key';
+import { createPauses } from './0008-create-pauses';
 import { createSchedules } from './0010-create-schedules';
 import type { PostgresMigration } from './types';
 
@@ -19,5 +20,6 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   createErrorHistory,
   addPriority,
   addDedupeKey,
+  createPauses,
   createSchedules,
 ];

@@ -1,5 +1,6 @@
 import { asyncCommitCondition } from './async-commit';
 import { newDequeueTime } from './fence';
+import { notPausedCondition } from './not-paused';
 
 /**
  * Claims up to $1 due rows in ONE autocommitted statement; $2 = lease in milliseconds.
@@ -28,6 +29,8 @@ import { newDequeueTime } from './fence';
  * - `byType`: $3 is the list of message types the worker's handlers serve; other types stay where
  *   they are (Pending, or a lease another deployment's worker holds), for a worker that serves them.
  *   The filter is a condition on the same index walk (the claim stays one indexed statement).
+ * - `pauses` (the tenant's "QueuePauses"): rows of a paused tenant or type are left Pending, and
+ *   expired leases of them are not taken over either (see not-paused.ts).
  * - No TenantId filter: a row a producer wrote with another tenant's id must still be claimed so the
  *   worker can dead-letter it (and log it as a security event) instead of leaving it forever.
  * - Times come from the database clock (now()), so workers with skewed clocks agree on leases.
@@ -41,8 +44,8 @@ import { newDequeueTime } from './fence';
  * RETURNING order is unspecified; the store sorts the claimed rows by priority, then ScheduledTime.
  * `asyncCommit`: see async-commit.ts (StoreOptions.asyncCommit).
  */
-export function claimSql(table: string, asyncCommit = false, byType = false): string {
-  const served = byType ? `\n    AND "MessageType" = ANY ($3::text[])` : '';
+export function claimSql(table: string, pauses: string, asyncCommit = false, byType = false): string {
+  const served = `${byType ? `\n    AND "MessageType" = ANY ($3::text[])` : ''}\n    AND ${notPausedCondition(pauses)}`;
   return `WITH due_work AS MATERIALIZED (
   SELECT "Id", COALESCE("Priority", 0) AS "Priority", "ScheduledTime" FROM ${table}
   WHERE "Status" IN ('Pending', 'Failed') AND "ScheduledTime" <= now()${served}

@@ -5,7 +5,7 @@ import { MESSAGE_PREVIEW_CHARS } from '../../types';
  * see message-id.ts): keyset pagination, `"Id" < $4` after the last id of the previous page, so a
  * deep page costs what the first one does (an OFFSET would read and discard every earlier row).
  * Filters are optional (NULL: any): $1 status, $2 message type, $3 a uuid matching Id or
- * CorrelationId; $5 is the page size. Payload and ErrorMessage come back as previews
+ * CorrelationId, $6 a text matching DedupeKey (the console's search passes both); $5 is the page size. Payload and ErrorMessage come back as previews
  * (MESSAGE_PREVIEW_CHARS): the page lists, the detail (getMessage) shows everything.
  * Unnamed statements are planned with their values, so a NULL filter folds away and the primary key
  * (or the partial status indexes) serve the order.
@@ -17,7 +17,7 @@ export function listMessagesSql(table: string): string {
 FROM ${table}
 WHERE ($1::text IS NULL OR "Status" = $1::text)
   AND ($2::text IS NULL OR "MessageType" = $2::text)
-  AND ($3::uuid IS NULL OR "Id" = $3::uuid OR "CorrelationId" = $3::uuid)
+  AND (($3::uuid IS NULL AND $6::text IS NULL) OR "Id" = $3::uuid OR "CorrelationId" = $3::uuid OR "DedupeKey" = $6::text)
   AND ($4::uuid IS NULL OR "Id" < $4::uuid)
 ORDER BY "Id" DESC
 LIMIT $5`;

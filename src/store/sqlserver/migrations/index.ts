@@ -3,6 +3,7 @@ import { createQueueIndexes } from './0002-create-queue-indexes';
 import { createErrorHistory } from './0003-create-error-history';
 import { addPriority } from './0004-add-priority';
 import { addDedupeKey } from './0005-add-dedupe-key';
+import { createPauses } from './0006-create-pauses';
 import { createSchedules } from './0008-create-schedules';
 import type { SqlServerMigration } from './types';
 
@@ -16,5 +17,6 @@ export const SQLSERVER_MIGRATIONS: readonly SqlServerMigration[] = [
   createErrorHistory,
   addPriority,
   addDedupeKey,
+  createPauses,
   createSchedules,
 ];

@@ -1,4 +1,4 @@
-import { DECLARE_NOW, DUE, DUE_WORK, EXPIRED_LEASE, NEW_DEQUEUE_TIME } from '../sql-fragments';
+import { DECLARE_NOW, DUE, DUE_WORK, EXPIRED_LEASE, NEW_DEQUEUE_TIME, notPaused } from '../sql-fragments';
 
 /**
  * Claims up to @limit due rows; @leaseMs = lease in milliseconds. One batch, two statements:
@@ -24,6 +24,8 @@ import { DECLARE_NOW, DUE, DUE_WORK, EXPIRED_LEASE, NEW_DEQUEUE_TIME } from '../
  * `due` is repeated on the UPDATE: the guard that keeps it correct where hints are ignored (Babelfish,
  * where a second claimer waits instead of skipping) or two plans meet a row through different indexes.
  *
+ * Pause: `pauses` is the tenant's [QueuePauses]; rows of a paused tenant or type stay Pending and
+ * their expired leases are not taken over (see notPaused in sql-fragments.ts).
  * Priority: highest ISNULL(Priority, 0) first, then oldest ScheduledTime (migration 0004 says why no
  * new index). No TenantId filter: a row with another tenant's id must be claimed to be dead-lettered.
  * Times come from the database clock (@now), so workers with skewed clocks agree on leases; claiming
@@ -31,10 +33,11 @@ import { DECLARE_NOW, DUE, DUE_WORK, EXPIRED_LEASE, NEW_DEQUEUE_TIME } from '../
  * its order is unspecified (the store sorts). SQL Server refuses OUTPUT without INTO on a table with
  * enabled triggers (error 334). More: docs/sql-notes.md, "SQL Server claim".
  */
-export function claimSql(table: string, byType = false): string {
+export function claimSql(table: string, pauses: string, byType = false): string {
   // byType: @types is a JSON array of the message types the worker's handlers serve; rows of other
   // types are left alone (Pending, for a worker that serves them). OPENJSON runs on Babelfish too.
-  const served = byType ? ` AND MessageType IN (SELECT value FROM OPENJSON(@types))` : '';
+  const served = `${byType ? ` AND MessageType IN (SELECT value FROM OPENJSON(@types))` : ''}
+      AND ${notPaused(pauses)}`;
   return `SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
 ${DECLARE_NOW}
 DECLARE @leaseCutoff DATETIMEOFFSET(3) = DATEADD(millisecond, -@leaseMs, @now);
@@ -67,6 +70,6 @@ SELECT @expiredId AS [TqwExpiredId];`;
 }
 
 /** The claim of a worker that serves only the message types in @types (a JSON array): see claimSql's byType. */
-export function claimByTypeSql(table: string): string {
-  return claimSql(table, true);
+export function claimByTypeSql(table: string, pauses: string): string {
+  return claimSql(table, pauses, true);
 }

@@ -6,7 +6,8 @@ import { MESSAGE_PREVIEW_CHARS } from '../../types';
  * the last id of the previous page, a backward seek of the clustered key from there, so a deep page
  * costs what the first does (an OFFSET would read and discard every earlier row). Two statements,
  * first page and later pages, so the cached plan of the later pages always seeks on @after.
- * Optional filters (NULL: any): @status, @type, @q (a uuid matching Id or CorrelationId). Payload and
+ * Optional filters (NULL: any): @status, @type, @q (a uuid matching Id or CorrelationId), @dedupeKey (matching DedupeKey;
+ * the console's search passes both). Payload and
  * ErrorMessage are previews (MESSAGE_PREVIEW_CHARS); getMessage returns the whole row.
  */
 const COLUMNS = `Id, TenantId, MessageType, LEFT(Payload, ${MESSAGE_PREVIEW_CHARS}) AS Payload, ScheduledTime, DequeueTime,
@@ -14,7 +15,7 @@ const COLUMNS = `Id, TenantId, MessageType, LEFT(Payload, ${MESSAGE_PREVIEW_CHAR
 
 const FILTERS = `(@status IS NULL OR Status = @status)
   AND (@type IS NULL OR MessageType = @type)
-  AND (@q IS NULL OR Id = @q OR CorrelationId = @q)`;
+  AND ((@q IS NULL AND @dedupeKey IS NULL) OR Id = @q OR CorrelationId = @q OR DedupeKey = @dedupeKey)`;
 
 export function listMessagesSql(table: string): string {
   return `SELECT TOP (@limit) ${COLUMNS}

@@ -29,6 +29,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE {{schema}}."QueueMessages" TO {{ro
 -- The error history: INSERT  retry and dead-letter append the failed attempt's error (deleted with
 -- its message by the foreign key's ON DELETE CASCADE, which needs no grant).
 GRANT INSERT ON TABLE {{schema}}."QueueMessageErrors" TO {{role}};
+-- The pause switches (tqw pause): SELECT  every claim and readiness probe reads them. (The console
+-- inside `tqw run` would also need INSERT, DELETE; these workers run without it.)
+GRANT SELECT ON TABLE {{schema}}."QueuePauses" TO {{role}};
 -- Recurring schedules: SELECT, INSERT, UPDATE  each occurrence seeds or moves its row's "LastOccurrence".
 GRANT SELECT, INSERT, UPDATE ON TABLE {{schema}}."QueueSchedules" TO {{role}};
 

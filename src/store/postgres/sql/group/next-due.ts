@@ -1,8 +1,9 @@
-import { quoteLiteral } from '../../quote-table';
+import { PAUSES_TABLE, quoteLiteral, siblingTable } from '../../quote-table';
+import { notPausedCondition } from '../not-paused';
 import { tablesPerStatement } from './limits';
 
-/** Relations per table of the probe: the table, "IX_QueueMessages_Due" and "IX_QueueMessages_Lease". */
-export const NEXT_DUE_TABLES_PER_STATEMENT = tablesPerStatement(2);
+/** Relations per table of the probe: the table, "IX_QueueMessages_Due", "IX_QueueMessages_Lease" and "QueuePauses". */
+export const NEXT_DUE_TABLES_PER_STATEMENT = tablesPerStatement(3);
 
 /**
  * The readiness probe of idle tenants: ONE statement for many tables of one database, instead of
@@ -14,6 +15,7 @@ export const NEXT_DUE_TABLES_PER_STATEMENT = tablesPerStatement(2);
  *   costs the same);
  * - min("DequeueTime") of Processing rows plus the lease: when the oldest lease expires
  *   (first entry of "IX_QueueMessages_Lease").
+ * Paused work (the tenant's "QueuePauses", see not-paused.ts) is not work: a paused tenant reads as idle.
  * Tables without work return no row, so an idle database answers with an empty result.
  *
  * No bind parameters: the lease (an integer the caller checked) is a literal, so the statement
@@ -27,11 +29,12 @@ export function nextDueSql(tables: readonly string[], leaseMs: number, types?: r
   if (!Number.isInteger(leaseMs) || leaseMs < 0) throw new RangeError(`leaseMs must be an integer >= 0, got ${leaseMs}`);
   if (tables.length === 0) throw new RangeError('nextDueSql needs at least one table');
   const served = types === undefined ? '' : ` AND "MessageType" = ANY (${typeListLiteral(types)})`;
-  const branches = tables.map(
-    (table, index) => `SELECT ${index} AS "Index",
-  (SELECT min("ScheduledTime") FROM ${table} WHERE "Status" IN ('Pending', 'Failed')${served}) AS "Due",
-  (SELECT min("DequeueTime") FROM ${table} WHERE "Status" = 'Processing'${served}) AS "Held"`,
-  );
+  const branches = tables.map((table, index) => {
+    const runnable = `${served}\n    AND ${notPausedCondition(siblingTable(table, PAUSES_TABLE))}`;
+    return `SELECT ${index} AS "Index",
+  (SELECT min("ScheduledTime") FROM ${table} WHERE "Status" IN ('Pending', 'Failed')${runnable}) AS "Due",
+  (SELECT min("DequeueTime") FROM ${table} WHERE "Status" = 'Processing'${runnable}) AS "Held"`;
+  });
   return `SELECT "Index",
   (extract(epoch FROM least("Due", "Held" + interval '${leaseMs} milliseconds') - now()) * 1000)::double precision AS "DueInMs"
 FROM (

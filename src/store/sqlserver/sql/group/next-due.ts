@@ -1,5 +1,5 @@
-import { DECLARE_NOW } from '../../sql-fragments';
-import { quoteLiteral } from '../../quote-table';
+import { DECLARE_NOW, notPaused } from '../../sql-fragments';
+import { PAUSES_TABLE, quoteLiteral, siblingTable } from '../../quote-table';
 
 /**
  * Tables one SQL Server group statement names. One statement per server and login per probe
@@ -23,6 +23,7 @@ export const SQLSERVER_TABLES_PER_STATEMENT = 1_000;
  *   are skipped instead of waited for. A producer's uncommitted INSERT is not work yet; a message
  *   whose transactional handler is running (its row locked by the claim transaction) is not work
  *   for anyone either. The probe never blocks on a busy tenant.
+ * - Paused work (the tenant's [QueuePauses], see notPaused) is not work: a paused tenant reads as idle.
  * - Tables without work return no row: an idle server answers with an empty result.
  * Babelfish (multi-db mode) runs three-part names too; if a server refuses them, the worker's probe
  * fails, and its tenants fall back to polling on their own.
@@ -31,12 +32,13 @@ export function nextDueSql(tables: readonly string[], types?: readonly string[])
   if (tables.length === 0) throw new RangeError('nextDueSql needs at least one table');
   // Only work of the worker's served types counts (literals: the list is fixed for the worker's life).
   const served = types === undefined ? '' : ` AND MessageType IN (${types.length === 0 ? 'NULL' : types.map(quoteLiteral).join(', ')})`;
-  const branches = tables.map(
-    (table, index) => `SELECT ${index} AS [Index],
-    (SELECT MIN(ScheduledTime) FROM ${table} WITH (READPAST) WHERE Status = N'Pending'${served}) AS [Pending],
-    (SELECT MIN(ScheduledTime) FROM ${table} WITH (READPAST) WHERE Status = N'Failed'${served}) AS [Failed],
-    (SELECT MIN(DequeueTime) FROM ${table} WITH (READPAST) WHERE Status = N'Processing'${served}) AS [Held]`,
-  );
+  const branches = tables.map((table, index) => {
+    const runnable = `${served}\n      AND ${notPaused(siblingTable(table, PAUSES_TABLE))}`;
+    return `SELECT ${index} AS [Index],
+    (SELECT MIN(ScheduledTime) FROM ${table} WITH (READPAST) WHERE Status = N'Pending'${runnable}) AS [Pending],
+    (SELECT MIN(ScheduledTime) FROM ${table} WITH (READPAST) WHERE Status = N'Failed'${runnable}) AS [Failed],
+    (SELECT MIN(DequeueTime) FROM ${table} WITH (READPAST) WHERE Status = N'Processing'${runnable}) AS [Held]`;
+  });
   return `SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
 ${DECLARE_NOW}
 SELECT w.[Index],
