@@ -118,8 +118,8 @@ export interface EnqueueOutcome {
   deduplicated: boolean;
 }
 
-/** A message with the id its caller chose (enqueueIfAbsent, occurrences of schedules). */
-export type MessageWithId = NewMessage & { id: string };
+/** A message with the id its caller chose, which is its key (enqueueIfAbsent, occurrences of schedules): no dedupeKey. */
+export type MessageWithId = Omit<NewMessage, 'id' | 'dedupeKey'> & { id: string };
 
 /** One occurrence of a recurring schedule for this store's tenant (enqueueOccurrence). */
 export interface ScheduleOccurrence {
