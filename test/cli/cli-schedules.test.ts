@@ -71,3 +71,18 @@ test('an invalid schedule: exit 78, one line naming the schedule and the field',
   expect(lines).toHaveLength(1);
   expect(lines[0]).toContain('schedules[0] "broken": cron is not a valid 5- or 6-field cron expression: "0 25 * * *"');
 });
+
+test('tqw run with a schedule naming a tenant the tenants file lacks: exit 78 before any work, one line naming schedule and tenant', async () => {
+  const dir = tempDir('cli-schedules-run');
+  writeJson(join(dir, 'tenants.json'), [{ id: 'acme', connectionString: 'postgres://worker:pw@127.0.0.1:9/acme' }]);
+  const file = writeJson(join(dir, 'config.json'), {
+    tenants: { file: './tenants.json', watch: false },
+    http: { host: '127.0.0.1', port: 0 },
+    schedules: [{ name: 'nightly', cron: '0 2 * * *', type: 'Report', tenants: ['acme', 'initech'] }],
+  });
+  const r = await runCli(['run', '--config', file]);
+  expect(r.code).toBe(78);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain(`schedule "nightly": tenants names unknown tenant id 'initech'`);
+});
