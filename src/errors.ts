@@ -12,6 +12,7 @@ export type TqwErrorCode =
   | 'TQW_ENV_VAR_UNSET'
   | 'TQW_HANDLER_INVALID'
   | 'TQW_HANDLER_DUPLICATE_TYPE'
+  | 'TQW_SCHEDULE_INVALID'
   | 'TQW_LEASE_LOST'
   | 'TQW_PERMANENT_FAILURE'
   | 'TQW_HANDLER_TIMEOUT'
@@ -52,6 +53,7 @@ export class ConfigError extends TqwError {
       | 'TQW_ENV_VAR_UNSET'
       | 'TQW_HANDLER_INVALID'
       | 'TQW_HANDLER_DUPLICATE_TYPE'
+      | 'TQW_SCHEDULE_INVALID'
     > = 'TQW_CONFIG_INVALID',
     options?: { cause?: unknown },
   ) {

@@ -19,6 +19,7 @@ import { migrateCommand } from './commands/migrate';
 import { pauseCommand, resumeCommand } from './commands/pause';
 import { statsCommand } from './commands/stats';
 import { showCommand } from './commands/show';
+import { schedulesCommand } from './commands/schedules';
 import { processIo, type CliIo } from './io';
 import { reportError, usageHint } from './report-error';
 import { runEntry } from './run-entry';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly CliCommand[] = [
   cancelCommand,
   pauseCommand,
   resumeCommand,
+  schedulesCommand,
   consoleCommand,
   configCommand,
   healthcheckCommand,

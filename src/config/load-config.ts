@@ -17,7 +17,8 @@ import convict from 'convict';
 import { ConfigProblems } from './config-problems';
 import { readConfigFile } from './read-config-file';
 import { checkFileValues, normalizeEnv } from './raw-values';
-import { CONFIG_SCHEMA, schemaKeys, type SchemaKey, type TqwConfig, type TqwSchema } from './schema';
+import { parseSchedules } from '../schedules/parse-schedules';
+import { CONFIG_SCHEMA, SCHEDULES_KEY, schemaKeys, type SchemaKey, type TqwConfig, type TqwSchema } from './schema';
 
 export type { LogLevel, TqwConfig } from './schema';
 
@@ -56,6 +57,7 @@ export function loadConfigWithSources(options: LoadConfigOptions = {}, schema: T
   const rawFileValues = configFile === undefined ? {} : readConfigFile(configFile);
   const fileValues = configFile === undefined ? {} : checkFileValues(rawFileValues, configFile, schema, problems);
   const envValues = normalizeEnv(env, schema, problems);
+  const schedules = parseSchedules(rawFileValues[SCHEDULES_KEY], (detail) => problems.add(configFile ?? 'the config file', detail));
 
   const keys = schemaKeys(schema);
   const sources: Record<string, ValueSource> = {};
@@ -74,7 +76,7 @@ export function loadConfigWithSources(options: LoadConfigOptions = {}, schema: T
   } catch (err) {
     describe.convictError(err);
   }
-  const values = config.getProperties();
+  const values: TqwConfig = { ...config.getProperties(), schedules };
   // A cross-key rule over a value already reported (and so left at its default) would only confuse.
   if (problems.size === 0) checkCrossKeyRules(values, describe);
   problems.throwIfAny();

@@ -7,7 +7,7 @@
 import { closestName } from './closest-name';
 import type { ConfigProblems } from './config-problems';
 import { jsonKind } from './read-config-file';
-import { schemaKeys, type KeySpec, type TqwSchema } from './schema';
+import { SCHEDULES_KEY, schemaKeys, type KeySpec, type TqwSchema } from './schema';
 
 const INTEGER_TEXT = /^[+-]?\d+$/;
 const TRUE_TEXT = new Set(['true', '1', 'yes', 'on']);
@@ -28,6 +28,8 @@ export function checkFileValues(
   const allNames = schemaKeys(schema).map((k) => k.name);
   const passed: Record<string, Record<string, unknown>> = {};
   for (const [section, sectionValue] of Object.entries(values)) {
+    // An array, not a section of keys: src/schedules/parse-schedules.ts checks it.
+    if (section === SCHEDULES_KEY) continue;
     const specs = (schema as unknown as Record<string, Record<string, KeySpec<unknown>> | undefined>)[section];
     if (!Object.hasOwn(schema, section) || !specs) {
       fail(`unknown section "${section}"${didYouMean(section, Object.keys(schema))} (run 'tqw config --docs' for every key)`);

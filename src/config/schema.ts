@@ -12,6 +12,7 @@
 import { DEFAULT_NOTIFY_OPTIONS } from '../store/postgres/notify-listener';
 import { DEFAULT_POOL_OPTIONS, DEFAULT_STORE_OPTIONS } from '../store/types';
 import { DEFAULT_WORKER_OPTIONS, type WorkerOptions } from '../worker/options';
+import type { ScheduleConfig } from '../schedules/types';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -42,7 +43,18 @@ export interface TqwConfig {
   retention: { completedMaxAgeMs: number; deadLetterMaxAgeMs: number; intervalMs: number; batchSize: number; deleteOnCompletion: boolean };
   log: { level: LogLevel };
   console: { enabled: boolean; host: string; port: number; token: string; readOnly: boolean };
+  /**
+   * Recurring jobs (the config file's top-level "schedules" array, default []): not a section of
+   * keys and so not in CONFIG_SCHEMA (no env var); validated by src/schedules/parse-schedules.ts.
+   */
+  schedules: ScheduleConfig[];
 }
+
+/** The config file's top-level key of recurring jobs (see TqwConfig.schedules). */
+export const SCHEDULES_KEY = 'schedules';
+
+/** The sections of keys (every top-level entry but `schedules`). */
+export type SectionName = Exclude<keyof TqwConfig, typeof SCHEDULES_KEY>;
 
 /** How a key's raw value is typed: drives the strict checks of env strings and file values. */
 export type KeyKind = 'integer' | 'boolean' | 'string' | 'enum';
@@ -64,7 +76,7 @@ export interface KeySpec<T> {
 }
 
 export type TqwSchema = {
-  [S in keyof TqwConfig]: { [K in keyof TqwConfig[S]]-?: KeySpec<TqwConfig[S][K]> };
+  [S in SectionName]: { [K in keyof TqwConfig[S]]-?: KeySpec<TqwConfig[S][K]> };
 };
 
 /** setTimeout silently turns delays above 2^31-1 ms (24.8 days) into 1 ms: timer keys stay below. */
@@ -392,7 +404,7 @@ export const CONFIG_SCHEMA: TqwSchema = {
 /** One leaf of the schema with its dotted name. */
 export interface SchemaKey {
   name: string;
-  section: keyof TqwConfig;
+  section: SectionName;
   key: string;
   spec: KeySpec<unknown>;
 }
@@ -400,7 +412,7 @@ export interface SchemaKey {
 /** Every key, in schema order. */
 export function schemaKeys(schema: TqwSchema = CONFIG_SCHEMA): SchemaKey[] {
   const keys: SchemaKey[] = [];
-  for (const section of Object.keys(schema) as Array<keyof TqwConfig>) {
+  for (const section of Object.keys(schema) as SectionName[]) {
     const specs = schema[section] as Record<string, KeySpec<unknown>>;
     for (const key of Object.keys(specs)) {
       keys.push({ name: `${section}.${key}`, section, key, spec: specs[key] });

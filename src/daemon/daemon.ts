@@ -22,6 +22,8 @@ import { GroupedDepth } from './grouped-depth';
 import { PauseMonitor } from './pause-monitor';
 import { ignoredStoreOptions } from './ignored-options';
 import { RetentionSweeper } from './retention';
+import { ScheduleRunner } from './schedule-runner';
+import { unknownScheduleTenants } from '../schedules/parse-schedules';
 import { DaemonStatus } from './status';
 import { TenantsFileWatcher } from './tenants-file-watcher';
 
@@ -84,6 +86,12 @@ export async function startDaemon({
     // /metrics must not be silently wrong: refuse to start if prom-client no longer exports our histograms as its own.
     await checkSeriesHistogramExport();
     const tenants = loadTenants(config.tenants.file, env);
+    const unknownTenants = unknownScheduleTenants(config.schedules, new Set(tenants.map((t) => t.id)));
+    if (unknownTenants.length > 0)
+      throw new ConfigError(
+        `config error: ${unknownTenants.join('; ')} (tenants file ${config.tenants.file}; add the tenant there or remove it from the schedule)`,
+        'TQW_SCHEDULE_INVALID',
+      );
     // Every connection string of every tenant map of this process stays a secret: a tenant removed or
     // changed by a reload may still be draining on its old connection (and its errors name it).
     const secrets = new Set(tenants.map((t) => t.connectionString));
@@ -207,6 +215,18 @@ export async function startDaemon({
     retention.start();
     releasers.push(() => retention.stop());
 
+    // Pushed after the worker: stopped (in reverse) before the stores close.
+    const schedules = new ScheduleRunner({
+      schedules: config.schedules,
+      stores: () => worker.stores(),
+      logger: logger.child({ component: 'schedules' }),
+      onEnqueued: (schedule, tenant) => metrics.scheduleEnqueued(schedule, tenant),
+      redact: (t) => redactor.redact(t),
+    });
+    schedules.start();
+    releasers.push(() => schedules.stop());
+    if (config.schedules.length > 0) logger.info({ schedules: config.schedules.map((s) => s.name) }, 'recurring schedules started');
+
     const reloadTenants = (): boolean => {
       try {
         const next = loadTenants(config.tenants.file, env);
@@ -216,6 +236,9 @@ export async function startDaemon({
         currentTenants = next;
         metrics.configReload('success');
         logger.info(diff, 'tenants file reloaded');
+        // Not an error on reload: the schedule enqueues for the tenants it names that exist.
+        for (const problem of unknownScheduleTenants(config.schedules, new Set(next.map((t) => t.id))))
+          logger.warn({ problem }, 'a schedule names a tenant the tenants file no longer has; it enqueues for the others');
         warnIgnoredOptions(next);
         return true;
       } catch (err) {

@@ -59,6 +59,8 @@ export interface TqwMetrics {
   messageLag(tenant: string, type: string, seconds: number): void;
   poll(tenant: string, result: PollResult, seconds: number): void;
   configReload(result: 'success' | 'failure'): void;
+  /** An occurrence of a recurring schedule this replica enqueued for the tenant. */
+  scheduleEnqueued(schedule: string, tenant: string): void;
   /**
    * Drops the tenant's counter and histogram series (call it after the tenant was removed from the map and
    * drained; a later observation for the tenant would create its series again). No-op with tenantLabel false.
@@ -106,6 +108,12 @@ export function createMetrics(options: MetricsOptions): TqwMetrics {
     help: 'Round trip of one claim statement, in seconds.',
     labelNames: [],
     buckets: POLL_BUCKETS,
+  });
+
+  const scheduleEnqueued = labelling.counter({
+    name: 'tqw_schedule_enqueued_total',
+    help: 'Occurrences of recurring schedules enqueued by this replica (each occurrence is enqueued by one replica only), by schedule.',
+    labelNames: ['schedule'],
   });
 
   labelling.gauge({
@@ -177,6 +185,7 @@ export function createMetrics(options: MetricsOptions): TqwMetrics {
       observeSeconds(pollDuration, tenant, {}, seconds);
     },
     configReload: (result) => configReloads.inc({ result }),
+    scheduleEnqueued: (schedule, tenant) => scheduleEnqueued.inc(tenant, { schedule }),
     removeTenant: (tenant) => labelling.forget(tenant),
   };
 }

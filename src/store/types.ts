@@ -142,6 +142,31 @@ export interface EnqueueOutcome {
   deduplicated: boolean;
 }
 
+/** A message with the id its caller chose, which is its key (enqueueIfAbsent, occurrences of schedules): no dedupeKey. */
+export type MessageWithId = Omit<NewMessage, 'id' | 'dedupeKey'> & { id: string };
+
+/** One occurrence of a recurring schedule for this store's tenant (enqueueOccurrence). */
+export interface ScheduleOccurrence {
+  /** The schedule's name: the key of its row in QueueSchedules (at most 200 characters). */
+  schedule: string;
+  /** The occurrence (whole seconds, as cron gives them). */
+  occurrence: Date;
+  /** false: record the occurrence as handled without inserting (catch-up "none"). */
+  enqueue: boolean;
+  /** The message, with its deterministic id (src/schedules/occurrence-id.ts). */
+  message: MessageWithId;
+}
+
+/**
+ * What enqueueOccurrence did: 'enqueued' (this call moved the schedule's last occurrence forward
+ * and inserted the message), 'skipped' (moved it forward, nothing inserted: enqueue false),
+ * 'already-enqueued' (moved it forward, but a message with the id existed), 'already-handled'
+ * (the schedule's last occurrence was at or past this one: another replica had it), 'first-seen'
+ * (no row for the schedule yet: one was written with this occurrence and nothing was inserted, so
+ * a new schedule does not backfill).
+ */
+export type OccurrenceOutcome = 'enqueued' | 'skipped' | 'already-enqueued' | 'already-handled' | 'first-seen';
+
 export type StatusCounts = Record<MessageStatus, number>;
 
 /**
@@ -294,6 +319,21 @@ export interface QueueStore {
 
   /** enqueue, telling whether the dedupe key found an existing message. Race-free under concurrent producers. */
   enqueueMessage(message: NewMessage, tx?: StoreTransaction): Promise<EnqueueOutcome>;
+
+  /**
+   * Inserts the message unless a row with its id exists (in `tx` when given). True when inserted,
+   * false when the id was there, also when a concurrent insert of the same id won the race.
+   */
+  enqueueIfAbsent(message: MessageWithId, tx?: StoreTransaction): Promise<boolean>;
+
+  /**
+   * One occurrence of a schedule, atomically (one statement on PostgreSQL, one transaction on SQL
+   * Server): the schedule's row in QueueSchedules (beside the queue table) moves its LastOccurrence
+   * forward to `occurrence` only if it was earlier, and only then is the message inserted if absent.
+   * However many replicas call it for the same occurrence, one gets 'enqueued' (or 'skipped'), the
+   * others 'already-handled'.
+   */
+  enqueueOccurrence(occurrence: ScheduleOccurrence): Promise<OccurrenceOutcome>;
 
   /**
    * Pauses the whole tenant (`messageType` undefined) or one message type, for every worker that

@@ -22,6 +22,7 @@ import { writeFigures } from './support/figures';
 import { WORKER_GRANTS_FILE } from './support/grants';
 import { query, quoteIdent } from './support/sql';
 import type { TenantDb } from './support/tenant-db';
+import { occurrenceId } from '../../src/schedules/occurrence-id';
 
 let scenario: Scenario;
 let otherDatabase: string;
@@ -100,6 +101,20 @@ test('every queue statement of the engine works as the worker role (both tenants
       expect(await step('completeMany', () => store.completeMany([fourth!]))).toEqual([fourth!.id]);
       await step('stats', () => store.stats());
       await step('depth', () => store.depth());
+      // Recurring jobs: the schedule's row in QueueSchedules (SELECT, INSERT, UPDATE) and insert-if-absent.
+      const occurrence = (at: string) => ({
+        schedule: 'least-privilege',
+        occurrence: new Date(at),
+        enqueue: true,
+        message: { id: occurrenceId('least-privilege', t.id, new Date(at)), tenantId: t.id, messageType: 'NoSuchType', payload: {} },
+      });
+      const due = occurrence('2026-12-06T03:00:00Z');
+      expect(await step('enqueueOccurrence (new schedule)', () => store.enqueueOccurrence(occurrence('2026-12-06T02:00:00Z')))).toBe(
+        'first-seen',
+      );
+      expect(await step('enqueueOccurrence', () => store.enqueueOccurrence(due))).toBe('enqueued');
+      expect(await step('enqueueIfAbsent', () => store.enqueueIfAbsent(due.message))).toBe(false);
+      expect(await store.deleteMessage(due.message.id, ['Pending'])).toBe(true);
       expect(await step('purge', () => store.purge('Completed', 0, 100))).toBe(2);
     } finally {
       await store.close();

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { LeaseLostError } from '../../src/errors';
 import type { ClaimFence, ClaimedMessage, MessageStatus, QueueStore, StoreTransaction, TenantLimits } from '../../src/store/types';
+import { occurrenceId } from '../../src/schedules/occurrence-id';
 import { describeTransactionGuardContract } from './transaction-guard-contract';
 
 /** A row written by plain SQL, as a producer (or an operator) would, bypassing enqueue(). */
@@ -699,6 +700,103 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         );
         expect(outcome.deduplicated).toBe(false);
         expect((await store.getMessage(outcome.id))?.status).toBe('Pending');
+      });
+    });
+
+    describe('insert-if-absent and schedule occurrences', () => {
+      const occurrenceMessage = (schedule: string, at: Date, payload: unknown = { at: at.toISOString() }) => ({
+        id: occurrenceId(schedule, TENANT, at),
+        tenantId: TENANT,
+        messageType: 'Report',
+        payload,
+      });
+      const at = (second: number) => new Date(Date.UTC(2026, 11, 6, 2, 0, second));
+
+      test('enqueueIfAbsent inserts once: the same id again inserts nothing and leaves the first row as it was, whatever its status', async () => {
+        const store = await fx.makeStore(TENANT);
+        const message = occurrenceMessage('nightly', at(0), { first: true });
+        expect(await store.enqueueIfAbsent(message)).toBe(true);
+        expect(await store.enqueueIfAbsent({ ...message, payload: { first: false } })).toBe(false);
+        const row = await store.getMessage(message.id);
+        expect(row).toMatchObject({ id: message.id, status: 'Pending', messageType: 'Report' });
+        expect(JSON.parse(row!.payload)).toEqual({ first: true });
+        expect(await store.complete(await claimOne(store))).toBe(true);
+        expect(await store.enqueueIfAbsent(message)).toBe(false);
+        expect((await store.stats()).counts).toMatchObject({ Pending: 0, Completed: 1 });
+      });
+
+      test('enqueueIfAbsent from concurrent producers on separate pools: exactly one true, one row', async () => {
+        const store = await fx.makeStore(TENANT);
+        const peers = [store, await fx.openPeer(store), await fx.openPeer(store)];
+        const message = occurrenceMessage('race', at(1));
+        const results = await Promise.all(Array.from({ length: 12 }, (_, i) => peers[i % peers.length]!.enqueueIfAbsent(message)));
+        expect(results.filter((r) => r)).toHaveLength(1);
+        expect((await store.stats()).counts.Pending).toBe(1);
+      });
+
+      test("enqueueIfAbsent in the caller's transaction: a rollback leaves the id free", async () => {
+        const store = await fx.makeStore(TENANT);
+        const message = occurrenceMessage('tx', at(2));
+        await expect(
+          fx.callerTransaction(store, async (tx) => {
+            expect(await store.enqueueIfAbsent(message, tx)).toBe(true);
+            throw new Error('rollback');
+          }),
+        ).rejects.toThrow('rollback');
+        expect(await store.getMessage(message.id)).toBeNull();
+        expect(await fx.callerTransaction(store, (tx) => store.enqueueIfAbsent(message, tx))).toBe(true);
+        expect(await store.getMessage(message.id)).not.toBeNull();
+      });
+
+      test('enqueueOccurrence: a new schedule is only recorded; each later occurrence is enqueued once; older or equal ones, skips and existing ids insert nothing', async () => {
+        const store = await fx.makeStore(TENANT);
+        const occurrence = (second: number, enqueue = true) => ({
+          schedule: 'nightly',
+          occurrence: at(second),
+          enqueue,
+          message: occurrenceMessage('nightly', at(second)),
+        });
+        expect(await store.enqueueOccurrence(occurrence(10))).toBe('first-seen');
+        expect(await store.getMessage(occurrence(10).message.id)).toBeNull();
+        expect(await store.enqueueOccurrence(occurrence(10))).toBe('already-handled');
+        expect(await store.enqueueOccurrence(occurrence(11))).toBe('enqueued');
+        const row = await store.getMessage(occurrence(11).message.id);
+        expect(row).toMatchObject({ status: 'Pending', messageType: 'Report', tenantId: TENANT });
+        expect(JSON.parse(row!.payload)).toEqual({ at: at(11).toISOString() });
+        expect(await store.enqueueOccurrence(occurrence(11))).toBe('already-handled');
+        expect(await store.enqueueOccurrence(occurrence(9))).toBe('already-handled');
+        expect(await store.enqueueOccurrence(occurrence(12, false))).toBe('skipped');
+        expect(await store.getMessage(occurrence(12).message.id)).toBeNull();
+        expect(await store.enqueueOccurrence(occurrence(12))).toBe('already-handled');
+        expect(await store.enqueueIfAbsent(occurrence(13).message)).toBe(true);
+        expect(await store.enqueueOccurrence(occurrence(13))).toBe('already-enqueued');
+        expect(await store.enqueueOccurrence({ ...occurrence(14), schedule: 'other' })).toBe('first-seen');
+        expect((await store.stats()).counts.Pending).toBe(2);
+      });
+
+      test('enqueueOccurrence from concurrent replicas on separate pools: one seeds a new schedule, then one enqueues each occurrence', async () => {
+        const store = await fx.makeStore(TENANT);
+        const peers = [store, await fx.openPeer(store), await fx.openPeer(store)];
+        const all = (second: number) =>
+          Promise.all(
+            Array.from({ length: 9 }, (_, i) =>
+              peers[i % peers.length]!.enqueueOccurrence({
+                schedule: 'every-second',
+                occurrence: at(second),
+                enqueue: true,
+                message: occurrenceMessage('every-second', at(second)),
+              }),
+            ),
+          );
+        const seeding = await all(20);
+        expect(seeding.filter((o) => o === 'first-seen')).toHaveLength(1);
+        expect(seeding.filter((o) => o !== 'first-seen').every((o) => o === 'already-handled')).toBe(true);
+        for (const second of [21, 22, 23]) {
+          const outcomes = await all(second);
+          expect(outcomes.filter((o) => o === 'enqueued')).toHaveLength(1);
+          expect(outcomes.filter((o) => o !== 'enqueued').every((o) => o === 'already-handled')).toBe(true);
+        }
+        expect((await store.stats()).counts.Pending).toBe(3);
       });
     });
 

@@ -20,6 +20,7 @@ import {
   LIMITS_TABLE,
   MIGRATIONS_TABLE,
   PAUSES_TABLE,
+  SCHEDULES_TABLE,
   quoteTable,
   siblingTable,
 } from '../../src/store/sqlserver/quote-table';
@@ -47,6 +48,11 @@ function pausesOf(table: string): string {
   return siblingTable(table, PAUSES_TABLE);
 }
 
+/** The schedules' state table beside `table` (enqueue-occurrence.ts writes it). */
+function schedulesOf(table: string): string {
+  return siblingTable(table, SCHEDULES_TABLE);
+}
+
 /** The rate-limit buckets beside `table` (limited claims). */
 function limitsOf(table: string): string {
   return siblingTable(table, LIMITS_TABLE);
@@ -71,13 +77,15 @@ function sqlBuilders(): Array<[string, (table: string) => string]> {
         `${file}:${name}`,
         file === 'error-history.ts'
           ? (table) => build(errorsOf(table))
-          : file === 'pauses.ts'
-            ? (table) => build(pausesOf(table))
-            : file === 'limits.ts' && name !== 'runningByTypeSql'
-              ? (table) => build(limitsOf(table))
-              : writesErrors || file === 'claim.ts'
-                ? (table) => build(table, file === 'claim.ts' ? pausesOf(table) : errorsOf(table))
-                : (table) => build(table),
+          : file === 'enqueue-occurrence.ts'
+            ? (table) => build(table, schedulesOf(table))
+            : file === 'pauses.ts'
+              ? (table) => build(pausesOf(table))
+              : file === 'limits.ts' && name !== 'runningByTypeSql'
+                ? (table) => build(limitsOf(table))
+                : writesErrors || file === 'claim.ts'
+                  ? (table) => build(table, file === 'claim.ts' ? pausesOf(table) : errorsOf(table))
+                  : (table) => build(table),
       ]);
     }
   }
@@ -103,7 +111,7 @@ function migrationStatements(schema: string | undefined): Array<[string, string]
 describe('every statement the SQL Server store sends parses as T-SQL', () => {
   const builders = sqlBuilders();
 
-  test('the sql folder holds the 38 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
+  test('the sql folder holds the 40 statements of the store, and the store uses each of them (with and without deleteOnCompletion)', () => {
     expect(builders.map(([name]) => name.split(':')[0])).toEqual([
       'claim.ts',
       'claim.ts',
@@ -119,6 +127,8 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
       'delete-message.ts',
       'depth.ts',
       'enqueue-deduped.ts',
+      'enqueue-if-absent.ts',
+      'enqueue-occurrence.ts',
       'enqueue.ts',
       'error-history.ts',
       'extend-lease.ts',
@@ -146,7 +156,9 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
     ]);
     for (const table of TABLES) {
       const used = new Set([
-        ...Object.values(sqlServerStatements(table, DEFAULT_STORE_OPTIONS, errorsOf(table), pausesOf(table), limitsOf(table))),
+        ...Object.values(
+          sqlServerStatements(table, DEFAULT_STORE_OPTIONS, errorsOf(table), pausesOf(table), limitsOf(table), schedulesOf(table)),
+        ),
         ...Object.values(
           sqlServerStatements(
             table,
@@ -154,6 +166,7 @@ describe('every statement the SQL Server store sends parses as T-SQL', () => {
             errorsOf(table),
             pausesOf(table),
             limitsOf(table),
+            schedulesOf(table),
           ),
         ),
       ]);
@@ -452,6 +465,20 @@ describe('structure of the statements the guarantees rest on', () => {
         '@messageType',
         '@payload',
         '@priority',
+        '@tenantId',
+      ],
+      enqueueIfAbsent: ['@correlationId', '@delayMillis', '@delaySeconds', '@id', '@messageType', '@payload', '@priority', '@tenantId'],
+      enqueueOccurrence: [
+        '@correlationId',
+        '@delayMillis',
+        '@delaySeconds',
+        '@enqueue',
+        '@id',
+        '@messageType',
+        '@occurrence',
+        '@payload',
+        '@priority',
+        '@schedule',
         '@tenantId',
       ],
       getMessage: ['@id'],

@@ -90,7 +90,7 @@ describe('loadConfig: file and env', () => {
   ])('public env var %s sets %s', (envName, key, raw, expected) => {
     const config = loadConfig({ env: { [envName]: raw }, cwd });
     expect(valueAt(config, key)).toBe(expected);
-    expect(CONFIG_SCHEMA[key.split('.')[0] as keyof TqwConfig]).toHaveProperty([key.split('.')[1], 'env'], envName);
+    expect(CONFIG_SCHEMA[key.split('.')[0] as keyof typeof CONFIG_SCHEMA]).toHaveProperty([key.split('.')[1], 'env'], envName);
   });
 
   it('every key of the schema is set by its env var', () => {

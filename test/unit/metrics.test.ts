@@ -28,6 +28,7 @@ const TQW_METRICS = [
   'tqw_tenant_up',
   'tqw_tenants',
   'tqw_config_reloads_total',
+  'tqw_schedule_enqueued_total',
 ];
 
 describe('createMetrics with the tenant label (default)', () => {
@@ -156,6 +157,18 @@ describe('createMetrics with the tenant label (default)', () => {
     samples = await scrape(metrics.registry);
     expect(valueOf(samples, 'tqw_config_reloads_total', { result: 'success' })).toBe(2);
     expect(valueOf(samples, 'tqw_config_reloads_total', { result: 'failure' })).toBe(1);
+  });
+
+  it('counts enqueued schedule occurrences per tenant and schedule', async () => {
+    const { source } = mutableSource();
+    const metrics = create({ source });
+    metrics.scheduleEnqueued('nightly', 'acme');
+    metrics.scheduleEnqueued('nightly', 'acme');
+    metrics.scheduleEnqueued('hourly', 'globex');
+    const samples = await scrape(metrics.registry);
+    expect(valueOf(samples, 'tqw_schedule_enqueued_total', { tenant: 'acme', schedule: 'nightly' })).toBe(2);
+    expect(valueOf(samples, 'tqw_schedule_enqueued_total', { tenant: 'globex', schedule: 'hourly' })).toBe(1);
+    expect(find(samples, 'tqw_schedule_enqueued_total', {})).toHaveLength(2);
   });
 
   it('escapes label values that contain quotes, backslashes and newlines', async () => {

@@ -34,9 +34,10 @@ import { createPostgresGroup } from './group';
 import type { PgListenerRegistry } from './notify-listener';
 import { runMigrations } from './migrate';
 import { serializePayload } from './payload';
-import { ERRORS_TABLE, LIMITS_TABLE, PAUSES_TABLE, quoteTable } from './quote-table';
 import { claimWithinLimits, rotate } from '../shared/limited-claim';
+import { ERRORS_TABLE, LIMITS_TABLE, PAUSES_TABLE, SCHEDULES_TABLE, quoteTable } from './quote-table';
 import { pauseKey, toPauseState } from '../shared/pause-switch';
+import { occurrenceOutcome } from '../occurrence-outcome';
 import { CLAIM_TYPES } from './fast-types';
 import { preparedName } from './prepared';
 import { fenceArrays } from './fence-arrays';
@@ -77,6 +78,7 @@ export function createPostgresStore(
     quoteTable(tenant.schema, ERRORS_TABLE),
     quoteTable(tenant.schema, PAUSES_TABLE),
     quoteTable(tenant.schema, LIMITS_TABLE),
+    quoteTable(tenant.schema, SCHEDULES_TABLE),
   );
   const shared = storePool(
     pools,
@@ -98,18 +100,20 @@ export function createPostgresStore(
   const fenced = async (text: string, fence: ClaimFence, ...more: unknown[]): Promise<boolean> =>
     (await pool().query(text, [...fenceParams(fence), ...more])).rowCount === 1;
 
+  /** $1..$7 of enqueue.ts. */
+  const messageValues = (message: NewMessage, id: string): unknown[] => [
+    id,
+    message.tenantId,
+    message.messageType,
+    serializePayload(message.payload, message.messageType),
+    message.delayMs ?? 0,
+    message.correlationId ?? null,
+    checkedPriority(message.priority),
+  ];
+
   const enqueueMessage = async (message: NewMessage, tx?: StoreTransaction): Promise<EnqueueOutcome> => {
     const id = message.id ?? newMessageId('postgres');
-    const payload = serializePayload(message.payload, message.messageType);
-    const values = [
-      id,
-      message.tenantId,
-      message.messageType,
-      payload,
-      message.delayMs ?? 0,
-      message.correlationId ?? null,
-      checkedPriority(message.priority),
-    ];
+    const values = messageValues(message, id);
     const key = checkedDedupeKey(message.dedupeKey);
     const client = via(tx);
     if (key === null) {
@@ -288,6 +292,21 @@ export function createPostgresStore(
     },
 
     enqueueMessage,
+
+    async enqueueIfAbsent(message, tx) {
+      return ((await via(tx).query(sql.enqueueIfAbsent, messageValues(message, message.id))).rowCount ?? 0) === 1;
+    },
+
+    async enqueueOccurrence({ schedule, occurrence, enqueue, message }) {
+      const { rows } = await pool().query<{ Seeded: boolean; Advanced: boolean; Inserted: boolean }>(sql.enqueueOccurrence, [
+        ...messageValues(message, message.id),
+        schedule,
+        occurrence,
+        enqueue,
+      ]);
+      const r = oneRow(rows, 'enqueue-occurrence'); // a SELECT of scalars: always one row
+      return occurrenceOutcome(r.Seeded, r.Advanced, r.Inserted, enqueue);
+    },
 
     async getMessage(id) {
       const { rows } = await pool().query<PgQueueRow>(sql.getMessage, [id]);

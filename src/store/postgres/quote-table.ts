@@ -17,6 +17,8 @@ export const PAUSES_TABLE = 'QueuePauses';
 
 /** The token buckets of the tenant's rate limits beside the queue table (limited claims). */
 export const LIMITS_TABLE = 'QueueLimits';
+/** The last handled occurrence of each recurring schedule, beside the queue table. */
+export const SCHEDULES_TABLE = 'QueueSchedules';
 
 /**
  * Quotes one identifier: wraps it in double quotes and doubles embedded quotes, the only

@@ -1,6 +1,6 @@
 import { claimSql } from './sql/claim';
-import { LIMITS_TABLE, PAUSES_TABLE, siblingTable } from './quote-table';
 import { lockBucketsSql, runningByTypeSql, saveBucketsSql } from './sql/limits';
+import { LIMITS_TABLE, PAUSES_TABLE, SCHEDULES_TABLE, siblingTable } from './quote-table';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../types';
 import { completeSql } from './sql/complete';
 import { completeDeleteSql } from './sql/complete-delete';
@@ -12,6 +12,8 @@ import { deadLetterSql } from './sql/dead-letter';
 import { depthSql } from './sql/depth';
 import { enqueueSql } from './sql/enqueue';
 import { enqueueDedupedSql, findByDedupeKeySql } from './sql/enqueue-deduped';
+import { enqueueIfAbsentSql } from './sql/enqueue-if-absent';
+import { enqueueOccurrenceSql } from './sql/enqueue-occurrence';
 import { extendLeaseSql } from './sql/extend-lease';
 import { getMessageSql } from './sql/get-message';
 import { listDeadLettersSql } from './sql/list-dead-letters';
@@ -38,7 +40,8 @@ import { waitingByTypeSql } from './sql/waiting-by-type';
  * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. With
  * `asyncCommit` the bookkeeping statements outside a handler's transaction (claim, complete,
  * completeMany, extendLease) commit asynchronously (sql/async-commit.ts); with `asyncClaims` (the
- * default) the claim does. `errors`, `pauses` and `limits` are the quoted error history, pause and rate-limit tables beside `table`.
+ * default) the claim does. `errors`, `pauses`, `limits` and `schedules` are the quoted error history,
+ * pause, rate-limit and schedule-state tables beside `table`.
  */
 export function postgresStatements(
   table: string,
@@ -46,6 +49,7 @@ export function postgresStatements(
   errors = '"QueueMessageErrors"',
   pauses = siblingTable(table, PAUSES_TABLE),
   limits = siblingTable(table, LIMITS_TABLE),
+  schedules = siblingTable(table, SCHEDULES_TABLE),
 ) {
   const del = options.deleteOnCompletion;
   const async = options.asyncCommit;
@@ -70,6 +74,8 @@ export function postgresStatements(
     enqueue: enqueueSql(table),
     enqueueDeduped: enqueueDedupedSql(table),
     findByDedupeKey: findByDedupeKeySql(table),
+    enqueueIfAbsent: enqueueIfAbsentSql(table),
+    enqueueOccurrence: enqueueOccurrenceSql(table, schedules),
     getMessage: getMessageSql(table),
     stats: statsSql(table),
     waitingByType: waitingByTypeSql(table),

@@ -18,6 +18,8 @@ export const PAUSES_TABLE = 'QueuePauses';
 
 /** The token buckets of the tenant's rate limits beside the queue table (limited claims). */
 export const LIMITS_TABLE = 'QueueLimits';
+/** The last handled occurrence of each recurring schedule, beside the queue table. */
+export const SCHEDULES_TABLE = 'QueueSchedules';
 
 /** SQL Server identifiers (sysname) are at most 128 characters. */
 const MAX_IDENTIFIER_LENGTH = 128;

@@ -33,13 +33,15 @@ import { connectOnce, createMssqlPool } from './create-pool';
 import { DEFAULT_MIGRATE_OPTIONS, runMigrations } from './migrate';
 import { SQLSERVER_MIGRATIONS } from './migrations';
 import { assertUuid, bindDelayParts, bindFence, fencesJson, splitDelay } from './params';
-import { ERRORS_TABLE, LIMITS_TABLE, PAUSES_TABLE, QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
 import { claimWithinLimits, rotate } from '../shared/limited-claim';
+import { ERRORS_TABLE, LIMITS_TABLE, PAUSES_TABLE, QUEUE_TABLE, SCHEDULES_TABLE, quoteIdent, quoteTable } from './quote-table';
 import { pauseKey, toPauseState } from '../shared/pause-switch';
 import { isDuplicateKey } from './duplicate-key';
 import { column, expiredIdOf, numberColumn, rowCountOf, toClaimedMessage, toFence, toQueueMessageRow, type MssqlRow } from './row-mapper';
 import { sqlServerStatements } from './statements';
 import { assertPageLimit, operatorStatuses, searchedUuid } from '../operator-checks';
+import { occurrenceOutcome } from '../occurrence-outcome';
+import { MAX_SCHEDULE_NAME_LENGTH } from '../../schedules/types';
 import type { DeadLetterFilter } from '../types';
 
 /** @type, @error, @ids, @batch of dead-letters-matching.ts; the batch is capped like purge's (lock escalation). */
@@ -86,6 +88,7 @@ export function createSqlServerStore(
     quoteTable(tenant.schema, ERRORS_TABLE),
     quoteTable(tenant.schema, PAUSES_TABLE),
     quoteTable(tenant.schema, LIMITS_TABLE),
+    quoteTable(tenant.schema, SCHEDULES_TABLE),
   );
   const config = sqlServerConfig(tenant.connectionString, `tenant '${tenant.id}' (${tenant.redactedConnection})`);
   const requestTimeoutMs = config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -116,8 +119,8 @@ export function createSqlServerStore(
   /** Rotates which limited type a limited claim takes first (this store's claims only). */
   let limitedRound = 0;
 
-  const enqueueMessage = async (message: NewMessage, tx?: StoreTransaction): Promise<EnqueueOutcome> => {
-    const id = message.id ?? newMessageId('sqlserver');
+  /** A request with the message's parameters of enqueue.ts bound (checked first). */
+  const messageRequest = async (message: NewMessage, id: string, tx?: StoreTransaction): Promise<mssql.Request> => {
     assertUuid(id, 'message id');
     // Checked here because SQL Server silently truncates a parameter value longer than its
     // declared NVARCHAR(n), which would store another tenant id or message type than asked for.
@@ -127,14 +130,19 @@ export function createSqlServerStore(
     if (correlationId !== null) assertUuid(correlationId, 'correlationId');
     const payload = serializePayload(message.payload, message.messageType);
     const delay = splitDelay(message.delayMs ?? 0, 'enqueue delayMs');
-    const key = checkedDedupeKey(message.dedupeKey);
-    const req = bindDelayParts(await requestVia(tx), delay)
+    return bindDelayParts(await requestVia(tx), delay)
       .input('id', mssql.UniqueIdentifier, id)
       .input('tenantId', mssql.NVarChar(50), message.tenantId)
       .input('messageType', mssql.NVarChar(255), message.messageType)
       .input('payload', mssql.NVarChar(mssql.MAX), payload)
       .input('correlationId', mssql.UniqueIdentifier, correlationId)
       .input('priority', mssql.Int, checkedPriority(message.priority));
+  };
+
+  const enqueueMessage = async (message: NewMessage, tx?: StoreTransaction): Promise<EnqueueOutcome> => {
+    const id = message.id ?? newMessageId('sqlserver');
+    const key = checkedDedupeKey(message.dedupeKey);
+    const req = await messageRequest(message, id, tx);
     if (key === null) {
       await req.query(sql.enqueue);
       return { id, deduplicated: false };
@@ -308,6 +316,17 @@ export function createSqlServerStore(
 
     enqueueMessage,
 
+    async enqueueIfAbsent(message, tx) {
+      try {
+        const { recordset } = await (await messageRequest(message, message.id, tx)).query<MssqlRow>(sql.enqueueIfAbsent);
+        return numberColumn(oneRow(recordset, 'enqueue-if-absent'), 'Inserted') === 1;
+      } catch (err) {
+        // A concurrent insert of the same id passed the NOT EXISTS too and won (enqueue-if-absent.ts).
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    },
+
     async pause(messageType) {
       const key = pauseKey(messageType);
       try {
@@ -315,6 +334,27 @@ export function createSqlServerStore(
         return rowCountOf(result.recordset) === 1;
       } catch (err) {
         if (isDuplicateKey(err)) return false; // a concurrent pause of the same switch won the insert
+        throw err;
+      }
+    },
+
+    async enqueueOccurrence({ schedule, occurrence, enqueue, message }) {
+      assertMaxLength(schedule, MAX_SCHEDULE_NAME_LENGTH, 'schedule');
+      try {
+        const req = (await messageRequest(message, message.id))
+          .input('schedule', mssql.NVarChar(MAX_SCHEDULE_NAME_LENGTH), schedule)
+          .input('occurrence', mssql.DateTimeOffset(3), occurrence)
+          .input('enqueue', mssql.Bit, enqueue);
+        const row = oneRow((await req.query<MssqlRow>(sql.enqueueOccurrence)).recordset, 'enqueue-occurrence');
+        return occurrenceOutcome(
+          numberColumn(row, 'Seeded') === 1,
+          numberColumn(row, 'Advanced') === 1,
+          numberColumn(row, 'Inserted') === 1,
+          enqueue,
+        );
+      } catch (err) {
+        // Another replica seeded the schedule's row (or inserted the message) at the same moment.
+        if (isDuplicateKey(err)) return 'already-handled';
         throw err;
       }
     },

@@ -1,6 +1,6 @@
 import { claimByTypeSql, claimSql } from './sql/claim';
-import { LIMITS_TABLE, PAUSES_TABLE, siblingTable } from './quote-table';
 import { lockBucketsSql, runningByTypeSql, saveBucketsSql } from './sql/limits';
+import { LIMITS_TABLE, PAUSES_TABLE, SCHEDULES_TABLE, siblingTable } from './quote-table';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../types';
 import { completeSql } from './sql/complete';
 import { completeDeleteSql } from './sql/complete-delete';
@@ -12,6 +12,8 @@ import { deadLetterSql } from './sql/dead-letter';
 import { depthSql } from './sql/depth';
 import { enqueueSql } from './sql/enqueue';
 import { enqueueDedupedSql } from './sql/enqueue-deduped';
+import { enqueueIfAbsentSql } from './sql/enqueue-if-absent';
+import { enqueueOccurrenceSql } from './sql/enqueue-occurrence';
 import { extendLeaseSql } from './sql/extend-lease';
 import { getMessageSql } from './sql/get-message';
 import { listDeadLettersSql } from './sql/list-dead-letters';
@@ -37,7 +39,8 @@ import { waitingByTypeSql } from './sql/waiting-by-type';
  * never change). With `deleteOnCompletion` the three completing statements are fenced DELETEs
  * (complete-delete.ts, completing-delete.ts, complete-many-delete.ts) instead of UPDATEs to
  * Completed; `completingUpdate` is then the opening DELETE of a completing transaction. `errors`,
- * `pauses` and `limits` are the quoted error history, pause and rate-limit tables beside `table`.
+ * `pauses`, `limits` and `schedules` are the quoted error history, pause, rate-limit and schedule-state
+ * tables beside `table`.
  */
 export function sqlServerStatements(
   table: string,
@@ -45,6 +48,7 @@ export function sqlServerStatements(
   errors = '[QueueMessageErrors]',
   pauses = siblingTable(table, PAUSES_TABLE),
   limits = siblingTable(table, LIMITS_TABLE),
+  schedules = siblingTable(table, SCHEDULES_TABLE),
 ) {
   const del = options.deleteOnCompletion;
   return {
@@ -68,6 +72,8 @@ export function sqlServerStatements(
     extendLease: extendLeaseSql(table),
     enqueue: enqueueSql(table),
     enqueueDeduped: enqueueDedupedSql(table),
+    enqueueIfAbsent: enqueueIfAbsentSql(table),
+    enqueueOccurrence: enqueueOccurrenceSql(table, schedules),
     getMessage: getMessageSql(table),
     stats: statsSql(table),
     waitingByType: waitingByTypeSql(table),

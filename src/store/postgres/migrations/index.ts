@@ -7,6 +7,7 @@ import { addPriority } from './0006-add-priority';
 import { addDedupeKey } from './0007-add-dedupe-key';
 import { createPauses } from './0008-create-pauses';
 import { addSnoozeCount } from './0009-add-snooze-count';
+import { createSchedules } from './0010-create-schedules';
 import { createLimits } from './0011-create-limits';
 import type { PostgresMigration } from './types';
 
@@ -23,5 +24,6 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   addDedupeKey,
   createPauses,
   addSnoozeCount,
+  createSchedules,
   createLimits,
 ];

@@ -5,6 +5,7 @@ import { addPriority } from './0004-add-priority';
 import { addDedupeKey } from './0005-add-dedupe-key';
 import { createPauses } from './0006-create-pauses';
 import { addSnoozeCount } from './0007-add-snooze-count';
+import { createSchedules } from './0008-create-schedules';
 import { createLimits } from './0009-create-limits';
 import type { SqlServerMigration } from './types';
 
@@ -20,5 +21,6 @@ export const SQLSERVER_MIGRATIONS: readonly SqlServerMigration[] = [
   addDedupeKey,
   createPauses,
   addSnoozeCount,
+  createSchedules,
   createLimits,
 ];

@@ -34,6 +34,8 @@ GRANT INSERT ON TABLE {{schema}}."QueueMessageErrors" TO {{role}};
 GRANT SELECT ON TABLE {{schema}}."QueuePauses" TO {{role}};
 -- The token buckets of rate limits (tenants with "limits"): SELECT, INSERT, UPDATE.
 GRANT SELECT, INSERT, UPDATE ON TABLE {{schema}}."QueueLimits" TO {{role}};
+-- Recurring schedules: SELECT, INSERT, UPDATE  each occurrence seeds or moves its row's "LastOccurrence".
+GRANT SELECT, INSERT, UPDATE ON TABLE {{schema}}."QueueSchedules" TO {{role}};
 
 -- The handler's own tables, with exactly what the handler does to them. The reliability handler
 -- RecordTx only inserts into "ReliabilityEffects"; the example ProductUpdate handler would need
