@@ -558,7 +558,7 @@ export function describeStoreContract(label: string, fx: StoreContractFixture, o
         expect(await b.pause('Report')).toBe(true);
         const [dueA, dueB] = await a.group.nextDue(tables, { leaseMs: LONG_LEASE });
         expect(dueA).toBeNull();
-        expect(dueB!).toBeGreaterThan(25_000); // only the SendEmail due later counts
+        expect(dueB!).toBeGreaterThan(10_000); // only the SendEmail due later counts (30 s, less a slow server's delay)
         expect(await a.group.pauseStates([...tables, a.group.table])).toEqual([
           { all: true, types: [] },
           { all: false, types: ['Report'] },
