@@ -44,6 +44,15 @@ export function privilegeHint(err: unknown): string | undefined {
     }
     return `the login lacks a privilege on table ${table}: GRANT what the handler does to it (e.g. SELECT, INSERT, UPDATE) TO <worker login>; see ${section}`;
   }
+  // A table or column a newer tqw adds (tqw migrate not run yet after an upgrade).
+  if (
+    (m = /relation "?([^"\s]*(?:QueuePauses|QueueLimits|QueueSchedules|QueueMessageErrors))"? does not exist/i.exec(message)) ||
+    (m = /Invalid object name '([^']*(?:QueuePauses|QueueLimits|QueueSchedules|QueueMessageErrors))'/i.exec(message)) ||
+    (m = /column "?(Priority|DedupeKey|SnoozeCount)"? does not exist/i.exec(message)) ||
+    (m = /Invalid column name '(Priority|DedupeKey|SnoozeCount)'/i.exec(message))
+  ) {
+    return `${unquote(m[1] ?? '')} is missing: this version of tqw needs the tables and columns \`tqw migrate\` adds; run it with the admin login (\`tqw migrate --tenants FILE\`) before starting the new workers; see ${section}`;
+  }
   if ((m = /permission denied for schema "?([^"\s]+)"?/i.exec(message))) {
     const schema = unquote(m[1] ?? '');
     return (

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { LeaseLostError } from '../../src/errors';
+import { LeaseLostError, describeError } from '../../src/errors';
 import { createPostgresPoolRegistry } from '../../src/store/postgres/create-pool';
 import { fenceArrays } from '../../src/store/postgres/fence-arrays';
 import { FENCE_ROWS } from '../../src/store/postgres/sql/fence';
@@ -496,6 +496,18 @@ describe('PostgreSQL store specifics', () => {
     } finally {
       await other.end();
     }
+  });
+
+  test('a table this version needs but the schema lacks (tqw migrate not run after an upgrade): the claim error says to run tqw migrate', async () => {
+    const store = await fx.makeStore('t');
+    await fx.query(`DROP TABLE ${quoteTable(schemaOf(store), 'QueuePauses')}`);
+    const err = await store.claim({ limit: 1, leaseMs: 60_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(describeError(err)).toMatch(
+      /QueuePauses.* does not exist \(hint: \S*QueuePauses is missing: .*run it with the admin login \(`tqw migrate --tenants FILE`\)/,
+    );
   });
 
   test('a role that may only use the queue table can run migrate on an up-to-date schema and work the queue', async () => {

@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import mssql from 'mssql';
-import { LeaseLostError } from '../../src/errors';
+import { LeaseLostError, describeError } from '../../src/errors';
 import { sqlServerConfig } from '../../src/store/sqlserver/connection-config';
 import { createSqlServerPoolRegistry } from '../../src/store/sqlserver/create-pool';
 import { CLAIM_INDEX, SQLSERVER_MIGRATIONS } from '../../src/store/sqlserver/migrations';
@@ -348,6 +348,18 @@ describeIfMssql('SQL Server store specifics', () => {
       await store.close();
       await pools.closeAll();
     }
+  });
+
+  test('a table this version needs but the database lacks (tqw migrate not run after an upgrade): the claim error says to run tqw migrate', async () => {
+    const store = await fx.makeStore('t');
+    await fx.query(`DROP TABLE ${quoteTable(schemaOf(store), 'QueuePauses')};`);
+    const err = await store.claim({ limit: 1, leaseMs: 60_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(describeError(err)).toMatch(
+      /QueuePauses.*\(hint: \S*QueuePauses\]? is missing: .*run it with the admin login \(`tqw migrate --tenants FILE`\)/i,
+    );
   });
 
   test('a login that may only use the queue table (and read QueueMigrations and QueuePauses) can run migrate on an up-to-date schema and work the queue', async () => {
