@@ -4,7 +4,7 @@
  * The console page in a real browser: Debian's chromium driven by playwright-core, against `tqw run`
  * (in process, console.enabled) on a real PostgreSQL with three tenants. Signs in, finds a dead
  * letter, requeues it and sees the worker complete it, pauses a tenant; screenshots the main views
- * (into docs/console/ with TQW_CONSOLE_SCREENSHOTS=1). Skipped, saying why, when chromium is not installed.
+ * (into docs/console/ with CONSOLE_SCREENSHOTS=1). Skipped, saying why, when chromium is not installed.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -23,9 +23,9 @@ const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chro
   (p) => p !== undefined && existsSync(p),
 );
 const TOKEN = 'browser-test-console-token-42';
-/** Where the screenshots go: docs/console with TQW_CONSOLE_SCREENSHOTS=1 (to refresh the README's), else a temp dir. */
+/** Where the screenshots go: docs/console with CONSOLE_SCREENSHOTS=1 (to refresh the README's; not a TQW_ name, which the hermetic test environment removes), else a temp dir. */
 const SCREENSHOTS =
-  process.env.TQW_CONSOLE_SCREENSHOTS === '1' ? join(__dirname, '..', '..', 'docs', 'console') : tempDir('console-screenshots');
+  process.env.CONSOLE_SCREENSHOTS === '1' ? join(__dirname, '..', '..', 'docs', 'console') : tempDir('console-screenshots');
 const TENANTS = ['acme', 'globex', 'initech'];
 
 const d = CHROMIUM ? describe : describe.skip;
