@@ -32,7 +32,8 @@ const POSITIVE_INTEGER_KEYS = ['timeoutMs', 'maxAttempts', 'backoffBaseMs', 'bac
 export const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** The MessageType column is NVARCHAR(255): a longer type name can never match a row. */
-export const MAX_TYPE_LENGTH = 255;
+export { MAX_MESSAGE_TYPE_LENGTH as MAX_TYPE_LENGTH } from '../store/types';
+import { MAX_MESSAGE_TYPE_LENGTH as MAX_TYPE_LENGTH } from '../store/types';
 
 /**
  * Checks `value` and returns it as a LoadedHandler owning its message types.

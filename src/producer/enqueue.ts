@@ -20,6 +20,7 @@
  * ScheduledTime = the database's now + delayMs, Status Pending, 0 attempts. A pg Pool or an
  * mssql ConnectionPool works too, but then the insert commits on its own (no outbox guarantee).
  */
+import { MAX_MESSAGE_TYPE_LENGTH } from '../store/types';
 import type mssql from 'mssql';
 import { newMessageId, UUID_TEXT } from '../store/message-id';
 import { DEFAULT_WORKER_OPTIONS } from '../worker/options';
@@ -60,7 +61,7 @@ export interface EnqueueOptions {
 
 /** Limits of the table contract: TenantId NVARCHAR(50), MessageType NVARCHAR(255). */
 const MAX_TENANT_ID = 50;
-const MAX_MESSAGE_TYPE = 255;
+const MAX_MESSAGE_TYPE = MAX_MESSAGE_TYPE_LENGTH;
 
 /**
  * Inserts `message` through `target` and resolves with its id. Validation errors are TypeErrors

@@ -36,4 +36,4 @@ export const SCHEDULE_DEFAULTS = Object.freeze({
 /** QueueSchedules.Name is NVARCHAR(200) / varchar(200). */
 export const MAX_SCHEDULE_NAME_LENGTH = 200;
 /** QueueMessages.MessageType is NVARCHAR(255). */
-export const MAX_SCHEDULE_TYPE_LENGTH = 255;
+export { MAX_MESSAGE_TYPE_LENGTH as MAX_SCHEDULE_TYPE_LENGTH } from '../store/types';

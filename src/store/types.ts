@@ -8,6 +8,9 @@
  * still agree on who owns a message.
  */
 
+/** The MessageType column's width (NVARCHAR(255) / varchar(255)): every check of a message type uses it. */
+export const MAX_MESSAGE_TYPE_LENGTH = 255;
+
 /** The Status column's values, exactly as the article's table stores them. */
 export type MessageStatus = 'Pending' | 'Processing' | 'Completed' | 'Failed' | 'DeadLetter';
 

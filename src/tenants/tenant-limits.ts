@@ -1,10 +1,8 @@
 import { closestName } from '../config/closest-name';
-import type { RateAndConcurrency, TenantLimits } from '../store/types';
+import { MAX_MESSAGE_TYPE_LENGTH as MAX_TYPE_LENGTH, type RateAndConcurrency, type TenantLimits } from '../store/types';
 
 const LIMIT_FIELDS = ['ratePerSecond', 'concurrency'] as const;
 const TENANT_LIMIT_FIELDS = [...LIMIT_FIELDS, 'types'];
-/** The longest message type (the MessageType column). */
-const MAX_TYPE_LENGTH = 255;
 
 /**
  * Checks a tenant entry's `"limits"` ({ ratePerSecond?, concurrency?, types?: { T: { ... } } }) and

@@ -11,7 +11,7 @@ import type { CliIo } from '../io';
 import { COMMON_USAGE, TENANT_MAP_OPTIONS, integerOption, parseCommandArgs, required, uuidOption } from '../parse-args';
 
 /** MessageType is NVARCHAR(255). */
-const MAX_TYPE_LENGTH = 255;
+import { MAX_MESSAGE_TYPE_LENGTH as MAX_TYPE_LENGTH } from '../../store/types';
 
 export const enqueueCommand: CliCommand = {
   name: 'enqueue',

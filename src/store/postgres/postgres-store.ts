@@ -35,7 +35,7 @@ import type { PgListenerRegistry } from './notify-listener';
 import { runMigrations } from './migrate';
 import { serializePayload } from './payload';
 import { claimWithinLimits, rotate } from '../shared/limited-claim';
-import { ERRORS_TABLE, LIMITS_TABLE, PAUSES_TABLE, SCHEDULES_TABLE, quoteTable } from './quote-table';
+import { quoteTable } from './quote-table';
 import { pauseKey, toPauseState } from '../shared/pause-switch';
 import { occurrenceOutcome } from '../occurrence-outcome';
 import { CLAIM_TYPES } from './fast-types';
@@ -72,14 +72,7 @@ export function createPostgresStore(
   storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = postgresStatements(
-    table,
-    storeOptions,
-    quoteTable(tenant.schema, ERRORS_TABLE),
-    quoteTable(tenant.schema, PAUSES_TABLE),
-    quoteTable(tenant.schema, LIMITS_TABLE),
-    quoteTable(tenant.schema, SCHEDULES_TABLE),
-  );
+  const sql = postgresStatements(table, storeOptions);
   const shared = storePool(
     pools,
     sharingKey(tenant),

@@ -1,6 +1,6 @@
 import { claimSql } from './sql/claim';
 import { lockBucketsSql, runningByTypeSql, saveBucketsSql } from './sql/limits';
-import { LIMITS_TABLE, PAUSES_TABLE, SCHEDULES_TABLE, siblingTable } from './quote-table';
+import { ERRORS_TABLE, LIMITS_TABLE, PAUSES_TABLE, SCHEDULES_TABLE, siblingTable } from './quote-table';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../types';
 import { completeSql } from './sql/complete';
 import { completeDeleteSql } from './sql/complete-delete';
@@ -46,7 +46,7 @@ import { waitingByTypeSql } from './sql/waiting-by-type';
 export function postgresStatements(
   table: string,
   options: StoreOptions = DEFAULT_STORE_OPTIONS,
-  errors = '"QueueMessageErrors"',
+  errors = siblingTable(table, ERRORS_TABLE),
   pauses = siblingTable(table, PAUSES_TABLE),
   limits = siblingTable(table, LIMITS_TABLE),
   schedules = siblingTable(table, SCHEDULES_TABLE),

@@ -1,7 +1,4 @@
-import type { PauseState } from '../types';
-
-/** The longest message type (the MessageType column: varchar(255) / NVARCHAR(255)). */
-const MAX_TYPE_LENGTH = 255;
+import { MAX_MESSAGE_TYPE_LENGTH as MAX_TYPE_LENGTH, type PauseState } from '../types';
 
 /**
  * The QueuePauses key of a pause switch: '' for the whole tenant (messageType undefined), else the

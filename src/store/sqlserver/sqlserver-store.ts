@@ -34,7 +34,7 @@ import { DEFAULT_MIGRATE_OPTIONS, runMigrations } from './migrate';
 import { SQLSERVER_MIGRATIONS } from './migrations';
 import { assertUuid, bindDelayParts, bindFence, fencesJson, splitDelay } from './params';
 import { claimWithinLimits, rotate } from '../shared/limited-claim';
-import { ERRORS_TABLE, LIMITS_TABLE, PAUSES_TABLE, QUEUE_TABLE, SCHEDULES_TABLE, quoteIdent, quoteTable } from './quote-table';
+import { QUEUE_TABLE, quoteIdent, quoteTable } from './quote-table';
 import { pauseKey, toPauseState } from '../shared/pause-switch';
 import { isDuplicateKey } from './duplicate-key';
 import { column, expiredIdOf, numberColumn, rowCountOf, toClaimedMessage, toFence, toQueueMessageRow, type MssqlRow } from './row-mapper';
@@ -82,14 +82,7 @@ export function createSqlServerStore(
   storeOptions: StoreOptions = DEFAULT_STORE_OPTIONS,
 ): QueueStore {
   const table = quoteTable(tenant.schema);
-  const sql = sqlServerStatements(
-    table,
-    storeOptions,
-    quoteTable(tenant.schema, ERRORS_TABLE),
-    quoteTable(tenant.schema, PAUSES_TABLE),
-    quoteTable(tenant.schema, LIMITS_TABLE),
-    quoteTable(tenant.schema, SCHEDULES_TABLE),
-  );
+  const sql = sqlServerStatements(table, storeOptions);
   const config = sqlServerConfig(tenant.connectionString, `tenant '${tenant.id}' (${tenant.redactedConnection})`);
   const requestTimeoutMs = config.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const shared = storePool(pools, sharingKey(tenant), () => createMssqlPool(config, poolOptions), `tenant '${tenant.id}' (${table})`);
